@@ -1,0 +1,201 @@
+#include "api/server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "api/problem.h"
+
+namespace vigil::api {
+
+struct Server::Metrics {
+  std::mutex mu;
+  std::map<int, uint64_t> responses;            // by HTTP status
+  std::map<std::string, uint64_t> rejections;   // by violation or error code
+  std::atomic<uint64_t> proofs{0};
+  std::atomic<uint64_t> proof_us_total{0};
+};
+
+Server::Server(Log& log, Writer& writer, ServerOptions options)
+    : log_(log), writer_(writer), options_(std::move(options)), auth_(log),
+      metrics_(std::make_unique<Metrics>()) {
+  if (!options_.tls_cert.empty() && !options_.tls_key.empty()) {
+    http_ = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
+  } else {
+    http_ = std::make_unique<httplib::Server>();
+  }
+  const int threads = options_.threads;
+  http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http_->set_payload_max_length(options_.max_body_bytes);
+  http_->set_read_timeout(options_.read_timeout_s, 0);
+  http_->set_write_timeout(options_.write_timeout_s, 0);
+  http_->set_keep_alive_timeout(5);
+
+  // Body limits that hold however a body is sent: the payload limit covers Content-Length
+  // only, so chunked and compressed bodies are refused before they are read.
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Transfer-Encoding")) {
+      SendProblem(res, 411, "length_required",
+                  "send the body with a Content-Length; chunked bodies are not accepted");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const std::string enc = req.get_header_value("Content-Encoding");
+    if (!enc.empty() && enc != "identity") {
+      SendProblem(res, 415, "unsupported_encoding",
+                  "compressed request bodies are not accepted (Content-Encoding: " +
+                      enc.substr(0, 32) + ")");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.get_header_value_count("Content-Length") > 0 &&
+        req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes) {
+      SendProblem(res, 413, "payload_too_large",
+                  "the body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // An exception must never leak its text: log it, answer "internal".
+  http_->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                  std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("handler for {} {} threw: {}", req.method, req.path, what);
+    SendProblem(res, Status(Code::kInternal, "exception"));
+  });
+  // Errors httplib produces itself (no route, body too large, bad request line).
+  http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404: SendProblem(res, 404, "no_route", "no such endpoint; see docs/api.md"); break;
+      case 413: SendProblem(res, 413, "payload_too_large", "the request body is too large"); break;
+      case 414: SendProblem(res, 414, "uri_too_long", "the request line is too long"); break;
+      case 408: SendProblem(res, 408, "request_timeout", "the request was not received in time"); break;
+      default: SendProblem(res, res.status, "bad_request", "the request could not be handled");
+    }
+  });
+  http_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(metrics_->mu);
+      metrics_->responses[res.status]++;
+    }
+    // Paths carry ids and sequence numbers only; bodies, headers and queries are not logged.
+    spdlog::info("{} {} {} {} from {}", req.method, req.path, res.status, res.body.size(),
+                 req.remote_addr);
+  });
+  Routes();
+}
+
+Server::~Server() = default;
+
+Status Server::Bind() {
+  if (!http_->is_valid()) {
+    return Status(Code::kIoError, "the TLS certificate or key could not be loaded");
+  }
+  if (options_.port == 0) {
+    port_ = http_->bind_to_any_port(options_.host);
+    if (port_ <= 0) return Status(Code::kIoError, "cannot listen on " + options_.host);
+  } else {
+    if (!http_->bind_to_port(options_.host, options_.port)) {
+      return Status(Code::kIoError, "cannot listen on " + options_.host + ":" +
+                                        std::to_string(options_.port) + " (in use?)");
+    }
+    port_ = options_.port;
+  }
+  return Status::Ok();
+}
+
+void Server::Run() { http_->listen_after_bind(); }
+
+void Server::Stop() { http_->stop(); }
+
+void Server::Fail(httplib::Response& res, const Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(metrics_->mu);
+    if (status.details().empty()) {
+      metrics_->rejections[CodeName(status.code())]++;
+    } else {
+      for (const Violation& v : status.details()) metrics_->rejections[v.code]++;
+    }
+  }
+  if (HttpStatus(status.code()) == 500) spdlog::error("request failed: {}", status.ToString());
+  SendProblem(res, status);
+}
+
+std::optional<Caller> Server::Authenticate(const httplib::Request& req, httplib::Response& res) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  Result<Caller> caller = auth_.Authenticate(req, now);
+  if (!caller.ok()) {
+    Fail(res, caller.status());
+    return std::nullopt;
+  }
+  return *caller;
+}
+
+void Server::Routes() { LogRoutes(); }
+
+void Server::CountProof(std::chrono::steady_clock::time_point start) {
+  metrics_->proofs++;
+  metrics_->proof_us_total += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
+          .count());
+}
+
+std::string Server::MetricsText() {
+  const WriterStats& w = writer_.stats();
+  std::string out;
+  auto line = [&out](const std::string& name, const std::string& help, const std::string& type,
+                     const std::string& samples) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + samples;
+  };
+  auto one = [](const std::string& name, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return name + " " + buf + "\n";
+  };
+  line("vigil_log_size", "Entries in the log.", "gauge",
+       one("vigil_log_size", static_cast<double>(log_.Size())));
+  line("vigil_appends_total", "Entries appended (durable).", "counter",
+       one("vigil_appends_total", static_cast<double>(w.appended.load())));
+  line("vigil_duplicates_total", "Idempotent resends answered with the original receipt.",
+       "counter", one("vigil_duplicates_total", static_cast<double>(w.duplicates.load())));
+  line("vigil_batches_total", "Committed append transactions.", "counter",
+       one("vigil_batches_total", static_cast<double>(w.batches.load())));
+  line("vigil_batch_items_total", "Submissions handled in committed batches.", "counter",
+       one("vigil_batch_items_total", static_cast<double>(w.batch_items.load())));
+  line("vigil_commit_seconds_total", "Time spent appending and committing batches.", "counter",
+       one("vigil_commit_seconds_total", static_cast<double>(w.commit_us_total.load()) / 1e6));
+  line("vigil_commit_seconds_max", "Longest batch append and commit.", "gauge",
+       one("vigil_commit_seconds_max", static_cast<double>(w.commit_us_max.load()) / 1e6));
+  line("vigil_queue_depth", "Submissions waiting for the writer.", "gauge",
+       one("vigil_queue_depth", static_cast<double>(writer_.queue_depth())));
+  line("vigil_store_writable", "1 while the store accepts writes; 0 after a failed commit.",
+       "gauge", one("vigil_store_writable", log_.env().failed() ? 0 : 1));
+  line("vigil_proof_requests_total", "Inclusion and consistency proofs served.", "counter",
+       one("vigil_proof_requests_total", static_cast<double>(metrics_->proofs.load())));
+  line("vigil_proof_seconds_total", "Time spent building proofs.", "counter",
+       one("vigil_proof_seconds_total", static_cast<double>(metrics_->proof_us_total.load()) / 1e6));
+  std::string responses, rejections;
+  {
+    std::lock_guard<std::mutex> lock(metrics_->mu);
+    for (const auto& [status, n] : metrics_->responses) {
+      responses += "vigil_http_responses_total{status=\"" + std::to_string(status) + "\"} " +
+                   std::to_string(n) + "\n";
+    }
+    for (const auto& [code, n] : metrics_->rejections) {
+      rejections += "vigil_rejections_total{code=\"" + code + "\"} " + std::to_string(n) + "\n";
+    }
+  }
+  line("vigil_http_responses_total", "HTTP responses by status.", "counter", responses);
+  line("vigil_rejections_total", "Refused requests by error or rule code.", "counter", rejections);
+  return out;
+}
+
+}  // namespace vigil::api

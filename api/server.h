@@ -1,0 +1,80 @@
+// The HTTP server (DESIGN §6, docs/api.md): routes, request signatures, role rules, limits,
+// problem+json errors, request logs and metrics, over cpp-httplib (plain HTTP or native TLS).
+//
+// Appends go through the Writer (group commit); reads go straight to the Log. Thread-safe:
+// httplib runs handlers on a pool of `threads` threads.
+#ifndef VIGIL_API_SERVER_H_
+#define VIGIL_API_SERVER_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "api/auth.h"
+#include "keys/result.h"
+#include "ledger/log.h"
+#include "ledger/writer.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace vigil::api {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;               // 0: pick a free port (tests); see Server::port()
+  std::string tls_cert;          // PEM files; both set: serve HTTPS
+  std::string tls_key;
+  size_t max_body_bytes = 256 * 1024;  // a whole entry is at most 64 KiB
+  int read_timeout_s = 10;       // slow clients are cut off (408 / closed)
+  int write_timeout_s = 10;
+  int threads = 64;              // handler threads; bounds concurrent submitters per batch
+};
+
+class Server {
+ public:
+  Server(Log& log, Writer& writer, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket. Errors: kIoError (address in use, bad TLS files).
+  Status Bind();
+  int port() const { return port_; }
+  // Serves until Stop(). Returns when the listener has closed and handlers have finished.
+  void Run();
+  // Stops accepting; in-flight requests finish. Safe from any thread (not from a signal
+  // handler: call it from a thread that waits for the signal).
+  void Stop();
+
+ private:
+  struct Metrics;
+  void Routes();
+  void LogRoutes();
+  // Sends the problem for `status` and counts it.
+  void Fail(httplib::Response& res, const Status& status);
+  // The caller of a signed request, or nullopt after answering with the problem.
+  std::optional<Caller> Authenticate(const httplib::Request& req, httplib::Response& res);
+  std::string MetricsText();
+  // Counts one proof served, begun at `start`.
+  void CountProof(std::chrono::steady_clock::time_point start);
+
+  Log& log_;
+  Writer& writer_;
+  const ServerOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+  Authenticator auth_;
+  std::unique_ptr<Metrics> metrics_;
+  int port_ = 0;
+};
+
+}  // namespace vigil::api
+
+#endif  // VIGIL_API_SERVER_H_

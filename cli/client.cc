@@ -1,0 +1,90 @@
+#include "cli/client.h"
+
+#include <httplib.h>
+#include <sodium.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "api/request_signature.h"
+
+namespace vigil::cli {
+
+namespace {
+
+std::string Nonce() {
+  unsigned char raw[18];
+  randombytes_buf(raw, sizeof raw);
+  std::string b64 = Base64Encode(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  for (char& c : b64) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return b64;
+}
+
+httplib::Headers SignedHeaders(const std::string& method, const std::string& target,
+                               const std::string& body, const SecretKey* signer) {
+  httplib::Headers h;
+  if (signer == nullptr) return h;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (auto& [k, v] : api::SignRequest({method, target, body}, *signer, now, Nonce())) {
+    h.emplace(k, v);
+  }
+  return h;
+}
+
+}  // namespace
+
+std::string Response::ProblemText() const {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + body.substr(0, 200));
+  }
+  std::string s = j.value("detail", "HTTP " + std::to_string(status));
+  if (j.contains("violations") && j["violations"].is_array()) {
+    for (const auto& v : j["violations"]) {
+      s += "\n    - " + v.value("code", "?") + ": " + v.value("message", "");
+    }
+  }
+  return s;
+}
+
+Result<std::unique_ptr<Client>> Client::Connect(const std::string& base_url) {
+  if (base_url.rfind("http://", 0) != 0 && base_url.rfind("https://", 0) != 0) {
+    return Status(Code::kInvalidArgument,
+                  "the server URL must start with http:// or https://, e.g. http://127.0.0.1:8080");
+  }
+  std::unique_ptr<Client> c(new Client());
+  c->base_url_ = base_url;
+  while (!c->base_url_.empty() && c->base_url_.back() == '/') c->base_url_.pop_back();
+  c->http_ = std::make_unique<httplib::Client>(c->base_url_);
+  c->http_->set_connection_timeout(5, 0);
+  c->http_->set_read_timeout(60, 0);
+  c->http_->set_keep_alive(true);
+  return c;
+}
+
+Client::~Client() = default;
+
+Result<Response> Client::Get(const std::string& target, const SecretKey* signer) {
+  httplib::Result r = http_->Get(target, SignedHeaders("GET", target, "", signer));
+  if (!r) {
+    return Status(Code::kIoError, "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
+  }
+  return Response{r->status, r->body, r->get_header_value("Content-Type")};
+}
+
+Result<Response> Client::Post(const std::string& target, const std::string& json_body,
+                              const SecretKey* signer) {
+  httplib::Result r = http_->Post(target, SignedHeaders("POST", target, json_body, signer),
+                                  json_body, "application/json");
+  if (!r) {
+    return Status(Code::kIoError, "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
+  }
+  return Response{r->status, r->body, r->get_header_value("Content-Type")};
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,23 @@
+// The subcommands of `vigil`. Each Add* registers one subcommand on `app`; when it runs, it
+// stores its exit status in `exit_code`: 0 ok, 1 integrity failure or rejected records,
+// 2 usage or I/O error (docs/cli.md).
+#ifndef VIGIL_CLI_COMMANDS_H_
+#define VIGIL_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace vigil::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // verification failed, or records were rejected
+inline constexpr int kExitUsage = 2;    // bad arguments, unreadable files, unreachable server
+
+void AddKeygen(CLI::App& app, int& exit_code);
+void AddInit(CLI::App& app, int& exit_code);
+void AddServe(CLI::App& app, int& exit_code);
+void AddSubmit(CLI::App& app, int& exit_code);
+void AddVerify(CLI::App& app, int& exit_code);
+
+}  // namespace vigil::cli
+
+#endif  // VIGIL_CLI_COMMANDS_H_

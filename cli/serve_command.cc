@@ -1,0 +1,105 @@
+// vigil serve: the HTTP server over a data directory.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "api/server.h"
+#include "cli/commands.h"
+#include "ledger/log.h"
+#include "ledger/writer.h"
+
+namespace vigil::cli {
+
+namespace {
+
+// "host:port" or ":port" or "port".
+bool ParseListen(const std::string& listen, std::string& host, int& port) {
+  size_t colon = listen.rfind(':');
+  std::string p = colon == std::string::npos ? listen : listen.substr(colon + 1);
+  if (colon != std::string::npos && colon > 0) host = listen.substr(0, colon);
+  try {
+    size_t used = 0;
+    port = std::stoi(p, &used);
+    return used == p.size() && port >= 0 && port <= 65535;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+void AddServe(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("serve", "Serve a log over HTTP (or HTTPS)");
+  cmd->footer(
+      "Stops cleanly on SIGTERM or Ctrl-C: stops accepting, finishes the batch in flight and\n"
+      "every queued submission, then exits.\n\n"
+      "Examples:\n  vigil serve --data /var/lib/vigil --listen 127.0.0.1:8080\n"
+      "  vigil serve --data /var/lib/vigil --listen 0.0.0.0:8443 --tls-cert c.pem --tls-key k.pem");
+  struct Args {
+    std::string data, listen = "127.0.0.1:8080", log_level = "info";
+    api::ServerOptions server;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--data,-d", a->data, "Data directory of the log")->required();
+  cmd->add_option("--listen,-l", a->listen, "Address to listen on, host:port")->capture_default_str();
+  cmd->add_option("--tls-cert", a->server.tls_cert, "PEM certificate file (enables HTTPS)");
+  cmd->add_option("--tls-key", a->server.tls_key, "PEM private key file for --tls-cert");
+  cmd->add_option("--threads", a->server.threads, "HTTP handler threads")->capture_default_str();
+  cmd->add_option("--max-body", a->server.max_body_bytes, "Largest request body, bytes")
+      ->capture_default_str();
+  cmd->add_option("--log-level", a->log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  cmd->callback([a, &exit_code] {
+    if (!ParseListen(a->listen, a->server.host, a->server.port)) {
+      std::cerr << "vigil serve: --listen must be host:port, e.g. 127.0.0.1:8080\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    if (a->server.tls_cert.empty() != a->server.tls_key.empty()) {
+      std::cerr << "vigil serve: give both --tls-cert and --tls-key, or neither\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    spdlog::set_level(spdlog::level::from_str(a->log_level));
+    // Block the stop signals in every thread; one thread waits for them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    Result<std::unique_ptr<Log>> log = Log::Open(a->data);
+    if (!log.ok()) {
+      std::cerr << "vigil serve: " << log.status().message() << "\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    Writer writer(**log);
+    api::Server server(**log, writer, a->server);
+    if (Status s = server.Bind(); !s.ok()) {
+      std::cerr << "vigil serve: " << s.message() << "\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    spdlog::info("serving {} ({} entries) on {}://{}:{}", (*log)->info().origin, (*log)->Size(),
+                 a->server.tls_cert.empty() ? "http" : "https", a->server.host, server.port());
+    std::thread waiter([&] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      spdlog::info("signal {} received: stopping", sig);
+      server.Stop();
+    });
+    server.Run();
+    writer.Stop();  // finishes every submission already queued
+    // If Run() ended on its own, wake the waiter so it can be joined.
+    if (waiter.joinable()) {
+      pthread_kill(waiter.native_handle(), SIGTERM);
+      waiter.join();
+    }
+    spdlog::info("stopped at {} entries", (*log)->Size());
+  });
+}
+
+}  // namespace vigil::cli

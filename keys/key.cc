@@ -1,0 +1,210 @@
+#include "keys/key.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace vigil {
+
+namespace {
+
+constexpr std::string_view kSecretHeader = "vigil-ed25519-seed-v1 ";
+constexpr std::string_view kPublicHeader = "vigil-ed25519-public-v1 ";
+
+const unsigned char* U(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+std::string WithContext(SignContext context, std::string_view msg) {
+  std::string m(ContextLine(context));
+  m.append(msg);
+  return m;
+}
+
+// Writes `contents` to a new file (O_EXCL) with `mode`, and fsyncs it.
+Status WriteNewFile(const std::string& path, std::string_view contents, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return Status(Code::kConflict, path + " already exists; refusing to overwrite a key file");
+    }
+    return Status(Code::kIoError, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  ssize_t n = ::write(fd, contents.data(), contents.size());
+  bool ok = n == static_cast<ssize_t>(contents.size()) && ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    return Status(Code::kIoError, "cannot write " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(Code::kNotFound, "cannot open key file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  if (s.size() > 4096) return Status(Code::kInvalidArgument, path + " is not a Vigil key file");
+  return s;
+}
+
+// Returns the base64 text after `header` on the file's single line.
+Result<std::string> KeyFileBody(const std::string& path, const std::string& text,
+                                std::string_view header) {
+  std::string_view s = text;
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  if (s.substr(0, header.size()) != header) {
+    return Status(Code::kInvalidArgument,
+                  path + " is not a Vigil key file (expected it to start with \"" +
+                      std::string(header.substr(0, header.size() - 1)) + "\")");
+  }
+  return std::string(s.substr(header.size()));
+}
+
+}  // namespace
+
+std::string_view ContextLine(SignContext context) {
+  switch (context) {
+    case SignContext::kEntry: return "vigil/v1/entry\n";
+    case SignContext::kRequest: return "vigil/v1/request\n";
+  }
+  return "";
+}
+
+Result<PublicKey> PublicKey::FromBytes(std::string_view raw) {
+  if (raw.size() != kSize) {
+    return Status(Code::kInvalidArgument,
+                  "an Ed25519 public key is 32 bytes, got " + std::to_string(raw.size()));
+  }
+  PublicKey k;
+  std::memcpy(k.key_.data(), raw.data(), kSize);
+  return k;
+}
+
+Result<PublicKey> PublicKey::FromBase64(std::string_view text) {
+  Result<Bytes> raw = Base64Decode(text);
+  if (!raw.ok()) return Status(Code::kInvalidArgument, "public key: " + raw.status().message());
+  return FromBytes(*raw);
+}
+
+std::string PublicKey::Id() const {
+  Hash h = Sha256(bytes());
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(h.data()), 8));
+}
+
+bool PublicKey::VerifyRaw(std::string_view msg, std::string_view sig) const {
+  EnsureSodium();
+  if (sig.size() != crypto_sign_BYTES) return false;
+  return crypto_sign_verify_detached(U(sig), U(msg), msg.size(), key_.data()) == 0;
+}
+
+bool PublicKey::Verify(SignContext context, std::string_view msg, std::string_view sig) const {
+  return VerifyRaw(WithContext(context, msg), sig);
+}
+
+SecretKey SecretKey::Generate() {
+  EnsureSodium();
+  std::array<uint8_t, kSeedSize> seed;
+  randombytes_buf(seed.data(), seed.size());
+  // value() on the temporary Result moves the key out; operator* would try to copy it.
+  SecretKey k =
+      FromSeed(std::string_view(reinterpret_cast<const char*>(seed.data()), kSeedSize)).value();
+  sodium_memzero(seed.data(), seed.size());
+  return k;
+}
+
+Result<SecretKey> SecretKey::FromSeed(std::string_view seed) {
+  EnsureSodium();
+  if (seed.size() != kSeedSize) {
+    return Status(Code::kInvalidArgument, "an Ed25519 seed is 32 bytes");
+  }
+  SecretKey k;
+  std::array<uint8_t, 32> pk;
+  crypto_sign_seed_keypair(pk.data(), k.sk_.data(), U(seed));
+  k.public_ = *PublicKey::FromBytes(std::string_view(reinterpret_cast<char*>(pk.data()), 32));
+  return k;
+}
+
+Result<SecretKey> SecretKey::Load(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status(Code::kNotFound, "no key file at " + path);
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return Status(Code::kPermissionDenied,
+                  "secret key file " + path +
+                      " is readable by other users; refusing to use it. Run: chmod 600 " + path);
+  }
+  Result<std::string> text = ReadSmallFile(path);
+  if (!text.ok()) return text.status();
+  Result<std::string> body = KeyFileBody(path, *text, kSecretHeader);
+  sodium_memzero(text->data(), text->size());
+  if (!body.ok()) return body.status();
+  Result<Bytes> seed = Base64Decode(*body);
+  sodium_memzero(body->data(), body->size());
+  if (!seed.ok() || seed->size() != kSeedSize) {
+    return Status(Code::kInvalidArgument, path + " is damaged: the seed is not 32 bytes of base64");
+  }
+  Result<SecretKey> k = FromSeed(*seed);
+  sodium_memzero(seed->data(), seed->size());
+  return k;
+}
+
+Status SecretKey::Save(const std::string& path) const {
+  std::string seed_b64 = Base64Encode(std::string_view(reinterpret_cast<const char*>(sk_.data()),
+                                                       kSeedSize));
+  std::string line = std::string(kSecretHeader) + seed_b64 + "\n";
+  Status s = WriteNewFile(path, line, 0600);
+  sodium_memzero(seed_b64.data(), seed_b64.size());
+  sodium_memzero(line.data(), line.size());
+  return s;
+}
+
+SecretKey::SecretKey(SecretKey&& other) noexcept : sk_(other.sk_), public_(other.public_) {
+  sodium_memzero(other.sk_.data(), other.sk_.size());
+}
+
+SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
+  if (this != &other) {
+    sk_ = other.sk_;
+    public_ = other.public_;
+    sodium_memzero(other.sk_.data(), other.sk_.size());
+  }
+  return *this;
+}
+
+SecretKey::~SecretKey() { sodium_memzero(sk_.data(), sk_.size()); }
+
+std::string SecretKey::SignRaw(std::string_view msg) const {
+  std::string sig(crypto_sign_BYTES, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr, U(msg), msg.size(),
+                       sk_.data());
+  return sig;
+}
+
+std::string SecretKey::Sign(SignContext context, std::string_view msg) const {
+  return SignRaw(WithContext(context, msg));
+}
+
+Status SavePublicKey(const PublicKey& key, const std::string& path) {
+  return WriteNewFile(path, std::string(kPublicHeader) + key.ToBase64() + "\n", 0644);
+}
+
+Result<PublicKey> LoadPublicKey(const std::string& path) {
+  Result<std::string> text = ReadSmallFile(path);
+  if (!text.ok()) return text.status();
+  Result<std::string> body = KeyFileBody(path, *text, kPublicHeader);
+  if (!body.ok()) return body.status();
+  return PublicKey::FromBase64(*body);
+}
+
+}  // namespace vigil

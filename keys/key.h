@@ -1,0 +1,100 @@
+// Ed25519 keys: generation, key files, key ids and domain-separated signatures (DESIGN §3).
+//
+// A secret key file holds the 32-byte seed, never the expanded key, and is written with mode
+// 0600. Loading refuses a file that group or others can read. No function here ever puts
+// secret bytes in a message, log line or Status.
+#ifndef VIGIL_KEYS_KEY_H_
+#define VIGIL_KEYS_KEY_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "keys/encoding.h"
+#include "keys/result.h"
+
+namespace vigil {
+
+// What a signature is for; each has its own context line, so a signature made for one
+// purpose never verifies for another.
+enum class SignContext {
+  kEntry,    // "vigil/v1/entry\n" + payload bytes
+  kRequest,  // "vigil/v1/request\n" + signature base of a read request
+};
+
+// The context line, newline included.
+std::string_view ContextLine(SignContext context);
+
+// An Ed25519 public key. Value type; thread-safe.
+class PublicKey {
+ public:
+  static constexpr size_t kSize = 32;
+  PublicKey() = default;
+  // Fails unless `raw` is exactly 32 bytes.
+  static Result<PublicKey> FromBytes(std::string_view raw);
+  // Standard base64 of the 32 bytes, as carried in registration records.
+  static Result<PublicKey> FromBase64(std::string_view text);
+
+  std::string_view bytes() const { return {reinterpret_cast<const char*>(key_.data()), kSize}; }
+  std::string ToBase64() const { return Base64Encode(bytes()); }
+  // Key id (DESIGN §3): lowercase hex of the first 8 bytes of SHA-256(public key).
+  std::string Id() const;
+
+  // True if `sig` (64 bytes) is a valid signature by this key over ContextLine(context) + msg.
+  bool Verify(SignContext context, std::string_view msg, std::string_view sig) const;
+  // Plain Ed25519 over `msg` with no context line (signed notes use their own framing).
+  bool VerifyRaw(std::string_view msg, std::string_view sig) const;
+
+  bool operator==(const PublicKey&) const = default;
+
+ private:
+  std::array<uint8_t, kSize> key_{};
+};
+
+// An Ed25519 secret key. Move-only; the key material is wiped on destruction.
+// Signing is thread-safe (const).
+class SecretKey {
+ public:
+  static constexpr size_t kSeedSize = 32;
+  static constexpr size_t kSignatureSize = 64;
+
+  // A fresh key from the system's random source.
+  static SecretKey Generate();
+  // Derives the key from a 32-byte seed (tests and key files).
+  static Result<SecretKey> FromSeed(std::string_view seed);
+
+  // Reads a key file written by Save. Errors: kNotFound (no file), kPermissionDenied (file
+  // readable by group or others: the message says to chmod 600), kInvalidArgument (not a
+  // Vigil key file).
+  static Result<SecretKey> Load(const std::string& path);
+  // Writes the seed to a new file with mode 0600 and fsyncs it. Refuses to overwrite.
+  Status Save(const std::string& path) const;
+
+  SecretKey(SecretKey&& other) noexcept;
+  SecretKey& operator=(SecretKey&& other) noexcept;
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+  ~SecretKey();
+
+  const PublicKey& public_key() const { return public_; }
+  std::string Id() const { return public_.Id(); }
+
+  // 64-byte signature over ContextLine(context) + msg.
+  std::string Sign(SignContext context, std::string_view msg) const;
+  // 64-byte plain Ed25519 signature over `msg`.
+  std::string SignRaw(std::string_view msg) const;
+
+ private:
+  SecretKey() = default;
+  std::array<uint8_t, 64> sk_{};  // libsodium's expanded secret key (seed || public key)
+  PublicKey public_;
+};
+
+// Writes the public key file that goes beside a secret key: one line, base64 of the key.
+Status SavePublicKey(const PublicKey& key, const std::string& path);
+Result<PublicKey> LoadPublicKey(const std::string& path);
+
+}  // namespace vigil
+
+#endif  // VIGIL_KEYS_KEY_H_

@@ -1,0 +1,435 @@
+#include "ledger/log.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "ledger/merkle.h"
+#include "ledger/payload.h"
+#include "ledger/state.h"
+#include "ledger/state_store.h"
+
+namespace vigil {
+
+namespace fs = std::filesystem;
+using db::Table;
+
+namespace {
+
+constexpr char kMetaOrigin[] = "origin";
+constexpr char kMetaLogKey[] = "log_public_key";
+constexpr char kMetaFormat[] = "format";
+
+std::string StoreDir(const std::string& dir) { return dir + "/store"; }
+std::string KeysDir(const std::string& dir) { return dir + "/keys"; }
+
+merkle::NodeReader Reader(const db::Txn& txn) {
+  return [&txn](int level, uint64_t index) { return ReadNode(txn, level, index); };
+}
+
+// A store error that must abort the batch (as opposed to one record's rejection).
+bool IsBatchFatal(const Status& s) {
+  return s.code() == Code::kIoError || s.code() == Code::kResourceExhausted ||
+         s.code() == Code::kCorruption || s.code() == Code::kInternal ||
+         s.code() == Code::kFailedPrecondition;
+}
+
+}  // namespace
+
+NoteVerifier LogInfo::verifier() const {
+  return NoteVerifier{origin, NoteKeyHash(origin, public_key), public_key};
+}
+
+Result<Hash> ReadNode(const db::Txn& txn, int level, uint64_t index) {
+  Result<std::optional<std::string>> v =
+      txn.Get(Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(level, index)));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) {
+    return Status(Code::kNotFound, "no tree node at level " + std::to_string(level) + " index " +
+                                       std::to_string(index));
+  }
+  if ((*v)->size() != 32) return Status(Code::kCorruption, "stored tree hash is not 32 bytes");
+  Hash h;
+  std::copy((*v)->begin(), (*v)->end(), reinterpret_cast<char*>(h.data()));
+  return h;
+}
+
+Result<LogInfo> Log::ReadInfo(db::Txn& txn) {
+  LogInfo info;
+  Result<std::optional<std::string>> origin = txn.Get(Table::kMeta, kMetaOrigin);
+  Result<std::optional<std::string>> key = txn.Get(Table::kMeta, kMetaLogKey);
+  if (!origin.ok()) return origin.status();
+  if (!key.ok()) return key.status();
+  if (!origin->has_value() || !key->has_value()) {
+    return Status(Code::kNotFound, "the store holds no initialised log (run vigil init)");
+  }
+  info.origin = **origin;
+  Result<PublicKey> pk = PublicKey::FromBytes(**key);
+  if (!pk.ok()) return Status(Code::kCorruption, "the stored log key is damaged");
+  info.public_key = *pk;
+  info.verifier_key = VerifierKeyString(info.origin, info.public_key);
+  // The jurisdiction comes from the genesis registration (entry 0).
+  Result<std::optional<std::string>> e0 = txn.Get(Table::kEntries, EncodeBigEndian64(0));
+  if (!e0.ok()) return e0.status();
+  info.jurisdiction = nlohmann::json::object();
+  if (e0->has_value()) {
+    Result<Entry> e = DecodeEntry(**e0);
+    if (e.ok()) {
+      Result<Payload> p = ParsePayload(e->payload);
+      if (p.ok() && p->body.contains("jurisdiction")) info.jurisdiction = p->body["jurisdiction"];
+    }
+  }
+  return info;
+}
+
+Result<LogInfo> Log::Init(const std::string& dir, const InitOptions& options) {
+  if (options.origin.empty() || options.origin.find_first_of(" +\n") != std::string::npos) {
+    return Status(Code::kInvalidArgument,
+                  "the origin must be non-empty with no spaces, '+' or newlines, e.g. "
+                  "vigil.hanoi.example/log");
+  }
+  std::error_code ec;
+  if (fs::exists(StoreDir(dir) + "/data.mdb", ec) || fs::exists(KeysDir(dir) + "/log.key", ec)) {
+    return Status(Code::kConflict, dir + " already holds a Vigil log; refusing to overwrite it");
+  }
+  fs::create_directories(KeysDir(dir), ec);
+  if (ec) return Status(Code::kIoError, "cannot create " + KeysDir(dir) + ": " + ec.message());
+  fs::permissions(KeysDir(dir), fs::perms::owner_all, ec);
+
+  SecretKey log_key = SecretKey::Generate();
+  SecretKey authority_key = SecretKey::Generate();
+  VIGIL_RETURN_IF_ERROR(log_key.Save(KeysDir(dir) + "/log.key"));
+  VIGIL_RETURN_IF_ERROR(SavePublicKey(log_key.public_key(), KeysDir(dir) + "/log.pub"));
+  VIGIL_RETURN_IF_ERROR(authority_key.Save(KeysDir(dir) + "/authority.key"));
+  VIGIL_RETURN_IF_ERROR(SavePublicKey(authority_key.public_key(), KeysDir(dir) + "/authority.pub"));
+
+  {
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+    if (!env.ok()) return env.status();
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    if (!txn.ok()) return txn.status();
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaOrigin, options.origin));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaLogKey, log_key.public_key().bytes()));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaFormat, "1"));
+    VIGIL_RETURN_IF_ERROR(txn->Commit());
+  }
+
+  Result<std::unique_ptr<Log>> log = Open(dir);
+  if (!log.ok()) return log.status();
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  nlohmann::json genesis = {
+      {"type", "participant.register"},
+      {"id", "genesis"},
+      {"actor", options.authority_id},
+      {"at", FormatTimestamp(now)},
+      {"participant", options.authority_id},
+      {"role", "authority"},
+      {"legal_name", options.authority_name},
+      {"jurisdiction", options.jurisdiction},
+      {"keys", {authority_key.public_key().ToBase64()}},
+  };
+  Submission sub;
+  sub.signer = authority_key.Id();
+  sub.payload = genesis.dump();
+  sub.sig = authority_key.Sign(SignContext::kEntry, sub.payload);
+  std::vector<Result<Appended>> r = (*log)->AppendBatch({sub}, now);
+  if (!r[0].ok()) return r[0].status();
+  return (*log)->info();
+}
+
+Result<std::unique_ptr<Log>> Log::Open(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(StoreDir(dir) + "/data.mdb", ec)) {
+    return Status(Code::kNotFound, "no Vigil log in " + dir + " (create one with vigil init)");
+  }
+  Result<SecretKey> key = SecretKey::Load(KeysDir(dir) + "/log.key");
+  if (!key.ok()) return key.status();
+  std::unique_ptr<Log> log(new Log());
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+  if (!env.ok()) return env.status();
+  log->env_ = std::move(*env);
+  {
+    Result<db::Txn> txn = log->env_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    Result<LogInfo> info = ReadInfo(*txn);
+    if (!info.ok()) return info.status();
+    log->info_ = std::move(*info);
+  }
+  if (!(log->info_.public_key == key->public_key())) {
+    return Status(Code::kCorruption,
+                  "keys/log.key does not match the log key recorded in the store");
+  }
+  log->log_key_.emplace(std::move(*key));
+  VIGIL_RETURN_IF_ERROR(log->LoadTail());
+  return log;
+}
+
+Status Log::LoadTail() {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::pair<std::string, std::string>>> last = txn->Last(Table::kEntries);
+  if (!last.ok()) return last.status();
+  if (!last->has_value()) {
+    size_ = 0;
+    last_leaf_ = Hash{};
+    last_ts_ = 0;
+    return Status::Ok();
+  }
+  Result<Entry> e = DecodeEntry((*last)->second);
+  if (!e.ok()) return e.status();
+  size_ = DecodeBigEndian64((*last)->first) + 1;
+  last_leaf_ = merkle::HashLeaf((*last)->second);
+  last_ts_ = e->ts_ms;
+  return Status::Ok();
+}
+
+std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& subs,
+                                               int64_t now_ms) {
+  // Per submission: a rejection, the seq it was given, or the seq of its original.
+  struct Outcome {
+    Status rejected;
+    std::optional<uint64_t> seq;
+    bool duplicate = false;
+  };
+  std::vector<Outcome> outcomes;
+  Status fatal;
+  uint64_t size = 0;
+  Hash last_leaf{};
+  int64_t last_ts = 0;
+  for (int attempt = 0;; ++attempt) {
+    outcomes.assign(subs.size(), Outcome{});
+    size = size_.load();
+    last_leaf = last_leaf_;
+    last_ts = last_ts_;
+    fatal = Status::Ok();
+    Result<db::Txn> txn = env_->BeginWrite();
+    if (!txn.ok()) {
+      fatal = txn.status();
+      break;
+    }
+    TxnStateStore state(*txn);
+    const uint64_t start_size = size;
+    for (size_t i = 0; i < subs.size() && fatal.ok(); ++i) {
+      const Submission& sub = subs[i];
+      Outcome& out = outcomes[i];
+      Result<Payload> payload = ParsePayload(sub.payload);
+      if (!payload.ok()) {
+        out.rejected = payload.status();
+        continue;
+      }
+      Result<std::optional<PriorSubmission>> prior = FindPrior(state, payload->actor, payload->id);
+      if (!prior.ok()) {
+        fatal = prior.status();
+        break;
+      }
+      if (prior->has_value()) {
+        if ((*prior)->payload_hash == Sha256(sub.payload)) {
+          out.seq = (*prior)->seq;
+          out.duplicate = true;
+        } else {
+          out.rejected = Status(Code::kConflict,
+                                "payload id \"" + payload->id + "\" of \"" + payload->actor +
+                                    "\" was already used for a different record (entry " +
+                                    std::to_string((*prior)->seq) + "); choose a new id");
+        }
+        continue;
+      }
+      Entry e;
+      e.seq = size;
+      e.ts_ms = std::max(now_ms, last_ts);
+      e.prev = last_leaf;
+      e.signer = sub.signer;
+      e.payload = sub.payload;
+      e.sig = sub.sig;
+      e.cosigners = sub.cosigners;
+      std::string bytes = EncodeEntry(e);
+      if (bytes.size() > Entry::kMaxSize) {
+        out.rejected = Status(Code::kInvalidArgument,
+                              "the entry would be " + std::to_string(bytes.size()) +
+                                  " bytes, over the 65535-byte limit; keep large documents "
+                                  "outside the log and reference them by SHA-256");
+        continue;
+      }
+      Status applied = Apply(state, e, *payload);
+      if (!applied.ok()) {
+        if (IsBatchFatal(applied)) {
+          fatal = applied;
+        } else {
+          out.rejected = applied;
+        }
+        continue;
+      }
+      Hash leaf = merkle::HashLeaf(bytes);
+      Status s = txn->Append(Table::kEntries, EncodeBigEndian64(e.seq), bytes);
+      Result<std::vector<merkle::Node>> nodes =
+          s.ok() ? merkle::NodesCompletedBy(e.seq, leaf, Reader(*txn))
+                 : Result<std::vector<merkle::Node>>(s);
+      if (!nodes.ok()) {
+        fatal = nodes.status();
+        break;
+      }
+      for (const merkle::Node& n : *nodes) {
+        s = txn->Append(Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)),
+                        AsView(n.hash));
+        if (!s.ok()) break;
+      }
+      if (!s.ok()) {
+        fatal = s;
+        break;
+      }
+      out.seq = e.seq;
+      ++size;
+      last_leaf = leaf;
+      last_ts = e.ts_ms;
+    }
+    if (fatal.ok() && size > start_size) {
+      Result<Hash> root = merkle::RootAt(size, Reader(*txn));
+      if (!root.ok()) {
+        fatal = root.status();
+      } else {
+        std::string note = SignCheckpoint(Checkpoint{info_.origin, size, *root}, *log_key_);
+        fatal = txn->Append(Table::kCheckpoints, EncodeBigEndian64(size), note);
+      }
+    }
+    if (fatal.code() == Code::kResourceExhausted && attempt < 16) {
+      txn = Status(Code::kInternal, "aborted");  // ends (aborts) the transaction first
+      Status grown = env_->Grow();
+      if (!grown.ok()) {
+        fatal = grown;
+        break;
+      }
+      continue;  // replay the whole batch in a bigger map
+    }
+    if (fatal.ok()) fatal = txn->Commit();
+    break;
+  }
+
+  std::vector<Result<Appended>> results;
+  results.reserve(subs.size());
+  if (!fatal.ok()) {
+    Status failed(fatal.code() == Code::kResourceExhausted ? Code::kIoError : fatal.code(),
+                  "nothing was written: " + fatal.message());
+    for (size_t i = 0; i < subs.size(); ++i) results.emplace_back(failed);
+    return results;
+  }
+  size_ = size;
+  last_leaf_ = last_leaf;
+  last_ts_ = last_ts;
+  for (const Outcome& out : outcomes) {
+    if (!out.seq.has_value()) {
+      results.emplace_back(out.rejected);
+      continue;
+    }
+    Result<Receipt> r = ReceiptFor(*out.seq);
+    if (!r.ok()) {
+      results.emplace_back(r.status());
+    } else {
+      results.emplace_back(Appended{std::move(*r), out.duplicate});
+    }
+  }
+  return results;
+}
+
+Result<std::string> Log::LatestCheckpoint() {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::pair<std::string, std::string>>> last = txn->Last(Table::kCheckpoints);
+  if (!last.ok()) return last.status();
+  if (!last->has_value()) return Status(Code::kNotFound, "the log has no checkpoint yet");
+  return (*last)->second;
+}
+
+Result<std::string> Log::EntryAt(uint64_t seq) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::string>> v = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Status(Code::kNotFound, "no entry " + std::to_string(seq));
+  return **v;
+}
+
+Result<Receipt> Log::ReceiptFor(uint64_t seq) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::string>> entry = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) return Status(Code::kNotFound, "no entry " + std::to_string(seq));
+  // The batch that holds `seq` is the first checkpoint whose size exceeds it.
+  std::optional<std::pair<uint64_t, std::string>> cp;
+  VIGIL_RETURN_IF_ERROR(txn->Scan(Table::kCheckpoints, EncodeBigEndian64(seq + 1),
+                                  [&](std::string_view k, std::string_view v) {
+                                    cp.emplace(DecodeBigEndian64(k), std::string(v));
+                                    return false;
+                                  }));
+  if (!cp.has_value()) return Status(Code::kCorruption, "no checkpoint covers entry " + std::to_string(seq));
+  Result<Entry> e = DecodeEntry(**entry);
+  if (!e.ok()) return e.status();
+  Result<std::vector<Hash>> proof = merkle::InclusionProof(seq, cp->first, Reader(*txn));
+  if (!proof.ok()) return proof.status();
+  Receipt r;
+  r.seq = seq;
+  r.leaf_hash = merkle::HashLeaf(**entry);
+  r.ts_ms = e->ts_ms;
+  r.checkpoint = std::move(cp->second);
+  r.inclusion = std::move(*proof);
+  r.entry = std::move(**entry);
+  return r;
+}
+
+Result<std::vector<Hash>> Log::InclusionProof(uint64_t seq, uint64_t size) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<uint64_t> have = txn->Count(Table::kEntries);
+  if (!have.ok()) return have.status();
+  if (size > *have || seq >= size) {
+    return Status(Code::kInvalidArgument, "need seq < size <= " + std::to_string(*have));
+  }
+  return merkle::InclusionProof(seq, size, Reader(*txn));
+}
+
+Result<std::vector<Hash>> Log::ConsistencyProof(uint64_t from, uint64_t to) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<uint64_t> have = txn->Count(Table::kEntries);
+  if (!have.ok()) return have.status();
+  if (to > *have || from == 0 || from > to) {
+    return Status(Code::kInvalidArgument, "need 0 < from <= to <= " + std::to_string(*have));
+  }
+  return merkle::ConsistencyProof(from, to, Reader(*txn));
+}
+
+Result<std::string> Log::ReadTile(const TileRef& tile) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<uint64_t> have = txn->Count(Table::kEntries);
+  if (!have.ok()) return have.status();
+  const uint64_t first = tile.index * TileRef::kWidth;
+  const uint64_t end = first + tile.width;
+  Status missing(Code::kNotFound, "tile " + TilePath(tile) + " does not exist yet");
+  std::string out;
+  if (tile.level == TileRef::kEntries) {
+    if (end > *have) return missing;
+    for (uint64_t seq = first; seq < end; ++seq) {
+      Result<std::optional<std::string>> e = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
+      if (!e.ok()) return e.status();
+      if (!e->has_value()) return missing;
+      const std::string& b = **e;
+      out.push_back(static_cast<char>(b.size() >> 8));
+      out.push_back(static_cast<char>(b.size() & 0xff));
+      out += b;
+    }
+    return out;
+  }
+  const int level = tile.level * TileRef::kHeight;
+  if (level >= 64 || (end > (*have >> level))) return missing;
+  out.reserve(tile.width * 32);
+  for (uint64_t i = first; i < end; ++i) {
+    Result<Hash> h = ReadNode(*txn, level, i);
+    if (!h.ok()) return h.status();
+    out.append(AsView(*h));
+  }
+  return out;
+}
+
+}  // namespace vigil

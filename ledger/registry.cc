@@ -1,0 +1,257 @@
+#include "ledger/registry.h"
+
+namespace vigil::registry {
+
+namespace {
+
+std::string ParticipantKey(std::string_view id) { return "participant/" + std::string(id); }
+std::string KeyKey(std::string_view key_id) { return "key/" + std::string(key_id); }
+
+nlohmann::json KeyJson(const KeyRecord& k) {
+  return {{"participant", k.participant},
+          {"public_key", k.public_key.ToBase64()},
+          {"added_seq", k.added_seq},
+          {"revoked_seq", k.revoked_seq.has_value() ? nlohmann::json(*k.revoked_seq)
+                                                    : nlohmann::json(nullptr)}};
+}
+
+Status PutJson(StateStore& state, const std::string& key, const nlohmann::json& j) {
+  return state.Put(key, j.dump());
+}
+
+// Parses the "keys" array of base64 public keys; records violations for bad or taken keys.
+std::vector<PublicKey> NewKeys(ApplyContext& ctx, const nlohmann::json& keys) {
+  std::vector<PublicKey> out;
+  for (const auto& k : keys) {
+    Result<PublicKey> pk = k.is_string() ? PublicKey::FromBase64(k.get<std::string>())
+                                         : Result<PublicKey>(Status(Code::kInvalidArgument, ""));
+    if (!pk.ok()) {
+      ctx.Violate("bad_key", "each key must be the base64 of a 32-byte Ed25519 public key");
+      continue;
+    }
+    Result<std::optional<KeyRecord>> existing = LoadKey(ctx.state, pk->Id());
+    if (ctx.Fail(existing.status())) return out;
+    if (existing->has_value()) {
+      ctx.Violate("key_exists", "key " + pk->Id() + " is already registered to \"" +
+                                    (*existing)->participant + "\"");
+      continue;
+    }
+    for (const PublicKey& seen : out) {
+      if (seen == *pk) ctx.Violate("key_repeated", "key " + pk->Id() + " is listed twice");
+    }
+    out.push_back(*pk);
+  }
+  return out;
+}
+
+void CheckId(ApplyContext& ctx, std::string_view field, const std::string& id) {
+  bool plain = !id.empty() && id.size() <= kMaxIdLength;
+  for (char c : id) plain = plain && c > 0x20 && c < 0x7f && c != '/';
+  if (!plain) {
+    ctx.Violate("bad_field", "\"" + std::string(field) +
+                                 "\" must be 1 to 128 printable ASCII characters without spaces "
+                                 "or '/'");
+  }
+}
+
+}  // namespace
+
+}  // namespace vigil::registry
+
+namespace vigil {
+
+Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_view key_id) {
+  Result<std::optional<std::string>> v = state.Get(registry::KeyKey(key_id));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<KeyRecord>();
+  nlohmann::json j = nlohmann::json::parse(**v, nullptr, false);
+  KeyRecord k;
+  try {
+    k.participant = j.at("participant").get<std::string>();
+    Result<PublicKey> pk = PublicKey::FromBase64(j.at("public_key").get<std::string>());
+    if (!pk.ok()) throw std::runtime_error("bad key");
+    k.public_key = *pk;
+    k.added_seq = j.at("added_seq").get<uint64_t>();
+    if (!j.at("revoked_seq").is_null()) k.revoked_seq = j.at("revoked_seq").get<uint64_t>();
+  } catch (const std::exception&) {
+    return Status(Code::kCorruption, "damaged key record " + std::string(key_id));
+  }
+  return std::optional<KeyRecord>(std::move(k));
+}
+
+Result<std::optional<Participant>> LoadParticipant(const StateStore& state, std::string_view id) {
+  Result<std::optional<std::string>> v = state.Get(registry::ParticipantKey(id));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<Participant>();
+  Participant p;
+  p.id = std::string(id);
+  p.record = nlohmann::json::parse(**v, nullptr, false);
+  try {
+    std::optional<Role> role = ParseRole(p.record.at("role").get<std::string>());
+    if (!role.has_value()) throw std::runtime_error("role");
+    p.role = *role;
+    p.revoked = p.record.at("revoked").get<bool>();
+  } catch (const std::exception&) {
+    return Status(Code::kCorruption, "damaged participant record " + std::string(id));
+  }
+  return std::optional<Participant>(std::move(p));
+}
+
+}  // namespace vigil
+
+namespace vigil::registry {
+
+Result<std::optional<std::pair<KeyRecord, Participant>>> GenesisSigner(const StateStore& state,
+                                                                       const Entry& entry,
+                                                                       const Payload& payload) {
+  using Out = std::optional<std::pair<KeyRecord, Participant>>;
+  Result<std::optional<std::string>> g = state.Get("genesis");
+  if (!g.ok()) return g.status();
+  const nlohmann::json& b = payload.body;
+  if (g->has_value() || entry.seq != 0 || payload.type != "participant.register" ||
+      b.value("role", "") != "authority" || b.value("participant", "") != payload.actor ||
+      !b.contains("keys") || !b["keys"].is_array()) {
+    return Out();
+  }
+  for (const auto& k : b["keys"]) {
+    if (!k.is_string()) continue;
+    Result<PublicKey> pk = PublicKey::FromBase64(k.get<std::string>());
+    if (pk.ok() && pk->Id() == entry.signer) {
+      KeyRecord key{payload.actor, *pk, 0, std::nullopt};
+      Participant p;
+      p.id = payload.actor;
+      p.role = Role::kAuthority;
+      return Out(std::make_pair(key, p));
+    }
+  }
+  return Out();
+}
+
+void ApplyParticipantRegister(ApplyContext& ctx) {
+  ctx.OnlyFields({"participant", "role", "legal_name", "tax_code", "address", "jurisdiction",
+                  "keys", "licences", "venues"});
+  std::optional<std::string> id = ctx.String("participant");
+  std::optional<std::string> role = ctx.String("role");
+  ctx.String("legal_name");
+  ctx.String("tax_code", false);
+  ctx.String("address", false);
+  ctx.Object("jurisdiction", false);
+  ctx.Array("licences", false);
+  ctx.Array("venues", false);
+  const nlohmann::json* keys = ctx.Array("keys");
+  if (id.has_value()) {
+    CheckId(ctx, "participant", *id);
+    Result<std::optional<Participant>> existing = LoadParticipant(ctx.state, *id);
+    if (ctx.Fail(existing.status())) return;
+    if (existing->has_value()) {
+      ctx.Violate("participant_exists", "participant \"" + *id + "\" is already registered");
+    }
+  }
+  if (role.has_value() && !ParseRole(*role).has_value()) {
+    ctx.Violate("bad_role", "role must be authority, police, inspector or business, not \"" +
+                                *role + "\"");
+  }
+  std::vector<PublicKey> pks;
+  if (keys != nullptr) {
+    if (keys->empty()) ctx.Violate("no_keys", "a participant needs at least one public key");
+    pks = NewKeys(ctx, *keys);
+  }
+  if (!ctx.violations.empty()) return;
+
+  nlohmann::json record = ctx.payload.body;
+  for (const char* f : {"type", "id", "actor", "at"}) record.erase(f);
+  record["keys"] = nlohmann::json::array();
+  for (const PublicKey& pk : pks) {
+    record["keys"].push_back(pk.Id());
+    Status s = PutJson(ctx.state, KeyKey(pk.Id()),
+                       KeyJson(KeyRecord{*id, pk, ctx.entry.seq, std::nullopt}));
+    if (ctx.Fail(s)) return;
+  }
+  record["registered_seq"] = ctx.entry.seq;
+  record["revoked"] = false;
+  Status s = PutJson(ctx.state, ParticipantKey(*id), record);
+  if (s.ok() && ctx.entry.seq == 0) s = ctx.state.Put("genesis", "1");
+  ctx.Fail(s);
+}
+
+void ApplyParticipantRevoke(ApplyContext& ctx) {
+  ctx.OnlyFields({"participant", "reason"});
+  std::optional<std::string> id = ctx.String("participant");
+  ctx.String("reason");
+  if (!id.has_value()) return;
+  Result<std::optional<Participant>> p = LoadParticipant(ctx.state, *id);
+  if (ctx.Fail(p.status())) return;
+  if (!p->has_value()) {
+    return ctx.Violate("participant_unknown", "participant \"" + *id + "\" is not registered");
+  }
+  if ((*p)->revoked) {
+    return ctx.Violate("participant_revoked", "participant \"" + *id + "\" is already revoked");
+  }
+  if (*id == ctx.actor.id) {
+    return ctx.Violate("self_revoke", "an authority cannot revoke itself");
+  }
+  if (!ctx.violations.empty()) return;
+  nlohmann::json record = (*p)->record;
+  record["revoked"] = true;
+  record["revoked_seq"] = ctx.entry.seq;
+  Status s = PutJson(ctx.state, ParticipantKey(*id), record);
+  ctx.Fail(s);
+}
+
+void ApplyKeyAdd(ApplyContext& ctx) {
+  ctx.OnlyFields({"participant", "key"});
+  std::optional<std::string> id = ctx.String("participant");
+  std::optional<std::string> key = ctx.String("key");
+  if (!id.has_value() || !key.has_value()) return;
+  Result<std::optional<Participant>> p = LoadParticipant(ctx.state, *id);
+  if (ctx.Fail(p.status())) return;
+  if (!p->has_value()) {
+    return ctx.Violate("participant_unknown", "participant \"" + *id + "\" is not registered");
+  }
+  std::vector<PublicKey> pks = NewKeys(ctx, nlohmann::json::array({*key}));
+  if (!ctx.violations.empty()) return;
+  nlohmann::json record = (*p)->record;
+  record["keys"].push_back(pks[0].Id());
+  Status s = PutJson(ctx.state, KeyKey(pks[0].Id()),
+                     KeyJson(KeyRecord{*id, pks[0], ctx.entry.seq, std::nullopt}));
+  if (s.ok()) s = PutJson(ctx.state, ParticipantKey(*id), record);
+  ctx.Fail(s);
+}
+
+void ApplyKeyRevoke(ApplyContext& ctx) {
+  ctx.OnlyFields({"key", "reason"});
+  std::optional<std::string> key_id = ctx.String("key");
+  ctx.String("reason");
+  if (!key_id.has_value()) return;
+  Result<std::optional<KeyRecord>> k = LoadKey(ctx.state, *key_id);
+  if (ctx.Fail(k.status())) return;
+  if (!k->has_value()) {
+    return ctx.Violate("key_unknown", "key " + *key_id + " is not registered");
+  }
+  KeyRecord rec = **k;
+  if (rec.revoked_seq.has_value()) {
+    return ctx.Violate("key_revoked", "key " + *key_id + " is already revoked");
+  }
+  // The authority must never lock itself out: its last working key cannot be revoked.
+  Result<std::optional<Participant>> owner = LoadParticipant(ctx.state, rec.participant);
+  if (ctx.Fail(owner.status())) return;
+  if (owner->has_value() && (*owner)->role == Role::kAuthority) {
+    int active = 0;
+    for (const auto& kid : (*owner)->record["keys"]) {
+      Result<std::optional<KeyRecord>> other = LoadKey(ctx.state, kid.get<std::string>());
+      if (ctx.Fail(other.status())) return;
+      if (other->has_value() && !(*other)->revoked_seq.has_value()) ++active;
+    }
+    if (active <= 1) {
+      ctx.Violate("last_authority_key",
+                  "key " + *key_id + " is the last working key of authority \"" +
+                      rec.participant + "\"; add a new key (key.add) before revoking it");
+    }
+  }
+  if (!ctx.violations.empty()) return;
+  rec.revoked_seq = ctx.entry.seq;
+  Status s = PutJson(ctx.state, KeyKey(*key_id), KeyJson(rec));
+  ctx.Fail(s);
+}
+
+}  // namespace vigil::registry

@@ -1,0 +1,30 @@
+// Participants and their keys (DESIGN §1, §5): the record handlers of the registry. Internal to
+// ledger/; the state machine's table (state.cc) refers to these.
+//
+// State keys:
+//   "participant/<id>"  JSON: the registration fields plus "revoked" and "registered_seq"
+//   "key/<key id>"      JSON: {"participant","public_key","added_seq","revoked_seq"}
+//   "genesis"           "1" once the first authority registered itself (entry 0)
+#ifndef VIGIL_LEDGER_REGISTRY_H_
+#define VIGIL_LEDGER_REGISTRY_H_
+
+#include <optional>
+
+#include "ledger/state.h"
+
+namespace vigil::registry {
+
+void ApplyParticipantRegister(ApplyContext& ctx);
+void ApplyParticipantRevoke(ApplyContext& ctx);
+void ApplyKeyAdd(ApplyContext& ctx);
+void ApplyKeyRevoke(ApplyContext& ctx);
+
+// For entry 0 only: the signing key and actor of a self-registering first authority, if the
+// state is empty and `payload` is such a registration signed by one of its own keys.
+Result<std::optional<std::pair<KeyRecord, Participant>>> GenesisSigner(const StateStore& state,
+                                                                       const Entry& entry,
+                                                                       const Payload& payload);
+
+}  // namespace vigil::registry
+
+#endif  // VIGIL_LEDGER_REGISTRY_H_

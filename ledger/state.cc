@@ -1,0 +1,224 @@
+#include "ledger/state.h"
+
+#include "ledger/registry.h"
+
+namespace vigil {
+
+namespace {
+
+constexpr uint8_t kAuthority = static_cast<uint8_t>(Role::kAuthority);
+
+std::string IdKey(std::string_view actor, std::string_view id) {
+  std::string k = "id/";
+  k.append(actor);
+  k.push_back('\0');
+  k.append(id);
+  return k;
+}
+
+Status Denied(std::string code, std::string message) {
+  std::string summary = message;
+  return Status(Code::kPermissionDenied, std::move(summary),
+                {Violation{std::move(code), std::move(message)}});
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAuthority: return "authority";
+    case Role::kPolice: return "police";
+    case Role::kInspector: return "inspector";
+    case Role::kBusiness: return "business";
+  }
+  return "?";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  for (Role r : {Role::kAuthority, Role::kPolice, Role::kInspector, Role::kBusiness}) {
+    if (RoleName(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
+// ---- ApplyContext ----
+
+std::optional<std::string> ApplyContext::String(std::string_view field, bool required) {
+  auto it = payload.body.find(field);
+  if (it == payload.body.end()) {
+    if (required) Violate("missing_field", "the record needs a \"" + std::string(field) + "\"");
+    return std::nullopt;
+  }
+  if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+    Violate("bad_field", "\"" + std::string(field) + "\" must be a non-empty string");
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+const nlohmann::json* ApplyContext::Array(std::string_view field, bool required) {
+  auto it = payload.body.find(field);
+  if (it == payload.body.end()) {
+    if (required) Violate("missing_field", "the record needs a \"" + std::string(field) + "\"");
+    return nullptr;
+  }
+  if (!it->is_array()) {
+    Violate("bad_field", "\"" + std::string(field) + "\" must be an array");
+    return nullptr;
+  }
+  return &*it;
+}
+
+const nlohmann::json* ApplyContext::Object(std::string_view field, bool required) {
+  auto it = payload.body.find(field);
+  if (it == payload.body.end()) {
+    if (required) Violate("missing_field", "the record needs a \"" + std::string(field) + "\"");
+    return nullptr;
+  }
+  if (!it->is_object()) {
+    Violate("bad_field", "\"" + std::string(field) + "\" must be an object");
+    return nullptr;
+  }
+  return &*it;
+}
+
+void ApplyContext::OnlyFields(std::initializer_list<std::string_view> allowed) {
+  for (const auto& [name, value] : payload.body.items()) {
+    if (name == "type" || name == "id" || name == "actor" || name == "at") continue;
+    bool known = false;
+    for (std::string_view a : allowed) known = known || a == name;
+    if (!known) {
+      Violate("unknown_field", "\"" + name + "\" is not a field of " + payload.type + " records");
+    }
+  }
+}
+
+// ---- the record table ----
+
+const std::vector<RecordType>& RecordTypes() {
+  static const std::vector<RecordType> kTypes = {
+      {"participant.register", kAuthority, &registry::ApplyParticipantRegister},
+      {"participant.revoke", kAuthority, &registry::ApplyParticipantRevoke},
+      {"key.add", kAuthority, &registry::ApplyKeyAdd},
+      {"key.revoke", kAuthority, &registry::ApplyKeyRevoke},
+  };
+  return kTypes;
+}
+
+const RecordType* FindRecordType(std::string_view type) {
+  for (const RecordType& t : RecordTypes()) {
+    if (t.type == type) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ParticipantsNamed(const Payload& payload) {
+  std::vector<std::string> out = {payload.actor};
+  for (const char* field : {"participant", "counterparty", "business"}) {
+    auto it = payload.body.find(field);
+    if (it != payload.body.end() && it->is_string() && it->get<std::string>() != payload.actor) {
+      out.push_back(it->get<std::string>());
+    }
+  }
+  return out;
+}
+
+Result<std::optional<PriorSubmission>> FindPrior(const StateStore& state, std::string_view actor,
+                                                 std::string_view id) {
+  Result<std::optional<std::string>> v = state.Get(IdKey(actor, id));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<PriorSubmission>();
+  const std::string& s = **v;
+  if (s.size() != 40) return Status(Code::kCorruption, "damaged payload-id record");
+  PriorSubmission p;
+  p.seq = DecodeBigEndian64(std::string_view(s).substr(0, 8));
+  std::copy(s.begin() + 8, s.end(), reinterpret_cast<char*>(p.payload_hash.data()));
+  return std::optional<PriorSubmission>(p);
+}
+
+Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
+  // Who signed: a registered key, or the first authority registering itself.
+  std::optional<KeyRecord> key;
+  std::optional<Participant> actor;
+  {
+    Result<std::optional<KeyRecord>> k = LoadKey(base, entry.signer);
+    if (!k.ok()) return k.status();
+    if (k->has_value()) {
+      key = **k;
+      Result<std::optional<Participant>> p = LoadParticipant(base, key->participant);
+      if (!p.ok()) return p.status();
+      if (!p->has_value()) return Status(Code::kCorruption, "key of unknown participant");
+      actor = **p;
+    } else {
+      auto genesis = registry::GenesisSigner(base, entry, payload);
+      if (!genesis.ok()) return genesis.status();
+      if (!genesis->has_value()) {
+        return Denied("signer_unknown", "key " + entry.signer +
+                                            " is not registered; ask the authority to register it");
+      }
+      key = (*genesis)->first;
+      actor = (*genesis)->second;
+    }
+  }
+  if (!key->public_key.Verify(SignContext::kEntry, entry.payload, entry.sig)) {
+    return Denied("bad_signature",
+                  "the signature does not match the payload and key " + entry.signer);
+  }
+  if (key->revoked_seq.has_value() && *key->revoked_seq <= entry.seq) {
+    return Denied("key_revoked", "key " + entry.signer + " was revoked at entry " +
+                                     std::to_string(*key->revoked_seq));
+  }
+  if (key->participant != payload.actor) {
+    return Denied("actor_mismatch", "key " + entry.signer + " belongs to \"" + key->participant +
+                                        "\", not to the payload's actor \"" + payload.actor +
+                                        "\"");
+  }
+  if (actor->revoked) {
+    return Denied("participant_revoked", "participant \"" + actor->id + "\" has been revoked");
+  }
+  const RecordType* type = FindRecordType(payload.type);
+  if (type == nullptr) {
+    return Status(Code::kInvalidArgument, "unknown record type \"" + payload.type + "\"",
+                  {{"unknown_type", "unknown record type \"" + payload.type + "\""}});
+  }
+  if ((type->roles & static_cast<uint8_t>(actor->role)) == 0) {
+    return Denied("role_not_allowed", "a participant with role " +
+                                          std::string(RoleName(actor->role)) +
+                                          " may not submit " + payload.type + " records");
+  }
+
+  OverlayStateStore overlay(base);
+  ApplyContext ctx{overlay, entry, payload, *actor, {}, {}, Status::Ok()};
+  for (const Cosignature& c : entry.cosigners) {
+    Result<std::optional<KeyRecord>> ck = LoadKey(base, c.signer);
+    if (!ck.ok()) return ck.status();
+    if (!ck->has_value()) {
+      ctx.Violate("cosigner_unknown", "cosigning key " + c.signer + " is not registered");
+    } else if ((*ck)->revoked_seq.has_value() && *(*ck)->revoked_seq <= entry.seq) {
+      ctx.Violate("cosigner_revoked", "cosigning key " + c.signer + " has been revoked");
+    } else if (!(*ck)->public_key.Verify(SignContext::kEntry, entry.payload, c.sig)) {
+      ctx.Violate("bad_cosignature", "the cosignature of key " + c.signer + " does not verify");
+    } else {
+      ctx.cosigners.push_back(**ck);
+    }
+  }
+  if (payload.at_ms > entry.ts_ms + kMaxFutureSkewMs) {
+    ctx.Violate("at_in_future", "\"at\" (" + FormatTimestamp(payload.at_ms) +
+                                    ") is later than the server's time (" +
+                                    FormatTimestamp(entry.ts_ms) + ")");
+  }
+  type->handler(ctx);
+  if (!ctx.failure.ok()) return ctx.failure;
+  if (!ctx.violations.empty()) {
+    std::string summary = ctx.violations.size() == 1
+                              ? ctx.violations[0].message
+                              : std::to_string(ctx.violations.size()) + " rules broken";
+    return Status(Code::kRuleViolation, summary, std::move(ctx.violations));
+  }
+  Hash h = Sha256(entry.payload);
+  VIGIL_RETURN_IF_ERROR(
+      overlay.Put(IdKey(payload.actor, payload.id), EncodeBigEndian64(entry.seq) + std::string(AsView(h))));
+  return overlay.Flush();
+}
+
+}  // namespace vigil

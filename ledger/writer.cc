@@ -1,0 +1,85 @@
+#include "ledger/writer.h"
+
+#include <chrono>
+#include <vector>
+
+namespace vigil {
+
+Writer::Writer(Log& log, WriterOptions options)
+    : log_(log), options_(options), thread_([this] { Run(); }) {}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+size_t Writer::queue_depth() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+Result<Appended> Writer::Submit(Submission sub) {
+  Pending p{std::move(sub), {}};
+  std::future<Result<Appended>> done = p.done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status(Code::kUnavailable, "the server is shutting down; retry later");
+    if (queue_.size() >= options_.max_queue) {
+      return Status(Code::kUnavailable, "the write queue is full; retry in a moment");
+    }
+    queue_.push_back(&p);
+  }
+  cv_.notify_one();
+  return done.get();
+}
+
+void Writer::Run() {
+  std::vector<Pending*> batch;
+  std::vector<Submission> subs;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      batch.clear();
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    subs.clear();
+    for (Pending* p : batch) subs.push_back(std::move(p->sub));
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    std::vector<Result<Appended>> results = log_.AppendBatch(subs, now_ms);
+    const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
+    stats_.batches++;
+    stats_.batch_items += batch.size();
+    stats_.commit_us_total += us;
+    uint64_t prev_max = stats_.commit_us_max.load();
+    while (us > prev_max && !stats_.commit_us_max.compare_exchange_weak(prev_max, us)) {
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!results[i].ok()) {
+        stats_.rejected++;
+      } else if (results[i]->duplicate) {
+        stats_.duplicates++;
+      } else {
+        stats_.appended++;
+      }
+      batch[i]->done.set_value(std::move(results[i]));
+    }
+  }
+}
+
+}  // namespace vigil
