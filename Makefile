@@ -9,8 +9,10 @@ JOBS     ?= $(shell nproc)
 VIGIL    := $(BUILD)/bin/vigil
 
 # Debian 12 packages the build and the tests need (DESIGN.md section 9).
-DEB_PACKAGES := g++ cmake make pkg-config liblmdb-dev lmdb-utils libsodium-dev \
+DEB_PACKAGES := g++ cmake make pkg-config ccache liblmdb-dev lmdb-utils libsodium-dev \
   libcpp-httplib-dev nlohmann-json3-dev catch2 libcli11-dev libspdlog-dev libbenchmark-dev
+# The outside verifier test (tests/outside) is Python 3 + PyNaCl.
+DEB_PACKAGES += python3-nacl
 
 .PHONY: run test build deps clean
 

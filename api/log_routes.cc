@@ -53,11 +53,8 @@ Result<Submission> ParseSubmission(const std::string& body) {
   if (!j->is_object()) return Status(Code::kInvalidArgument, "the body must be a JSON object");
   Submission sub;
   for (const auto& [name, value] : j->items()) {
-    if (name != "signer" && name != "payload" && name != "sig" && name != "cosigners") {
-      if (name == "personal" || name == "personal_salt") {
-        return Status(Code::kInvalidArgument,
-                      "personal side data is not accepted by this server version");
-      }
+    if (name != "signer" && name != "payload" && name != "sig" && name != "cosigners" &&
+        name != "personal" && name != "personal_salt") {
       return Status(Code::kInvalidArgument, "unknown field \"" + name + "\" in the body");
     }
   }
@@ -66,6 +63,13 @@ Result<Submission> ParseSubmission(const std::string& body) {
       return Status(Code::kInvalidArgument, std::string("the body needs a string \"") + f + "\"");
     }
   }
+  for (const char* f : {"personal", "personal_salt"}) {
+    if (j->contains(f) && !(*j)[f].is_string()) {
+      return Status(Code::kInvalidArgument, std::string("\"") + f + "\" must be a string");
+    }
+  }
+  sub.personal = j->value("personal", "");
+  sub.personal_salt = j->value("personal_salt", "");
   sub.signer = (*j)["signer"].get<std::string>();
   sub.payload = (*j)["payload"].get<std::string>();
   Result<Bytes> sig = Base64Decode((*j)["sig"].get<std::string>());

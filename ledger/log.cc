@@ -161,6 +161,9 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir) {
                   "keys/log.key does not match the log key recorded in the store");
   }
   log->log_key_.emplace(std::move(*key));
+  Result<PersonalVault> vault = PersonalVault::Open(KeysDir(dir) + "/personal.key", /*create=*/true);
+  if (!vault.ok()) return vault.status();
+  log->vault_.emplace(std::move(*vault));
   VIGIL_RETURN_IF_ERROR(log->LoadTail());
   return log;
 }
@@ -218,6 +221,23 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
         out.rejected = payload.status();
         continue;
       }
+      const auto commitment = payload->body.find("personal_commitment");
+      if ((commitment != payload->body.end()) != !sub.personal.empty()) {
+        out.rejected = Status(Code::kInvalidArgument,
+                              "personal data and the payload's personal_commitment go together: "
+                              "send both or neither");
+        continue;
+      }
+      if (commitment != payload->body.end()) {
+        Status c = commitment->is_string()
+                       ? CheckPersonalCommitment(sub.personal, sub.personal_salt,
+                                                 commitment->get<std::string>())
+                       : Status(Code::kInvalidArgument, "personal_commitment must be a string");
+        if (!c.ok()) {
+          out.rejected = c;
+          continue;
+        }
+      }
       Result<std::optional<PriorSubmission>> prior = FindPrior(state, payload->actor, payload->id);
       if (!prior.ok()) {
         fatal = prior.status();
@@ -268,6 +288,13 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
       if (!nodes.ok()) {
         fatal = nodes.status();
         break;
+      }
+      if (s.ok() && !sub.personal.empty()) {
+        s = txn->Put(Table::kPersonal, EncodeBigEndian64(e.seq), vault_->Seal(sub.personal));
+      }
+      if (s.ok() && payload->type == "erasure") {  // Apply checked the target
+        s = txn->Delete(Table::kPersonal,
+                        EncodeBigEndian64(payload->body["target_seq"].get<uint64_t>()));
       }
       for (const merkle::Node& n : *nodes) {
         s = txn->Append(Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)),
@@ -329,6 +356,17 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
     }
   }
   return results;
+}
+
+Result<std::optional<std::string>> Log::ReadPersonal(uint64_t seq) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::string>> sealed = txn->Get(Table::kPersonal, EncodeBigEndian64(seq));
+  if (!sealed.ok()) return sealed.status();
+  if (!sealed->has_value()) return std::optional<std::string>();
+  Result<std::string> plain = vault_->Unseal(**sealed);
+  if (!plain.ok()) return plain.status();
+  return std::optional<std::string>(std::move(*plain));
 }
 
 Result<std::string> Log::LatestCheckpoint() {

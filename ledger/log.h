@@ -4,6 +4,7 @@
 // Layout of a data directory:
 //   <dir>/keys/log.key        the log's checkpoint-signing key (secret, mode 0600)
 //   <dir>/keys/authority.key  the first authority's key (secret, mode 0600; move it offline)
+//   <dir>/keys/personal.key   encrypts personal side data at rest (secret, mode 0600)
 //   <dir>/keys/*.pub          their public keys
 //   <dir>/store/data.mdb      the LMDB store (ledger/db.h)
 //
@@ -26,6 +27,7 @@
 #include "keys/result.h"
 #include "ledger/db.h"
 #include "ledger/entry.h"
+#include "ledger/personal.h"
 #include "ledger/receipt.h"
 #include "ledger/tile.h"
 
@@ -37,6 +39,10 @@ struct Submission {
   std::string payload;  // the payload bytes exactly as signed
   std::string sig;      // 64 raw bytes
   std::vector<Cosignature> cosigners;
+  // Personal side data (ledger/personal.h): the JSON object's bytes and the base64 salt, or
+  // both empty. Required exactly when the payload has a personal_commitment.
+  std::string personal;
+  std::string personal_salt;
 };
 
 // The outcome of one accepted submission.
@@ -101,6 +107,8 @@ class Log {
   Result<std::vector<Hash>> ConsistencyProof(uint64_t from, uint64_t to);
   // Hash tile or entry bundle bytes; kNotFound if the tile is not complete at this width.
   Result<std::string> ReadTile(const TileRef& tile);
+  // The decrypted personal side data of entry `seq`; nullopt if it has none or it was erased.
+  Result<std::optional<std::string>> ReadPersonal(uint64_t seq);
 
  private:
   Log() = default;
@@ -108,6 +116,7 @@ class Log {
 
   std::unique_ptr<db::Env> env_;
   std::optional<SecretKey> log_key_;
+  std::optional<PersonalVault> vault_;
   LogInfo info_;
   std::atomic<uint64_t> size_{0};
   // Writer-only tail of the chain.

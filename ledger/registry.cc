@@ -1,5 +1,11 @@
 #include "ledger/registry.h"
 
+#include <set>
+
+#include "ledger/catalog.h"
+#include "ledger/domain.h"
+#include "ledger/entry.h"
+
 namespace vigil::registry {
 
 namespace {
@@ -52,6 +58,154 @@ void CheckId(ApplyContext& ctx, std::string_view field, const std::string& id) {
                                  "\" must be 1 to 128 printable ASCII characters without spaces "
                                  "or '/'");
   }
+}
+
+// Checks the licences of a registration or update and returns them with substances resolved
+// to catalogue ids (what the rules compare against).
+nlohmann::json ValidLicences(ApplyContext& ctx, const nlohmann::json& licences,
+                             const std::string& participant) {
+  nlohmann::json out = nlohmann::json::array();
+  std::set<std::string> numbers;
+  for (const auto& l : licences) {
+    if (!l.is_object()) {
+      ctx.Violate("bad_licence", "each licence is an object with kind, number, issued, expires");
+      continue;
+    }
+    const std::string kind = l.value("kind", "");
+    const std::string number = l.value("number", "");
+    if (!domain::IsLicenceKind(kind)) {
+      ctx.Violate("bad_licence", "licence kind \"" + kind.substr(0, 40) +
+                                     "\" is not precursor_trading, precursor_use, import_export, "
+                                     "karaoke, bar or dance_hall");
+      continue;
+    }
+    if (number.empty() || number.size() > 64 || number.find('/') != std::string::npos) {
+      ctx.Violate("bad_licence", "a licence needs a \"number\" (no '/')");
+      continue;
+    }
+    if (!numbers.insert(number).second) {
+      ctx.Violate("bad_licence", "licence " + number + " is listed twice");
+    }
+    Result<std::optional<std::string>> holder = ctx.state.Get("licence/" + number);
+    if (ctx.Fail(holder.status())) return out;
+    if (holder->has_value() && **holder != participant) {
+      ctx.Violate("licence_taken", "licence " + number + " belongs to \"" + **holder + "\"");
+    }
+    Result<int64_t> issued = ParseDate(l.value("issued", ""));
+    Result<int64_t> expires = ParseDate(l.value("expires", ""));
+    if (!issued.ok() || !expires.ok() || *expires < *issued) {
+      ctx.Violate("bad_licence", "licence " + number +
+                                     " needs \"issued\" and \"expires\" dates (YYYY-MM-DD), "
+                                     "expires not before issued");
+      continue;
+    }
+    nlohmann::json clean = {{"kind", kind}, {"number", number}, {"issued", l["issued"]},
+                            {"expires", l["expires"]}};
+    if (l.contains("suspended")) clean["suspended"] = l.value("suspended", false);
+    if (l.contains("venue")) clean["venue"] = l["venue"];
+    const bool precursor = kind.rfind("precursor_", 0) == 0 || kind == "import_export";
+    nlohmann::json subs = nlohmann::json::array();
+    for (const auto& id : l.value("substances", nlohmann::json::array())) {
+      Result<std::optional<Substance>> sub =
+          id.is_string() ? FindSubstance(ctx.state, id.get<std::string>())
+                         : Result<std::optional<Substance>>(std::optional<Substance>());
+      if (ctx.Fail(sub.status())) return out;
+      if (!sub->has_value()) {
+        ctx.Violate("unknown_substance", "licence " + number + " names " + id.dump() +
+                                             ", which is not in the catalogue");
+      } else {
+        subs.push_back((*sub)->id);
+      }
+    }
+    if (precursor && subs.empty()) {
+      ctx.Violate("bad_licence", "precursor licence " + number + " must list the \"substances\" "
+                                                                 "it covers");
+    }
+    if (precursor) clean["substances"] = subs;
+    out.push_back(clean);
+  }
+  return out;
+}
+
+// Checks the venues of a registration or update (karaoke rooms, bars, dance halls).
+void CheckVenues(ApplyContext& ctx, const nlohmann::json& venues) {
+  std::set<std::string> ids;
+  for (const auto& v : venues) {
+    const std::string id = v.is_object() ? v.value("id", "") : "";
+    if (id.empty() || id.find('/') != std::string::npos || !domain::IsVenueKind(v.value("kind", ""))) {
+      ctx.Violate("bad_venue", "each venue needs an \"id\" (no '/') and a \"kind\" of karaoke, bar "
+                               "or dance_hall");
+      continue;
+    }
+    if (!ids.insert(id).second) ctx.Violate("bad_venue", "venue " + id + " is listed twice");
+    for (const auto& r : v.value("rooms", nlohmann::json::array())) {
+      const std::string area = r.is_object() ? r.value("area_m2", "") : "";
+      if (area.empty() || area.find_first_not_of("0123456789.") != std::string::npos ||
+          area.front() == '.' || area.back() == '.') {
+        ctx.Violate("bad_venue", "venue " + id + ": each room needs \"area_m2\" as a decimal string");
+        break;
+      }
+    }
+    if (v.contains("hours")) {
+      const nlohmann::json& h = v["hours"];
+      auto hhmm = [](const nlohmann::json& t) {
+        if (!t.is_string()) return false;
+        const std::string s = t.get<std::string>();
+        return s.size() == 5 && s[2] == ':' && std::isdigit(static_cast<unsigned char>(s[0])) &&
+               std::isdigit(static_cast<unsigned char>(s[1])) && std::isdigit(static_cast<unsigned char>(s[3])) &&
+               std::isdigit(static_cast<unsigned char>(s[4])) && s.substr(0, 2) <= "23" && s.substr(3) <= "59";
+      };
+      if (!h.is_object() || !hhmm(h.value("open", nlohmann::json())) || !hhmm(h.value("close", nlohmann::json()))) {
+        ctx.Violate("bad_venue", "venue " + id + ": \"hours\" is {\"open\": \"HH:MM\", \"close\": \"HH:MM\"}");
+      }
+    }
+  }
+}
+
+// Writes the licence and expiry indexes of `record`'s licences (removing the old ones first).
+void IndexLicences(ApplyContext& ctx, const std::string& participant, const nlohmann::json* old_licences,
+                   const nlohmann::json& licences) {
+  const int64_t warn = domain::LoadSettings(ctx).expiry_warning_days * domain::kDayMs;
+  auto each = [&](const nlohmann::json& list, bool put) {
+    for (const auto& l : list) {
+      Result<int64_t> expires = ParseDate(l.value("expires", ""));
+      const std::string number = l.value("number", "");
+      const std::string expiry_key = "expiry/" + domain::TimeKey(expires.ok() ? *expires - warn : 0) +
+                                     "/" + participant + "/" + number;
+      if (put) {
+        ctx.Fail(ctx.state.Put("licence/" + number, participant));
+        if (expires.ok()) ctx.Fail(ctx.state.Put(expiry_key, ""));
+      } else {
+        ctx.Fail(ctx.state.Delete("licence/" + number));
+        ctx.Fail(ctx.state.Delete(expiry_key));
+      }
+    }
+  };
+  if (old_licences != nullptr) each(*old_licences, false);
+  each(licences, true);
+}
+
+// Validates the profile fields shared by participant.register and participant.update, and
+// returns the licences to store (substances resolved), or nullopt if none were given.
+std::optional<nlohmann::json> CheckProfile(ApplyContext& ctx, const std::string& participant,
+                                           std::optional<Role> role) {
+  ctx.String("legal_name", false);
+  ctx.String("tax_code", false);
+  ctx.String("address", false);
+  if (const nlohmann::json* j = ctx.Object("jurisdiction", false)) {
+    for (const auto& [k, v] : j->items()) {
+      if ((k != "province" && k != "commune") || !v.is_string()) {
+        ctx.Violate("bad_jurisdiction", "\"jurisdiction\" is {\"province\", \"commune\"} as text");
+      }
+    }
+  }
+  if (const nlohmann::json* venues = ctx.Array("venues", false)) CheckVenues(ctx, *venues);
+  const nlohmann::json* licences = ctx.Array("licences", false);
+  if (licences == nullptr) return std::nullopt;
+  if (role.has_value() && *role != Role::kBusiness && !licences->empty()) {
+    ctx.Violate("bad_licence", "only businesses hold licences");
+  }
+  return ValidLicences(ctx, *licences, participant);
 }
 
 }  // namespace
@@ -133,11 +287,6 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
   std::optional<std::string> id = ctx.String("participant");
   std::optional<std::string> role = ctx.String("role");
   ctx.String("legal_name");
-  ctx.String("tax_code", false);
-  ctx.String("address", false);
-  ctx.Object("jurisdiction", false);
-  ctx.Array("licences", false);
-  ctx.Array("venues", false);
   const nlohmann::json* keys = ctx.Array("keys");
   if (id.has_value()) {
     CheckId(ctx, "participant", *id);
@@ -147,10 +296,12 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
       ctx.Violate("participant_exists", "participant \"" + *id + "\" is already registered");
     }
   }
-  if (role.has_value() && !ParseRole(*role).has_value()) {
+  std::optional<Role> parsed_role = role.has_value() ? ParseRole(*role) : std::nullopt;
+  if (role.has_value() && !parsed_role.has_value()) {
     ctx.Violate("bad_role", "role must be authority, police, inspector or business, not \"" +
                                 *role + "\"");
   }
+  std::optional<nlohmann::json> licences = CheckProfile(ctx, id.value_or(""), parsed_role);
   std::vector<PublicKey> pks;
   if (keys != nullptr) {
     if (keys->empty()) ctx.Violate("no_keys", "a participant needs at least one public key");
@@ -167,11 +318,46 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
                        KeyJson(KeyRecord{*id, pk, ctx.entry.seq, std::nullopt}));
     if (ctx.Fail(s)) return;
   }
+  if (licences.has_value()) {
+    record["licences"] = *licences;
+    IndexLicences(ctx, *id, nullptr, *licences);
+  }
   record["registered_seq"] = ctx.entry.seq;
   record["revoked"] = false;
   Status s = PutJson(ctx.state, ParticipantKey(*id), record);
   if (s.ok() && ctx.entry.seq == 0) s = ctx.state.Put("genesis", "1");
   ctx.Fail(s);
+}
+
+void ApplyParticipantUpdate(ApplyContext& ctx) {
+  ctx.OnlyFields({"participant", "legal_name", "tax_code", "address", "jurisdiction", "licences",
+                  "venues", "reason"});
+  std::optional<std::string> id = ctx.String("participant");
+  if (!id.has_value()) return;
+  Result<std::optional<Participant>> p = LoadParticipant(ctx.state, *id);
+  if (ctx.Fail(p.status())) return;
+  if (!p->has_value()) {
+    return ctx.Violate("participant_unknown", "participant \"" + *id + "\" is not registered");
+  }
+  if ((*p)->revoked) ctx.Violate("participant_revoked", "participant \"" + *id + "\" is revoked");
+  std::optional<nlohmann::json> licences = CheckProfile(ctx, *id, (*p)->role);
+  bool changes = false;
+  for (const char* f : {"legal_name", "tax_code", "address", "jurisdiction", "licences", "venues"}) {
+    changes = changes || ctx.payload.body.contains(f);
+  }
+  if (!changes) ctx.Violate("missing_field", "an update changes at least one field");
+  if (!ctx.violations.empty()) return;
+  nlohmann::json record = (*p)->record;
+  for (const char* f : {"legal_name", "tax_code", "address", "jurisdiction", "venues"}) {
+    if (ctx.payload.body.contains(f)) record[f] = ctx.payload.body[f];
+  }
+  if (licences.has_value()) {
+    const nlohmann::json old = record.value("licences", nlohmann::json::array());
+    IndexLicences(ctx, *id, &old, *licences);
+    record["licences"] = *licences;
+  }
+  record["updated_seq"] = ctx.entry.seq;
+  ctx.Fail(PutJson(ctx.state, ParticipantKey(*id), record));
 }
 
 void ApplyParticipantRevoke(ApplyContext& ctx) {

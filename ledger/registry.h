@@ -15,6 +15,7 @@
 namespace vigil::registry {
 
 void ApplyParticipantRegister(ApplyContext& ctx);
+void ApplyParticipantUpdate(ApplyContext& ctx);
 void ApplyParticipantRevoke(ApplyContext& ctx);
 void ApplyKeyAdd(ApplyContext& ctx);
 void ApplyKeyRevoke(ApplyContext& ctx);

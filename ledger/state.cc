@@ -1,5 +1,9 @@
 #include "ledger/state.h"
 
+#include "ledger/authority.h"
+#include "ledger/chemicals.h"
+#include "ledger/domain.h"
+#include "ledger/inspections.h"
 #include "ledger/registry.h"
 
 namespace vigil {
@@ -7,6 +11,10 @@ namespace vigil {
 namespace {
 
 constexpr uint8_t kAuthority = static_cast<uint8_t>(Role::kAuthority);
+constexpr uint8_t kPolice = static_cast<uint8_t>(Role::kPolice);
+constexpr uint8_t kInspector = static_cast<uint8_t>(Role::kInspector);
+constexpr uint8_t kBusiness = static_cast<uint8_t>(Role::kBusiness);
+constexpr uint8_t kAnyRole = kAuthority | kPolice | kInspector | kBusiness;
 
 std::string IdKey(std::string_view actor, std::string_view id) {
   std::string k = "id/";
@@ -98,9 +106,28 @@ void ApplyContext::OnlyFields(std::initializer_list<std::string_view> allowed) {
 const std::vector<RecordType>& RecordTypes() {
   static const std::vector<RecordType> kTypes = {
       {"participant.register", kAuthority, &registry::ApplyParticipantRegister},
+      {"participant.update", kAuthority, &registry::ApplyParticipantUpdate},
       {"participant.revoke", kAuthority, &registry::ApplyParticipantRevoke},
       {"key.add", kAuthority, &registry::ApplyKeyAdd},
       {"key.revoke", kAuthority, &registry::ApplyKeyRevoke},
+      {"catalog.add", kAuthority, &authority::ApplyCatalogAdd},
+      {"threshold.set", kAuthority, &authority::ApplyThresholdSet},
+      {"settings.set", kAuthority, &authority::ApplySettingsSet},
+      {"checklist.add", kAuthority, &authority::ApplyChecklistAdd},
+      {"chem.purchase", kBusiness, &chemicals::ApplyPurchase},
+      {"chem.sale", kBusiness, &chemicals::ApplySale},
+      {"chem.dispatch", kBusiness, &chemicals::ApplyDispatch},
+      {"chem.receipt", kBusiness, &chemicals::ApplyReceipt},
+      {"chem.use", kBusiness, &chemicals::ApplyUse},
+      {"chem.dispose", kBusiness, &chemicals::ApplyDispose},
+      {"chem.loss", kBusiness, &chemicals::ApplyLoss},
+      {"chem.stocktake", kBusiness, &chemicals::ApplyStocktake},
+      {"inspection.venue", kInspector, &inspections::ApplyVenueInspection},
+      {"inspection.stock", kInspector, &inspections::ApplyStockInspection},
+      {"inspection.ack", kBusiness, &inspections::ApplyAck},
+      {"correction", kAnyRole, &authority::ApplyCorrection},
+      {"erasure", kAuthority, &authority::ApplyErasure},
+      {"police.note", kPolice, &authority::ApplyPoliceNote},
   };
   return kTypes;
 }
@@ -188,7 +215,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
   }
 
   OverlayStateStore overlay(base);
-  ApplyContext ctx{overlay, entry, payload, *actor, {}, {}, Status::Ok()};
+  ApplyContext ctx{overlay, entry, payload, *actor, {}, {}, Status::Ok(), nlohmann::json::object(), 0};
   for (const Cosignature& c : entry.cosigners) {
     Result<std::optional<KeyRecord>> ck = LoadKey(base, c.signer);
     if (!ck.ok()) return ck.status();
@@ -207,6 +234,13 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
                                     ") is later than the server's time (" +
                                     FormatTimestamp(entry.ts_ms) + ")");
   }
+  if (auto c = payload.body.find("personal_commitment"); c != payload.body.end()) {
+    if (!c->is_string() || !HashFromBase64(c->get<std::string>()).ok()) {
+      ctx.Violate("bad_commitment", "\"personal_commitment\" must be the base64 SHA-256 of the salt "
+                                    "and the personal data");
+    }
+  }
+  chemicals::SweepDeadlines(ctx);  // alerts that came due before this entry's time
   type->handler(ctx);
   if (!ctx.failure.ok()) return ctx.failure;
   if (!ctx.violations.empty()) {
@@ -215,6 +249,16 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
                               : std::to_string(ctx.violations.size()) + " rules broken";
     return Status(Code::kRuleViolation, summary, std::move(ctx.violations));
   }
+  // Indexes every entry gets: its type and actor, and the trail of each participant it concerns.
+  const std::string seq_key = domain::SeqKey(entry.seq);
+  domain::PutJson(ctx, "entrytype/" + seq_key,
+                  {{"type", payload.type}, {"actor", payload.actor},
+                   {"personal", payload.body.contains("personal_commitment")}});
+  for (const std::string& p : ParticipantsNamed(payload)) {
+    ctx.Fail(overlay.Put("trail/" + p + "/" + seq_key, payload.type));
+  }
+  if (!ctx.effect.empty()) domain::PutJson(ctx, "effect/" + seq_key, ctx.effect);
+  if (!ctx.failure.ok()) return ctx.failure;
   Hash h = Sha256(entry.payload);
   VIGIL_RETURN_IF_ERROR(
       overlay.Put(IdKey(payload.actor, payload.id), EncodeBigEndian64(entry.seq) + std::string(AsView(h))));

@@ -60,6 +60,8 @@ struct ApplyContext {
   std::vector<KeyRecord> cosigners;  // verified cosigning keys, in entry order
 
   Status failure;  // a store error (not a broken rule): the whole batch is aborted
+  nlohmann::json effect = nlohmann::json::object();  // what a correction must undo (domain.h)
+  int alerts = 0;                                     // alerts raised by this entry so far
 
   void Violate(std::string code, std::string message) {
     violations.push_back({std::move(code), std::move(message)});

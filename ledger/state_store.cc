@@ -6,6 +6,9 @@ namespace {
 bool HasPrefix(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
+std::string_view Start(std::string_view prefix, std::string_view from) {
+  return from > prefix ? from : prefix;
+}
 }  // namespace
 
 // ---- MemoryStateStore ----
@@ -27,8 +30,9 @@ Status MemoryStateStore::Delete(std::string_view key) {
   return Status::Ok();
 }
 
-Status MemoryStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn) const {
-  for (auto it = map_.lower_bound(prefix); it != map_.end() && HasPrefix(it->first, prefix);
+Status MemoryStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
+                                    std::string_view from) const {
+  for (auto it = map_.lower_bound(Start(prefix, from)); it != map_.end() && HasPrefix(it->first, prefix);
        ++it) {
     if (!fn(it->first, it->second)) break;
   }
@@ -49,8 +53,9 @@ Status TxnStateStore::Delete(std::string_view key) {
   return txn_.Delete(db::Table::kState, key);
 }
 
-Status TxnStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn) const {
-  return txn_.Scan(db::Table::kState, prefix, [&](std::string_view k, std::string_view v) {
+Status TxnStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
+                                 std::string_view from) const {
+  return txn_.Scan(db::Table::kState, Start(prefix, from), [&](std::string_view k, std::string_view v) {
     return HasPrefix(k, prefix) && fn(k, v);
   });
 }
@@ -73,20 +78,35 @@ Status OverlayStateStore::Delete(std::string_view key) {
   return Status::Ok();
 }
 
-Status OverlayStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn) const {
-  // Merge the base's keys with the buffered writes, in key order.
-  std::map<std::string, std::optional<std::string>, std::less<>> merged;
-  VIGIL_RETURN_IF_ERROR(base_.ScanPrefix(prefix, [&](std::string_view k, std::string_view v) {
-    merged.emplace(std::string(k), std::string(v));
-    return true;
-  }));
-  for (auto it = writes_.lower_bound(prefix); it != writes_.end() && HasPrefix(it->first, prefix);
-       ++it) {
-    merged.insert_or_assign(it->first, it->second);
-  }
-  for (const auto& [k, v] : merged) {
-    if (v.has_value() && !fn(k, *v)) break;
-  }
+Status OverlayStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
+                                     std::string_view from) const {
+  // A streaming merge of the base's keys with the buffered writes, in key order; stops as soon
+  // as fn does, so a bounded range scan stays bounded.
+  auto w = writes_.lower_bound(Start(prefix, from));
+  auto in_range = [&] { return w != writes_.end() && HasPrefix(w->first, prefix); };
+  bool stopped = false;
+  // Emits buffered writes with keys below `limit` (all remaining if limit is null).
+  auto emit_writes_before = [&](const std::string_view* limit) {
+    while (!stopped && in_range() && (limit == nullptr || w->first < *limit)) {
+      if (w->second.has_value() && !fn(w->first, *w->second)) stopped = true;
+      ++w;
+    }
+  };
+  VIGIL_RETURN_IF_ERROR(base_.ScanPrefix(
+      prefix,
+      [&](std::string_view k, std::string_view v) {
+        emit_writes_before(&k);
+        if (stopped) return false;
+        if (in_range() && w->first == k) {  // the overlay's version wins
+          if (w->second.has_value() && !fn(k, *w->second)) stopped = true;
+          ++w;
+        } else if (!fn(k, v)) {
+          stopped = true;
+        }
+        return !stopped;
+      },
+      from));
+  emit_writes_before(nullptr);
   return Status::Ok();
 }
 

@@ -24,10 +24,11 @@ class StateStore {
   // Errors: kResourceExhausted (LMDB map full), kIoError.
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   virtual Status Delete(std::string_view key) = 0;
-  // Calls fn(key, value) for every key that starts with `prefix`, in key order, until fn
-  // returns false.
+  // Calls fn(key, value) for every key that starts with `prefix` and is >= `from` (when given),
+  // in key order, until fn returns false.
   using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
-  virtual Status ScanPrefix(std::string_view prefix, const ScanFn& fn) const = 0;
+  virtual Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
+                            std::string_view from = {}) const = 0;
 };
 
 // State in memory (the verifier's replay).
@@ -36,7 +37,8 @@ class MemoryStateStore : public StateStore {
   Result<std::optional<std::string>> Get(std::string_view key) const override;
   Status Put(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
-  Status ScanPrefix(std::string_view prefix, const ScanFn& fn) const override;
+  Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
+                    std::string_view from = {}) const override;
   const std::map<std::string, std::string, std::less<>>& contents() const { return map_; }
 
  private:
@@ -50,7 +52,8 @@ class TxnStateStore : public StateStore {
   Result<std::optional<std::string>> Get(std::string_view key) const override;
   Status Put(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
-  Status ScanPrefix(std::string_view prefix, const ScanFn& fn) const override;
+  Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
+                    std::string_view from = {}) const override;
 
  private:
   db::Txn& txn_;
@@ -63,7 +66,8 @@ class OverlayStateStore : public StateStore {
   Result<std::optional<std::string>> Get(std::string_view key) const override;
   Status Put(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
-  Status ScanPrefix(std::string_view prefix, const ScanFn& fn) const override;
+  Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
+                    std::string_view from = {}) const override;
   Status Flush();
 
  private:
