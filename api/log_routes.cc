@@ -98,6 +98,20 @@ Result<Submission> ParseSubmission(const std::string& body) {
   return sub;
 }
 
+// A business may read an entry only if it concerns it (DESIGN §1); other roles read all.
+Status CheckConcerns(const Caller& caller, const std::string& entry, uint64_t seq) {
+  if (caller.reads_everything()) return Status::Ok();
+  Result<Entry> e = DecodeEntry(entry);
+  Result<Payload> p = e.ok() ? ParsePayload(e->payload) : Result<Payload>(e.status());
+  if (!p.ok()) return p.status();
+  std::vector<std::string> named = ParticipantsNamed(*p);
+  if (std::find(named.begin(), named.end(), caller.participant) == named.end()) {
+    return Status(Code::kPermissionDenied, "entry " + std::to_string(seq) + " does not concern \"" +
+                                               caller.participant + "\"");
+  }
+  return Status::Ok();
+}
+
 void SendReceipt(const httplib::Request& req, httplib::Response& res, const Receipt& r) {
   if (req.get_param_value("format") == "tlog-proof") {
     res.set_content(ReceiptToTlogProof(r), "text/plain; charset=utf-8");
@@ -108,124 +122,114 @@ void SendReceipt(const httplib::Request& req, httplib::Response& res, const Rece
 
 }  // namespace
 
-void Server::LogRoutes() {
-  httplib::Server& http = *http_;
+std::vector<Route> Server::LogRoutes() {
+  std::vector<Route> r;
 
-  http.Get("/checkpoint", [this](const httplib::Request&, httplib::Response& res) {
+  r.push_back({"GET", "/checkpoint", "/checkpoint", Access::kPublic, [this](Call& c) {
     Result<std::string> cp = log_.LatestCheckpoint();
-    if (!cp.ok()) return Fail(res, cp.status());
-    res.set_header("Cache-Control", "no-cache");
-    res.set_content(*cp, "text/plain; charset=utf-8");
-  });
+    if (!cp.ok()) return Fail(c.res, cp.status());
+    c.res.set_header("Cache-Control", "no-cache");
+    c.res.set_content(*cp, "text/plain; charset=utf-8");
+  }});
 
-  http.Get(R"(/tile/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
-    Result<TileRef> tile = ParseTilePath(req.matches[1].str());
-    if (!tile.ok()) return Fail(res, tile.status());
-    if (tile->level == TileRef::kEntries) {
-      std::optional<Caller> caller = Authenticate(req, res);
-      if (!caller.has_value()) return;
-      if (!caller->reads_everything()) {
-        return Fail(res, Status(Code::kPermissionDenied,
-                                "entry bundles hold every participant's records; a business "
-                                "reads its own through /v1/entries"));
-      }
-    }
-    Result<std::string> bytes = log_.ReadTile(*tile);
-    if (!bytes.ok()) return Fail(res, bytes.status());
-    res.set_header("Cache-Control", tile->full() ? "public, max-age=31536000, immutable"
-                                                 : "no-cache");
-    res.set_content(*bytes, "application/octet-stream");
-  });
+  // Entry bundles hold every participant's records: full readers only. Registered before the
+  // hash tiles so that its pattern matches first.
+  auto tile = [this](Call& c, const std::string& path) {
+    Result<TileRef> tile_ref = ParseTilePath(path);
+    if (!tile_ref.ok()) return Fail(c.res, tile_ref.status());
+    Result<std::string> bytes = log_.ReadTile(*tile_ref);
+    if (!bytes.ok()) return Fail(c.res, bytes.status());
+    c.res.set_header("Cache-Control", tile_ref->full() ? "public, max-age=31536000, immutable"
+                                                       : "no-cache");
+    c.res.set_content(*bytes, "application/octet-stream");
+  };
+  r.push_back({"GET", R"(/tile/(entries/.+))", "/tile/entries/{N}", Access::kFullReader,
+               [tile](Call& c) { tile(c, c.req.matches[1].str()); }});
+  r.push_back({"GET", R"(/tile/(\d+/.+))", "/tile/{L}/{N}", Access::kPublic,
+               [tile](Call& c) { tile(c, c.req.matches[1].str()); }});
 
-  http.Get("/v1/log", [this](const httplib::Request&, httplib::Response& res) {
+  r.push_back({"GET", "/v1/log", "/v1/log", Access::kPublic, [this](Call& c) {
     const LogInfo& info = log_.info();
     nlohmann::json j = {{"origin", info.origin},
                         {"verifier_key", info.verifier_key},
                         {"size", log_.Size()},
                         {"jurisdiction", info.jurisdiction}};
-    res.set_header("Cache-Control", "no-cache");
-    res.set_content(j.dump(), kJson);
-  });
+    c.res.set_header("Cache-Control", "no-cache");
+    c.res.set_content(j.dump(), kJson);
+  }});
 
-  http.Post("/v1/entries", [this](const httplib::Request& req, httplib::Response& res) {
-    Result<Submission> sub = ParseSubmission(req.body);
-    if (!sub.ok()) return Fail(res, sub.status());
+  // Appends need no request signature: the payload itself is signed, and checked by the rules.
+  r.push_back({"POST", "/v1/entries", "/v1/entries", Access::kPublic, [this](Call& c) {
+    Result<Submission> sub = ParseSubmission(c.req.body);
+    if (!sub.ok()) return Fail(c.res, sub.status());
     Result<Appended> appended = writer_.Submit(std::move(*sub));
-    if (!appended.ok()) return Fail(res, appended.status());
-    res.status = appended->duplicate ? 200 : 201;
-    SendReceipt(req, res, appended->receipt);
-  });
+    if (!appended.ok()) return Fail(c.res, appended.status());
+    c.res.status = appended->duplicate ? 200 : 201;
+    SendReceipt(c.req, c.res, appended->receipt);
+  }});
 
-  http.Get(R"(/v1/entries/(\d{1,19}))", [this](const httplib::Request& req, httplib::Response& res) {
-    std::optional<Caller> caller = Authenticate(req, res);
-    if (!caller.has_value()) return;
-    const uint64_t seq = std::stoull(req.matches[1].str());
+  r.push_back({"GET", R"(/v1/entries/(\d{1,19}))", "/v1/entries/{seq}", Access::kSigned,
+               [this](Call& c) {
+    const uint64_t seq = std::stoull(c.req.matches[1].str());
     Result<std::string> cp = log_.LatestCheckpoint();
-    if (!cp.ok()) return Fail(res, cp.status());
+    if (!cp.ok()) return Fail(c.res, cp.status());
     Result<uint64_t> size = CheckpointSize(*cp);
-    if (!size.ok()) return Fail(res, size.status());
+    if (!size.ok()) return Fail(c.res, size.status());
     if (seq >= *size) {
-      return Fail(res, Status(Code::kNotFound, "no entry " + std::to_string(seq) +
-                                                   "; the log has " + std::to_string(*size)));
+      return Fail(c.res, Status(Code::kNotFound, "no entry " + std::to_string(seq) +
+                                                     "; the log has " + std::to_string(*size)));
     }
     Result<std::string> entry = log_.EntryAt(seq);
-    if (!entry.ok()) return Fail(res, entry.status());
-    if (!caller->reads_everything()) {
-      Result<Entry> e = DecodeEntry(*entry);
-      Result<Payload> p = e.ok() ? ParsePayload(e->payload) : Result<Payload>(e.status());
-      if (!p.ok()) return Fail(res, p.status());
-      std::vector<std::string> named = ParticipantsNamed(*p);
-      if (std::find(named.begin(), named.end(), caller->participant) == named.end()) {
-        return Fail(res, Status(Code::kPermissionDenied,
-                                "entry " + std::to_string(seq) + " does not concern \"" +
-                                    caller->participant + "\""));
-      }
-    }
+    if (!entry.ok()) return Fail(c.res, entry.status());
+    if (Status s = CheckConcerns(*c.caller, *entry, seq); !s.ok()) return Fail(c.res, s);
     Result<std::vector<Hash>> proof = log_.InclusionProof(seq, *size);
-    if (!proof.ok()) return Fail(res, proof.status());
+    if (!proof.ok()) return Fail(c.res, proof.status());
     nlohmann::json j = {{"entry", *entry},
                         {"leaf_hash", Base64(merkle::HashLeaf(*entry))},
                         {"inclusion", HashesJson(*proof)},
                         {"checkpoint", *cp}};
-    res.set_content(j.dump(), kJson);
-  });
+    c.res.set_content(j.dump(), kJson);
+  }});
 
-  http.Get("/v1/proof/inclusion", [this](const httplib::Request& req, httplib::Response& res) {
+  r.push_back({"GET", "/v1/proof/inclusion", "/v1/proof/inclusion", Access::kPublic,
+               [this](Call& c) {
     const auto start = std::chrono::steady_clock::now();
-    Result<uint64_t> seq = UintParam(req, "seq");
-    Result<uint64_t> size = UintParam(req, "size");
-    if (!seq.ok()) return Fail(res, seq.status());
-    if (!size.ok()) return Fail(res, size.status());
+    Result<uint64_t> seq = UintParam(c.req, "seq");
+    Result<uint64_t> size = UintParam(c.req, "size");
+    if (!seq.ok()) return Fail(c.res, seq.status());
+    if (!size.ok()) return Fail(c.res, size.status());
     Result<std::vector<Hash>> proof = log_.InclusionProof(*seq, *size);
-    if (!proof.ok()) return Fail(res, proof.status());
+    if (!proof.ok()) return Fail(c.res, proof.status());
     CountProof(start);
-    res.set_content(nlohmann::json({{"proof", HashesJson(*proof)}}).dump(), kJson);
-  });
+    c.res.set_content(nlohmann::json({{"proof", HashesJson(*proof)}}).dump(), kJson);
+  }});
 
-  http.Get("/v1/proof/consistency", [this](const httplib::Request& req, httplib::Response& res) {
+  r.push_back({"GET", "/v1/proof/consistency", "/v1/proof/consistency", Access::kPublic,
+               [this](Call& c) {
     const auto start = std::chrono::steady_clock::now();
-    Result<uint64_t> from = UintParam(req, "from");
-    Result<uint64_t> to = UintParam(req, "to");
-    if (!from.ok()) return Fail(res, from.status());
-    if (!to.ok()) return Fail(res, to.status());
+    Result<uint64_t> from = UintParam(c.req, "from");
+    Result<uint64_t> to = UintParam(c.req, "to");
+    if (!from.ok()) return Fail(c.res, from.status());
+    if (!to.ok()) return Fail(c.res, to.status());
     Result<std::vector<Hash>> proof = log_.ConsistencyProof(*from, *to);
-    if (!proof.ok()) return Fail(res, proof.status());
+    if (!proof.ok()) return Fail(c.res, proof.status());
     CountProof(start);
-    res.set_content(nlohmann::json({{"proof", HashesJson(*proof)}}).dump(), kJson);
-  });
+    c.res.set_content(nlohmann::json({{"proof", HashesJson(*proof)}}).dump(), kJson);
+  }});
 
-  http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+  r.push_back({"GET", "/healthz", "/healthz", Access::kPublic, [this](Call& c) {
     const bool writable = !log_.env().failed();
     nlohmann::json j = {{"status", writable ? "ok" : "read-only"},
                         {"size", log_.Size()},
                         {"writable", writable}};
-    res.status = writable ? 200 : 503;
-    res.set_content(j.dump(), kJson);
-  });
+    c.res.status = writable ? 200 : 503;
+    c.res.set_content(j.dump(), kJson);
+  }});
 
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(MetricsText(), "text/plain; version=0.0.4");
-  });
+  r.push_back({"GET", "/metrics", "/metrics", Access::kPublic, [this](Call& c) {
+    c.res.set_content(MetricsText(), "text/plain; version=0.0.4");
+  }});
+  return r;
 }
 
 }  // namespace vigil::api

@@ -3,11 +3,24 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "api/problem.h"
 
 namespace vigil::api {
+
+namespace {
+// cpp-httplib 0.11.4 listens with a hard-coded backlog of 5 and has no setter, so bursts of
+// concurrent submitters had connections reset. Linux lets listen() be called again on the bound
+// socket to raise it; this reads the protected socket member to do so.
+struct ListeningSocket : httplib::Server {
+  static socket_t Of(httplib::Server& s) { return (s.*&ListeningSocket::svr_sock_).load(); }
+};
+}  // namespace
 
 struct Server::Metrics {
   std::mutex mu;
@@ -31,6 +44,8 @@ Server::Server(Log& log, Writer& writer, ServerOptions options)
   http_->set_read_timeout(options_.read_timeout_s, 0);
   http_->set_write_timeout(options_.write_timeout_s, 0);
   http_->set_keep_alive_timeout(5);
+  http_->set_keep_alive_max_count(100);
+  http_->set_tcp_nodelay(true);  // headers and body go out in separate writes
 
   // Body limits that hold however a body is sent: the payload limit covers Content-Length
   // only, so chunked and compressed bodies are refused before they are read.
@@ -88,7 +103,9 @@ Server::Server(Log& log, Writer& writer, ServerOptions options)
     spdlog::info("{} {} {} {} from {}", req.method, req.path, res.status, res.body.size(),
                  req.remote_addr);
   });
-  Routes();
+  routes_ = LogRoutes();
+  for (Route& r : QueryRoutes()) routes_.push_back(std::move(r));
+  for (const Route& r : routes_) Install(r);
 }
 
 Server::~Server() = default;
@@ -106,6 +123,9 @@ Status Server::Bind() {
                                         std::to_string(options_.port) + " (in use?)");
     }
     port_ = options_.port;
+  }
+  if (::listen(ListeningSocket::Of(*http_), SOMAXCONN) != 0) {
+    return Status(Code::kIoError, std::string("cannot raise the listen backlog: ") + std::strerror(errno));
   }
   return Status::Ok();
 }
@@ -139,7 +159,47 @@ std::optional<Caller> Server::Authenticate(const httplib::Request& req, httplib:
   return *caller;
 }
 
-void Server::Routes() { LogRoutes(); }
+const char* AccessName(Access access) {
+  switch (access) {
+    case Access::kPublic: return "public";
+    case Access::kSigned: return "signed";
+    case Access::kFullReader: return "full_reader";
+    case Access::kPersonalData: return "personal_data";
+  }
+  return "?";
+}
+
+bool RoleAllowed(Access access, Role role) {
+  switch (access) {
+    case Access::kPublic:
+    case Access::kSigned: return true;
+    case Access::kFullReader: return role != Role::kBusiness;
+    case Access::kPersonalData: return role == Role::kAuthority || role == Role::kPolice;
+  }
+  return false;
+}
+
+void Server::Install(const Route& route) {
+  auto handler = [this, route](const httplib::Request& req, httplib::Response& res) {
+    Call call{req, res, std::nullopt};
+    if (route.access != Access::kPublic) {
+      call.caller = Authenticate(req, res);
+      if (!call.caller.has_value()) return;
+      if (!RoleAllowed(route.access, call.caller->role)) {
+        return Fail(res, Status(Code::kPermissionDenied,
+                                std::string("a participant with role ") +
+                                    std::string(RoleName(call.caller->role)) + " may not call " +
+                                    route.method + " " + route.path));
+      }
+    }
+    route.handler(call);
+  };
+  if (route.method == "GET") {
+    http_->Get(route.pattern, handler);
+  } else {
+    http_->Post(route.pattern, handler);
+  }
+}
 
 void Server::CountProof(std::chrono::steady_clock::time_point start) {
   metrics_->proofs++;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "api/auth.h"
+#include "api/route.h"
 #include "keys/result.h"
 #include "ledger/log.h"
 #include "ledger/writer.h"
@@ -54,10 +55,15 @@ class Server {
   // handler: call it from a thread that waits for the signal).
   void Stop();
 
+  // Every route the server answers, in matching order.
+  const std::vector<Route>& routes() const { return routes_; }
+
  private:
   struct Metrics;
-  void Routes();
-  void LogRoutes();
+  std::vector<Route> LogRoutes();    // log_routes.cc: DESIGN §6's fixed routes
+  std::vector<Route> QueryRoutes();  // query_routes.cc: participants, stock, alerts, ...
+  // Registers `route` with httplib, wrapped in its access check.
+  void Install(const Route& route);
   // Sends the problem for `status` and counts it.
   void Fail(httplib::Response& res, const Status& status);
   // The caller of a signed request, or nullopt after answering with the problem.
@@ -72,6 +78,7 @@ class Server {
   std::unique_ptr<httplib::Server> http_;
   Authenticator auth_;
   std::unique_ptr<Metrics> metrics_;
+  std::vector<Route> routes_;
   int port_ = 0;
 };
 

@@ -55,6 +55,7 @@ const char* TableName(Table table) {
     case Table::kCheckpoints: return "checkpoints";
     case Table::kState: return "state";
     case Table::kPersonal: return "personal";
+    case Table::kAccessLog: return "access_log";
     case Table::kCount: break;
   }
   return "?";

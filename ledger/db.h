@@ -38,6 +38,7 @@ enum class Table : int {
   kCheckpoints,   // tree size (BE64) -> signed checkpoint note
   kState,         // derived state: key (prefixed by record kind) -> value; see ledger/state.h
   kPersonal,      // seq (BE64) -> encrypted personal side data (DESIGN §4.1)
+  kAccessLog,     // time ms (BE64) -> who read personal data, and which (not verified state)
   kCount
 };
 const char* TableName(Table table);

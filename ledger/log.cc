@@ -358,7 +358,23 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
   return results;
 }
 
-Result<std::optional<std::string>> Log::ReadPersonal(uint64_t seq) {
+Result<std::optional<std::string>> Log::ReadPersonal(uint64_t seq, const nlohmann::json& reader) {
+  {
+    std::lock_guard<std::mutex> lock(access_mu_);
+    Result<db::Txn> w = env_->BeginWrite();
+    if (!w.ok()) return w.status();
+    Result<std::optional<std::pair<std::string, std::string>>> last = w->Last(Table::kAccessLog);
+    if (!last.ok()) return last.status();
+    uint64_t key = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+    if (last->has_value()) key = std::max(key, DecodeBigEndian64((*last)->first) + 1);
+    nlohmann::json record = reader;
+    record["seq"] = seq;
+    record["at"] = FormatTimestamp(static_cast<int64_t>(key));
+    VIGIL_RETURN_IF_ERROR(w->Append(Table::kAccessLog, EncodeBigEndian64(key), record.dump()));
+    VIGIL_RETURN_IF_ERROR(w->Commit());
+  }
   Result<db::Txn> txn = env_->BeginRead();
   if (!txn.ok()) return txn.status();
   Result<std::optional<std::string>> sealed = txn->Get(Table::kPersonal, EncodeBigEndian64(seq));
@@ -367,6 +383,17 @@ Result<std::optional<std::string>> Log::ReadPersonal(uint64_t seq) {
   Result<std::string> plain = vault_->Unseal(**sealed);
   if (!plain.ok()) return plain.status();
   return std::optional<std::string>(std::move(*plain));
+}
+
+Result<nlohmann::json> Log::PersonalAccessLog(size_t limit) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  nlohmann::json out = nlohmann::json::array();
+  VIGIL_RETURN_IF_ERROR(txn->ScanBack(Table::kAccessLog, "", [&](std::string_view, std::string_view v) {
+    out.push_back(nlohmann::json::parse(v, nullptr, false));
+    return out.size() < limit;
+  }));
+  return out;
 }
 
 Result<std::string> Log::LatestCheckpoint() {

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -108,7 +109,11 @@ class Log {
   // Hash tile or entry bundle bytes; kNotFound if the tile is not complete at this width.
   Result<std::string> ReadTile(const TileRef& tile);
   // The decrypted personal side data of entry `seq`; nullopt if it has none or it was erased.
-  Result<std::optional<std::string>> ReadPersonal(uint64_t seq);
+  // Every call is recorded first in the access log (`reader` says who), durably: no record,
+  // no data.
+  Result<std::optional<std::string>> ReadPersonal(uint64_t seq, const nlohmann::json& reader);
+  // The access log of personal data, newest first: [{"at","seq",...reader}].
+  Result<nlohmann::json> PersonalAccessLog(size_t limit);
 
  private:
   Log() = default;
@@ -119,6 +124,7 @@ class Log {
   std::optional<PersonalVault> vault_;
   LogInfo info_;
   std::atomic<uint64_t> size_{0};
+  std::mutex access_mu_;  // orders access-log keys
   // Writer-only tail of the chain.
   Hash last_leaf_{};
   int64_t last_ts_ = 0;

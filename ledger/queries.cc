@@ -1,0 +1,262 @@
+#include "ledger/queries.h"
+
+#include <algorithm>
+
+#include "keys/encoding.h"
+#include "ledger/catalog.h"
+#include "ledger/domain.h"
+#include "ledger/entry.h"
+#include "ledger/quantity.h"
+
+namespace vigil::queries {
+
+namespace {
+
+using db::Table;
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+nlohmann::json Parse(std::string_view v) { return nlohmann::json::parse(v, nullptr, false); }
+
+// Scans state keys with `prefix` from just after `after` (or the start), collecting up to
+// `limit` items that `take` accepts (take returns nullopt to skip a record).
+template <typename Take>
+Result<Page> Collect(db::Txn& txn, const std::string& prefix, const std::string& after,
+                     size_t limit, Take take) {
+  Page page;
+  limit = std::clamp<size_t>(limit, 1, kMaxPage);
+  std::string start = after.empty() || after.rfind(prefix, 0) != 0 ? prefix : after + '\0';
+  Status s = txn.Scan(Table::kState, start, [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, prefix.size()) != prefix) return false;
+    std::optional<nlohmann::json> item = take(k, v);
+    if (!item.has_value()) return true;
+    if (page.items.size() == limit) {
+      page.next = page.items.back()["_key"].get<std::string>();
+      return false;
+    }
+    (*item)["_key"] = std::string(k);
+    page.items.push_back(std::move(*item));
+    return true;
+  });
+  if (!s.ok()) return s;
+  for (auto& i : page.items) i.erase("_key");
+  return page;
+}
+
+bool Contains(const std::string& haystack, const std::string& lowered_needle) {
+  return Lower(haystack).find(lowered_needle) != std::string::npos;
+}
+
+}  // namespace
+
+nlohmann::json Page::ToJson() const {
+  return {{"items", items}, {"next", next.has_value() ? nlohmann::json(*next) : nlohmann::json()}};
+}
+
+Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id) {
+  Result<std::optional<std::string>> v = txn.Get(Table::kState, "participant/" + id);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Status(Code::kNotFound, "no participant \"" + id + "\"");
+  nlohmann::json j = Parse(**v);
+  j["participant"] = id;
+  return j;
+}
+
+Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
+                              const std::string& after, size_t limit) {
+  const std::string needle = Lower(f.text);
+  return Collect(txn, "participant/", after, limit,
+                 [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
+    nlohmann::json p = Parse(v);
+    if (!f.role.empty() && p.value("role", "") != f.role) return std::nullopt;
+    const nlohmann::json j = p.value("jurisdiction", nlohmann::json::object());
+    if (!f.province.empty() && j.value("province", "") != f.province) return std::nullopt;
+    if (!f.commune.empty() && j.value("commune", "") != f.commune) return std::nullopt;
+    if (!needle.empty()) {
+      bool hit = Contains(p.value("participant", ""), needle) ||
+                 Contains(p.value("legal_name", ""), needle) ||
+                 Contains(p.value("tax_code", ""), needle);
+      for (const auto& l : p.value("licences", nlohmann::json::array())) {
+        hit = hit || Contains(l.value("number", ""), needle);
+      }
+      for (const auto& ven : p.value("venues", nlohmann::json::array())) {
+        hit = hit || Contains(ven.value("id", ""), needle) || Contains(ven.value("name", ""), needle);
+      }
+      if (!hit) return std::nullopt;
+    }
+    return p;
+  });
+}
+
+Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::string& after,
+                   size_t limit) {
+  Status io;
+  Result<Page> page = Collect(txn, "trail/" + participant + "/", after, limit,
+                              [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
+    const uint64_t seq = std::stoull(std::string(k.substr(k.size() - 20)));
+    Result<std::optional<std::string>> e = txn.Get(Table::kEntries, EncodeBigEndian64(seq));
+    if (!e.ok() || !e->has_value()) {
+      io = e.ok() ? Status(Code::kCorruption, "trail names a missing entry") : e.status();
+      return std::nullopt;
+    }
+    return nlohmann::json{{"seq", seq}, {"type", std::string(v)}, {"entry", **e}};
+  });
+  if (!io.ok()) return io;
+  return page;
+}
+
+Result<nlohmann::json> Stock(db::Txn& txn, const std::string& participant) {
+  nlohmann::json out = nlohmann::json::array();
+  const std::string prefix = "stock/" + participant + "/";
+  std::vector<std::pair<std::string, int64_t>> rows;
+  Status s = txn.Scan(Table::kState, prefix, [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, prefix.size()) != prefix) return false;
+    rows.emplace_back(std::string(k.substr(prefix.size())), std::stoll(std::string(v)));
+    return true;
+  });
+  if (!s.ok()) return s;
+  TxnStateStore state(txn);
+  for (const auto& [id, amount] : rows) {
+    Result<std::optional<Substance>> sub = FindSubstance(state, id);
+    if (!sub.ok()) return sub.status();
+    const Measure m = sub->has_value() ? (*sub)->measure : Measure::kMass;
+    out.push_back({{"substance", id},
+                   {"name_en", sub->has_value() ? (*sub)->name_en : id},
+                   {"name_vi", sub->has_value() ? (*sub)->name_vi : ""},
+                   {"amount", amount},
+                   {"unit", m == Measure::kMass ? "mg" : "uL"},
+                   {"display", FormatQuantity(amount, m)}});
+  }
+  return out;
+}
+
+Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant,
+                                    const std::string& substance) {
+  nlohmann::json out = nlohmann::json::array();
+  const std::string prefix = "stockhist/" + participant + "/" + substance + "/";
+  Status s = txn.Scan(Table::kState, prefix, [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, prefix.size()) != prefix) return false;
+    out.push_back({{"seq", std::stoull(std::string(k.substr(prefix.size())))},
+                   {"amount", std::stoll(std::string(v))}});
+    return true;
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string& after,
+                       size_t limit) {
+  return Collect(txn, "transfer/", after, limit,
+                 [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
+    nlohmann::json t = Parse(v);
+    if (!f.participant.empty() && t.value("from", "") != f.participant &&
+        t.value("to", "") != f.participant) {
+      return std::nullopt;
+    }
+    const std::string status = t.value("status", "");
+    const bool mismatched = status == "received" &&
+                            t.value("received_amount", int64_t{0}) != t.value("amount", int64_t{0});
+    Result<int64_t> due = ParseTimestamp(t.value("due", ""));
+    const bool overdue = status == "open" && due.ok() && *due < f.now_ms;
+    t["mismatched"] = mismatched;
+    t["overdue"] = overdue;
+    if (f.status.empty() || f.status == status || (f.status == "mismatched" && mismatched) ||
+        (f.status == "overdue" && overdue)) {
+      return t;
+    }
+    return std::nullopt;
+  });
+}
+
+Result<Page> Inspections(db::Txn& txn, const InspectionFilter& f, const std::string& after,
+                         size_t limit) {
+  return Collect(txn, "inspection/", after, limit,
+                 [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
+    nlohmann::json i = Parse(v);
+    if (!f.business.empty() && i.value("business", "") != f.business) return std::nullopt;
+    if (!f.venue.empty() && i.value("venue", "") != f.venue) return std::nullopt;
+    if (!f.inspector.empty() && i.value("inspector", "") != f.inspector) return std::nullopt;
+    return i;
+  });
+}
+
+Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after,
+                    size_t limit) {
+  Page page;
+  limit = std::clamp<size_t>(limit, 1, kMaxPage);
+  const std::string prefix = "alert/";
+  // Newest first: scan backwards from just before `after`.
+  std::string start = after.rfind(prefix, 0) == 0 ? after : prefix + "\xff";
+  bool skip_first = after.rfind(prefix, 0) == 0;
+  Status s = txn.ScanBack(Table::kState, start, [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, prefix.size()) != prefix) return false;
+    if (skip_first && k == after) return true;
+    nlohmann::json a = Parse(v);
+    Result<int64_t> at = ParseTimestamp(a.value("at", ""));
+    if (f.to_ms.has_value() && at.ok() && *at >= *f.to_ms) return true;
+    if (f.from_ms.has_value() && at.ok() && *at < *f.from_ms) return false;  // older from here on
+    const nlohmann::json j = a.value("jurisdiction", nlohmann::json::object());
+    if ((!f.kind.empty() && a.value("kind", "") != f.kind) ||
+        (!f.participant.empty() && a.value("participant", "") != f.participant) ||
+        (!f.province.empty() && j.value("province", "") != f.province) ||
+        (!f.commune.empty() && j.value("commune", "") != f.commune)) {
+      return true;
+    }
+    if (page.items.size() == limit) {
+      page.next = page.items.back()["_key"].get<std::string>();
+      return false;
+    }
+    a["_key"] = std::string(k);
+    page.items.push_back(std::move(a));
+    return true;
+  });
+  if (!s.ok()) return s;
+  for (auto& i : page.items) i.erase("_key");
+  return page;
+}
+
+Result<nlohmann::json> Catalog(db::Txn& txn) {
+  TxnStateStore state(txn);
+  nlohmann::json subs = nlohmann::json::array();
+  auto with_threshold = [&](nlohmann::json j) -> Result<nlohmann::json> {
+    Result<std::optional<std::string>> t = txn.Get(Table::kState, "threshold/" + j["id"].get<std::string>());
+    if (!t.ok()) return t.status();
+    if (t->has_value()) j["threshold"] = Parse(**t);
+    return j;
+  };
+  for (const Substance& s : ShippedSubstances()) {
+    Result<nlohmann::json> j = with_threshold(s.ToJson());
+    if (!j.ok()) return j.status();
+    subs.push_back(*j);
+  }
+  Status st = txn.Scan(Table::kState, "catalog/", [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, 8) != "catalog/") return false;
+    Result<nlohmann::json> j = with_threshold(Parse(v));
+    if (j.ok()) subs.push_back(*j);
+    return true;
+  });
+  if (!st.ok()) return st;
+  nlohmann::json out = {{"substances", subs}};
+  for (Checklist list : {Checklist::kVenue, Checklist::kStock}) {
+    Result<std::vector<ChecklistItem>> items = ChecklistItems(state, list);
+    if (!items.ok()) return items.status();
+    nlohmann::json a = nlohmann::json::array();
+    for (const ChecklistItem& i : *items) a.push_back(i.ToJson());
+    out[std::string(ChecklistName(list)) + "_checklist"] = a;
+  }
+  nlohmann::json settings = domain::Settings().ToJson();
+  st = txn.Scan(Table::kState, "setting/", [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, 8) != "setting/") return false;
+    settings[std::string(k.substr(8))] = Parse(v);
+    return true;
+  });
+  if (!st.ok()) return st;
+  out["settings"] = settings;
+  return out;
+}
+
+}  // namespace vigil::queries

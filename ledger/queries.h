@@ -1,0 +1,88 @@
+// Read-only queries over the derived state (the audit views of docs/api.md): participants,
+// trails, stock, transfers, inspections, alerts, the catalogue. Each runs inside one read
+// transaction, so it sees one consistent log size. Paged results carry an opaque `next`
+// cursor (a state key) to pass back as `after`. Thread-safe: no shared state.
+#ifndef VIGIL_LEDGER_QUERIES_H_
+#define VIGIL_LEDGER_QUERIES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "keys/result.h"
+#include "ledger/db.h"
+#include "ledger/state_store.h"
+
+namespace vigil::queries {
+
+inline constexpr size_t kMaxPage = 500;
+
+struct Page {
+  nlohmann::json items = nlohmann::json::array();
+  std::optional<std::string> next;  // pass back as `after` for the following page
+  nlohmann::json ToJson() const;
+};
+
+// A participant's registration record and status; kNotFound if unknown.
+Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id);
+
+struct ParticipantFilter {
+  std::string role;      // exact role, or empty
+  std::string text;      // case-insensitive match in id, legal name, tax code, licence numbers,
+                         // venue ids and names; empty matches all
+  std::string province;  // exact jurisdiction match, or empty
+  std::string commune;
+};
+Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
+                              const std::string& after, size_t limit);
+
+// Entries by or naming `participant`, oldest first, with their bytes:
+// items [{"seq","type","entry"}].
+Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::string& after,
+                   size_t limit);
+
+// Current stock per substance: [{"substance","name_en","name_vi","amount","unit","display"}]
+// (amount in mg or µL; display like "12.5 L").
+Result<nlohmann::json> Stock(db::Txn& txn, const std::string& participant);
+// Stock of one substance after each entry that changed it: [{"seq","amount"}].
+Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant,
+                                    const std::string& substance);
+
+struct TransferFilter {
+  std::string participant;  // sender or receiver; empty: all
+  std::string status;       // open, received, voided, mismatched (received, amounts differ),
+                            // overdue (open past its due time at `now_ms`); empty: all
+  int64_t now_ms = 0;
+};
+Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string& after,
+                       size_t limit);
+
+struct InspectionFilter {
+  std::string business;
+  std::string venue;
+  std::string inspector;
+};
+Result<Page> Inspections(db::Txn& txn, const InspectionFilter& f,
+                         const std::string& after, size_t limit);
+
+struct AlertFilter {
+  std::string kind;
+  std::string participant;
+  std::string province;
+  std::string commune;
+  std::optional<int64_t> from_ms;  // alert time >= from
+  std::optional<int64_t> to_ms;    // alert time < to
+};
+// Newest first.
+Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after,
+                    size_t limit);
+
+// The shipped catalogue plus catalog.add additions, with thresholds:
+// {"substances":[...], "venue_checklist":[...], "stock_checklist":[...], "settings":{...}}.
+Result<nlohmann::json> Catalog(db::Txn& txn);
+
+}  // namespace vigil::queries
+
+#endif  // VIGIL_LEDGER_QUERIES_H_
