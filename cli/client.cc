@@ -64,6 +64,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& base_url) {
   c->http_->set_connection_timeout(5, 0);
   c->http_->set_read_timeout(60, 0);
   c->http_->set_keep_alive(true);
+  c->http_->set_tcp_nodelay(true);  // otherwise Nagle + delayed ACK add ~40 ms per request
   return c;
 }
 
