@@ -17,6 +17,9 @@ void AddInit(CLI::App& app, int& exit_code);
 void AddServe(CLI::App& app, int& exit_code);
 void AddSubmit(CLI::App& app, int& exit_code);
 void AddVerify(CLI::App& app, int& exit_code);
+void AddDemo(CLI::App& app, int& exit_code);
+// trail, stock, transfers, alerts, inspections, participants (query_commands.cc).
+void AddQueries(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli
 

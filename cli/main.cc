@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   vigil::cli::AddServe(app, exit_code);
   vigil::cli::AddSubmit(app, exit_code);
   vigil::cli::AddVerify(app, exit_code);
+  vigil::cli::AddDemo(app, exit_code);
+  vigil::cli::AddQueries(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

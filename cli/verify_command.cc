@@ -31,8 +31,18 @@ std::function<void(uint64_t, uint64_t)> ProgressBar() {
 }
 
 int VerifyData(const std::string& dir, const std::optional<NoteVerifier>& key, bool all_errors,
-               bool json) {
+               bool json, const std::string& saved_checkpoint_file) {
   VerifyOptions options;
+  if (!saved_checkpoint_file.empty()) {
+    std::ifstream in(saved_checkpoint_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "vigil verify: cannot open " << saved_checkpoint_file << "\n";
+      return kExitUsage;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    options.saved_checkpoint = ss.str();
+  }
   options.log_key = key;
   options.all_errors = all_errors;
   if (!json) options.progress = ProgressBar();
@@ -120,7 +130,7 @@ void AddVerify(CLI::App& app, int& exit_code) {
       "Examples:\n  vigil verify --data /var/lib/vigil --key \"$(cat verifier.key)\"\n"
       "  vigil verify --receipt receipt.tlog-proof --key \"$(cat verifier.key)\"");
   struct Args {
-    std::string data, receipt, key;
+    std::string data, receipt, key, checkpoint;
     bool all_errors = false, json = false;
   };
   auto a = std::make_shared<Args>();
@@ -128,6 +138,8 @@ void AddVerify(CLI::App& app, int& exit_code) {
   auto* receipt = cmd->add_option("--receipt", a->receipt, "Receipt file to verify offline");
   data->excludes(receipt);
   cmd->add_option("--key", a->key, "The log's verifier key (name+hash+base64)")->envname("VIGIL_LOG_KEY");
+  cmd->add_option("--checkpoint", a->checkpoint,
+                  "With --data: a checkpoint saved earlier; detects rollback and forks");
   cmd->add_flag("--all-errors", a->all_errors, "Report every damaged entry, not just the first");
   cmd->add_flag("--json", a->json, "Print a JSON report");
   cmd->callback([a, &exit_code] {
@@ -149,7 +161,7 @@ void AddVerify(CLI::App& app, int& exit_code) {
       }
       exit_code = VerifyReceiptFile(a->receipt, *key);
     } else if (!a->data.empty()) {
-      exit_code = VerifyData(a->data, key, a->all_errors, a->json);
+      exit_code = VerifyData(a->data, key, a->all_errors, a->json, a->checkpoint);
     } else {
       std::cerr << "vigil verify: give --data DIR or --receipt FILE\n";
       exit_code = kExitUsage;

@@ -245,8 +245,21 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
       }
       if (prior->has_value()) {
         if ((*prior)->payload_hash == Sha256(sub.payload)) {
-          out.seq = (*prior)->seq;
-          out.duplicate = true;
+          // Only a resend of the same *signed* payload gets the original receipt.
+          Result<std::optional<KeyRecord>> key = LoadKey(state, sub.signer);
+          if (!key.ok()) {
+            fatal = key.status();
+            break;
+          }
+          if (!key->has_value() || (*key)->participant != payload->actor ||
+              !(*key)->public_key.Verify(SignContext::kEntry, sub.payload, sub.sig)) {
+            out.rejected = Status(Code::kPermissionDenied,
+                                  "the resend's signature does not verify with a key of \"" +
+                                      payload->actor + "\"");
+          } else {
+            out.seq = (*prior)->seq;
+            out.duplicate = true;
+          }
         } else {
           out.rejected = Status(Code::kConflict,
                                 "payload id \"" + payload->id + "\" of \"" + payload->actor +
@@ -469,9 +482,12 @@ Result<std::string> Log::ReadTile(const TileRef& tile) {
   if (!txn.ok()) return txn.status();
   Result<uint64_t> have = txn->Count(Table::kEntries);
   if (!have.ok()) return have.status();
+  Status missing(Code::kNotFound, "tile " + TilePath(tile) + " does not exist yet");
+  // No existing tile has an index above have / 256; the check also keeps index * 256 from
+  // wrapping around to an existing tile's range.
+  if (tile.index > *have / TileRef::kWidth) return missing;
   const uint64_t first = tile.index * TileRef::kWidth;
   const uint64_t end = first + tile.width;
-  Status missing(Code::kNotFound, "tile " + TilePath(tile) + " does not exist yet");
   std::string out;
   if (tile.level == TileRef::kEntries) {
     if (end > *have) return missing;

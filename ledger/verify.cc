@@ -104,6 +104,14 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
       check.Problem(seq, "cannot rebuild the tree: " + s.message());
       return false;
     }
+    // The leaf hash stored at append time is independent evidence of this entry's bytes: if it
+    // differs, this entry was changed (its successor's prev link is then not to blame).
+    if (Result<Hash> stored = ReadNode(*txn, 0, seq); stored.ok() && *stored != leaf) {
+      prev = leaf;
+      return check.Problem(seq, "entry " + std::to_string(seq) +
+                                    " does not match the leaf hash stored when it was appended "
+                                    "(the entry was changed)");
+    }
     Result<Entry> e = DecodeEntry(bytes);
     if (!e.ok()) return check.Problem(seq, "entry " + std::to_string(seq) + ": " + e.status().message());
     bool go = true;
@@ -136,7 +144,7 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
     size_t i = 0;
     const std::vector<merkle::Node>& made = tree.made();
     Status s = txn->Scan(Table::kHashes, "", [&](std::string_view key, std::string_view value) {
-      if (i >= made.size()) return check.Problem(std::nullopt, "the store holds tree hashes beyond the last entry");
+      if (i >= made.size()) return check.Problem(report.size, "the store holds tree hashes beyond the last entry: entry " + std::to_string(report.size) + " and any after it were removed");
       const merkle::Node& n = made[i++];
       if (key != EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)) || value != AsView(n.hash)) {
         return check.Problem(n.index << n.level, "stored tree hash at level " + std::to_string(n.level) + " index " + std::to_string(n.index) + " does not match the entries (first entry it covers: " + std::to_string(n.index << n.level) + ")");
@@ -158,7 +166,7 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
       Result<Checkpoint> cp = OpenCheckpoint(note, verifier);
       if (!cp.ok()) return check.Problem(std::nullopt, "checkpoint at size " + std::to_string(size) + ": " + cp.status().message());
       if (cp->size != size) return check.Problem(std::nullopt, "checkpoint stored at size " + std::to_string(size) + " says size " + std::to_string(cp->size));
-      if (size > report.size) return check.Problem(std::nullopt, "checkpoint at size " + std::to_string(size) + " is beyond the " + std::to_string(report.size) + " entries present (entries were removed)");
+      if (size > report.size) return check.Problem(report.size, "checkpoint at size " + std::to_string(size) + " is beyond the " + std::to_string(report.size) + " entries present (entries were removed)");
       Result<Hash> root = merkle::RootAt(size, tree.reader());
       if (!root.ok() || *root != cp->root) {
         return check.Problem(size - 1, "checkpoint at size " + std::to_string(size) + ": its root does not match the entries (some entry before " + std::to_string(size) + " was changed)");
@@ -169,6 +177,26 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
     if (!s.ok()) return s;
     if (!check.stop() && report.size > 0 && (!report.latest.has_value() || report.latest->size != report.size)) {
       check.Problem(report.size - 1, "no valid checkpoint covers the last entry " + std::to_string(report.size - 1));
+    }
+  }
+  if (check.stop()) return report;
+
+  // 3b. An earlier checkpoint must still be part of this log.
+  if (options.saved_checkpoint.has_value()) {
+    Result<Checkpoint> saved = OpenCheckpoint(*options.saved_checkpoint, verifier);
+    if (!saved.ok()) {
+      check.Problem(std::nullopt, "the saved checkpoint does not verify: " + saved.status().message());
+    } else if (saved->size > report.size) {
+      check.Problem(report.size, "rollback: a checkpoint saved earlier has " +
+                                     std::to_string(saved->size) + " entries, the store only " +
+                                     std::to_string(report.size));
+    } else if (saved->size > 0) {
+      Result<Hash> root = merkle::RootAt(saved->size, tree.reader());
+      if (!root.ok() || *root != saved->root) {
+        check.Problem(saved->size - 1, "fork: at size " + std::to_string(saved->size) +
+                                           " the entries do not give the root of the checkpoint "
+                                           "saved earlier (history before it was rewritten)");
+      }
     }
   }
   if (check.stop()) return report;

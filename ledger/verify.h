@@ -21,6 +21,9 @@ struct VerifyOptions {
   // The log's verifier key from a trusted source. Without it the key recorded in the store is
   // used, which proves internal consistency but not who signed.
   std::optional<NoteVerifier> log_key;
+  // A checkpoint note saved earlier (e.g. by a monitor): the log must extend it. A smaller
+  // log is a rollback, a different root at its size a fork.
+  std::optional<std::string> saved_checkpoint;
   bool all_errors = false;  // keep going after the first damaged entry
   // Called now and then with (entries done, total); for progress bars.
   std::function<void(uint64_t, uint64_t)> progress;
