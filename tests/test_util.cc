@@ -1,0 +1,97 @@
+#include "tests/test_util.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <utility>
+
+#include "ledger/entry.h"
+#include "ledger/payload.h"
+
+namespace vigil::testing {
+
+TempDir::TempDir(std::string_view prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" +
+                      std::string(prefix) + ".XXXXXX";
+  REQUIRE(::mkdtemp(templ.data()) != nullptr);
+  path_ = templ;
+}
+
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::File(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+TestLog MakeTestLog(const std::string& dir, InitOptions options) {
+  if (options.origin.empty()) options.origin = kTestOrigin;
+  Result<LogInfo> info = Log::Init(dir, options);
+  INFO(info.status().ToString());
+  REQUIRE(info.ok());
+  Result<SecretKey> authority = SecretKey::Load(dir + "/keys/authority.key");
+  INFO(authority.status().ToString());
+  REQUIRE(authority.ok());
+  return TestLog{OpenTestLog(dir), std::move(*authority), options.authority_id};
+}
+
+std::unique_ptr<Log> OpenTestLog(const std::string& dir) {
+  Result<std::unique_ptr<Log>> log = Log::Open(dir);
+  INFO(log.status().ToString());
+  REQUIRE(log.ok());
+  return std::move(*log);
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload) {
+  Submission sub;
+  sub.signer = key.Id();
+  sub.payload = payload.dump();
+  sub.sig = key.Sign(SignContext::kEntry, sub.payload);
+  return sub;
+}
+
+nlohmann::json RegisterPayload(std::string_view actor, std::string_view id,
+                               std::string_view participant, const PublicKey& key,
+                               std::string_view role, std::string_view at) {
+  return {
+      {"type", "participant.register"},
+      {"id", std::string(id)},
+      {"actor", std::string(actor)},
+      {"at", std::string(at)},
+      {"participant", std::string(participant)},
+      {"role", std::string(role)},
+      {"legal_name", "Test Participant " + std::string(participant)},
+      {"keys", {key.ToBase64()}},
+  };
+}
+
+Submission RegisterSubmission(const TestLog& t, std::string_view id) {
+  SecretKey fresh = SecretKey::Generate();
+  return MakeSubmission(
+      t.authority, RegisterPayload(t.authority_id, id, "p-" + std::string(id), fresh.public_key()));
+}
+
+std::string PayloadIdOf(std::string_view entry_bytes) {
+  Result<Entry> e = DecodeEntry(entry_bytes);
+  INFO(e.status().ToString());
+  REQUIRE(e.ok());
+  Result<Payload> p = ParsePayload(e->payload);
+  INFO(p.status().ToString());
+  REQUIRE(p.ok());
+  return p->id;
+}
+
+}  // namespace vigil::testing
