@@ -18,7 +18,8 @@ DEB_PACKAGES += python3-nacl
 
 run: build
 	@if [ ! -f $(DATA)/keys/log.key ]; then \
-	  $(VIGIL) init --data $(DATA) --origin $(ORIGIN); \
+	  $(VIGIL) init --data $(DATA) --origin $(ORIGIN) --province "Hà Nội" && \
+	  $(VIGIL) demo --data $(DATA) --offline; \
 	fi
 	$(VIGIL) serve --data $(DATA) --listen $(LISTEN)
 

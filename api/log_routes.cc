@@ -139,8 +139,11 @@ std::vector<Route> Server::LogRoutes() {
     if (!tile_ref.ok()) return Fail(c.res, tile_ref.status());
     Result<std::string> bytes = log_.ReadTile(*tile_ref);
     if (!bytes.ok()) return Fail(c.res, bytes.status());
-    c.res.set_header("Cache-Control", tile_ref->full() ? "public, max-age=31536000, immutable"
-                                                       : "no-cache");
+    // Entry bundles are for signed full readers only: a shared cache must never keep them.
+    const bool bundle = tile_ref->level == TileRef::kEntries;
+    c.res.set_header("Cache-Control", !tile_ref->full() ? "no-cache"
+                                      : bundle          ? "private, max-age=31536000, immutable"
+                                                        : "public, max-age=31536000, immutable");
     c.res.set_content(*bytes, "application/octet-stream");
   };
   r.push_back({"GET", R"(/tile/(entries/.+))", "/tile/entries/{N}", Access::kFullReader,

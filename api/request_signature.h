@@ -46,7 +46,7 @@ struct SignatureClaims {
 
 // Parses the headers of a request and checks their shape and the body digest; the caller
 // looks up the key, checks the time window and the nonce, and verifies `signature` over
-// `base`. Errors: kPermissionDenied with a message naming what is wrong (missing header,
+// `base`. Errors: kUnauthenticated with a message naming what is wrong (missing header,
 // wrong components, bad digest, unsupported alg).
 Result<SignatureClaims> ParseSignedRequest(const SignedRequestParts& req,
                                            std::string_view content_digest,

@@ -1,6 +1,6 @@
 // The subcommands of `vigil`. Each Add* registers one subcommand on `app`; when it runs, it
 // stores its exit status in `exit_code`: 0 ok, 1 integrity failure or rejected records,
-// 2 usage or I/O error (docs/cli.md).
+// 2 usage or I/O error (README and the role guides in docs/).
 #ifndef VIGIL_CLI_COMMANDS_H_
 #define VIGIL_CLI_COMMANDS_H_
 

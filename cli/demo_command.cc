@@ -1,13 +1,14 @@
 // vigil demo: seeds a freshly initialised log with the demonstration scenario (demo_scenario.h),
 // over HTTP like any client, or directly into the store (--offline) before it is served.
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/demo_scenario.h"
-#include "keys/encoding.h"
 #include "ledger/db.h"
 #include "ledger/entry.h"
 #include "ledger/log.h"
@@ -257,8 +258,9 @@ void AddDemo(CLI::App& app, int& exit_code) {
       Result<Submission> sub = SignStep(s, i, seqs);
       Result<uint64_t> seq = sub.ok() ? sink->Append(*sub) : Result<uint64_t>(sub.status());
       if (!seq.ok()) {
-        std::string why = seq.status().message();
-        for (const Violation& v : seq.status().details()) why += "\n    - " + v.code + ": " + v.message;
+        const Status refused = seq.status();
+        std::string why = refused.message();
+        for (const Violation& v : refused.details()) why += "\n    - " + v.code + ": " + v.message;
         return fail("record " + std::to_string(i + 1) + " of " + std::to_string(s.steps.size()) + " (" +
                         s.steps[i].payload.value("type", "") + " " + s.steps[i].payload.value("id", "") +
                         ") was refused: " + why +

@@ -8,6 +8,7 @@
 #include "keys/encoding.h"
 #include "ledger/catalog.h"
 #include "ledger/entry.h"
+#include "ledger/personal.h"
 #include "ledger/state_store.h"
 
 namespace vigil::cli {
@@ -109,6 +110,7 @@ class Builder {
     return s_.keys.emplace(name, SecretKey::Generate()).first->second;
   }
   void UseKey(const std::string& name, const std::string& owner) { owner_[name] = owner; }
+  std::string KeyId(const std::string& name) const { return s_.keys.at(name).Id(); }
 
   size_t Add(const std::string& key, const std::string& type, const std::string& id,
              const std::string& at, const nlohmann::json& fields,
@@ -321,106 +323,57 @@ void InTimeOrder(Scenario& s) {
   s.erasure_step = new_index[s.erasure_step];
 }
 
-}  // namespace
+// Firms outside the ledger that Vigil's participants buy from and sell to.
+nlohmann::json NamSon(const std::string& invoice) {
+  return Party("Công ty TNHH Hóa dầu Nam Sơn", "0301447823", "GCN-KDTC-0087-HCM", invoice,
+               "Khu công nghiệp Hiệp Phước, TP Hồ Chí Minh");
+}
+nlohmann::json HungThinh(const std::string& invoice) {
+  return Party("Công ty TNHH Hóa chất Hưng Thịnh", "0102578134", "GCN-KDTC-0311-HN", invoice,
+               "Khu công nghiệp Sài Đồng B, Phường Long Biên, Hà Nội");
+}
+nlohmann::json VietHung(const std::string& invoice) {
+  return Party("Công ty TNHH Keo dán Việt Hưng", "0900274561", "GXN-SDTC-0017-HY", invoice,
+               "Khu công nghiệp Phố Nối A, Hưng Yên");
+}
+constexpr char kRoad[] = "Xe tải chuyên dụng chở hóa chất nguy hiểm, có giấy phép vận chuyển";
 
-Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKey authority) {
-  Scenario s;
-  s.authority_id = authority_id;
-  s.keys.emplace(authority_id, std::move(authority));
-  Builder b(now_ms, s);
-  b.UseKey(authority_id, authority_id);
-  b.UseKey(std::string(kKaraoke) + ".old", kKaraoke);
-  const std::string& A = authority_id;
+// A purchase from a domestic supplier, with its invoice.
+nlohmann::json Bought(const char* substance, const char* quantity, const nlohmann::json& party,
+                      const std::string& lot, const char* packaging, const char* purpose) {
+  return Move(substance, quantity, "L",
+              {{"party", party}, {"lot", lot}, {"packaging", packaging}, {"purpose", purpose},
+               {"transport", kRoad}, {"documents", {Doc("hóa đơn GTGT", party.value("invoice", ""))}}});
+}
+
+// The two traders: stock bought, an import under a new licence, sales, and a sale entered twice
+// by mistake and voided by its signer (correction).
+void Traders(Builder& b, const std::string& authority) {
   const std::string y = b.Year();
-
-  AuthoritySetUp(b, A);
-  Registrations(b);
-
-  // Suppliers outside the ledger.
-  const nlohmann::json nam_son_tol = Party("Công ty TNHH Hóa dầu Nam Sơn", "0301447823", "GCN-KDTC-0087-HCM",
-                                           "0001532", "Khu công nghiệp Hiệp Phước, TP Hồ Chí Minh");
-  const nlohmann::json nam_son_mek = Party("Công ty TNHH Hóa dầu Nam Sơn", "0301447823", "GCN-KDTC-0087-HCM",
-                                           "0001547", "Khu công nghiệp Hiệp Phước, TP Hồ Chí Minh");
-  auto hung_thinh = [](const std::string& invoice) {
-    return Party("Công ty TNHH Hóa chất Hưng Thịnh", "0102578134", "GCN-KDTC-0311-HN", invoice,
-                 "Khu công nghiệp Sài Đồng B, Phường Long Biên, Hà Nội");
-  };
-  const nlohmann::json road = "Xe tải chuyên dụng chở hóa chất nguy hiểm, có giấy phép vận chuyển";
-
-  // ---- 88..55 days ago: stocking up ----
   b.Add(kAnPhu, "chem.purchase", "AP-NK-0001", b.At(88, 10, 15),
         Move(kToluene, "6000", "L",
-             {{"party", nam_son_tol}, {"lot", "NS-TOL-" + y + "-118"}, {"packaging", "Xe bồn 6 m3"},
-              {"purpose", "Kinh doanh, phân phối cho cơ sở sản xuất sơn, keo"}, {"transport", road},
+             {{"party", NamSon("0001532")}, {"lot", "NS-TOL-" + y + "-118"}, {"packaging", "Xe bồn 6 m3"},
+              {"purpose", "Kinh doanh, phân phối cho cơ sở sản xuất sơn, keo"}, {"transport", kRoad},
               {"documents", {Doc("hóa đơn GTGT", "0001532"), Doc("phiếu xuất kho", "NS-PX-2231")}}}));
   b.Add(kAnPhu, "chem.purchase", "AP-NK-0002", b.At(86, 14, 0),
-        Move(kMek, "1000", "L",
-             {{"party", nam_son_mek}, {"lot", "NS-MEK-" + y + "-042"}, {"packaging", "5 phuy thép 200 L"},
-              {"purpose", "Kinh doanh"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0001547")}}}));
-  b.Add(kFactory, "chem.purchase", "SHD-NK-0101", b.At(80, 9, 30),
-        Move(kToluene, "400", "L",
-             {{"party", hung_thinh("0008811")}, {"lot", "HT-TOL-0809"}, {"packaging", "2 phuy 200 L"},
-              {"purpose", "Dung môi sản xuất sơn alkyd"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0008811")}}}));
+        Bought(kMek, "1000", NamSon("0001547"), "NS-MEK-" + y + "-042", "5 phuy thép 200 L", "Kinh doanh"));
   b.Add(kMinhLong, "chem.purchase", "ML-NK-0021", b.At(80, 15, 45),
-        Move(kToluene, "3000", "L",
-             {{"party", Party("Công ty TNHH Hóa dầu Nam Sơn", "0301447823", "GCN-KDTC-0087-HCM", "0001560",
-                              "Khu công nghiệp Hiệp Phước, TP Hồ Chí Minh")},
-              {"lot", "NS-TOL-" + y + "-121"}, {"packaging", "15 phuy 200 L"}, {"purpose", "Kinh doanh"},
-              {"transport", road}, {"documents", {Doc("hóa đơn GTGT", "0001560")}}}));
-  b.Add(kFactory, "chem.use", "SHD-SD-0101", b.At(75, 16, 0),
-        Move(kToluene, "320", "L",
-             {{"purpose", "Pha chế dung môi cho dây chuyền sơn alkyd"}, {"product", "Sơn alkyd chống gỉ AK-02"},
-              {"lot", "HT-TOL-0809"}}));
-  // A periodic venue inspection with nothing wrong, countersigned by the karaoke.
-  const size_t karaoke_ok = b.Add(kInspectorCulture, "inspection.venue", "SVHTT-KT-" + y + "-0311", b.At(70, 21, 0),
-        {{"business", kKaraoke}, {"venue", kKaraokeVenue}, {"kind", "periodic"},
-         {"started_at", b.At(70, 19, 30)}, {"ended_at", b.At(70, 21, 0)},
-         {"team", {kInspectorCulture, kPolice}},
-         {"checklist", Answers(vigil::Checklist::kVenue, "karaoke", {}, {"V15"})},
-         {"note", "Kiểm tra định kỳ theo kế hoạch quý; cơ sở chấp hành tốt"}});
-  const size_t karaoke_ack = b.Add(std::string(kKaraoke) + ".old", "inspection.ack", "HM-BB-0311", b.At(68, 10, 0),
-                                   {{"inspection_seq", 0}, {"decision", "countersign"}});
-  b.Ref(karaoke_ack, "/inspection_seq", karaoke_ok);
+        Bought(kToluene, "3000", NamSon("0001560"), "NS-TOL-" + y + "-121", "15 phuy 200 L", "Kinh doanh"));
   b.Add(kAnPhu, "chem.purchase", "AP-NK-0003", b.At(60, 9, 0),
-        Move(kAcetone, "900", "L",
-             {{"party", hung_thinh("0008902")}, {"lot", "HT-ACE-0902"}, {"packaging", "Bồn IBC 1000 L"},
-              {"purpose", "Kinh doanh"}, {"transport", road}, {"documents", {Doc("hóa đơn GTGT", "0008902")}}}));
+        Bought(kAcetone, "900", HungThinh("0008902"), "HT-ACE-0902", "Bồn IBC 1000 L", "Kinh doanh"));
   b.Add(kMinhLong, "chem.purchase", "ML-NK-0022", b.At(60, 11, 30),
-        Move(kMek, "800", "L",
-             {{"party", hung_thinh("0008907")}, {"lot", "HT-MEK-0907"}, {"packaging", "4 phuy 200 L"},
-              {"purpose", "Kinh doanh"}, {"transport", road}, {"documents", {Doc("hóa đơn GTGT", "0008907")}}}));
+        Bought(kMek, "800", HungThinh("0008907"), "HT-MEK-0907", "4 phuy 200 L", "Kinh doanh"));
   b.Add(kAnPhu, "chem.sale", "AP-XK-0001", b.At(57, 14, 20),
         Move(kToluene, "2500", "L",
-             {{"party", Party("Công ty TNHH Keo dán Việt Hưng", "0900274561", "GXN-SDTC-0017-HY", "0000741",
-                              "Khu công nghiệp Phố Nối A, Hưng Yên")},
-              {"purpose", "Dung môi sản xuất keo dán"}, {"transport", road},
+             {{"party", VietHung("0000741")}, {"purpose", "Dung môi sản xuất keo dán"}, {"transport", kRoad},
               {"documents", {Doc("hóa đơn GTGT", "0000741"), Doc("phiếu kiểm soát mua bán", "AP-PKS-0001")}}}));
-
-  // ---- 50..40 days ago ----
-  b.Add(kFactory, "chem.purchase", "SHD-NK-0102", b.At(50, 9, 30),
-        Move(kToluene, "400", "L",
-             {{"party", hung_thinh("0009013")}, {"lot", "HT-TOL-0913"}, {"packaging", "2 phuy 200 L"},
-              {"purpose", "Dung môi sản xuất sơn alkyd"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0009013")}}}));
-  b.Add(kFactory, "chem.use", "SHD-SD-0102", b.At(45, 16, 0),
-        Move(kToluene, "350", "L", {{"purpose", "Pha chế dung môi"}, {"product", "Sơn alkyd AK-05"}}));
   b.Add(kMinhLong, "chem.purchase", "ML-NK-0023", b.At(45, 10, 0),
-        Move(kAcetone, "600", "L",
-             {{"party", hung_thinh("0009044")}, {"lot", "HT-ACE-0944"}, {"packaging", "3 phuy 200 L"},
-              {"purpose", "Kinh doanh"}, {"transport", road}, {"documents", {Doc("hóa đơn GTGT", "0009044")}}}));
-  const nlohmann::json viet_hung = Party("Công ty TNHH Keo dán Việt Hưng", "0900274561", "GXN-SDTC-0017-HY",
-                                         "0004127", "Khu công nghiệp Phố Nối A, Hưng Yên");
-  b.Add(kMinhLong, "chem.sale", "ML-XK-0031", b.At(44, 15, 0),
-        Move(kToluene, "300", "L",
-             {{"party", viet_hung}, {"purpose", "Dung môi sản xuất keo dán"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0004127")}}}));
-  // The same invoice entered twice by a clerk, then voided by Minh Long itself.
-  const size_t duplicate = b.Add(kMinhLong, "chem.sale", "ML-XK-0032", b.At(44, 15, 5),
-        Move(kToluene, "300", "L",
-             {{"party", viet_hung}, {"purpose", "Dung môi sản xuất keo dán"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0004127")}}}));
+        Bought(kAcetone, "600", HungThinh("0009044"), "HT-ACE-0944", "3 phuy 200 L", "Kinh doanh"));
+  const nlohmann::json sale = Move(kToluene, "300", "L",
+                                   {{"party", VietHung("0004127")}, {"purpose", "Dung môi sản xuất keo dán"},
+                                    {"transport", kRoad}, {"documents", {Doc("hóa đơn GTGT", "0004127")}}});
+  b.Add(kMinhLong, "chem.sale", "ML-XK-0031", b.At(44, 15, 0), sale);
+  const size_t duplicate = b.Add(kMinhLong, "chem.sale", "ML-XK-0032", b.At(44, 15, 5), sale);
   const size_t correction = b.Add(kMinhLong, "correction", "ML-DC-0001", b.At(43, 9, 0),
         {{"target_seq", 0}, {"action", "void"},
          {"reason", "Nhập trùng hóa đơn 0004127, đã ghi ở phiếu ML-XK-0031"}});
@@ -429,9 +382,182 @@ Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKe
         Move(kAcetone, "200", "L",
              {{"party", Party("Công ty Cổ phần Dược phẩm Thành Nam", "0101853327", "GXN-SDTC-0029-HN", "0000802",
                               "Khu công nghiệp Quang Minh, Xã Quang Minh, Hà Nội")},
-              {"purpose", "Dung môi chiết xuất dược liệu"}, {"transport", road},
+              {"purpose", "Dung môi chiết xuất dược liệu"}, {"transport", kRoad},
               {"documents", {Doc("hóa đơn GTGT", "0000802")}}}));
-  // A surprise night inspection of the dance hall: minors, drug residue, positive tests.
+  // An import under a per-shipment licence, far above the single-transaction limit.
+  const nlohmann::json import_licence = {{"kind", "import_export"}, {"number", "GP-XNKTC-0412-BCT"},
+                                         {"issued", b.Date(-36)}, {"expires", b.Date(55)},
+                                         {"substances", {kToluene}}};
+  b.Add(authority, "participant.update", "upd-" + std::string(kAnPhu) + "-01", b.At(35, 9, 0),
+        {{"participant", kAnPhu}, {"licences", {AnPhuTradingLicence(b), import_licence}},
+         {"reason", "Bộ Công Thương cấp giấy phép nhập khẩu tiền chất theo lô GP-XNKTC-0412-BCT"}});
+  b.Add(kAnPhu, "chem.purchase", "AP-NK-0004", b.At(30, 8, 45),
+        Move(kToluene, "18000", "L",
+             {{"party", {{"name", "Daesan Petrochemical Co., Ltd."}, {"country", "KR"},
+                         {"address", "Daesan-eup, Seosan-si, Chungcheongnam-do, Republic of Korea"},
+                         {"invoice", "DPC-EX-" + y + "-0311"}}},
+              {"lot", "DPC-TOL-" + y + "-77"}, {"packaging", "1 ISO tank 20 m3"},
+              {"purpose", "Nhập khẩu để kinh doanh"},
+              {"transport", "Tàu biển về cảng Hải Phòng, xe bồn về kho Ngọc Hồi"},
+              {"documents", {Doc("tờ khai hải quan", "105822365140"), Doc("vận đơn", "HDMU-SEL-" + y + "-5521"),
+                             Doc("giấy phép nhập khẩu", "GP-XNKTC-0412-BCT")}}}));
+  b.Add(kAnPhu, "chem.purchase", "AP-NK-0005", b.At(28, 9, 0),
+        Bought(kAcetone, "500", HungThinh("0009180"), "HT-ACE-1180", "Bồn IBC 1000 L", "Kinh doanh"));
+  b.Add(kAnPhu, "chem.sale", "AP-XK-0003", b.At(27, 13, 0),
+        Move(kToluene, "8000", "L",
+             {{"party", Party("Công ty TNHH Sơn Tổng hợp Hải Phòng", "0200581146", "GXN-SDTC-0008-HP", "0000815",
+                              "Khu công nghiệp Nomura, Hải Phòng")},
+              {"purpose", "Dung môi sản xuất sơn"}, {"transport", kRoad},
+              {"documents", {Doc("hóa đơn GTGT", "0000815"), Doc("phiếu kiểm soát mua bán", "AP-PKS-0003")}}}));
+}
+
+// The paint factory: monthly toluene, then one purchase six times its usual size; acetone from
+// three suppliers within 30 days; use; a witnessed disposal; a stocktake that matches.
+void Factory(Builder& b) {
+  const char* solvent = "Dung môi sản xuất sơn alkyd";
+  b.Add(kFactory, "chem.purchase", "SHD-NK-0101", b.At(80, 9, 30),
+        Bought(kToluene, "400", HungThinh("0008811"), "HT-TOL-0809", "2 phuy 200 L", solvent));
+  b.Add(kFactory, "chem.use", "SHD-SD-0101", b.At(75, 16, 0),
+        Move(kToluene, "320", "L",
+             {{"purpose", "Pha chế dung môi cho dây chuyền sơn alkyd"}, {"product", "Sơn alkyd chống gỉ AK-02"},
+              {"lot", "HT-TOL-0809"}}));
+  b.Add(kFactory, "chem.purchase", "SHD-NK-0102", b.At(50, 9, 30),
+        Bought(kToluene, "400", HungThinh("0009013"), "HT-TOL-0913", "2 phuy 200 L", solvent));
+  b.Add(kFactory, "chem.use", "SHD-SD-0102", b.At(45, 16, 0),
+        Move(kToluene, "350", "L", {{"purpose", "Pha chế dung môi"}, {"product", "Sơn alkyd AK-05"}}));
+  b.Add(kFactory, "chem.purchase", "SHD-NK-0103", b.At(25, 9, 30),
+        Bought(kAcetone, "350", HungThinh("0009203"), "HT-ACE-1203", "Phuy 200 L và can 30 L",
+               "Dung môi pha loãng sơn"));
+  b.Add(kFactory, "chem.use", "SHD-SD-0103", b.At(22, 15, 0),
+        Move(kAcetone, "200", "L", {{"purpose", "Pha loãng sơn lót"}, {"product", "Sơn lót epoxy EP-11"}}));
+  b.Add(kFactory, "chem.purchase", "SHD-NK-0104", b.At(20, 9, 30),
+        Bought(kToluene, "400", HungThinh("0009251"), "HT-TOL-1251", "2 phuy 200 L", solvent));
+  b.Add(kFactory, "chem.use", "SHD-SD-0104", b.At(15, 16, 0),
+        Move(kToluene, "380", "L", {{"purpose", "Pha chế dung môi"}, {"product", "Sơn alkyd AK-02"}}));
+  // Contaminated solvent (80 % toluene) destroyed before a witness who countersigns.
+  b.Add(kFactory, "chem.dispose", "SHD-TH-0001", b.At(10, 9, 0),
+        Move(kToluene, "60", "L",
+             {{"concentration", "80"}, {"lot", "HT-TOL-0913"}, {"packaging", "3 can 20 L"},
+              {"method", "Thiêu hủy tại lò đốt chất thải nguy hại được cấp phép"},
+              {"witness", kWitness},
+              {"note", "Dung môi toluen nhiễm nước và cặn sơn, không còn sử dụng được"},
+              {"documents", {Doc("biên bản tiêu hủy", "SHD-BBTH-0001")}}}),
+        {kWitness});
+  // 2,400 L against the usual 400 L (unusual_size).
+  b.Add(kFactory, "chem.purchase", "SHD-NK-0107", b.At(3, 10, 0),
+        Bought(kToluene, "2400", HungThinh("0009377"), "HT-TOL-1377", "12 phuy 200 L",
+               "Dung môi sản xuất sơn (đơn hàng lớn quý IV)"));
+  b.Add(kFactory, "chem.stocktake", "SHD-KK-0001", b.At(1, 17, 0),
+        {{"substance", kToluene}, {"quantity", "2502"}, {"unit", "L"}, {"note", "Kiểm kê định kỳ: khớp sổ"}});
+}
+
+// Dispatches and their receipts: one in full, one short (receipt_mismatch), two that take the
+// factory's acetone over the 30-day limit across three suppliers (threshold_window), and one
+// never received (receipt_overdue). Returns the step of the one never received.
+size_t Transfers(Builder& b) {
+  const std::string y = b.Year();
+  auto dispatch = [&](const char* from, const char* id, int days, const char* substance, const char* qty,
+                      const char* to, const char* transfer, const std::string& lot, const char* packaging,
+                      const char* purpose, const char* slip) {
+    return b.Add(from, "chem.dispatch", id, b.At(days, 8, 0),
+                 Move(substance, qty, "L",
+                      {{"counterparty", to}, {"transfer_id", transfer}, {"lot", lot}, {"packaging", packaging},
+                       {"purpose", purpose}, {"transport", kRoad},
+                       {"documents", {Doc("phiếu kiểm soát mua bán", slip)}}}));
+  };
+  const size_t lost = dispatch(kMinhLong, "ML-XK-0040", 24, kToluene, "200", kFactory, "ML-SHD-T07",
+                               "NS-TOL-" + y + "-121", "1 phuy 200 L", "Dung môi sản xuất sơn", "ML-PKS-0040");
+  dispatch(kAnPhu, "AP-XK-0004", 9, kToluene, "1000", kMinhLong, "AP-ML-T01", "DPC-TOL-" + y + "-77",
+           "5 phuy 200 L", "Kinh doanh", "AP-PKS-0004");
+  b.Add(kMinhLong, "chem.receipt", "ML-NK-0024", b.At(8, 11, 0),
+        Move(kToluene, "1000", "L",
+             {{"counterparty", kAnPhu}, {"transfer_id", "AP-ML-T01"}, {"lot", "DPC-TOL-" + y + "-77"},
+              {"packaging", "5 phuy 200 L"}}));
+  dispatch(kAnPhu, "AP-XK-0005", 8, kAcetone, "350", kFactory, "AP-SHD-A01", "HT-ACE-1180",
+           "Phuy 200 L và 5 can 30 L", "Dung môi pha loãng sơn", "AP-PKS-0005");
+  b.Add(kFactory, "chem.receipt", "SHD-NK-0105", b.At(7, 14, 0),
+        Move(kAcetone, "350", "L", {{"counterparty", kAnPhu}, {"transfer_id", "AP-SHD-A01"}}));
+  dispatch(kMinhLong, "ML-XK-0041", 5, kAcetone, "350", kFactory, "ML-SHD-A02", "HT-ACE-0944",
+           "Phuy 200 L và 5 can 30 L", "Dung môi pha loãng sơn", "ML-PKS-0041");
+  b.Add(kFactory, "chem.receipt", "SHD-NK-0106", b.At(4, 10, 0),
+        Move(kAcetone, "350", "L", {{"counterparty", kMinhLong}, {"transfer_id", "ML-SHD-A02"}}));
+  dispatch(kAnPhu, "AP-XK-0006", 3, kMek, "200", kFactory, "AP-SHD-M01", "NS-MEK-" + y + "-042",
+           "1 phuy 200 L", "Dung môi sơn PU", "AP-PKS-0006");
+  b.Add(kFactory, "chem.receipt", "SHD-NK-0108", b.At(2, 9, 0),
+        Move(kMek, "190", "L",
+             {{"counterparty", kAnPhu}, {"transfer_id", "AP-SHD-M01"}, {"packaging", "1 phuy 200 L"},
+              {"note", "Phuy bị móp, rò rỉ; cân thực nhận 190 L"}}));
+  return lost;
+}
+
+// A theft, naming the storekeeper who found it only in personal side data; the police note on
+// it and on the transfer never received; the erasure of the personal data once the case closed.
+void TheftCase(Builder& b, Scenario& s, size_t lost_transfer) {
+  const size_t loss = b.Add(kMinhLong, "chem.loss", "ML-MM-0001", b.At(20, 7, 30),
+        Move(kMek, "60", "L",
+             {{"kind", "stolen"}, {"discovered_at", b.At(20, 6, 50)}, {"lot", "HT-MEK-0907"},
+              {"packaging", "3 can 20 L"},
+              {"police_report", "Tin báo tội phạm số 214 ngày " + b.Date(-20) + ", Công an phường Long Biên"},
+              {"note", "Phát hiện mất 3 can MEK tại kho số 2; khóa cửa sau bị cắt"}}));
+  b.Personal(loss, {{"reported_by", {{"name", "Nguyễn Thị Thu Hằng"}, {"id_number", "001190023456"},
+                                     {"position", "Thủ kho"}, {"phone", "0912 345 678"}}}});
+  s.personal_step = loss;
+  const size_t note = b.Add(kPolice, "police.note", "PC04-GC-0057", b.At(19, 10, 0),
+        {{"subject", kMinhLong}, {"refs", {0, 0}},
+         {"text", "Đã tiếp nhận tin báo mất trộm 60 L MEK tại kho Minh Long; phối hợp Công an phường "
+                  "Long Biên xác minh. Yêu cầu doanh nghiệp giải trình lô toluen ML-SHD-T07 quá hạn "
+                  "chưa có phiếu nhận của bên mua."}});
+  b.Ref(note, "/refs/0", loss);
+  b.Ref(note, "/refs/1", lost_transfer);
+  const size_t erasure = b.Add(s.authority_id, "erasure", "erase-ML-MM-0001", b.At(2, 15, 0),
+        {{"target_seq", 0}, {"order_ref", "Văn bản yêu cầu xóa dữ liệu cá nhân số 57/PC04"},
+         {"reason", "Chủ thể dữ liệu yêu cầu xóa sau khi vụ việc được xác minh xong "
+                    "(Luật Bảo vệ dữ liệu cá nhân 2025)"}});
+  b.Ref(erasure, "/target_seq", loss);
+  s.erasure_step = erasure;
+}
+
+// Counting stock: An Phú's own stocktake finds acetone short; inspectors find the same at Minh
+// Long (count_mismatch), which objects to their record.
+void StockControl(Builder& b) {
+  b.Add(kAnPhu, "chem.stocktake", "AP-KK-0001", b.At(6, 17, 0),
+        {{"substance", kAcetone}, {"quantity", "838"}, {"unit", "L"},
+         {"note", "Kiểm kê cuối tháng: thiếu 12 L so với sổ, nghi hao hụt khi san chiết"},
+         {"documents", {Doc("biên bản kiểm kê", "AP-BBKK-0001")}}});
+  const size_t inspection = b.Add(kInspectorTrade, "inspection.stock", "SCT-KT-" + b.Year() + "-0127",
+        b.At(4, 16, 30),
+        {{"business", kMinhLong}, {"started_at", b.At(4, 14, 0)}, {"ended_at", b.At(4, 16, 30)},
+         {"team", {kInspectorTrade, kPolice}},
+         {"checklist", Answers(vigil::Checklist::kStock, "", {"S05", "S12"})},
+         {"counts", {{{"substance", kAcetone}, {"quantity", "230"}, {"unit", "L"}},
+                     {{"substance", kToluene}, {"quantity", "3500"}, {"unit", "L"}},
+                     {{"substance", kMek}, {"quantity", "740"}, {"unit", "L"}}}},
+         {"violations", {{{"code", "S05"}, {"description", "Lô toluen ML-SHD-T07 không có phiếu kiểm soát "
+                                                           "có xác nhận của bên mua"}},
+                         {{"code", "S12"}, {"description", "Axeton thực tế 230 L, sổ cái 250 L"}}}},
+         {"sanctions", {"Đề nghị xử phạt theo Nghị định 71/2019/NĐ-CP"}},
+         {"evidence", {HexSha256("biên bản kiểm tra SCT-KT-0127")}}});
+  const size_t objection = b.Add(kMinhLong, "inspection.ack", "ML-BB-0127", b.At(3, 9, 0),
+        {{"inspection_seq", 0}, {"decision", "object"},
+         {"reason", "Chênh lệch 20 L axeton do hao hụt khi san chiết từ phuy sang can, đã lập biên bản "
+                    "nội bộ; phiếu kiểm soát lô ML-SHD-T07 đã gửi bên mua nhưng chưa được ký nhận"}});
+  b.Ref(objection, "/inspection_seq", inspection);
+}
+
+// Venues: a clean periodic inspection the karaoke countersigns, a surprise night inspection of
+// the dance hall (minors, drug residue, positive tests), a repeat violation there; the karaoke
+// rotates its key; the bar closes and is revoked.
+void Venues(Builder& b, const std::string& authority) {
+  const std::string y = b.Year();
+  const size_t clean = b.Add(kInspectorCulture, "inspection.venue", "SVHTT-KT-" + y + "-0311", b.At(70, 21, 0),
+        {{"business", kKaraoke}, {"venue", kKaraokeVenue}, {"kind", "periodic"},
+         {"started_at", b.At(70, 19, 30)}, {"ended_at", b.At(70, 21, 0)},
+         {"team", {kInspectorCulture, kPolice}},
+         {"checklist", Answers(vigil::Checklist::kVenue, "karaoke", {}, {"V15"})},
+         {"note", "Kiểm tra định kỳ theo kế hoạch quý; cơ sở chấp hành tốt"}});
+  const size_t ack = b.Add(std::string(kKaraoke) + ".old", "inspection.ack", "HM-BB-0311", b.At(68, 10, 0),
+                           {{"inspection_seq", 0}, {"decision", "countersign"}});
+  b.Ref(ack, "/inspection_seq", clean);
   b.Add(kInspectorCulture, "inspection.venue", "SVHTT-KT-" + y + "-0388", b.At(39, 2, 30),
         {{"business", kDanceHall}, {"venue", kDanceVenue}, {"kind", "surprise"},
          {"approval_ref", "Quyết định kiểm tra đột xuất số 1127/QĐ-CATP-PC04"},
@@ -448,94 +574,6 @@ Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKe
                         "Đề nghị đình chỉ hoạt động kinh doanh vũ trường 3 tháng"}},
          {"evidence", {HexSha256("video SVHTT-KT-0388 cam 1"), HexSha256("ảnh hiện trường sàn phụ"),
                        HexSha256("biên bản test nhanh ma túy 0388")}}});
-
-  // ---- 36..20 days ago ----
-  const nlohmann::json import_licence = {{"kind", "import_export"}, {"number", "GP-XNKTC-0412-BCT"},
-                                         {"issued", b.Date(-36)}, {"expires", b.Date(55)},
-                                         {"substances", {kToluene}}};
-  b.Add(A, "participant.update", "upd-" + std::string(kAnPhu) + "-01", b.At(35, 9, 0),
-        {{"participant", kAnPhu}, {"licences", {AnPhuTradingLicence(b), import_licence}},
-         {"reason", "Bộ Công Thương cấp giấy phép nhập khẩu tiền chất theo lô GP-XNKTC-0412-BCT"}});
-  // An import far above the single-transaction limit (threshold_single).
-  b.Add(kAnPhu, "chem.purchase", "AP-NK-0004", b.At(30, 8, 45),
-        Move(kToluene, "18000", "L",
-             {{"party", {{"name", "Daesan Petrochemical Co., Ltd."}, {"country", "KR"},
-                         {"address", "Daesan-eup, Seosan-si, Chungcheongnam-do, Republic of Korea"},
-                         {"invoice", "DPC-EX-" + y + "-0311"}}},
-              {"lot", "DPC-TOL-" + y + "-77"}, {"packaging", "1 ISO tank 20 m3"},
-              {"purpose", "Nhập khẩu để kinh doanh"},
-              {"transport", "Tàu biển về cảng Hải Phòng, xe bồn về kho Ngọc Hồi"},
-              {"documents", {Doc("tờ khai hải quan", "105822365140"), Doc("vận đơn", "HDMU-SEL-" + y + "-5521"),
-                             Doc("giấy phép nhập khẩu", "GP-XNKTC-0412-BCT")}}}));
-  b.Add(kAnPhu, "chem.purchase", "AP-NK-0005", b.At(28, 9, 0),
-        Move(kAcetone, "500", "L",
-             {{"party", hung_thinh("0009180")}, {"lot", "HT-ACE-1180"}, {"packaging", "Bồn IBC 1000 L"},
-              {"purpose", "Kinh doanh"}, {"transport", road}, {"documents", {Doc("hóa đơn GTGT", "0009180")}}}));
-  b.Add(kAnPhu, "chem.sale", "AP-XK-0003", b.At(27, 13, 0),
-        Move(kToluene, "8000", "L",
-             {{"party", Party("Công ty TNHH Sơn Tổng hợp Hải Phòng", "0200581146", "GXN-SDTC-0008-HP", "0000815",
-                              "Khu công nghiệp Nomura, Hải Phòng")},
-              {"purpose", "Dung môi sản xuất sơn"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0000815"), Doc("phiếu kiểm soát mua bán", "AP-PKS-0003")}}}));
-  // The factory buys acetone from a third supplier (threshold_window later).
-  b.Add(kFactory, "chem.purchase", "SHD-NK-0103", b.At(25, 9, 30),
-        Move(kAcetone, "350", "L",
-             {{"party", hung_thinh("0009203")}, {"lot", "HT-ACE-1203"}, {"packaging", "Phuy 200 L và can 30 L"},
-              {"purpose", "Dung môi pha loãng sơn"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0009203")}}}));
-  // A dispatch the factory never receives (receipt_overdue).
-  const size_t lost_transfer = b.Add(kMinhLong, "chem.dispatch", "ML-XK-0040", b.At(24, 8, 0),
-        Move(kToluene, "200", "L",
-             {{"counterparty", kFactory}, {"transfer_id", "ML-SHD-T07"}, {"lot", "NS-TOL-" + y + "-121"},
-              {"packaging", "1 phuy 200 L"}, {"purpose", "Dung môi sản xuất sơn"}, {"transport", road},
-              {"documents", {Doc("phiếu kiểm soát mua bán", "ML-PKS-0040")}}}));
-  b.Add(kFactory, "chem.use", "SHD-SD-0103", b.At(22, 15, 0),
-        Move(kAcetone, "200", "L", {{"purpose", "Pha loãng sơn lót"}, {"product", "Sơn lót epoxy EP-11"}}));
-  b.Add(kFactory, "chem.purchase", "SHD-NK-0104", b.At(20, 9, 30),
-        Move(kToluene, "400", "L",
-             {{"party", hung_thinh("0009251")}, {"lot", "HT-TOL-1251"}, {"packaging", "2 phuy 200 L"},
-              {"purpose", "Dung môi sản xuất sơn alkyd"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0009251")}}}));
-  // A theft, naming the storekeeper who found it only in personal side data.
-  const size_t loss = b.Add(kMinhLong, "chem.loss", "ML-MM-0001", b.At(20, 7, 30),
-        Move(kMek, "60", "L",
-             {{"kind", "stolen"}, {"discovered_at", b.At(20, 6, 50)}, {"lot", "HT-MEK-0907"},
-              {"packaging", "3 can 20 L"},
-              {"police_report", "Tin báo tội phạm số 214 ngày " + b.Date(-20) + ", Công an phường Long Biên"},
-              {"note", "Phát hiện mất 3 can MEK tại kho số 2; khóa cửa sau bị cắt"}}));
-  b.Personal(loss, {{"reported_by", {{"name", "Nguyễn Thị Thu Hằng"}, {"id_number", "001190023456"},
-                                     {"position", "Thủ kho"}, {"phone", "0912 345 678"}}}});
-  s.personal_step = loss;
-  // Key rotation at the karaoke: a new key, then the old one revoked.
-  const SecretKey& karaoke_new = b.NewKey(kKaraoke, kKaraoke);
-  b.Add(A, "key.add", "key-add-" + std::string(kKaraoke) + "-02", b.At(20, 14, 0),
-        {{"participant", kKaraoke}, {"key", karaoke_new.public_key().ToBase64()}});
-  b.Add(A, "key.revoke", "key-revoke-" + std::string(kKaraoke) + "-01", b.At(20, 14, 5),
-        {{"key", s.keys.at(std::string(kKaraoke) + ".old").Id()}, {"reason", "Máy tính quản lý cũ bị hỏng, đã thay khóa mới"}});
-  const size_t note = b.Add(kPolice, "police.note", "PC04-GC-0057", b.At(19, 10, 0),
-        {{"subject", kMinhLong}, {"refs", {0, 0}},
-         {"text", "Đã tiếp nhận tin báo mất trộm 60 L MEK tại kho Minh Long; phối hợp Công an phường "
-                  "Long Biên xác minh. Yêu cầu doanh nghiệp giải trình lô toluen ML-SHD-T07 quá hạn "
-                  "chưa có phiếu nhận của bên mua."}});
-  b.Ref(note, "/refs/0", loss);
-  b.Ref(note, "/refs/1", lost_transfer);
-
-  // ---- 15..1 days ago ----
-  b.Add(kFactory, "chem.use", "SHD-SD-0104", b.At(15, 16, 0),
-        Move(kToluene, "380", "L", {{"purpose", "Pha chế dung môi"}, {"product", "Sơn alkyd AK-02"}}));
-  b.Add(A, "participant.revoke", "revoke-" + std::string(kBar), b.At(15, 10, 0),
-        {{"participant", kBar},
-         {"reason", "Doanh nghiệp chấm dứt hoạt động kinh doanh quán bar; giấy phép GPKD-BAR-0133-HN bị thu hồi"}});
-  // A witnessed disposal of contaminated solvent (80 % toluene).
-  b.Add(kFactory, "chem.dispose", "SHD-TH-0001", b.At(10, 9, 0),
-        Move(kToluene, "60", "L",
-             {{"concentration", "80"}, {"lot", "HT-TOL-0913"}, {"packaging", "3 can 20 L"},
-              {"method", "Thiêu hủy tại lò đốt chất thải nguy hại được cấp phép"},
-              {"witness", kWitness},
-              {"note", "Dung môi toluen nhiễm nước và cặn sơn, không còn sử dụng được"},
-              {"documents", {Doc("biên bản tiêu hủy", "SHD-BBTH-0001")}}}),
-        {kWitness});
-  // A repeat violation at the dance hall (repeat_violation).
   b.Add(kInspectorCulture, "inspection.venue", "SVHTT-KT-" + y + "-0452", b.At(12, 3, 0),
         {{"business", kDanceHall}, {"venue", kDanceVenue}, {"kind", "periodic"},
          {"started_at", b.At(12, 2, 20)}, {"ended_at", b.At(12, 3, 0)},
@@ -545,81 +583,33 @@ Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKe
          {"violations", {{{"code", "V11"}, {"description", "Vẫn hoạt động lúc 02:20, sau giờ đóng cửa 02:00"}},
                          {{"code", "V18"}, {"description", "Camera hành lang tầng 2 không hoạt động"}}}},
          {"sanctions", {"Đề nghị xử phạt theo Nghị định 38/2021/NĐ-CP (hoạt động quá giờ)"}}});
-  // Trader-to-trader transfer, received in full.
-  b.Add(kAnPhu, "chem.dispatch", "AP-XK-0004", b.At(9, 8, 0),
-        Move(kToluene, "1000", "L",
-             {{"counterparty", kMinhLong}, {"transfer_id", "AP-ML-T01"}, {"lot", "DPC-TOL-" + y + "-77"},
-              {"packaging", "5 phuy 200 L"}, {"purpose", "Kinh doanh"}, {"transport", road},
-              {"documents", {Doc("phiếu kiểm soát mua bán", "AP-PKS-0004")}}}));
-  b.Add(kMinhLong, "chem.receipt", "ML-NK-0024", b.At(8, 11, 0),
-        Move(kToluene, "1000", "L",
-             {{"counterparty", kAnPhu}, {"transfer_id", "AP-ML-T01"}, {"lot", "DPC-TOL-" + y + "-77"},
-              {"packaging", "5 phuy 200 L"}}));
-  // The factory's second and third acetone suppliers (threshold_window at the third).
-  b.Add(kAnPhu, "chem.dispatch", "AP-XK-0005", b.At(8, 8, 30),
-        Move(kAcetone, "350", "L",
-             {{"counterparty", kFactory}, {"transfer_id", "AP-SHD-A01"}, {"lot", "HT-ACE-1180"},
-              {"packaging", "Phuy 200 L và 5 can 30 L"}, {"purpose", "Dung môi pha loãng sơn"},
-              {"transport", road}, {"documents", {Doc("phiếu kiểm soát mua bán", "AP-PKS-0005")}}}));
-  b.Add(kFactory, "chem.receipt", "SHD-NK-0105", b.At(7, 14, 0),
-        Move(kAcetone, "350", "L", {{"counterparty", kAnPhu}, {"transfer_id", "AP-SHD-A01"}}));
-  // A stocktake that finds less acetone than the ledger holds (count_mismatch).
-  b.Add(kAnPhu, "chem.stocktake", "AP-KK-0001", b.At(6, 17, 0),
-        {{"substance", kAcetone}, {"quantity", "838"}, {"unit", "L"},
-         {"note", "Kiểm kê cuối tháng: thiếu 12 L so với sổ, nghi hao hụt khi san chiết"},
-         {"documents", {Doc("biên bản kiểm kê", "AP-BBKK-0001")}}});
-  b.Add(kMinhLong, "chem.dispatch", "ML-XK-0041", b.At(5, 8, 0),
-        Move(kAcetone, "350", "L",
-             {{"counterparty", kFactory}, {"transfer_id", "ML-SHD-A02"}, {"lot", "HT-ACE-0944"},
-              {"packaging", "Phuy 200 L và 5 can 30 L"}, {"purpose", "Dung môi pha loãng sơn"},
-              {"transport", road}, {"documents", {Doc("phiếu kiểm soát mua bán", "ML-PKS-0041")}}}));
-  b.Add(kFactory, "chem.receipt", "SHD-NK-0106", b.At(4, 10, 0),
-        Move(kAcetone, "350", "L", {{"counterparty", kMinhLong}, {"transfer_id", "ML-SHD-A02"}}));
-  // Inspectors count Minh Long's stock: acetone is short (count_mismatch); it objects.
-  const size_t stock_insp = b.Add(kInspectorTrade, "inspection.stock", "SCT-KT-" + y + "-0127", b.At(4, 16, 30),
-        {{"business", kMinhLong}, {"started_at", b.At(4, 14, 0)}, {"ended_at", b.At(4, 16, 30)},
-         {"team", {kInspectorTrade, kPolice}},
-         {"checklist", Answers(vigil::Checklist::kStock, "", {"S05", "S12"})},
-         {"counts", {{{"substance", kAcetone}, {"quantity", "230"}, {"unit", "L"}},
-                     {{"substance", kToluene}, {"quantity", "3500"}, {"unit", "L"}},
-                     {{"substance", kMek}, {"quantity", "740"}, {"unit", "L"}}}},
-         {"violations", {{{"code", "S05"}, {"description", "Lô toluen ML-SHD-T07 không có phiếu kiểm soát "
-                                                           "có xác nhận của bên mua"}},
-                         {{"code", "S12"}, {"description", "Axeton thực tế 230 L, sổ cái 250 L"}}}},
-         {"sanctions", {"Đề nghị xử phạt theo Nghị định 71/2019/NĐ-CP"}},
-         {"evidence", {HexSha256("biên bản kiểm tra SCT-KT-0127")}}});
-  const size_t objection = b.Add(kMinhLong, "inspection.ack", "ML-BB-0127", b.At(3, 9, 0),
-        {{"inspection_seq", 0}, {"decision", "object"},
-         {"reason", "Chênh lệch 20 L axeton do hao hụt khi san chiết từ phuy sang can, đã lập biên bản "
-                    "nội bộ; phiếu kiểm soát lô ML-SHD-T07 đã gửi bên mua nhưng chưa được ký nhận"}});
-  b.Ref(objection, "/inspection_seq", stock_insp);
-  // An unusually large purchase for this buyer (unusual_size: 2,400 L against 400 L usually).
-  b.Add(kFactory, "chem.purchase", "SHD-NK-0107", b.At(3, 10, 0),
-        Move(kToluene, "2400", "L",
-             {{"party", hung_thinh("0009377")}, {"lot", "HT-TOL-1377"}, {"packaging", "12 phuy 200 L"},
-              {"purpose", "Dung môi sản xuất sơn (đơn hàng lớn quý IV)"}, {"transport", road},
-              {"documents", {Doc("hóa đơn GTGT", "0009377")}}}));
-  // A transfer received short (receipt_mismatch).
-  b.Add(kAnPhu, "chem.dispatch", "AP-XK-0006", b.At(3, 8, 0),
-        Move(kMek, "200", "L",
-             {{"counterparty", kFactory}, {"transfer_id", "AP-SHD-M01"}, {"lot", "NS-MEK-" + y + "-042"},
-              {"packaging", "1 phuy 200 L"}, {"purpose", "Dung môi sơn PU"}, {"transport", road},
-              {"documents", {Doc("phiếu kiểm soát mua bán", "AP-PKS-0006")}}}));
-  b.Add(kFactory, "chem.receipt", "SHD-NK-0108", b.At(2, 9, 0),
-        Move(kMek, "190", "L",
-             {{"counterparty", kAnPhu}, {"transfer_id", "AP-SHD-M01"}, {"packaging", "1 phuy 200 L"},
-              {"note", "Phuy bị móp, rò rỉ; cân thực nhận 190 L"}}));
-  // The data subject asked for erasure once the police closed the case.
-  const size_t erasure = b.Add(A, "erasure", "erase-" + std::string("ML-MM-0001"), b.At(2, 15, 0),
-        {{"target_seq", 0}, {"order_ref", "Văn bản yêu cầu xóa dữ liệu cá nhân số 57/PC04"},
-         {"reason", "Chủ thể dữ liệu yêu cầu xóa sau khi vụ việc được xác minh xong "
-                    "(Luật Bảo vệ dữ liệu cá nhân 2025)"}});
-  b.Ref(erasure, "/target_seq", loss);
-  s.erasure_step = erasure;
-  b.Add(kFactory, "chem.stocktake", "SHD-KK-0001", b.At(1, 17, 0),
-        {{"substance", kToluene}, {"quantity", "2502"}, {"unit", "L"},
-         {"note", "Kiểm kê định kỳ: khớp sổ"}});
+  const SecretKey& karaoke_new = b.NewKey(kKaraoke, kKaraoke);
+  b.Add(authority, "key.add", "key-add-" + std::string(kKaraoke) + "-02", b.At(20, 14, 0),
+        {{"participant", kKaraoke}, {"key", karaoke_new.public_key().ToBase64()}});
+  b.Add(authority, "key.revoke", "key-revoke-" + std::string(kKaraoke) + "-01", b.At(20, 14, 5),
+        {{"key", b.KeyId(std::string(kKaraoke) + ".old")},
+         {"reason", "Máy tính quản lý cũ bị hỏng, đã thay khóa mới"}});
+  b.Add(authority, "participant.revoke", "revoke-" + std::string(kBar), b.At(15, 10, 0),
+        {{"participant", kBar},
+         {"reason", "Doanh nghiệp chấm dứt hoạt động kinh doanh quán bar; giấy phép GPKD-BAR-0133-HN bị thu hồi"}});
+}
 
+}  // namespace
+
+Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKey authority) {
+  Scenario s;
+  s.authority_id = authority_id;
+  s.keys.emplace(authority_id, std::move(authority));
+  Builder b(now_ms, s);
+  b.UseKey(authority_id, authority_id);
+  AuthoritySetUp(b, authority_id);
+  Registrations(b);
+  Traders(b, authority_id);
+  Factory(b);
+  const size_t lost_transfer = Transfers(b);
+  TheftCase(b, s, lost_transfer);
+  StockControl(b);
+  Venues(b, authority_id);
   InTimeOrder(s);
   s.alert_kinds = {"threshold_single", "threshold_window", "unusual_size",    "receipt_mismatch",
                    "receipt_overdue",  "loss_reported",    "count_mismatch",  "licence_expiring",

@@ -91,7 +91,8 @@ class SecretKey {
   PublicKey public_;
 };
 
-// Writes the public key file that goes beside a secret key: one line, base64 of the key.
+// Writes the public key file that goes beside a secret key: one line,
+// "vigil-ed25519-public-v1 <base64 of the key>".
 Status SavePublicKey(const PublicKey& key, const std::string& path);
 Result<PublicKey> LoadPublicKey(const std::string& path);
 

@@ -213,6 +213,12 @@ void ApplyCorrection(ApplyContext& ctx) {
     } else if (tr.has_value() && t->type == "chem.receipt") {
       (*tr)["status"] = "open";  // the dispatch waits for a (corrected) receipt again
       for (const char* f : {"received_seq", "received_amount", "received_at"}) tr->erase(f);
+      Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
+      if (due.ok()) {  // if the deadline has passed, the next entry raises receipt_overdue
+        ctx.Fail(ctx.state.Put("due/" + TimeKey(*due) + "/" + tr->value("from", "") + "/" +
+                                   tr->value("transfer_id", ""),
+                               ""));
+      }
     }
     if (tr.has_value()) PutJson(ctx, key, *tr);
   }
@@ -226,10 +232,22 @@ void ApplyCorrection(ApplyContext& ctx) {
       PutJson(ctx, a.value("stat", ""), *stat);
     }
   }
+  if (effect.contains("venueviol")) {
+    ctx.Fail(ctx.state.Delete(effect["venueviol"].get<std::string>()));
+  }
   if (effect.contains("inspection")) {
     const std::string key = "inspection/" + effect["inspection"].get<std::string>();
     if (std::optional<nlohmann::json> insp = GetJson(ctx, key)) {
       (*insp)["status"] = "voided";
+      PutJson(ctx, key, *insp);
+    }
+  }
+  if (effect.contains("ack")) {
+    const std::string key = effect["ack"].get<std::string>();
+    std::optional<nlohmann::json> insp = GetJson(ctx, key);
+    if (insp.has_value() && insp->value("status", "") != "voided") {
+      (*insp)["status"] = "pending";  // the business may answer again
+      insp->erase("ack_seq");
       PutJson(ctx, key, *insp);
     }
   }

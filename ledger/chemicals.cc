@@ -28,7 +28,7 @@ std::optional<Movement> ReadMovement(ApplyContext& ctx) {
   if (const nlohmann::json* docs = ctx.Array("documents", false); docs != nullptr) {
     for (const auto& d : *docs) {
       if (!d.is_object() || !d.contains("number") || !d["number"].is_string()) {
-        ctx.Violate("bad_document", "each document needs a \"number\" and may carry a \"sha256\"");
+        ctx.Violate("bad_document", "each document needs a \"number\" and the \"sha256\" of its scan");
         break;
       }
     }
@@ -275,16 +275,13 @@ void ApplyLoss(ApplyContext& ctx) {
 
 void ApplyStocktake(ApplyContext& ctx) {
   ctx.OnlyFields({"substance", "quantity", "unit", "note", "documents"});
+  CheckHashes(ctx, ctx.Array("documents", false), "documents");
   std::optional<Substance> s = ReadSubstance(ctx, ctx.payload.body);
   if (!s.has_value()) return;
-  // A count of zero is a valid count, so it is read without ReadAmount's positivity rule.
-  int64_t counted = 0;
-  if (ctx.payload.body.value("quantity", "") != "0") {
-    std::optional<int64_t> a = ReadAmount(ctx, ctx.payload.body, *s);
-    if (!a.has_value()) return;
-    counted = *a;
-  }
-  if (!ctx.violations.empty()) return;
+  // A count of zero is a valid count.
+  std::optional<int64_t> a = ReadAmount(ctx, ctx.payload.body, *s, "", /*allow_zero=*/true);
+  if (!a.has_value() || !ctx.violations.empty()) return;
+  const int64_t counted = *a;
   const int64_t ledger = Stock(ctx, ctx.payload.actor, s->id);
   PutJson(ctx, "count/" + ctx.payload.actor + "/" + s->id,
           {{"seq", ctx.entry.seq}, {"counted", counted}, {"ledger", ledger}});

@@ -116,7 +116,8 @@ std::optional<Substance> ReadSubstance(ApplyContext& ctx, const nlohmann::json& 
 }
 
 std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
-                                  const Substance& substance, std::string_view where) {
+                                  const Substance& substance, std::string_view where,
+                                  bool allow_zero) {
   const std::string at = where.empty() ? "" : " (" + std::string(where) + ")";
   auto q = obj.find("quantity");
   auto u = obj.find("unit");
@@ -125,7 +126,8 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
                                 "\"12.500\", \"unit\": \"kg\"" + at);
     return std::nullopt;
   }
-  Result<Quantity> qty = ParseQuantity(q->get<std::string>(), u->get<std::string>());
+  Result<Quantity> qty = allow_zero ? ParseCount(q->get<std::string>(), u->get<std::string>())
+                                    : ParseQuantity(q->get<std::string>(), u->get<std::string>());
   if (!qty.ok()) {
     ctx.Violate("bad_quantity", qty.status().message() + at);
     return std::nullopt;
@@ -147,7 +149,7 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
       return std::nullopt;
     }
     amount = PureAmount(amount, *ppm);
-    if (amount == 0) {
+    if (amount == 0 && !allow_zero) {
       ctx.Violate("bad_quantity", "the pure amount of this mixture rounds to zero" + at);
       return std::nullopt;
     }

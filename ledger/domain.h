@@ -1,5 +1,5 @@
 // Shared pieces of the domain rules (DESIGN §5), used by the record handlers in chemicals.cc,
-// inspections.cc, authority.cc, corrections.cc and registry.cc: key encodings of the state,
+// inspections.cc, authority.cc and registry.cc: key encodings of the state,
 // settings, substances and quantities in payloads, licences, stock and alerts. Internal to
 // ledger/. All functions run inside Apply and report through the ApplyContext.
 //
@@ -14,6 +14,7 @@
 //   "acqstat/<participant>/<substance>"                 {"count","total"} of acquisitions
 //   "licence/<number>"                                  participant holding that licence
 //   "expiry/<warn time>/<participant>/<number>"         licences by expiry-warning time
+//   "licence_warn/<number>"                             the expiry/ key written for it
 //   "inspection/<seq>"                                  an inspection and its status (JSON)
 //   "insp_venue/<business>/<venue>/<seq>", "insp_by/<inspector>/<seq>"   indexes
 //   "venueviol/<business>/<venue>/<at>/<seq>"           venue inspections with violations
@@ -68,8 +69,10 @@ std::optional<Substance> ReadSubstance(ApplyContext& ctx, const nlohmann::json& 
 
 // The pure-substance amount of obj's "quantity" + "unit" (+ optional "concentration" in % w/w)
 // in the substance's base unit; records "bad_quantity" / "wrong_unit" and returns nullopt.
+// With `allow_zero` (stocktakes, inspection counts) a quantity of zero is accepted.
 std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
-                                  const Substance& substance, std::string_view where = "");
+                                  const Substance& substance, std::string_view where = "",
+                                  bool allow_zero = false);
 
 // Checks that `p` holds, on `at_ms`, a licence of one of `kinds` covering `substance`; records
 // one violation naming the closest licence and what is wrong with it ("licence KD-0042 expired

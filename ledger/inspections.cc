@@ -184,8 +184,10 @@ void ApplyVenueInspection(ApplyContext& ctx) {
                    std::to_string(window / kDayMs) + " days",
                {{"venue", *venue_id}, {"count", earlier + 1}});
   }
-  ctx.Fail(ctx.state.Put("venueviol/" + venue_key + "/" + TimeKey(c->started) + "/" +
-                             SeqKey(ctx.entry.seq), ""));
+  const std::string viol_key =
+      "venueviol/" + venue_key + "/" + TimeKey(c->started) + "/" + SeqKey(ctx.entry.seq);
+  ctx.Fail(ctx.state.Put(viol_key, ""));
+  ctx.effect["venueviol"] = viol_key;
 }
 
 void ApplyStockInspection(ApplyContext& ctx) {
@@ -204,9 +206,8 @@ void ApplyStockInspection(ApplyContext& ctx) {
       }
       std::optional<Substance> s = ReadSubstance(ctx, c);
       if (!s) continue;
-      if (c.value("quantity", "") == "0") {
-        counts.push_back({*s, 0});
-      } else if (std::optional<int64_t> a = ReadAmount(ctx, c, *s, "count of " + s->id)) {
+      if (std::optional<int64_t> a =
+              ReadAmount(ctx, c, *s, "count of " + s->id, /*allow_zero=*/true)) {
         counts.push_back({*s, *a});
       }
     }
@@ -263,6 +264,7 @@ void ApplyAck(ApplyContext& ctx) {
   (*insp)["status"] = *decision == "countersign" ? "countersigned" : "objected";
   (*insp)["ack_seq"] = ctx.entry.seq;
   PutJson(ctx, key, *insp);
+  ctx.effect["ack"] = key;
 }
 
 }  // namespace vigil::inspections

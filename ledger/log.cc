@@ -1,6 +1,12 @@
 #include "ledger/log.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include "ledger/merkle.h"
@@ -146,6 +152,15 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir) {
   Result<SecretKey> key = SecretKey::Load(KeysDir(dir) + "/log.key");
   if (!key.ok()) return key.status();
   std::unique_ptr<Log> log(new Log());
+  log->lock_fd_ = ::open((StoreDir(dir) + "/writer.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (log->lock_fd_ < 0) {
+    return Status(Code::kIoError, "cannot open " + StoreDir(dir) + "/writer.lock: " + std::strerror(errno));
+  }
+  if (::flock(log->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status(Code::kFailedPrecondition,
+                  "another vigil process (serve, or demo --offline) has " + dir +
+                      " open for writing; stop it first");
+  }
   Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
   if (!env.ok()) return env.status();
   log->env_ = std::move(*env);
@@ -166,6 +181,11 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir) {
   log->vault_.emplace(std::move(*vault));
   VIGIL_RETURN_IF_ERROR(log->LoadTail());
   return log;
+}
+
+Log::~Log() {
+  env_.reset();                          // close the store first,
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // then release the writer lock
 }
 
 Status Log::LoadTail() {

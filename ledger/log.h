@@ -75,9 +75,12 @@ class Log {
   // Returns the LogInfo (print its verifier_key for outside verifiers).
   static Result<LogInfo> Init(const std::string& dir, const InitOptions& options);
 
-  // Opens an existing log to serve it (loads keys/log.key). Errors: kNotFound (no log),
-  // kPermissionDenied (key file too open), kCorruption (key does not match the store).
+  // Opens an existing log to serve it (loads keys/log.key) and takes the store's writer lock
+  // (<dir>/store/writer.lock), so two processes can never append to one log. Errors:
+  // kNotFound (no log), kPermissionDenied (key file too open), kCorruption (key does not match
+  // the store), kFailedPrecondition (another process has the log open for writing).
   static Result<std::unique_ptr<Log>> Open(const std::string& dir);
+  ~Log();
 
   // Reads the static facts of the store in `dir` without any secret key (verification).
   static Result<LogInfo> ReadInfo(db::Txn& txn);
@@ -122,6 +125,7 @@ class Log {
   std::unique_ptr<db::Env> env_;
   std::optional<SecretKey> log_key_;
   std::optional<PersonalVault> vault_;
+  int lock_fd_ = -1;  // holds an exclusive flock for the Log's life
   LogInfo info_;
   std::atomic<uint64_t> size_{0};
   std::mutex access_mu_;  // orders access-log keys

@@ -20,7 +20,7 @@ Result<nlohmann::json> ParseJson(std::string_view text) {
   bool too_deep = false;
   nlohmann::json::parser_callback_t limit = [&](int depth, nlohmann::json::parse_event_t,
                                                 nlohmann::json&) {
-    if (depth > kMaxJsonDepth) {
+    if (depth >= kMaxJsonDepth) {  // depth counts from 0 at the top-level value
       too_deep = true;
       return false;
     }

@@ -61,6 +61,14 @@ Result<Measure> MeasureOfUnit(std::string_view unit) {
 }
 
 Result<Quantity> ParseQuantity(std::string_view decimal, std::string_view unit) {
+  Result<Quantity> q = ParseCount(decimal, unit);
+  if (q.ok() && q->amount == 0) {
+    return Status(Code::kInvalidArgument, "quantity must be greater than zero");
+  }
+  return q;
+}
+
+Result<Quantity> ParseCount(std::string_view decimal, std::string_view unit) {
   const UnitInfo* u = FindUnit(unit);
   if (u == nullptr) return MeasureOfUnit(unit).status();
   int64_t amount = 0;
@@ -70,9 +78,6 @@ Result<Quantity> ParseQuantity(std::string_view decimal, std::string_view unit) 
                       "\" must be a plain decimal number like 12.500 with at most " +
                       std::to_string(u->scale_digits) + " digits after the point in " +
                       std::string(unit));
-  }
-  if (amount == 0) {
-    return Status(Code::kInvalidArgument, "quantity must be greater than zero");
   }
   return Quantity{amount, u->measure};
 }

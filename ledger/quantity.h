@@ -31,6 +31,8 @@ Result<Measure> MeasureOfUnit(std::string_view unit);
 // many fraction digits as the unit allows (kg: 6, g: 3, mg: 0, L: 6, mL: 3); no sign, exponent
 // or spaces. kInvalidArgument with a message a clerk can act on otherwise.
 Result<Quantity> ParseQuantity(std::string_view decimal, std::string_view unit);
+// Like ParseQuantity, but zero ("0", "0.000") is accepted: a count, not a movement.
+Result<Quantity> ParseCount(std::string_view decimal, std::string_view unit);
 
 // Parses a concentration in % w/w ("37.5"): 0 < c <= 100, at most 4 fraction digits.
 // Returns parts per million (375000 for "37.5").

@@ -166,18 +166,41 @@ void CheckVenues(ApplyContext& ctx, const nlohmann::json& venues) {
 void IndexLicences(ApplyContext& ctx, const std::string& participant, const nlohmann::json* old_licences,
                    const nlohmann::json& licences) {
   const int64_t warn = domain::LoadSettings(ctx).expiry_warning_days * domain::kDayMs;
+  // Unchanged licences (same number and expiry) keep their expiry key, so an update that
+  // restates them does not warn a second time.
+  auto same = [](const nlohmann::json* list, const nlohmann::json& l) {
+    if (list == nullptr) return false;
+    for (const auto& o : *list) {
+      if (o.value("number", "") == l.value("number", "") &&
+          o.value("expires", "") == l.value("expires", "")) {
+        return true;
+      }
+    }
+    return false;
+  };
   auto each = [&](const nlohmann::json& list, bool put) {
+    const nlohmann::json* other = put ? old_licences : &licences;
     for (const auto& l : list) {
+      const bool unchanged = same(other, l);
       Result<int64_t> expires = ParseDate(l.value("expires", ""));
       const std::string number = l.value("number", "");
       const std::string expiry_key = "expiry/" + domain::TimeKey(expires.ok() ? *expires - warn : 0) +
                                      "/" + participant + "/" + number;
       if (put) {
         ctx.Fail(ctx.state.Put("licence/" + number, participant));
-        if (expires.ok()) ctx.Fail(ctx.state.Put(expiry_key, ""));
+        if (expires.ok() && !unchanged) {
+          ctx.Fail(ctx.state.Put(expiry_key, ""));
+          ctx.Fail(ctx.state.Put("licence_warn/" + number, expiry_key));
+        }
       } else {
         ctx.Fail(ctx.state.Delete("licence/" + number));
-        ctx.Fail(ctx.state.Delete(expiry_key));
+        if (!unchanged) {  // the warning time may have been computed with another setting
+          Result<std::optional<std::string>> written = ctx.state.Get("licence_warn/" + number);
+          if (!ctx.Fail(written.status()) && written->has_value()) {
+            ctx.Fail(ctx.state.Delete(**written));
+          }
+          ctx.Fail(ctx.state.Delete("licence_warn/" + number));
+        }
       }
     }
   };

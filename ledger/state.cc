@@ -240,8 +240,15 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
                                     "and the personal data");
     }
   }
-  chemicals::SweepDeadlines(ctx);  // alerts that came due before this entry's time
-  type->handler(ctx);
+  try {
+    chemicals::SweepDeadlines(ctx);  // alerts that came due before this entry's time
+    type->handler(ctx);
+  } catch (const nlohmann::json::exception&) {
+    // A field of the wrong JSON type (a number where text belongs, ...) that a handler read
+    // without checking: the record is refused, never the server stopped.
+    ctx.Violate("bad_field_type", "a field has the wrong JSON type (for example a number where "
+                                  "text is expected); see docs/records.md for each field's type");
+  }
   if (!ctx.failure.ok()) return ctx.failure;
   if (!ctx.violations.empty()) {
     std::string summary = ctx.violations.size() == 1

@@ -1,5 +1,7 @@
 #include "ledger/writer.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <vector>
 
@@ -59,7 +61,18 @@ void Writer::Run() {
     const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-    std::vector<Result<Appended>> results = log_.AppendBatch(subs, now_ms);
+    std::vector<Result<Appended>> results;
+    try {
+      results = log_.AppendBatch(subs, now_ms);
+    } catch (const std::exception& e) {
+      // A bug must not take the writer thread (and every waiting submitter) down with it. The
+      // transaction was aborted while unwinding, so nothing of this batch was written.
+      spdlog::error("append batch failed with an exception: {}", e.what());
+      results.assign(subs.size(), Result<Appended>(Status(
+                                      Code::kInternal, "the server failed on this batch; nothing "
+                                                       "was written; retry, and report it if it "
+                                                       "happens again")));
+    }
     const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                               std::chrono::steady_clock::now() - start)
                                               .count());
