@@ -17,6 +17,7 @@ const char* Title(int http_status) {
     case 409: return "Conflict";
     case 411: return "Length required";
     case 413: return "Payload too large";
+    case 414: return "URI too long";
     case 415: return "Unsupported media type";
     case 422: return "Rule violated";
     case 431: return "Request header fields too large";

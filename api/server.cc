@@ -20,6 +20,25 @@ namespace {
 struct ListeningSocket : httplib::Server {
   static socket_t Of(httplib::Server& s) { return (s.*&ListeningSocket::svr_sock_).load(); }
 };
+
+// Answers a request refused before its body was read, and closes the connection: otherwise the
+// unread body would be parsed as the next request (request smuggling). httplib 0.11.4 ignores
+// a "Connection: close" header, but closes when a content provider reports failure, so the
+// problem document is sent through one that writes it all and then returns false.
+void RefuseAndClose(httplib::Response& res, int status, std::string_view type,
+                    std::string_view detail) {
+  SendProblem(res, status, type, detail);
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  res.body.clear();
+  const std::string content_type = res.get_header_value("Content-Type");
+  res.headers.erase("Content-Type");
+  res.set_header("Connection", "close");
+  res.set_content_provider(body->size(), content_type.c_str(),
+                           [body](size_t offset, size_t, httplib::DataSink& sink) {
+                             sink.write(body->data() + offset, body->size() - offset);
+                             return false;
+                           });
+}
 }  // namespace
 
 struct Server::Metrics {
@@ -51,21 +70,21 @@ Server::Server(Log& log, Writer& writer, ServerOptions options)
   // only, so chunked and compressed bodies are refused before they are read.
   http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.has_header("Transfer-Encoding")) {
-      SendProblem(res, 411, "length_required",
+      RefuseAndClose(res, 411, "length_required",
                   "send the body with a Content-Length; chunked bodies are not accepted");
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string enc = req.get_header_value("Content-Encoding");
     if (!enc.empty() && enc != "identity") {
-      SendProblem(res, 415, "unsupported_encoding",
+      RefuseAndClose(res, 415, "unsupported_encoding",
                   "compressed request bodies are not accepted (Content-Encoding: " +
                       enc.substr(0, 32) + ")");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.get_header_value_count("Content-Length") > 0 &&
         req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes) {
-      SendProblem(res, 413, "payload_too_large",
-                  "the body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+      RefuseAndClose(res, 413, "payload_too_large",
+                     "the body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -85,7 +104,7 @@ Server::Server(Log& log, Writer& writer, ServerOptions options)
   });
   // Errors httplib produces itself (no route, body too large, bad request line).
   http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
+    if (!res.body.empty() || res.content_provider_) return;
     switch (res.status) {
       case 404: SendProblem(res, 404, "no_route", "no such endpoint; see docs/api.md"); break;
       case 413: SendProblem(res, 413, "payload_too_large", "the request body is too large"); break;

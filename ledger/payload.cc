@@ -18,9 +18,12 @@ bool IsPlainId(std::string_view s) {
 
 Result<nlohmann::json> ParseJson(std::string_view text) {
   bool too_deep = false;
-  nlohmann::json::parser_callback_t limit = [&](int depth, nlohmann::json::parse_event_t,
+  nlohmann::json::parser_callback_t limit = [&](int depth, nlohmann::json::parse_event_t event,
                                                 nlohmann::json&) {
-    if (depth >= kMaxJsonDepth) {  // depth counts from 0 at the top-level value
+    // Count containers only: the top-level object or array opens at depth 0.
+    if ((event == nlohmann::json::parse_event_t::object_start ||
+         event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= kMaxJsonDepth) {
       too_deep = true;
       return false;
     }

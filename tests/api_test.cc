@@ -1,0 +1,1352 @@
+// Tests for the HTTP API (api/): the real server runs in-process over a temporary log and is
+// called over loopback with httplib::Client (and a raw socket where the bytes on the wire
+// matter). They attack the route table's access rules (a matrix generated from
+// Server::routes()), request signatures (checked against a reference signer written from
+// docs/api.md), the body limits, problem+json answers, receipts, personal data and shutdown.
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/request_signature.h"
+#include "api/route.h"
+#include "api/server.h"
+#include "keys/encoding.h"
+#include "keys/key.h"
+#include "ledger/checkpoint.h"
+#include "ledger/entry.h"
+#include "ledger/merkle.h"
+#include "ledger/personal.h"
+#include "ledger/receipt.h"
+#include "ledger/writer.h"
+#include "tests/test_util.h"
+
+namespace vigil {
+namespace {
+
+using nlohmann::json;
+using testing::MakeTestLog;
+using testing::TempDir;
+using testing::TestLog;
+
+constexpr char kAcetone[] = "67-64-1";
+constexpr int64_t kDayMs = 86'400'000;
+
+int64_t NowS() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A fresh nonce: 24 characters of [0-9a-f].
+std::string Nonce() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string raw(12, '\0');
+  for (char& c : raw) c = static_cast<char>(rng() & 0xff);
+  return HexEncode(raw);
+}
+
+// Sleeps until the wall clock is early in a second, so that a request made now reaches the
+// server within the same second (the ±300 s window is checked at one-second resolution).
+void WaitForFreshSecond() {
+  for (;;) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count() %
+                    1000;
+    if (ms < 300) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000 - ms + 5));
+  }
+}
+
+// ---- HTTP helpers ----------------------------------------------------------------------------
+
+// One HTTP answer; status -1 when no answer came (transport error).
+struct Reply {
+  int status = -1;
+  std::string body;
+  std::string content_type;
+  httplib::Headers headers;
+
+  json Json() const {
+    json j = json::parse(body, nullptr, false);
+    INFO("body: " << body);
+    REQUIRE(!j.is_discarded());
+    return j;
+  }
+};
+
+std::ostream& operator<<(std::ostream& os, const Reply& r) {
+  return os << "HTTP " << r.status << " " << r.content_type << " " << r.body.substr(0, 400);
+}
+
+// CHECKs that `r` is an RFC 9457 problem document with `status` and type "/problems/<code>",
+// carrying exactly type, title, status and detail (plus "violations" when `violations`).
+void CheckProblem(const Reply& r, int status, const std::string& code, bool violations = false) {
+  INFO(r);
+  CHECK(r.status == status);
+  CHECK(r.content_type == "application/problem+json");
+  json j = json::parse(r.body, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j.value("type", "") == "/problems/" + code);
+  CHECK(j.value("status", 0) == status);
+  CHECK(j.contains("title"));
+  CHECK(j["title"].is_string());
+  CHECK(!j.value("title", "").empty());
+  CHECK(j.contains("detail"));
+  CHECK(j["detail"].is_string());
+  std::set<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.insert(k);
+  std::set<std::string> want = {"type", "title", "status", "detail"};
+  if (violations) want.insert("violations");
+  CHECK(keys == want);
+}
+
+// The body of POST /v1/entries for `sub` (DESIGN §6).
+std::string SubmissionBody(const Submission& sub) {
+  json body = {{"signer", sub.signer}, {"payload", sub.payload}, {"sig", Base64Encode(sub.sig)}};
+  if (!sub.cosigners.empty()) {
+    body["cosigners"] = json::array();
+    for (const Cosignature& c : sub.cosigners) {
+      body["cosigners"].push_back({{"signer", c.signer}, {"sig", Base64Encode(c.sig)}});
+    }
+  }
+  if (!sub.personal.empty()) {
+    body["personal"] = sub.personal;
+    body["personal_salt"] = sub.personal_salt;
+  }
+  return body.dump();
+}
+
+// The request signature of docs/api.md "Signing requests", written from the document alone
+// (not from api/request_signature.cc), so that the server's parser is checked against an
+// independent signer. `params` is the Signature-Input value after "vigil="; `signer` signs the
+// base whatever keyid `params` names.
+std::map<std::string, std::string> ReferenceSign(const std::string& method,
+                                                 const std::string& target,
+                                                 const std::string& digest,
+                                                 const std::string& params,
+                                                 const SecretKey& signer) {
+  const size_t q = target.find('?');
+  const std::string path = target.substr(0, q);
+  const std::string query = q == std::string::npos ? "?" : target.substr(q);
+  const std::string base = "vigil/v1/request\n\"@method\": " + method + "\n\"@path\": " + path +
+                           "\n\"@query\": " + query + "\n\"content-digest\": " + digest +
+                           "\n\"@signature-params\": " + params;
+  return {{"Content-Digest", digest},
+          {"Signature-Input", "vigil=" + params},
+          {"Signature", "vigil=:" + Base64Encode(signer.SignRaw(base)) + ":"}};
+}
+
+std::string Params(int64_t created, const std::string& keyid, const std::string& nonce,
+                   const std::string& components =
+                       R"(("@method" "@path" "@query" "content-digest"))") {
+  return components + ";created=" + std::to_string(created) + ";keyid=\"" + keyid +
+         "\";alg=\"ed25519\";nonce=\"" + nonce + "\"";
+}
+
+// A server over a fresh log in a temporary directory, serving on a loopback port.
+class TestServer {
+ public:
+  explicit TestServer(api::ServerOptions options = {})
+      : dir_("vigil_api"), t_(MakeTestLog(dir_.path())) {
+    spdlog::set_level(spdlog::level::warn);  // one info line per request drowns the report
+    writer_ = std::make_unique<Writer>(*t_.log);
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 16;
+    server_ = std::make_unique<api::Server>(*t_.log, *writer_, options);
+    Status s = server_->Bind();
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+    port_ = server_->port();
+    thread_ = std::thread([this] { server_->Run(); });
+    // Stop() is only safe once the listener runs: wait for a first answer.
+    for (int i = 0; i < 500; ++i) {
+      if (Send("GET", "/healthz").status == 200) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("the server did not start");
+  }
+  ~TestServer() { Stop(); }
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  // Stops accepting, lets in-flight requests finish, drains the writer. Idempotent.
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_->Stop();
+    writer_->Stop();
+    thread_.join();
+  }
+  // After Stop(): closes the store so that it can be opened again.
+  void Close() {
+    Stop();
+    server_.reset();
+    writer_.reset();
+    t_.log.reset();
+  }
+
+  // After Close(): the data directory, which the caller now owns.
+  TempDir ReleaseDir() { return std::move(dir_); }
+
+  int port() const { return port_; }
+  Log& log() { return *t_.log; }
+  const TestLog& test_log() const { return t_; }
+  const SecretKey& authority() const { return t_.authority; }
+  const std::string& dir() const { return dir_.path(); }
+  const api::Server& server() const { return *server_; }
+
+  Reply Send(const std::string& method, const std::string& target, const std::string& body = "",
+             const httplib::Headers& headers = {}) const {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_url_encode(false);
+    client.set_keep_alive(false);
+    client.set_connection_timeout(5, 0);
+    client.set_read_timeout(30, 0);
+    httplib::Request req;
+    req.method = method;
+    req.path = target;
+    req.headers = headers;
+    req.body = body;
+    if (!body.empty() && !req.has_header("Content-Type")) {
+      req.set_header("Content-Type", "application/json");
+    }
+    httplib::Result res = client.send(req);
+    Reply r;
+    if (!res) return r;
+    r.status = res->status;
+    r.body = res->body;
+    r.content_type = res->get_header_value("Content-Type");
+    r.headers = res->headers;
+    return r;
+  }
+
+  // A request signed by `key` (now, fresh nonce), or unsigned if `key` is null.
+  Reply Call(const std::string& method, const std::string& target, const SecretKey* key,
+             const std::string& body = "") const {
+    httplib::Headers h;
+    if (key != nullptr) {
+      for (auto& [k, v] : api::SignRequest({method, target, body}, *key, NowS(), Nonce())) {
+        h.emplace(k, v);
+      }
+    }
+    return Send(method, target, body, h);
+  }
+  Reply Get(const std::string& target, const SecretKey* key = nullptr) const {
+    return Call("GET", target, key);
+  }
+  Reply Get(const std::string& target, const SecretKey& key) const { return Call("GET", target, &key); }
+  Reply Post(const std::string& body, const std::string& target = "/v1/entries") const {
+    return Send("POST", target, body);
+  }
+
+  // Submits `payload` signed by `key` and REQUIREs 201; returns the receipt JSON.
+  json Append(const SecretKey& key, const json& payload, Submission* sent = nullptr) const {
+    Submission sub = testing::MakeSubmission(key, payload);
+    Reply r = Post(SubmissionBody(sub));
+    INFO("payload: " << payload.dump());
+    INFO(r);
+    REQUIRE(r.status == 201);
+    if (sent != nullptr) *sent = sub;
+    return r.Json();
+  }
+  uint64_t AppendSeq(const SecretKey& key, const json& payload) const {
+    return Append(key, payload)["seq"].get<uint64_t>();
+  }
+
+  // The log size the server reports.
+  uint64_t Size() const { return Get("/v1/log").Json()["size"].get<uint64_t>(); }
+
+ private:
+  TempDir dir_;
+  TestLog t_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<api::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// ---- raw sockets -----------------------------------------------------------------------------
+
+// Sends `head` on a new loopback connection and then, after 100 ms (so that the server has read
+// and answered the head on its own), `rest`. Returns everything the server sends until it closes
+// the connection or stays silent for `quiet_ms`.
+std::string RawExchange(int port, const std::string& head, const std::string& rest = "",
+                        int quiet_ms = 300) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval tv{quiet_ms / 1000, (quiet_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  auto send_all = [fd](const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;  // the server may close early; read what it said
+      sent += static_cast<size_t>(n);
+    }
+  };
+  send_all(head);
+  if (!rest.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    send_all(rest);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// Splits what a server sent into HTTP responses (bodies delimited by Content-Length).
+std::vector<Reply> ParseResponses(std::string_view raw) {
+  std::vector<Reply> out;
+  while (!raw.empty()) {
+    const size_t end = raw.find("\r\n\r\n");
+    if (end == std::string_view::npos || raw.substr(0, 9) != "HTTP/1.1 ") break;
+    Reply r;
+    r.status = std::stoi(std::string(raw.substr(9, 3)));
+    size_t length = 0;
+    std::string_view head = raw.substr(0, end);
+    size_t pos = head.find("\r\n");
+    while (pos != std::string_view::npos) {
+      const size_t next = head.find("\r\n", pos + 2);
+      std::string_view line = head.substr(pos + 2, next == std::string_view::npos ? next : next - pos - 2);
+      const size_t colon = line.find(':');
+      if (colon != std::string_view::npos) {
+        std::string name(line.substr(0, colon));
+        std::string value(line.substr(colon + 1));
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (name == "content-length") length = std::stoul(value);
+        if (name == "content-type") r.content_type = value;
+        r.headers.emplace(name, value);
+      }
+      pos = next;
+    }
+    r.body = std::string(raw.substr(end + 4, length));
+    out.push_back(r);
+    raw.remove_prefix(std::min(raw.size(), end + 4 + length));
+  }
+  return out;
+}
+
+// ---- the cast and their records --------------------------------------------------------------
+
+json Licence(const std::string& kind, const std::string& number) {
+  const int64_t now = testing::NowMs();
+  return {{"kind", kind},
+          {"number", number},
+          {"issued", FormatTimestamp(now - 365 * kDayMs).substr(0, 10)},
+          {"expires", FormatTimestamp(now + 365 * kDayMs).substr(0, 10)},
+          {"substances", {kAcetone}}};
+}
+
+// A payload {type, id, actor, at = a minute ago} plus `fields`.
+json Payload(const std::string& type, const std::string& id, const std::string& actor,
+             const json& fields = json::object()) {
+  json p = {{"type", type}, {"id", id}, {"actor", actor},
+            {"at", FormatTimestamp(testing::NowMs() - 60'000)}};
+  for (const auto& [k, v] : fields.items()) p[k] = v;
+  return p;
+}
+
+json Register(const std::string& participant, const std::string& role, const PublicKey& key,
+              const json& extra = json::object()) {
+  json fields = {{"participant", participant},
+                 {"role", role},
+                 {"legal_name", "Test " + participant},
+                 {"keys", {key.ToBase64()}}};
+  for (const auto& [k, v] : extra.items()) fields[k] = v;
+  return Payload("participant.register", "reg-" + participant, "authority", fields);
+}
+
+json Move(const std::string& quantity, const json& extra = json::object()) {
+  json m = {{"substance", kAcetone}, {"quantity", quantity}, {"unit", "L"}};
+  for (const auto& [k, v] : extra.items()) m[k] = v;
+  return m;
+}
+
+json StockInspection(const std::string& business) {
+  json checklist = json::object();
+  for (int i = 1; i <= 12; ++i) checklist[(i < 10 ? "S0" : "S") + std::to_string(i)] = "pass";
+  const int64_t now = testing::NowMs();
+  return {{"business", business},
+          {"started_at", FormatTimestamp(now - 3 * 3'600'000)},
+          {"ended_at", FormatTimestamp(now - 2 * 3'600'000)},
+          {"team", {"insp-1"}},
+          {"checklist", checklist}};
+}
+
+// The standard world: the authority (entry 0), police officer "pol-1", inspector "insp-1",
+// business A "biz-a" (precursor trading licence for acetone; buys, dispatches to C, reports a
+// loss), its competitor B "biz-b" (the same), and C "biz-c" (a user of acetone that receives
+// from both). Each business is inspected once; the police note on A carries personal data.
+class World : public TestServer {
+ public:
+  explicit World(api::ServerOptions options = {}) : TestServer(options) {
+    AppendSeq(authority(), Register("pol-1", "police", police.public_key()));
+    AppendSeq(authority(), Register("insp-1", "inspector", inspector.public_key()));
+    a_registration = AppendSeq(authority(), Register("biz-a", "business", a.public_key(),
+                                                     {{"licences", {Licence("precursor_trading", "KD-A")}}}));
+    AppendSeq(authority(), Register("biz-b", "business", b.public_key(),
+                                    {{"licences", {Licence("precursor_trading", "KD-B")}}}));
+    AppendSeq(authority(), Register("biz-c", "business", c.public_key(),
+                                    {{"licences", {Licence("precursor_use", "SD-C")}}}));
+    const json party = {{"name", "Supplier JSC"}, {"country", "VN"}};
+    a_purchase = AppendSeq(a, Payload("chem.purchase", "a-buy-1", "biz-a", Move("100", {{"party", party}})));
+    b_purchase = AppendSeq(b, Payload("chem.purchase", "b-buy-1", "biz-b", Move("50", {{"party", party}})));
+    a_dispatch = AppendSeq(a, Payload("chem.dispatch", "a-send-1", "biz-a",
+                                      Move("10", {{"counterparty", "biz-c"}, {"transfer_id", "T-A1"}})));
+    b_dispatch = AppendSeq(b, Payload("chem.dispatch", "b-send-1", "biz-b",
+                                      Move("5", {{"counterparty", "biz-c"}, {"transfer_id", "T-B1"}})));
+    AppendSeq(a, Payload("chem.loss", "a-loss-1", "biz-a", Move("1", {{"kind", "lost"}})));
+    AppendSeq(b, Payload("chem.loss", "b-loss-1", "biz-b", Move("1", {{"kind", "stolen"}})));
+    AppendSeq(inspector, Payload("inspection.stock", "insp-a-1", "insp-1", StockInspection("biz-a")));
+    AppendSeq(inspector, Payload("inspection.stock", "insp-b-1", "insp-1", StockInspection("biz-b")));
+    // Personal side data (ledger/personal.h) on a police note about A.
+    personal = json{{"full_name", "Nguyễn Văn An"}, {"id_number", "001099012345"}}.dump();
+    std::string salt(16, '\0');
+    for (size_t i = 0; i < salt.size(); ++i) salt[i] = static_cast<char>(0x40 + i);
+    Submission sub = testing::MakeSubmission(
+        police, Payload("police.note", "note-a-1", "pol-1",
+                        {{"subject", "biz-a"},
+                         {"text", "owner questioned"},
+                         {"personal_commitment", PersonalCommitment(personal, salt)}}));
+    sub.personal = personal;
+    sub.personal_salt = Base64Encode(salt);
+    Reply r = Post(SubmissionBody(sub));
+    INFO(r);
+    REQUIRE(r.status == 201);
+    personal_seq = r.Json()["seq"].get<uint64_t>();
+  }
+
+  SecretKey police = SecretKey::Generate();
+  SecretKey inspector = SecretKey::Generate();
+  SecretKey a = SecretKey::Generate();
+  SecretKey b = SecretKey::Generate();
+  SecretKey c = SecretKey::Generate();
+  uint64_t a_registration = 0, a_purchase = 0, b_purchase = 0, a_dispatch = 0, b_dispatch = 0;
+  uint64_t personal_seq = 0;
+  std::string personal;
+};
+
+// ---- the access matrix -----------------------------------------------------------------------
+
+// Who calls: unsigned (no key) or a participant with a role.
+struct Who {
+  std::string name;
+  const SecretKey* key;
+  std::optional<Role> role;
+  std::string participant;
+};
+
+std::vector<Who> Callers(const World& w) {
+  return {{"unsigned", nullptr, std::nullopt, ""},
+          {"authority", &w.authority(), Role::kAuthority, "authority"},
+          {"police", &w.police, Role::kPolice, "pol-1"},
+          {"inspector", &w.inspector, Role::kInspector, "insp-1"},
+          {"business A", &w.a, Role::kBusiness, "biz-a"}};
+}
+
+struct Probe {
+  std::string target;
+  std::string body;  // POST only
+};
+
+// How the matrix calls each route, by "METHOD path" of the route table. The resources are ones
+// the caller may see: the matrix tests the access level; the handlers' finer rules have their
+// own tests below. A route missing here fails "Every route has a row in the access matrix".
+const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() {
+  static const auto* probes = new std::map<std::string, std::function<Probe(World&, const Who&)>>{
+      {"GET /checkpoint", [](World&, const Who&) { return Probe{"/checkpoint", ""}; }},
+      {"GET /tile/entries/{N}",
+       [](World& w, const Who&) { return Probe{"/tile/entries/000.p/" + std::to_string(w.Size()), ""}; }},
+      {"GET /tile/{L}/{N}",
+       [](World& w, const Who&) { return Probe{"/tile/0/000.p/" + std::to_string(w.Size()), ""}; }},
+      {"GET /v1/log", [](World&, const Who&) { return Probe{"/v1/log", ""}; }},
+      // An idempotent resend of A's purchase: 200 whoever sends it.
+      {"POST /v1/entries",
+       [](World& w, const Who&) {
+         json e = json::parse(*w.log().EntryAt(w.a_purchase));
+         Submission sub;
+         sub.signer = e["signer"].get<std::string>();
+         sub.payload = e["payload"].get<std::string>();
+         sub.sig = *Base64Decode(e["sig"].get<std::string>());
+         return Probe{"/v1/entries", SubmissionBody(sub)};
+       }},
+      {"GET /v1/entries/{seq}",
+       [](World& w, const Who& who) {
+         // Entry 0 is the authority's own registration; a business reads its own purchase.
+         const uint64_t seq = who.role == Role::kBusiness ? w.a_purchase : 0;
+         return Probe{"/v1/entries/" + std::to_string(seq), ""};
+       }},
+      {"GET /v1/proof/inclusion",
+       [](World& w, const Who&) {
+         return Probe{"/v1/proof/inclusion?seq=0&size=" + std::to_string(w.Size()), ""};
+       }},
+      {"GET /v1/proof/consistency",
+       [](World& w, const Who&) {
+         return Probe{"/v1/proof/consistency?from=1&to=" + std::to_string(w.Size()), ""};
+       }},
+      {"GET /healthz", [](World&, const Who&) { return Probe{"/healthz", ""}; }},
+      {"GET /metrics", [](World&, const Who&) { return Probe{"/metrics", ""}; }},
+      {"GET /v1/participants", [](World&, const Who&) { return Probe{"/v1/participants", ""}; }},
+      {"GET /v1/participants/{id}", [](World&, const Who&) { return Probe{"/v1/participants/biz-a", ""}; }},
+      {"GET /v1/participants/{id}/trail",
+       [](World&, const Who&) { return Probe{"/v1/participants/biz-a/trail?proofs=1", ""}; }},
+      {"GET /v1/participants/{id}/stock",
+       [](World&, const Who&) { return Probe{"/v1/participants/biz-a/stock?substance=67-64-1", ""}; }},
+      {"GET /v1/transfers", [](World&, const Who&) { return Probe{"/v1/transfers", ""}; }},
+      {"GET /v1/inspections", [](World&, const Who&) { return Probe{"/v1/inspections", ""}; }},
+      {"GET /v1/alerts", [](World&, const Who&) { return Probe{"/v1/alerts", ""}; }},
+      {"GET /v1/catalog", [](World&, const Who&) { return Probe{"/v1/catalog", ""}; }},
+      {"GET /v1/personal/{seq}",
+       [](World& w, const Who&) { return Probe{"/v1/personal/" + std::to_string(w.personal_seq), ""}; }},
+      {"GET /v1/personal-access-log",
+       [](World&, const Who&) { return Probe{"/v1/personal-access-log", ""}; }},
+  };
+  return *probes;
+}
+
+std::string RouteKey(const api::Route& r) { return r.method + " " + r.path; }
+
+// The status the access rules promise `who` on a route of `access`, for a resource `who` may
+// see (Probes()).
+int ExpectedStatus(api::Access access, const Who& who) {
+  if (access == api::Access::kPublic) return 200;
+  if (!who.role.has_value()) return 401;
+  return api::RoleAllowed(access, *who.role) ? 200 : 403;
+}
+
+TEST_CASE("Every route has a row in the access matrix, and its probe reaches that route",
+          "[api][access]") {
+  World w;
+  const std::vector<api::Route>& routes = w.server().routes();
+  REQUIRE(routes.size() >= 20);
+  std::set<std::string> seen;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const api::Route& r = routes[i];
+    INFO(RouteKey(r) << " (pattern " << r.pattern << ")");
+    CHECK(seen.insert(RouteKey(r)).second);  // one row per method and path
+    auto probe = Probes().find(RouteKey(r));
+    // A new route needs its row in Probes() (and in docs/openapi.json).
+    REQUIRE(probe != Probes().end());
+    for (const Who& who : Callers(w)) {
+      const Probe p = probe->second(w, who);
+      const std::string path = p.target.substr(0, p.target.find('?'));
+      INFO("probe " << p.target << " as " << who.name);
+      CHECK(std::regex_match(path, std::regex(r.pattern)));
+      // httplib takes the first matching route of the method: it must be this one.
+      for (size_t k = 0; k < i; ++k) {
+        if (routes[k].method != r.method) continue;
+        INFO("shadowed by " << RouteKey(routes[k]));
+        CHECK_FALSE(std::regex_match(path, std::regex(routes[k].pattern)));
+      }
+    }
+  }
+  for (const auto& [key, probe] : Probes()) {
+    INFO("row without a route: " << key);
+    CHECK(seen.count(key) == 1);
+  }
+}
+
+TEST_CASE("Access matrix: every route, every caller", "[api][access]") {
+  World w;
+  for (const api::Route& r : w.server().routes()) {
+    auto probe = Probes().find(RouteKey(r));
+    REQUIRE(probe != Probes().end());
+    for (const Who& who : Callers(w)) {
+      const Probe p = probe->second(w, who);
+      const Reply reply = w.Call(r.method, p.target, who.key, p.body);
+      const int want = ExpectedStatus(r.access, who);
+      INFO(RouteKey(r) << " [" << api::AccessName(r.access) << "] as " << who.name << ": "
+                       << r.method << " " << p.target << " -> " << reply);
+      // The rules of DESIGN §1 as classes, then the exact answer.
+      if (r.access == api::Access::kPublic) CHECK(reply.status != 401);
+      if (r.access != api::Access::kPublic && !who.role.has_value()) CHECK(reply.status == 401);
+      if (r.access == api::Access::kFullReader && who.role == Role::kBusiness) {
+        CHECK(reply.status == 403);
+      }
+      if (r.access == api::Access::kPersonalData) {
+        if (who.role == Role::kInspector || who.role == Role::kBusiness) CHECK(reply.status == 403);
+        if (who.role == Role::kAuthority || who.role == Role::kPolice) {
+          CHECK(((reply.status >= 200 && reply.status < 300) || reply.status == 404));
+        }
+      }
+      CHECK(reply.status == want);
+      if (want == 401) CheckProblem(reply, 401, "unauthenticated");
+      if (want == 403) {
+        CheckProblem(reply, 403, "permission_denied");
+        CHECK(reply.Json()["detail"].get<std::string>() ==
+              "a participant with role " + std::string(RoleName(*who.role)) + " may not call " +
+                  r.method + " " + r.path);
+      }
+    }
+  }
+}
+
+// ---- a business's view -----------------------------------------------------------------------
+
+TEST_CASE("A business reads only what concerns it", "[api][access]") {
+  World w;
+  auto seq = [](uint64_t s) { return "/v1/entries/" + std::to_string(s); };
+  // Entries: its own records and those naming it; not its competitor's, not the genesis.
+  CHECK(w.Get(seq(w.a_purchase), w.a).status == 200);
+  CHECK(w.Get(seq(w.a_registration), w.a).status == 200);  // names it as "participant"
+  CHECK(w.Get(seq(w.a_dispatch), w.c).status == 200);       // C is the counterparty
+  CheckProblem(w.Get(seq(w.b_purchase), w.a), 403, "permission_denied");
+  CheckProblem(w.Get(seq(w.b_dispatch), w.a), 403, "permission_denied");
+  CheckProblem(w.Get(seq(0), w.a), 403, "permission_denied");
+  CheckProblem(w.Get(seq(w.a_purchase), w.b), 403, "permission_denied");
+  // A's entry as served to A proves inclusion in the newest checkpoint.
+  {
+    json j = w.Get(seq(w.a_purchase), w.a).Json();
+    CHECK(j["leaf_hash"] == Base64(merkle::HashLeaf(j["entry"].get<std::string>())));
+    CHECK(j["checkpoint"].get<std::string>().find("\n" + std::to_string(w.Size()) + "\n") !=
+          std::string::npos);
+  }
+
+  // Per-participant routes: its own 200, B's 403.
+  for (const std::string suffix : {"", "/trail", "/stock", "/stock?substance=67-64-1"}) {
+    INFO(suffix);
+    CHECK(w.Get("/v1/participants/biz-a" + suffix, w.a).status == 200);
+    CheckProblem(w.Get("/v1/participants/biz-b" + suffix, w.a), 403, "permission_denied");
+    CHECK(w.Get("/v1/participants/biz-b" + suffix, w.inspector).status == 200);
+  }
+  // A's trail holds its own entries and the ones naming it, never B's.
+  {
+    std::set<uint64_t> seqs;
+    const json trail = w.Get("/v1/participants/biz-a/trail", w.a).Json();
+    for (const json& item : trail["items"]) {
+      seqs.insert(item["seq"].get<uint64_t>());
+    }
+    CHECK(seqs.count(w.a_registration) == 1);
+    CHECK(seqs.count(w.a_purchase) == 1);
+    CHECK(seqs.count(w.a_dispatch) == 1);
+    CHECK(seqs.count(w.b_purchase) == 0);
+    CHECK(seqs.count(w.b_dispatch) == 0);
+  }
+  CHECK(w.Get("/v1/participants/biz-a/stock", w.a).Json()[0]["amount"] == 89'000'000);  // µL
+
+  // List routes: a filter naming B is refused; without one, only A's items come back.
+  struct ListRoute {
+    std::string path, filter, field1, field2;
+  };
+  for (const ListRoute& l : std::vector<ListRoute>{{"/v1/transfers", "participant", "from", "to"},
+                                                   {"/v1/inspections", "business", "business", "business"},
+                                                   {"/v1/alerts", "participant", "participant", "participant"}}) {
+    INFO(l.path);
+    CheckProblem(w.Get(l.path + "?" + l.filter + "=biz-b", w.a), 403, "permission_denied");
+    CHECK(w.Get(l.path + "?" + l.filter + "=biz-a", w.a).status == 200);
+    const json mine = w.Get(l.path, w.a).Json()["items"];
+    CHECK(!mine.empty());
+    for (const json& item : mine) {
+      INFO(item.dump());
+      CHECK((item.value(l.field1, "") == "biz-a" || item.value(l.field2, "") == "biz-a"));
+    }
+    // The police see B's items too, so the filter above did remove something.
+    const json all = w.Get(l.path, w.police).Json()["items"];
+    bool saw_b = false;
+    for (const json& item : all) {
+      saw_b = saw_b || item.value(l.field1, "") == "biz-b" || item.value(l.field2, "") == "biz-b";
+    }
+    CHECK(saw_b);
+    CHECK(all.size() > mine.size());
+  }
+  // C receives from both A and B: it sees both transfers, as their receiver.
+  CHECK(w.Get("/v1/transfers", w.c).Json()["items"].size() == 2);
+}
+
+// ---- request signatures ----------------------------------------------------------------------
+
+TEST_CASE("Request signatures: the reference signer matches api::SignRequest", "[api][signature]") {
+  // The worked example of docs/api.md "Signing requests".
+  Result<Bytes> seed = Base64Decode("QcEvRAQM/tn1hRkwYHRCagP4ITbtr2nrzXlkxbvFl7Y=");
+  REQUIRE(seed.ok());
+  Result<SecretKey> key = SecretKey::FromSeed(*seed);
+  REQUIRE(key.ok());
+  CHECK(key->Id() == "04c8321afd4f8832");
+  const std::map<std::string, std::string> want = {
+      {"Content-Digest", "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"},
+      {"Signature-Input",
+       R"(vigil=("@method" "@path" "@query" "content-digest");created=1795884519;keyid="04c8321afd4f8832";alg="ed25519";nonce="docs-example-nonce-0001")"},
+      {"Signature",
+       "vigil=:nn0Wap4tpZQEBj8OKqOI3xPFpmLcbqLGZVsmW0sypvuFHbH669vLsBoifo97Dv97JMV5wJceL/ljc2uqG1naDw==:"}};
+  CHECK(api::SignRequest({"GET", "/v1/entries/1", ""}, *key, 1795884519, "docs-example-nonce-0001") == want);
+  CHECK(ReferenceSign("GET", "/v1/entries/1", api::ContentDigest(""),
+                      Params(1795884519, key->Id(), "docs-example-nonce-0001"), *key) == want);
+  // With a query and a body.
+  CHECK(api::SignRequest({"GET", "/v1/alerts?kind=x&limit=2", "body"}, *key, 1, "n-0123456789abcdef") ==
+        ReferenceSign("GET", "/v1/alerts?kind=x&limit=2", api::ContentDigest("body"),
+                      Params(1, key->Id(), "n-0123456789abcdef"), *key));
+}
+
+TEST_CASE("Request signatures: every way to get one wrong is 401 unauthenticated",
+          "[api][signature]") {
+  World w;
+  const std::string target = "/v1/participants/biz-a";
+  const std::string digest = api::ContentDigest("");
+  auto send = [&](const std::map<std::string, std::string>& headers,
+                  const std::string& sent_target) {
+    httplib::Headers h(headers.begin(), headers.end());
+    return w.Send("GET", sent_target, "", h);
+  };
+  auto signed_as = [&](const SecretKey& signer, const std::string& keyid, int64_t created,
+                       const std::string& nonce) {
+    return ReferenceSign("GET", target, digest, Params(created, keyid, nonce), signer);
+  };
+  auto unauthenticated = [&](const Reply& r, const std::string& why) {
+    CheckProblem(r, 401, "unauthenticated");
+    if (r.status == 401) {
+      const std::string detail = r.Json()["detail"].get<std::string>();
+      INFO(detail);
+      CHECK(detail.rfind("request signature: ", 0) == 0);
+      CHECK(detail.find(why) != std::string::npos);
+    }
+  };
+
+  SECTION("a good signature is accepted, once") {
+    const auto h = signed_as(w.police, w.police.Id(), NowS(), Nonce());
+    CHECK(send(h, target).status == 200);
+    unauthenticated(send(h, target), "already used");
+    // The same nonce with a different, validly signed request is a replay too.
+    const std::string nonce = Nonce();
+    CHECK(send(signed_as(w.police, w.police.Id(), NowS(), nonce), target).status == 200);
+    unauthenticated(send(ReferenceSign("GET", "/v1/participants/biz-b", digest,
+                                       Params(NowS(), w.police.Id(), nonce), w.police),
+                         "/v1/participants/biz-b"),
+                    "already used");
+    // Nonces are per key: another key may use the same one.
+    CHECK(send(signed_as(w.inspector, w.inspector.Id(), NowS(), nonce), target).status == 200);
+  }
+  SECTION("no signature") {
+    unauthenticated(w.Get(target), "needs a signed request");
+    unauthenticated(send({{"Content-Digest", digest}}, target), "needs a signed request");
+  }
+  SECTION("signed by a key other than keyid") {
+    unauthenticated(send(signed_as(w.inspector, w.police.Id(), NowS(), Nonce()), target),
+                    "does not verify");
+  }
+  SECTION("an unregistered key") {
+    const SecretKey stranger = SecretKey::Generate();
+    unauthenticated(send(signed_as(stranger, stranger.Id(), NowS(), Nonce()), target),
+                    "is not registered");
+  }
+  SECTION("a revoked key, and a revoked participant") {
+    const SecretKey r1 = SecretKey::Generate();
+    const SecretKey r2 = SecretKey::Generate();
+    w.AppendSeq(w.authority(), Register("biz-r1", "business", r1.public_key()));
+    w.AppendSeq(w.authority(), Register("biz-r2", "business", r2.public_key()));
+    CHECK(w.Get("/v1/participants/biz-r1", r1).status == 200);
+    CHECK(w.Get("/v1/participants/biz-r2", r2).status == 200);
+    w.AppendSeq(w.authority(), Payload("key.revoke", "revoke-r1", "authority",
+                                       {{"key", r1.Id()}, {"reason", "laptop stolen"}}));
+    w.AppendSeq(w.authority(), Payload("participant.revoke", "revoke-r2", "authority",
+                                       {{"participant", "biz-r2"}, {"reason", "closed down"}}));
+    unauthenticated(w.Get("/v1/participants/biz-r1", r1), "has been revoked");
+    unauthenticated(w.Get("/v1/participants/biz-r2", r2), "is not active");
+  }
+  SECTION("created outside ±300 s") {
+    WaitForFreshSecond();
+    const int64_t now = NowS();
+    unauthenticated(send(signed_as(w.police, w.police.Id(), now - 301, Nonce()), target),
+                    "300 s from the server's clock");
+    unauthenticated(send(signed_as(w.police, w.police.Id(), now + 301, Nonce()), target),
+                    "300 s from the server's clock");
+    // Just inside the window, both ways.
+    CHECK(send(signed_as(w.police, w.police.Id(), now - 299, Nonce()), target).status == 200);
+    CHECK(send(signed_as(w.police, w.police.Id(), now + 299, Nonce()), target).status == 200);
+  }
+  SECTION("a tampered query") {
+    const auto h = ReferenceSign("GET", target + "?a=1", digest,
+                                 Params(NowS(), w.police.Id(), Nonce()), w.police);
+    unauthenticated(send(h, target + "?a=2"), "does not verify");
+    unauthenticated(send(h, target), "does not verify");
+    CHECK(send(h, target + "?a=1").status == 200);  // not consumed by the failures
+  }
+  SECTION("a tampered path") {
+    const auto h = signed_as(w.police, w.police.Id(), NowS(), Nonce());
+    unauthenticated(send(h, "/v1/participants/biz-b"), "does not verify");
+  }
+  SECTION("a Content-Digest that does not match the body") {
+    // Signed for a body "x" that is not sent.
+    const auto h = ReferenceSign("GET", target, api::ContentDigest("x"),
+                                 Params(NowS(), w.police.Id(), Nonce()), w.police);
+    unauthenticated(send(h, target), "Content-Digest");
+    auto no_digest = signed_as(w.police, w.police.Id(), NowS(), Nonce());
+    no_digest.erase("Content-Digest");
+    unauthenticated(send(no_digest, target), "Content-Digest");
+  }
+  SECTION("a malformed Signature-Input") {
+    const int64_t now = NowS();
+    const std::string id = w.police.Id();
+    auto with_params = [&](const std::string& params) {
+      return send(ReferenceSign("GET", target, digest, params, w.police), target);
+    };
+    unauthenticated(with_params(Params(now, id, Nonce(), R"(("@method" "@path" "content-digest"))")),
+                    "covered components");
+    unauthenticated(with_params(Params(now, id, Nonce(), R"(("@method" "@query" "@path" "content-digest"))")),
+                    "covered components");
+    unauthenticated(with_params(R"(("@method" "@path" "@query" "content-digest");created=)" +
+                                std::to_string(now) + ";keyid=\"" + id + "\";alg=\"ed25519\""),
+                    "needs created, keyid, alg and nonce");
+    unauthenticated(with_params(Params(now, id, "fifteen-chars-x")), "nonce must be");
+    unauthenticated(with_params(Params(now, id, "sixteen chars !!")), "nonce must be");
+    unauthenticated(with_params(Params(now, id, std::string(129, 'n'))), "nonce must be");
+    CHECK(with_params(Params(now, id, std::string(16, 'n') + Nonce())).status == 200);
+    // Parameters reordered, and an extra one.
+    unauthenticated(with_params(R"(("@method" "@path" "@query" "content-digest");keyid=")" + id +
+                                "\";created=" + std::to_string(now) + ";alg=\"ed25519\";nonce=\"" +
+                                Nonce() + "\""),
+                    "documented order");
+    unauthenticated(with_params(Params(now, id, Nonce()) + ";expires=" + std::to_string(now + 60)),
+                    "documented order");
+    unauthenticated(with_params(R"(("@method" "@path" "@query" "content-digest");created=)" +
+                                std::to_string(now) + ";keyid=\"" + id + "\";alg=\"rsa-pss-sha512\";nonce=\"" +
+                                Nonce() + "\""),
+                    "alg must be ed25519");
+    // Wrong label; a signature that is not 64 bytes.
+    auto h = signed_as(w.police, id, now, Nonce());
+    h["Signature-Input"] = "sig1=" + h["Signature-Input"].substr(6);
+    unauthenticated(send(h, target), "label");
+    h = signed_as(w.police, id, now, Nonce());
+    h["Signature"] = "vigil=:" + Base64Encode("short") + ":";
+    unauthenticated(send(h, target), "64-byte");
+  }
+}
+
+// ---- limits and errors -----------------------------------------------------------------------
+
+// A JSON value of `levels` nested arrays.
+std::string Nested(int levels) { return std::string(static_cast<size_t>(levels), '[') + std::string(static_cast<size_t>(levels), ']'); }
+
+TEST_CASE("Limits: refused bodies are problems and append nothing", "[api][limits]") {
+  World w;
+  const uint64_t size = w.Size();
+  const std::string good = SubmissionBody(testing::MakeSubmission(
+      w.police, Payload("police.note", "note-limits", "pol-1", {{"text", "fine"}})));
+  const std::string head = "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+
+  SECTION("Transfer-Encoding: chunked -> 411") {
+    std::ostringstream chunk;
+    chunk << std::hex << good.size() << "\r\n" << good << "\r\n0\r\n\r\n";
+    const std::vector<Reply> replies =
+        ParseResponses(RawExchange(w.port(), head + "Transfer-Encoding: chunked\r\n\r\n" + chunk.str()));
+    REQUIRE(!replies.empty());
+    CheckProblem(replies[0], 411, "length_required");
+  }
+  SECTION("Content-Encoding: gzip -> 415") {
+    const std::vector<Reply> replies = ParseResponses(RawExchange(
+        w.port(), head + "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(good.size()) +
+                      "\r\n\r\n" + good));
+    REQUIRE(!replies.empty());
+    CheckProblem(replies[0], 415, "unsupported_encoding");
+    // Through httplib::Client as well.
+    CheckProblem(w.Send("POST", "/v1/entries", good, {{"Content-Encoding", "gzip"}}), 415,
+                 "unsupported_encoding");
+  }
+  SECTION("a body over max_body_bytes -> 413") {
+    const size_t max = api::ServerOptions{}.max_body_bytes;
+    // Announced: answered from the Content-Length before any body is read.
+    const std::vector<Reply> replies = ParseResponses(RawExchange(
+        w.port(), head + "Content-Length: " + std::to_string(max + 1) + "\r\n\r\n"));
+    REQUIRE(!replies.empty());
+    CheckProblem(replies[0], 413, "payload_too_large");
+    // Sent in full by a client; the detail names the limit. (A server that closes the connection
+    // after an early answer, as the next test asks, may reset a client still writing its body
+    // before it reads the answer: then there is no answer to check.)
+    json big = json::parse(good);
+    big["payload"] = std::string(max, ' ') + big["payload"].get<std::string>();
+    const Reply r = w.Post(big.dump());
+    if (r.status != -1) {
+      CheckProblem(r, 413, "payload_too_large");
+      CHECK(r.Json()["detail"].get<std::string>().find(std::to_string(max)) != std::string::npos);
+    }
+  }
+  SECTION("JSON nested deeper than 16 levels -> 400, in the body and in the payload") {
+    // kMaxJsonDepth (ledger/payload.h): 16 levels, counting the top object, are accepted whether
+    // the innermost container is empty or holds a value; a 17th level is refused.
+    auto body_with = [&](const std::string& x) {
+      return w.Post(good.substr(0, good.size() - 1) + ",\"x\":" + x + "}");
+    };
+    auto is_depth_error = [](const Reply& r) {
+      return r.Json()["detail"].get<std::string>().find("nested deeper than 16") != std::string::npos;
+    };
+    for (const std::string& x : std::vector<std::string>{Nested(15), "[" + Nested(14) + ",1]", "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]"}) {
+      INFO("16 levels: " << x);
+      const Reply r = body_with(x);
+      CheckProblem(r, 400, "invalid_argument");  // parsed, then "x" is an unknown field
+      CHECK(r.Json()["detail"] == "unknown field \"x\" in the body");
+    }
+    for (const std::string& x : std::vector<std::string>{Nested(16), "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", Nested(40)}) {
+      INFO("17 levels or more: " << x);
+      const Reply r = body_with(x);
+      CheckProblem(r, 400, "invalid_argument");
+      CHECK(is_depth_error(r));
+    }
+    // A correctly signed payload: 16 levels parse (and reach the rules), 17 do not.
+    auto payload_with = [&](const std::string& id, const std::string& refs) {
+      const std::string p = Payload("police.note", id, "pol-1", {{"text", "x"}}).dump();
+      Submission sub;
+      sub.signer = w.police.Id();
+      sub.payload = p.substr(0, p.size() - 1) + ",\"refs\":" + refs + "}";
+      sub.sig = w.police.Sign(SignContext::kEntry, sub.payload);
+      return w.Post(SubmissionBody(sub));
+    };
+    CheckProblem(payload_with("note-deep-16", "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]"), 422, "rule_violation", true);
+    const Reply r = payload_with("note-deep-17", "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]");
+    CheckProblem(r, 400, "invalid_argument");
+    CHECK(is_depth_error(r));
+  }
+  SECTION("invalid UTF-8 -> 400") {
+    // A raw 0xff byte inside the payload string, and a lone surrogate escape.
+    std::string bad = good;
+    const size_t at = bad.find("fine");
+    REQUIRE(at != std::string::npos);
+    bad[at] = '\xff';
+    CheckProblem(w.Post(bad), 400, "invalid_argument");
+    // A payload, signed as it is, whose text escapes a lone surrogate (not a character).
+    std::string lone = Payload("police.note", "note-surrogate", "pol-1", {{"text", "fine"}}).dump();
+    lone.replace(lone.find("fine"), 4, "\\udc00");
+    Submission surrogate;
+    surrogate.signer = w.police.Id();
+    surrogate.payload = lone;
+    surrogate.sig = w.police.Sign(SignContext::kEntry, lone);
+    CheckProblem(w.Post(SubmissionBody(surrogate)), 400, "invalid_argument");
+    // A payload whose own bytes are not UTF-8, signed as they are.
+    const std::string payload = Payload("police.note", "note-utf8", "pol-1", {{"text", "ok"}}).dump();
+    std::string raw = payload;
+    raw.replace(raw.find("\"ok\""), 4, "\"o\xc3\x28\"");
+    Submission sub;
+    sub.signer = w.police.Id();
+    sub.payload = raw;
+    sub.sig = w.police.Sign(SignContext::kEntry, raw);
+    json body = {{"signer", sub.signer}, {"sig", Base64Encode(sub.sig)}};
+    std::string text = body.dump();
+    // nlohmann refuses to dump invalid UTF-8, so the string is spliced in by hand.
+    text = text.substr(0, text.size() - 1) + ",\"payload\":\"" +
+           std::regex_replace(raw, std::regex("\""), "\\\"") + "\"}";
+    CheckProblem(w.Post(text), 400, "invalid_argument");
+  }
+  SECTION("an unknown body field, and other malformed bodies -> 400") {
+    json body = json::parse(good);
+    body["priority"] = "high";
+    Reply r = w.Post(body.dump());
+    CheckProblem(r, 400, "invalid_argument");
+    CHECK(r.Json()["detail"] == "unknown field \"priority\" in the body");
+    CheckProblem(w.Post("not json"), 400, "invalid_argument");
+    CheckProblem(w.Post("[]"), 400, "invalid_argument");
+    body = json::parse(good);
+    body["sig"] = Base64Encode("short");
+    CheckProblem(w.Post(body.dump()), 400, "invalid_argument");
+    body = json::parse(good);
+    body.erase("signer");
+    CheckProblem(w.Post(body.dump()), 400, "invalid_argument");
+    body = json::parse(good);
+    body["cosigners"] = json::array();
+    for (int i = 0; i < 9; ++i) body["cosigners"].push_back({{"signer", "x"}, {"sig", body["sig"]}});
+    CheckProblem(w.Post(body.dump()), 400, "invalid_argument");
+  }
+  SECTION("unknown routes and methods -> 404 problem+json") {
+    CheckProblem(w.Get("/v1/nothing-here"), 404, "no_route");
+    CheckProblem(w.Get("/v1/entries/abc", w.police), 404, "no_route");
+    CheckProblem(w.Get("/v1/entries/12345678901234567890", w.police), 404, "no_route");
+    CheckProblem(w.Send("POST", "/checkpoint", "{}"), 404, "no_route");
+    CheckProblem(w.Send("GET", "/v1/entries"), 404, "no_route");
+    CheckProblem(w.Send("DELETE", "/v1/entries/0"), 404, "no_route");
+  }
+  SECTION("a request line over 8 KiB -> 414 problem+json") {
+    const Reply r = w.Get("/v1/participants/" + std::string(9000, 'x'), w.police);
+    CheckProblem(r, 414, "uri_too_long");
+    CHECK(r.Json()["title"] == "URI too long");  // not "Internal error" (api/problem.cc Title)
+  }
+  SECTION("bad query parameters -> 400; missing resources -> 404") {
+    CheckProblem(w.Get("/v1/proof/inclusion?seq=0"), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/proof/inclusion?seq=-1&size=2"), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/proof/consistency?from=0&to=2"), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/proof/inclusion?seq=0&size=" + std::to_string(size + 1)), 400,
+                 "invalid_argument");
+    CheckProblem(w.Get("/v1/alerts?limit=0", w.police), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/alerts?limit=501", w.police), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/alerts?from=yesterday", w.police), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/transfers?status=lost", w.police), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/participants?limit=x", w.police), 400, "invalid_argument");
+    CheckProblem(w.Get("/v1/entries/" + std::to_string(size), w.police), 404, "not_found");
+    CheckProblem(w.Get("/v1/participants/nobody", w.police), 404, "not_found");
+    CheckProblem(w.Get("/tile/0/000.p/" + std::to_string(size + 1)), 404, "not_found");
+    CheckProblem(w.Get("/tile/0/x000"), 400, "invalid_argument");
+  }
+  // Whatever was refused, nothing was appended.
+  CHECK(w.Size() == size);
+  CHECK(w.log().Size() == size);
+}
+
+// An early answer (411, 413, 415) leaves the unread body on the connection. If the server keeps
+// the connection open it reads that body as the next request: a refused request then appends an
+// entry after all, and behind a proxy that forwards the body as data this smuggles a request past
+// the proxy (request smuggling, response-queue poisoning). The connection must be closed after
+// such an answer, so that exactly one response comes back and nothing is appended.
+TEST_CASE("An early refusal closes the connection: the unread body is not a request",
+          "[api][limits]") {
+  World w;
+  const uint64_t size = w.Size();
+  const std::string head = "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  // The body of the refused request is itself a complete request: an append.
+  auto smuggled_append = [&](const std::string& id) {
+    const std::string body = SubmissionBody(testing::MakeSubmission(
+        w.police, Payload("police.note", id, "pol-1", {{"text", "smuggled"}})));
+    return head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  struct Case {
+    std::string name, headers;
+    int status;
+  };
+  const size_t max = api::ServerOptions{}.max_body_bytes;
+  for (const Case& c : std::vector<Case>{
+           {"415", "Content-Encoding: gzip\r\nContent-Length: " +
+                       std::to_string(smuggled_append("smuggled-415").size()), 415},
+           {"413", "Content-Length: " + std::to_string(max + 1), 413},
+           {"411", "Transfer-Encoding: chunked", 411}}) {
+    INFO(c.name);
+    const std::string smuggled = smuggled_append("smuggled-" + c.name);
+    const std::vector<Reply> replies =
+        ParseResponses(RawExchange(w.port(), head + c.headers + "\r\n\r\n", smuggled, 1000));
+    REQUIRE(!replies.empty());
+    CHECK(replies[0].status == c.status);
+    std::ostringstream seen;
+    for (const Reply& r : replies) seen << r << "\n";
+    INFO("answers:\n" << seen.str());
+    CHECK(replies.size() == 1);
+  }
+  CHECK(w.Size() == size);
+}
+
+TEST_CASE("Rule violations are 422 listing every broken rule", "[api][errors]") {
+  World w;
+  const uint64_t size = w.Size();
+  json p = Payload("participant.register", "reg-bad", "authority",
+                   {{"participant", "bad id"}, {"role", "owner"}, {"keys", json::array()},
+                    {"colour", "red"}});
+  Reply r = w.Post(SubmissionBody(testing::MakeSubmission(w.authority(), p)));
+  CheckProblem(r, 422, "rule_violation", /*violations=*/true);
+  std::set<std::string> codes;
+  json problem = r.Json();
+  for (const json& v : problem["violations"]) {
+    CHECK(v["message"].is_string());
+    codes.insert(v["code"].get<std::string>());
+  }
+  CHECK(codes == std::set<std::string>{"unknown_field", "missing_field", "bad_field", "bad_role", "no_keys"});
+  CHECK(r.Json()["detail"] == "5 rules broken");
+
+  // A business buying what its licence does not cover, with an unknown field.
+  p = Payload("chem.purchase", "a-bad-buy", "biz-a",
+              {{"substance", "7722-64-7"}, {"quantity", "1"}, {"unit", "kg"},
+               {"party", {{"name", "X"}}}, {"price", "100"}});
+  r = w.Post(SubmissionBody(testing::MakeSubmission(w.a, p)));
+  CheckProblem(r, 422, "rule_violation", true);
+  codes.clear();
+  problem = r.Json();
+  for (const json& v : problem["violations"]) codes.insert(v["code"].get<std::string>());
+  CHECK(codes.count("unknown_field") == 1);
+  CHECK(codes.size() >= 2);
+
+  // Signed by a key of another participant: 403 with one violation.
+  r = w.Post(SubmissionBody(testing::MakeSubmission(w.b, Payload("chem.loss", "x", "biz-a", Move("1")))));
+  CheckProblem(r, 403, "permission_denied", true);
+  CHECK(r.Json()["violations"][0]["code"] == "actor_mismatch");
+  // A role that may not write this record type.
+  r = w.Post(SubmissionBody(testing::MakeSubmission(w.inspector, Payload("police.note", "y", "insp-1", {{"text", "x"}}))));
+  CheckProblem(r, 403, "permission_denied", true);
+  CHECK(r.Json()["violations"][0]["code"] == "role_not_allowed");
+  CHECK(w.Size() == size);
+}
+
+// ---- appends and receipts --------------------------------------------------------------------
+
+TEST_CASE("POST /v1/entries: receipts, idempotent resends, conflicts, tlog-proof", "[api][entries]") {
+  World w;
+  const NoteVerifier verifier = w.log().info().verifier();
+  Submission sub = testing::MakeSubmission(
+      w.police, Payload("police.note", "note-receipt", "pol-1", {{"text", "receipt test"}}));
+  const std::string body = SubmissionBody(sub);
+  const uint64_t size = w.Size();
+
+  const Reply first = w.Post(body);
+  INFO(first);
+  REQUIRE(first.status == 201);
+  CHECK(first.content_type == "application/json");
+  const json receipt_json = first.Json();
+  Result<Receipt> receipt = ReceiptFromJson(receipt_json);
+  REQUIRE(receipt.ok());
+  CHECK(receipt->seq == size);
+  Result<Checkpoint> cp = VerifyReceipt(*receipt, verifier);
+  INFO(cp.status().ToString());
+  CHECK(cp.ok());
+  CHECK(receipt->leaf_hash == merkle::HashLeaf(*w.log().EntryAt(size)));
+  CHECK(w.Size() == size + 1);
+
+  // The same bytes again: 200 with the very same receipt, nothing appended.
+  const Reply again = w.Post(body);
+  CHECK(again.status == 200);
+  CHECK(again.Json() == receipt_json);
+  CHECK(w.Size() == size + 1);
+
+  // The receipt as c2sp.org/tlog-proof@v1 text, with the entry as its extra data.
+  const Reply text = w.Post(body, "/v1/entries?format=tlog-proof");
+  CHECK(text.status == 200);
+  CHECK(text.content_type.rfind("text/plain", 0) == 0);
+  CHECK(text.body.rfind("c2sp.org/tlog-proof@v1\nextra ", 0) == 0);
+  Result<Receipt> from_text = ReceiptFromTlogProof(text.body);
+  REQUIRE(from_text.ok());
+  CHECK(from_text->seq == receipt->seq);
+  CHECK(from_text->checkpoint == receipt->checkpoint);
+  CHECK(from_text->inclusion == receipt->inclusion);
+  CHECK(from_text->entry == *w.log().EntryAt(size));
+  CHECK(VerifyReceipt(*from_text, verifier).ok());
+  // A new record asked for as text: 201 and the text form.
+  const Reply new_text = w.Post(SubmissionBody(testing::MakeSubmission(
+                                    w.police, Payload("police.note", "note-text", "pol-1", {{"text", "t"}}))),
+                                "/v1/entries?format=tlog-proof");
+  CHECK(new_text.status == 201);
+  CHECK(new_text.body.rfind("c2sp.org/tlog-proof@v1\n", 0) == 0);
+
+  // The same payload id with different content: 409, nothing appended.
+  const uint64_t before = w.Size();
+  const Reply conflict = w.Post(SubmissionBody(testing::MakeSubmission(
+      w.police, Payload("police.note", "note-receipt", "pol-1", {{"text", "something else"}}))));
+  CheckProblem(conflict, 409, "conflict");
+  CHECK(conflict.Json()["detail"].get<std::string>().find(std::to_string(size)) != std::string::npos);
+  CHECK(w.Size() == before);
+
+  // The receipt's entry is served back to its author with a proof to the newest checkpoint.
+  const json entry = w.Get("/v1/entries/" + std::to_string(size), w.police).Json();
+  CHECK(entry["entry"] == *w.log().EntryAt(size));
+  CHECK(entry["leaf_hash"] == receipt_json["leaf_hash"]);
+}
+
+TEST_CASE("Personal data: police read it (logged), inspectors cannot, erasure removes it",
+          "[api][personal]") {
+  World w;
+  const std::string path = "/v1/personal/" + std::to_string(w.personal_seq);
+  auto access_log = [&] { return w.Get("/v1/personal-access-log", w.authority()).Json()["items"]; };
+  const size_t logged = access_log().size();
+
+  // The entry carries the commitment only, never the data.
+  CHECK(w.log().EntryAt(w.personal_seq)->find("001099012345") == std::string::npos);
+
+  const Reply r = w.Get(path, w.police);
+  INFO(r);
+  REQUIRE(r.status == 200);
+  CHECK(r.Json()["seq"] == w.personal_seq);
+  CHECK(r.Json()["personal"] == w.personal);
+  // One access-log row, newest first, naming the reader.
+  json rows = access_log();
+  REQUIRE(rows.size() == logged + 1);
+  CHECK(rows[0]["seq"] == w.personal_seq);
+  CHECK(rows[0]["participant"] == "pol-1");
+  CHECK(rows[0]["role"] == "police");
+  CHECK(rows[0]["key"] == w.police.Id());
+  CHECK(rows[0].contains("at"));
+  // The access log itself is personal data: not for inspectors or businesses.
+  CheckProblem(w.Get("/v1/personal-access-log", w.inspector), 403, "permission_denied");
+
+  // Inspectors and businesses are refused before anything is read or logged.
+  CheckProblem(w.Get(path, w.inspector), 403, "permission_denied");
+  CheckProblem(w.Get(path, w.a), 403, "permission_denied");
+  CheckProblem(w.Get(path), 401, "unauthenticated");
+  CHECK(access_log().size() == logged + 1);
+
+  // A record without personal data: 404.
+  CheckProblem(w.Get("/v1/personal/" + std::to_string(w.a_purchase), w.police), 404, "not_found");
+
+  // Personal data must match its commitment and come with one.
+  Submission sub = testing::MakeSubmission(
+      w.police, Payload("police.note", "note-p2", "pol-1",
+                        {{"text", "x"}, {"personal_commitment", PersonalCommitment("{}", std::string(16, 'a'))}}));
+  sub.personal = R"({"full_name":"someone else"})";
+  sub.personal_salt = Base64Encode(std::string(16, 'a'));
+  const uint64_t size = w.Size();
+  CheckProblem(w.Post(SubmissionBody(sub)), 400, "invalid_argument");
+  sub = testing::MakeSubmission(w.police, Payload("police.note", "note-p3", "pol-1", {{"text", "x"}}));
+  sub.personal = R"({"full_name":"no commitment"})";
+  sub.personal_salt = Base64Encode(std::string(16, 'a'));
+  CheckProblem(w.Post(SubmissionBody(sub)), 400, "invalid_argument");
+  CHECK(w.Size() == size);
+
+  // Erasure by the authority: the record stands, the data is gone.
+  w.AppendSeq(w.authority(), Payload("erasure", "erase-1", "authority",
+                                     {{"target_seq", w.personal_seq}, {"reason", "court order"},
+                                      {"order_ref", "QD-1"}}));
+  CheckProblem(w.Get(path, w.police), 404, "not_found");
+  CheckProblem(w.Get(path, w.authority()), 404, "not_found");
+  CHECK(w.Get("/v1/entries/" + std::to_string(w.personal_seq), w.police).status == 200);
+}
+
+// ---- log facts, health, metrics --------------------------------------------------------------
+
+TEST_CASE("/v1/log, /healthz, /checkpoint and /metrics", "[api][ops]") {
+  World w;
+  const uint64_t size = w.log().Size();
+
+  const Reply log = w.Get("/v1/log");
+  REQUIRE(log.status == 200);
+  CHECK(log.content_type == "application/json");
+  const json info = log.Json();
+  CHECK(info["origin"] == testing::kTestOrigin);
+  CHECK(info["verifier_key"] == w.log().info().verifier_key);
+  CHECK(info["size"] == size);
+  CHECK(info["jurisdiction"].is_object());
+  CHECK(info.size() == 4);
+
+  const Reply health = w.Get("/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.Json() == json{{"status", "ok"}, {"size", size}, {"writable", true}});
+
+  const Reply cp = w.Get("/checkpoint");
+  CHECK(cp.status == 200);
+  CHECK(cp.body.rfind(std::string(testing::kTestOrigin) + "\n" + std::to_string(size) + "\n", 0) == 0);
+  CHECK(ParseCheckpointBody(cp.body.substr(0, cp.body.find("\n\n") + 1)).ok());
+
+  // A refusal, a proof and a resend, to be counted.
+  CHECK(w.Post("{}").status == 400);
+  CHECK(w.Get("/v1/proof/inclusion?seq=0&size=2").status == 200);
+
+  const Reply m = w.Get("/metrics");
+  REQUIRE(m.status == 200);
+  CHECK(m.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
+  std::map<std::string, std::string> samples;
+  std::set<std::string> typed;
+  std::istringstream lines(m.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) typed.insert(line.substr(7, line.find(' ', 7) - 7));
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    samples[line.substr(0, space)] = line.substr(space + 1);
+  }
+  for (const char* name : {"vigil_log_size", "vigil_appends_total", "vigil_duplicates_total",
+                           "vigil_batches_total", "vigil_batch_items_total",
+                           "vigil_commit_seconds_total", "vigil_commit_seconds_max",
+                           "vigil_queue_depth", "vigil_store_writable",
+                           "vigil_proof_requests_total", "vigil_proof_seconds_total"}) {
+    INFO(name);
+    CHECK(typed.count(name) == 1);
+    CHECK(samples.count(name) == 1);
+  }
+  CHECK(typed.count("vigil_http_responses_total") == 1);
+  CHECK(typed.count("vigil_rejections_total") == 1);
+  CHECK(samples["vigil_log_size"] == std::to_string(size));
+  CHECK(samples["vigil_appends_total"] == std::to_string(size - 1));  // all but the genesis
+  CHECK(samples["vigil_store_writable"] == "1");
+  CHECK(samples["vigil_queue_depth"] == "0");
+  CHECK(samples["vigil_proof_requests_total"] == "1");
+  CHECK(samples["vigil_rejections_total{code=\"invalid_argument\"}"] == "1");
+  CHECK(samples.count("vigil_http_responses_total{status=\"201\"}") == 1);
+  CHECK(samples["vigil_http_responses_total{status=\"400\"}"] == "1");
+}
+
+// ---- shutdown under load ---------------------------------------------------------------------
+
+TEST_CASE("Stop() during concurrent appends: every 201 is in the reopened log at its seq",
+          "[api][shutdown]") {
+  std::optional<TempDir> dir;
+  std::vector<std::pair<std::string, json>> acknowledged;  // payload id, receipt
+  std::vector<std::string> unexpected;  // answers other than 201 and 503
+  std::mutex mu;
+  uint64_t size_at_stop = 0;
+  {
+    TestServer s;
+    constexpr int kThreads = 8;
+    std::atomic<int> created{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    const std::string at = FormatTimestamp(testing::NowMs() - 60'000);
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        httplib::Client client("127.0.0.1", s.port());
+        client.set_keep_alive(true);
+        client.set_connection_timeout(2, 0);
+        client.set_read_timeout(10, 0);
+        for (int i = 0; !stop.load(); ++i) {
+          const std::string id = "load-" + std::to_string(t) + "-" + std::to_string(i);
+          const SecretKey key = SecretKey::Generate();
+          json p = Register("p-" + id, "business", key.public_key());
+          p["id"] = id;
+          p["at"] = at;
+          httplib::Result res = client.Post("/v1/entries",
+                                            SubmissionBody(testing::MakeSubmission(s.authority(), p)),
+                                            "application/json");
+          if (res && res->status == 201) {
+            std::lock_guard<std::mutex> lock(mu);
+            acknowledged.emplace_back(id, json::parse(res->body));
+            created++;
+          } else if (!res && stop.load()) {
+            break;  // the listener is gone
+          } else if (res && res->status != 503) {
+            std::lock_guard<std::mutex> lock(mu);  // Catch2 assertions stay on the test thread
+            unexpected.push_back(std::to_string(res->status) + " " + res->body);
+          }
+        }
+      });
+    }
+    while (created.load() < 60) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    s.Stop();  // mid-way: submitters are still sending
+    stop = true;
+    for (std::thread& th : threads) th.join();
+    size_at_stop = s.log().Size();
+    s.Close();
+    dir.emplace(s.ReleaseDir());
+  }
+  CHECK(unexpected.empty());
+  for (const std::string& u : unexpected) INFO(u);
+  REQUIRE(acknowledged.size() >= 60);
+  std::unique_ptr<Log> log = testing::OpenTestLog(dir->path());
+  CHECK(log->Size() == size_at_stop);
+  std::set<uint64_t> seqs;
+  for (const auto& [id, receipt] : acknowledged) {
+    const uint64_t seq = receipt["seq"].get<uint64_t>();
+    INFO(id << " acknowledged at " << seq);
+    CHECK(seqs.insert(seq).second);
+    Result<std::string> entry = log->EntryAt(seq);
+    REQUIRE(entry.ok());
+    CHECK(testing::PayloadIdOf(*entry) == id);
+    CHECK(Base64(merkle::HashLeaf(*entry)) == receipt["leaf_hash"]);
+    Result<Receipt> r = ReceiptFromJson(receipt);
+    REQUIRE(r.ok());
+    r->entry = *entry;
+    CHECK(VerifyReceipt(*r, log->info().verifier()).ok());
+  }
+}
+
+}  // namespace
+}  // namespace vigil
