@@ -64,30 +64,30 @@ std::optional<std::string> ApplyContext::String(std::string_view field, bool req
   return it->get<std::string>();
 }
 
-const nlohmann::json* ApplyContext::Array(std::string_view field, bool required) {
-  auto it = payload.body.find(field);
-  if (it == payload.body.end()) {
-    if (required) Violate("missing_field", "the record needs a \"" + std::string(field) + "\"");
+namespace {
+// The JSON value at `field` if it has the kind `is_kind` checks; records the violation otherwise.
+const nlohmann::json* TypedField(ApplyContext& ctx, std::string_view field, bool required,
+                                 bool (nlohmann::json::*is_kind)() const noexcept,
+                                 const char* kind) {
+  auto it = ctx.payload.body.find(field);
+  if (it == ctx.payload.body.end()) {
+    if (required) ctx.Violate("missing_field", "the record needs a \"" + std::string(field) + "\"");
     return nullptr;
   }
-  if (!it->is_array()) {
-    Violate("bad_field", "\"" + std::string(field) + "\" must be an array");
+  if (!((*it).*is_kind)()) {
+    ctx.Violate("bad_field", "\"" + std::string(field) + "\" must be " + kind);
     return nullptr;
   }
   return &*it;
 }
+}  // namespace
+
+const nlohmann::json* ApplyContext::Array(std::string_view field, bool required) {
+  return TypedField(*this, field, required, &nlohmann::json::is_array, "an array");
+}
 
 const nlohmann::json* ApplyContext::Object(std::string_view field, bool required) {
-  auto it = payload.body.find(field);
-  if (it == payload.body.end()) {
-    if (required) Violate("missing_field", "the record needs a \"" + std::string(field) + "\"");
-    return nullptr;
-  }
-  if (!it->is_object()) {
-    Violate("bad_field", "\"" + std::string(field) + "\" must be an object");
-    return nullptr;
-  }
-  return &*it;
+  return TypedField(*this, field, required, &nlohmann::json::is_object, "an object");
 }
 
 void ApplyContext::OnlyFields(std::initializer_list<std::string_view> allowed) {
