@@ -18,7 +18,7 @@ void AddServe(CLI::App& app, int& exit_code);
 void AddSubmit(CLI::App& app, int& exit_code);
 void AddVerify(CLI::App& app, int& exit_code);
 void AddDemo(CLI::App& app, int& exit_code);
-// trail, stock, transfers, alerts, inspections, participants (query_commands.cc).
+// participants, trail, stock, transfers, alerts, personal, inspections (query_commands.cc).
 void AddQueries(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli

@@ -262,6 +262,21 @@ void AddQueries(CLI::App& app, int& exit_code) {
     });
   }
   {
+    auto* cmd = app.add_subcommand("personal", "Read the personal side data of an entry (authority, police)");
+    auto c = std::make_shared<Common>();
+    auto seq = std::make_shared<std::string>();
+    AddCommon(cmd, *c);
+    cmd->add_option("SEQ", *seq, "Entry number")->required();
+    cmd->footer("Every read is recorded in the server's personal-data access log before the data is\n"
+                "sent.\n\nExample:\n  vigil personal --key police.key 42" + env_hint);
+    cmd->callback([c, seq, &exit_code] {
+      Query(*c, "/v1/personal/" + UrlEncode(*seq), exit_code, [](const nlohmann::json& j) {
+        nlohmann::json p = nlohmann::json::parse(j.value("personal", "{}"), nullptr, false);
+        std::cout << "entry " << j.value("seq", uint64_t{0}) << ":\n" << p.dump(2) << "\n";
+      });
+    });
+  }
+  {
     auto* cmd = app.add_subcommand("inspections", "Venue and stock inspections and their answers");
     auto c = std::make_shared<Common>();
     auto a = std::make_shared<std::array<std::string, 4>>();
