@@ -135,6 +135,32 @@ Result<SecretKey> SecretKey::FromSeed(std::string_view seed) {
 }
 
 Result<SecretKey> SecretKey::Load(const std::string& path) {
+  Result<Bytes> seed = ReadSecretFile(path, kSecretHeader);
+  if (!seed.ok()) return seed.status();
+  if (seed->size() != kSeedSize) {
+    sodium_memzero(seed->data(), seed->size());
+    return Status(Code::kInvalidArgument, path + " is damaged: the seed is not 32 bytes of base64");
+  }
+  Result<SecretKey> k = FromSeed(*seed);
+  sodium_memzero(seed->data(), seed->size());
+  return k;
+}
+
+Status SecretKey::Save(const std::string& path) const {
+  return WriteSecretFile(path, kSecretHeader,
+                         std::string_view(reinterpret_cast<const char*>(sk_.data()), kSeedSize));
+}
+
+Status WriteSecretFile(const std::string& path, std::string_view header, std::string_view secret) {
+  std::string b64 = Base64Encode(secret);
+  std::string line = std::string(header) + b64 + "\n";
+  Status s = WriteNewFile(path, line, 0600);
+  sodium_memzero(b64.data(), b64.size());
+  sodium_memzero(line.data(), line.size());
+  return s;
+}
+
+Result<Bytes> ReadSecretFile(const std::string& path, std::string_view header) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     return Status(Code::kNotFound, "no key file at " + path);
@@ -146,27 +172,15 @@ Result<SecretKey> SecretKey::Load(const std::string& path) {
   }
   Result<std::string> text = ReadSmallFile(path);
   if (!text.ok()) return text.status();
-  Result<std::string> body = KeyFileBody(path, *text, kSecretHeader);
+  Result<std::string> body = KeyFileBody(path, *text, header);
   sodium_memzero(text->data(), text->size());
   if (!body.ok()) return body.status();
-  Result<Bytes> seed = Base64Decode(*body);
+  Result<Bytes> secret = Base64Decode(*body);
   sodium_memzero(body->data(), body->size());
-  if (!seed.ok() || seed->size() != kSeedSize) {
-    return Status(Code::kInvalidArgument, path + " is damaged: the seed is not 32 bytes of base64");
+  if (!secret.ok()) {
+    return Status(Code::kInvalidArgument, path + " is damaged: its secret is not base64");
   }
-  Result<SecretKey> k = FromSeed(*seed);
-  sodium_memzero(seed->data(), seed->size());
-  return k;
-}
-
-Status SecretKey::Save(const std::string& path) const {
-  std::string seed_b64 = Base64Encode(std::string_view(reinterpret_cast<const char*>(sk_.data()),
-                                                       kSeedSize));
-  std::string line = std::string(kSecretHeader) + seed_b64 + "\n";
-  Status s = WriteNewFile(path, line, 0600);
-  sodium_memzero(seed_b64.data(), seed_b64.size());
-  sodium_memzero(line.data(), line.size());
-  return s;
+  return secret;
 }
 
 SecretKey::SecretKey(SecretKey&& other) noexcept : sk_(other.sk_), public_(other.public_) {

@@ -91,6 +91,15 @@ class SecretKey {
   PublicKey public_;
 };
 
+// Secret files (key seeds, the personal-data key): one line "<header><base64 secret>\n".
+// Writes a new one with mode 0600 and fsyncs it; refuses to overwrite (kConflict), kIoError.
+// The caller wipes `secret`; copies made here are wiped.
+Status WriteSecretFile(const std::string& path, std::string_view header, std::string_view secret);
+// Reads the secret of such a file. Errors: kNotFound (no file), kPermissionDenied (readable by
+// group or others: the message says to chmod 600), kInvalidArgument (not a file of this
+// header, or not base64). Never puts secret bytes in a message.
+Result<Bytes> ReadSecretFile(const std::string& path, std::string_view header);
+
 // Writes the public key file that goes beside a secret key: one line,
 // "vigil-ed25519-public-v1 <base64 of the key>".
 Status SavePublicKey(const PublicKey& key, const std::string& path);

@@ -1,14 +1,11 @@
 #include "ledger/personal.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 
 #include "keys/encoding.h"
+#include "keys/key.h"
 #include "ledger/payload.h"
 
 namespace vigil {
@@ -45,40 +42,21 @@ Status CheckPersonalCommitment(std::string_view personal, std::string_view salt_
 Result<PersonalVault> PersonalVault::Open(const std::string& path, bool create) {
   EnsureSodium();
   PersonalVault v;
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (!create) return Status(Code::kNotFound, "no personal-data key at " + path);
+  const auto key_bytes = [&v] {
+    return std::string_view(reinterpret_cast<const char*>(v.key_.data()), v.key_.size());
+  };
+  Result<Bytes> key = ReadSecretFile(path, kHeader);
+  if (!key.ok() && key.status().code() == Code::kNotFound && create) {
     randombytes_buf(v.key_.data(), v.key_.size());
-    std::string line = std::string(kHeader) +
-                       Base64Encode(std::string_view(reinterpret_cast<char*>(v.key_.data()), 32)) + "\n";
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-              ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    sodium_memzero(line.data(), line.size());
-    if (!ok) return Status(Code::kIoError, "cannot write " + path + ": " + std::strerror(errno));
+    VIGIL_RETURN_IF_ERROR(WriteSecretFile(path, kHeader, key_bytes()));
     return v;
   }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return Status(Code::kPermissionDenied, "key file " + path +
-                                               " is readable by other users; refusing to use it. "
-                                               "Run: chmod 600 " + path);
-  }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status(Code::kIoError, "cannot read " + path + ": " + std::strerror(errno));
-  char buf[256];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  std::string_view text(buf, n > 0 ? static_cast<size_t>(n) : 0);
-  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-  Result<Bytes> key = text.substr(0, kHeader.size()) == kHeader
-                          ? Base64Decode(text.substr(kHeader.size()))
-                          : Result<Bytes>(Status(Code::kInvalidArgument, ""));
-  sodium_memzero(buf, sizeof buf);
-  if (!key.ok() || key->size() != 32) {
+  if (!key.ok()) return key.status();
+  if (key->size() != v.key_.size()) {
+    sodium_memzero(key->data(), key->size());
     return Status(Code::kInvalidArgument, path + " is not a Vigil personal-data key file");
   }
-  std::memcpy(v.key_.data(), key->data(), 32);
+  std::memcpy(v.key_.data(), key->data(), v.key_.size());
   sodium_memzero(key->data(), key->size());
   return v;
 }
