@@ -60,12 +60,6 @@ Result<std::string> ParticipantFilter(const Caller& caller, const httplib::Reque
   return caller.participant;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::vector<Route> Server::QueryRoutes() {

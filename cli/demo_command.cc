@@ -21,12 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int64_t WallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Where the demo appends: the log's current size, its entry 0, one step at a time, and the
 // alerts by kind once it is done.
 class Sink {
@@ -250,7 +244,7 @@ void AddDemo(CLI::App& app, int& exit_code) {
     // The HTTP sink signs its reads with this key; the scenario gets its own copy.
     Result<SecretKey> signer = SecretKey::Load(a->data + "/keys/authority.key");
     if (!signer.ok()) return fail(signer.status().message());
-    const Scenario s = BuildScenario(WallClockMs(), *authority_id, std::move(*signer));
+    const Scenario s = BuildScenario(NowMs(), *authority_id, std::move(*signer));
     if (Status saved = SaveKeys(s, key_dir); !saved.ok()) return fail(saved.message());
 
     std::vector<std::optional<uint64_t>> seqs(s.steps.size());

@@ -11,11 +11,6 @@ using namespace domain;  // NOLINT: the helpers of this layer
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // The entry at `field` (a seq) as its stored state and payload, for corrections and erasures.
 struct Target {
   uint64_t seq;
@@ -73,7 +68,7 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
     }
   }
   sub.synonyms = s->value("synonyms", std::vector<std::string>{});
-  std::vector<std::string> idents = {sub.id, Lower(sub.name_en)};
+  std::vector<std::string> idents = {sub.id, LowerAscii(sub.name_en)};
   for (const std::string& c : sub.cas) idents.push_back(c);
   for (const std::string& ident : idents) {
     Result<std::optional<Substance>> existing = FindSubstance(ctx.state, ident);
@@ -85,7 +80,7 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
   }
   if (!ctx.violations.empty()) return;
   PutJson(ctx, "catalog/" + sub.id, sub.ToJson());
-  for (const std::string& ident : idents) ctx.Fail(ctx.state.Put("catalog_ident/" + Lower(ident), sub.id));
+  for (const std::string& ident : idents) ctx.Fail(ctx.state.Put("catalog_ident/" + LowerAscii(ident), sub.id));
 }
 
 void ApplyThresholdSet(ApplyContext& ctx) {

@@ -10,13 +10,6 @@ namespace vigil {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::vector<std::string> SplitList(const std::string& s, char sep) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -106,6 +99,13 @@ nlohmann::json ChecklistItem::ToJson() const {
           {"item_vi", item_vi}, {"basis", basis}};
 }
 
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 bool ValidCas(std::string_view cas) {
   static const std::regex shape(R"(\d{2,7}-\d{2}-\d)");
   if (!std::regex_match(cas.begin(), cas.end(), shape)) return false;
@@ -129,12 +129,12 @@ Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::str
     for (const Substance& s : ShippedSubstances()) {
       m.emplace(s.id, &s);
       for (const std::string& c : s.cas) m.emplace(c, &s);
-      m.emplace(Lower(s.name_en), &s);
+      m.emplace(LowerAscii(s.name_en), &s);
     }
     return m;
   }();
   if (ident.empty() || ident.size() > 200) return Out();
-  const std::string key = Lower(ident);
+  const std::string key = LowerAscii(ident);
   if (auto it = kIndex.find(key); it != kIndex.end()) return Out(*it->second);
   // Added by the authority: identifier -> id -> record.
   Result<std::optional<std::string>> id = state.Get("catalog_ident/" + key);

@@ -49,6 +49,9 @@ bool ValidCas(std::string_view cas);
 // The shipped UN 1988 Table I and II substances, parsed once. Thread-safe.
 const std::vector<Substance>& ShippedSubstances();
 
+// `s` with ASCII letters lowered: how identifiers and searches compare case-insensitively.
+std::string LowerAscii(std::string_view s);
+
 // The substance `ident` names: a catalogue id, any of its CAS numbers, or its English name
 // (case-insensitive), from the shipped list or from catalog.add records in `state`.
 Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::string_view ident);

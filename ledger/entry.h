@@ -48,6 +48,10 @@ std::string EncodeEntry(const Entry& e);
 // Parses stored entry bytes. kCorruption if they are not exactly what EncodeEntry writes.
 Result<Entry> DecodeEntry(std::string_view bytes);
 
+// The wall clock in ms since the Unix epoch: the server's acceptance time. Never called by the
+// state machine, whose time comes from the entries.
+int64_t NowMs();
+
 // "2026-11-28T15:04:05.123Z" (UTC, always milliseconds).
 std::string FormatTimestamp(int64_t ms);
 

@@ -121,9 +121,7 @@ Result<LogInfo> Log::Init(const std::string& dir, const InitOptions& options) {
 
   Result<std::unique_ptr<Log>> log = Open(dir);
   if (!log.ok()) return log.status();
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = NowMs();
   nlohmann::json genesis = {
       {"type", "participant.register"},
       {"id", "genesis"},
@@ -398,9 +396,7 @@ Result<std::optional<std::string>> Log::ReadPersonal(uint64_t seq, const nlohman
     if (!w.ok()) return w.status();
     Result<std::optional<std::pair<std::string, std::string>>> last = w->Last(Table::kAccessLog);
     if (!last.ok()) return last.status();
-    uint64_t key = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+    uint64_t key = static_cast<uint64_t>(NowMs());
     if (last->has_value()) key = std::max(key, DecodeBigEndian64((*last)->first) + 1);
     nlohmann::json record = reader;
     record["seq"] = seq;

@@ -14,12 +14,6 @@ namespace {
 
 using db::Table;
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 nlohmann::json Parse(std::string_view v) { return nlohmann::json::parse(v, nullptr, false); }
 
 // Scans state keys with `prefix` from just after `after` (or the start), collecting up to
@@ -48,7 +42,7 @@ Result<Page> Collect(db::Txn& txn, const std::string& prefix, const std::string&
 }
 
 bool Contains(const std::string& haystack, const std::string& lowered_needle) {
-  return Lower(haystack).find(lowered_needle) != std::string::npos;
+  return LowerAscii(haystack).find(lowered_needle) != std::string::npos;
 }
 
 }  // namespace
@@ -68,7 +62,7 @@ Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id) {
 
 Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
                               const std::string& after, size_t limit) {
-  const std::string needle = Lower(f.text);
+  const std::string needle = LowerAscii(f.text);
   return Collect(txn, "participant/", after, limit,
                  [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
     nlohmann::json p = Parse(v);

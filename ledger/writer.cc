@@ -58,9 +58,7 @@ void Writer::Run() {
     subs.clear();
     for (Pending* p : batch) subs.push_back(std::move(p->sub));
     const auto start = std::chrono::steady_clock::now();
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    const int64_t now_ms = NowMs();
     std::vector<Result<Appended>> results;
     try {
       results = log_.AppendBatch(subs, now_ms);

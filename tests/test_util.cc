@@ -49,11 +49,6 @@ std::unique_ptr<Log> OpenTestLog(const std::string& dir) {
   return std::move(*log);
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload) {
   Submission sub;

@@ -53,8 +53,8 @@ TestLog MakeTestLog(const std::string& dir, InitOptions options = {});
 // Reopens an existing log (REQUIREs success).
 std::unique_ptr<Log> OpenTestLog(const std::string& dir);
 
-// Current time in ms since the epoch (the clock Writer uses).
-int64_t NowMs();
+// The clock Writer uses (vigil::NowMs, ledger/entry.h), under the tests' own namespace.
+using vigil::NowMs;
 
 // A submission of `payload` (bytes = payload.dump()) signed by `key` for SignContext::kEntry.
 Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload);
