@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sodium.h>
 
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,67 @@ std::string Response::ProblemText() const {
       s += "\n    - " + v.value("code", "?") + ": " + v.value("message", "");
     }
   }
+  return s;
+}
+
+std::string UrlEncode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char raw : s) {
+    const auto ch = static_cast<unsigned char>(raw);
+    if (std::isalnum(ch) != 0 || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
+std::string SubmitResult::Codes() const {
+  std::string s;
+  for (const auto& [code, message] : violations) s += (s.empty() ? "" : ",") + code;
+  return s.empty() ? problem : s;
+}
+
+Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretKey& key,
+                                  const std::vector<SecretKey>& cosigners) {
+  const std::string bytes = payload.dump();
+  nlohmann::json body = {{"signer", key.Id()},
+                         {"payload", bytes},
+                         {"sig", Base64Encode(key.Sign(SignContext::kEntry, bytes))}};
+  for (const SecretKey& c : cosigners) {
+    body["cosigners"].push_back(
+        {{"signer", c.Id()}, {"sig", Base64Encode(c.Sign(SignContext::kEntry, bytes))}});
+  }
+  Result<Response> res = Post("/v1/entries", body.dump());
+  if (!res.ok()) return res.status();
+  SubmitResult s;
+  s.status = res->status;
+  s.body = res->body;
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (s.accepted()) {
+    if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned()) {
+      return Status(Code::kIoError, "the server accepted the record but its receipt is not JSON with a seq");
+    }
+    s.seq = j["seq"].get<uint64_t>();
+    return s;
+  }
+  if (j.is_object()) {
+    std::string type = j.value("type", "");
+    const size_t slash = type.rfind('/');
+    s.problem = slash == std::string::npos ? type : type.substr(slash + 1);
+    s.detail = j.value("detail", "");
+    if (j.contains("violations") && j["violations"].is_array()) {
+      for (const auto& v : j["violations"]) {
+        s.violations.emplace_back(v.value("code", "?"), v.value("message", ""));
+      }
+    }
+  }
+  if (s.problem.empty()) s.problem = "http_" + std::to_string(s.status);
+  if (s.detail.empty()) s.detail = "HTTP " + std::to_string(s.status) + (res->body.empty() ? "" : ": " + res->body.substr(0, 200));
   return s;
 }
 

@@ -5,6 +5,10 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "keys/key.h"
 #include "keys/result.h"
@@ -24,6 +28,23 @@ struct Response {
   std::string ProblemText() const;
 };
 
+// Percent-encodes everything but unreserved characters (RFC 3986), for paths and queries.
+std::string UrlEncode(const std::string& s);
+
+// The answer to one submitted record (POST /v1/entries).
+struct SubmitResult {
+  int status = 0;  // 201 appended, 200 already in the log, 4xx/5xx refused
+  bool accepted() const { return status == 200 || status == 201; }
+  uint64_t seq = 0;          // when accepted
+  std::string problem;       // when refused: the problem type's code, e.g. "rule_violation"
+  std::string detail;        // when refused: the server's detail
+  std::vector<std::pair<std::string, std::string>> violations;  // (code, message) per rule broken
+  std::string body;          // the server's answer (the receipt when accepted)
+  // The rule codes, comma separated ("stock_negative,licence_invalid"), or the problem code
+  // when no rule is listed ("conflict").
+  std::string Codes() const;
+};
+
 class Client {
  public:
   // `base_url` like "http://127.0.0.1:8080" or "https://vigil.example". Errors:
@@ -35,6 +56,12 @@ class Client {
   Result<Response> Get(const std::string& target, const SecretKey* signer = nullptr);
   Result<Response> Post(const std::string& target, const std::string& json_body,
                         const SecretKey* signer = nullptr);
+
+  // Serializes `payload` compactly with keys sorted (so the same payload always gives the same
+  // bytes and a resend is idempotent), signs it with `key` and each of `cosigners`, and posts
+  // it. Errors: kIoError when the server cannot be reached; every HTTP answer is a SubmitResult.
+  Result<SubmitResult> Submit(const nlohmann::json& payload, const SecretKey& key,
+                            const std::vector<SecretKey>& cosigners = {});
 
  private:
   Client() = default;

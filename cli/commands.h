@@ -16,6 +16,10 @@ void AddKeygen(CLI::App& app, int& exit_code);
 void AddInit(CLI::App& app, int& exit_code);
 void AddServe(CLI::App& app, int& exit_code);
 void AddSubmit(CLI::App& app, int& exit_code);
+// register participant | licence | key (register_command.cc).
+void AddRegister(CLI::App& app, int& exit_code);
+// export entries | stock | transfers | inspections | alerts (export_command.cc).
+void AddExport(CLI::App& app, int& exit_code);
 void AddVerify(CLI::App& app, int& exit_code);
 void AddDemo(CLI::App& app, int& exit_code);
 // participants, trail, stock, transfers, alerts, personal, inspections (query_commands.cc).

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   vigil::cli::AddInit(app, exit_code);
   vigil::cli::AddServe(app, exit_code);
   vigil::cli::AddSubmit(app, exit_code);
+  vigil::cli::AddRegister(app, exit_code);
+  vigil::cli::AddExport(app, exit_code);
   vigil::cli::AddVerify(app, exit_code);
   vigil::cli::AddDemo(app, exit_code);
   vigil::cli::AddQueries(app, exit_code);

@@ -25,22 +25,6 @@ void AddCommon(CLI::App* cmd, Common& c) {
   cmd->add_flag("--json", c.json, "Print the server's JSON instead of a table");
 }
 
-std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char raw : s) {
-    const auto ch = static_cast<unsigned char>(raw);
-    if (std::isalnum(ch) != 0 || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
-
 // "path?a=1&b=2" from the non-empty parameters.
 std::string Target(std::string path, const std::vector<std::pair<std::string, std::string>>& params) {
   char sep = '?';
