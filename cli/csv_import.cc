@@ -152,9 +152,7 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
     if (!p.contains("at")) {
       problems.push_back("at: empty (when it happened, e.g. 2026-11-20T09:30:00+07:00)");
     } else if (Result<int64_t> at = ParseTimestamp(p["at"].get<std::string>()); !at.ok()) {
-      problems.push_back("at: " + Quoted(p["at"].get<std::string>()) +
-                         " is not a date and time with a zone, e.g. 2026-11-20T09:30:00+07:00 (" +
-                         at.status().message() + ")");
+      problems.push_back("at: " + at.status().message() + "; the zone (+07:00) is required");
     }
     if (!docs.empty()) {
       const size_t n = docs.count("number") != 0 ? docs["number"].size() : 0;

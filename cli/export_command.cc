@@ -340,7 +340,8 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
     item.erase("_key");
     if (t != "alerts") {
       if (!member(item, fields)) continue;
-      const std::string at = item.contains("at") && item["at"].is_string() ? item["at"].get<std::string>() : "";
+      const char* when = t == "transfers" ? "dispatched_at" : "at";
+      const std::string at = item.contains(when) && item[when].is_string() ? item[when].get<std::string>() : "";
       if (!InPeriod(at)) continue;
     }
     rows.push_back(std::move(item));

@@ -1,6 +1,7 @@
 // vigil participants | trail | stock | transfers | alerts | inspections: the audit queries of
 // the API (docs/api.md), signed with the caller's key, as tables on a terminal or --json.
 #include <iostream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -96,6 +97,35 @@ void Query(const Common& c, const std::string& target, int& exit_code,
   exit_code = kExitOk;
 }
 
+// The catalogue's unit (kg or L) of each substance, from the public GET /v1/catalog; empty if
+// the server cannot be asked (amounts are then shown in base units).
+std::map<std::string, std::string> CatalogUnits(const std::string& server) {
+  std::map<std::string, std::string> units;
+  Result<std::unique_ptr<Client>> client = Client::Connect(server);
+  if (!client.ok()) return units;
+  Result<Response> res = (*client)->Get("/v1/catalog");
+  if (!res.ok() || !res->ok()) return units;
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (!j.is_object()) return units;
+  for (const auto& s : j.value("substances", nlohmann::json::array())) {
+    units[s.value("id", "")] = s.value("unit", "");
+  }
+  return units;
+}
+
+// An amount in mg or µL (as the state holds it) as "12.5 kg" or "350 L" for a person.
+std::string Amount(const nlohmann::json& base, const std::string& substance,
+                   const std::map<std::string, std::string>& units) {
+  if (!base.is_number_unsigned() && !base.is_number_integer()) return base.is_null() ? "" : base.dump();
+  auto it = units.find(substance);
+  if (it == units.end() || (it->second != "kg" && it->second != "L")) return base.dump() + " (mg or µL)";
+  const int64_t v = base.get<int64_t>();
+  std::string frac = std::to_string(1000000 + (v < 0 ? -v : v) % 1000000).substr(1);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return (v < 0 ? "-" : "") + std::to_string((v < 0 ? -v : v) / 1000000) + (frac.empty() ? "" : "." + frac) +
+         " " + it->second;
+}
+
 void NextHint(const nlohmann::json& page) {
   if (page.contains("next") && page["next"].is_string()) {
     std::cout << "(more: repeat with --after '" << page["next"].get<std::string>() << "')\n";
@@ -174,7 +204,7 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->footer("Example:\n  vigil stock --key clerk.key cty-hoachat-an-phu --substance 67-64-1" + env_hint);
     cmd->callback([c, a, &exit_code] {
       Query(*c, Target("/v1/participants/" + UrlEncode((*a)[0]) + "/stock", {{"substance", (*a)[1]}}),
-            exit_code, [](const nlohmann::json& j) {
+            exit_code, [server = c->server](const nlohmann::json& j) {
               const nlohmann::json& stock = j.is_array() ? j : j["stock"];
               std::vector<std::vector<std::string>> rows;
               for (const auto& s : stock) {
@@ -182,9 +212,13 @@ void AddQueries(CLI::App& app, int& exit_code) {
               }
               PrintTable({"SUBSTANCE", "NAME", "TÊN", "STOCK"}, rows);
               if (j.is_object() && j.contains("history")) {
-                std::cout << "\nhistory of " << j.value("substance", "") << " (base units: mg or µL):\n";
+                const std::string substance = j.value("substance", "");
+                const std::map<std::string, std::string> units = CatalogUnits(server);
+                std::cout << "\nhistory of " << substance << " (stock after each entry):\n";
                 std::vector<std::vector<std::string>> h;
-                for (const auto& r : j["history"]) h.push_back({Str(r, "seq"), Str(r, "amount")});
+                for (const auto& r : j["history"]) {
+                  h.push_back({Str(r, "seq"), Amount(r.value("amount", nlohmann::json()), substance, units)});
+                }
                 PrintTable({"AFTER ENTRY", "AMOUNT"}, h);
               }
             });
@@ -201,14 +235,18 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->footer("Example:\n  vigil transfers --key police.key --status overdue" + env_hint);
     cmd->callback([c, a, &exit_code] {
       Query(*c, Target("/v1/transfers", {{"participant", (*a)[0]}, {"status", (*a)[1]}, {"after", (*a)[2]}}),
-            exit_code, [](const nlohmann::json& j) {
+            exit_code, [server = c->server](const nlohmann::json& j) {
+              const std::map<std::string, std::string> units = CatalogUnits(server);
               std::vector<std::vector<std::string>> rows;
               for (const auto& t : j["items"]) {
                 std::string status = Str(t, "status");
                 if (t.value("mismatched", false)) status += " (quantity differs)";
                 if (t.value("overdue", false)) status += " (OVERDUE)";
-                rows.push_back({Str(t, "transfer_id"), Str(t, "from"), Str(t, "to"), Str(t, "substance"),
-                                Str(t, "amount"), Str(t, "received_amount"), status, Str(t, "due")});
+                const std::string substance = Str(t, "substance");
+              rows.push_back({Str(t, "transfer_id"), Str(t, "from"), Str(t, "to"), substance,
+                              Amount(t.value("amount", nlohmann::json()), substance, units),
+                              Amount(t.value("received_amount", nlohmann::json()), substance, units),
+                              status, Str(t, "due")});
               }
               PrintTable({"TRANSFER", "FROM", "TO", "SUBSTANCE", "SENT", "RECEIVED", "STATUS", "DUE"}, rows);
               NextHint(j);

@@ -160,7 +160,8 @@ void Send(const Common& c, Session& s, nlohmann::json payload, const std::string
   if (c.json) {
     std::cout << result.dump() << "\n";
   } else {
-    std::cout << type << ": rejected (id " << id << ") [" << sub->Codes() << "]: " << sub->detail << "\n";
+    std::cout << type << ": rejected (id " << id << ") [" << sub->Codes() << "]"
+              << (sub->violations.empty() ? ": " + sub->detail : "") << "\n";
     for (const auto& [code, message] : sub->violations) std::cout << "    - " << code << ": " << message << "\n";
     if (sub->status == 409) {
       std::cout << "    (this id was used before; if that record is the one you meant, nothing "

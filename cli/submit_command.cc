@@ -212,7 +212,8 @@ void AddSubmit(CLI::App& app, int& exit_code) {
         if (a->json) {
           std::cout << result.dump() << "\n";
         } else {
-          std::cout << where << ": rejected (id " << id << ") [" << sub->Codes() << "]: " << sub->detail << "\n";
+          std::cout << where << ": rejected (id " << id << ") [" << sub->Codes() << "]"
+                    << (sub->violations.empty() ? ": " + sub->detail : "") << "\n";
           for (const auto& [code, message] : sub->violations) {
             std::cout << "    - " << code << ": " << message << "\n";
           }

@@ -265,7 +265,7 @@ def scenario(tmp, data, url, vkey):
     rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--actor", "cty-a", mixed)
     check(rc == 1 and f"row 2: already in the log as entry {seqs_first[2]} (id csv-" in out
           and f"row 3: already in the log as entry {seqs_first[3]} (id A-S-1)" in out
-          and "row 4: rejected (id A-S-2) [stock_negative]:" in out
+          and "row 4: rejected (id A-S-2) [stock_negative]\n    - stock_negative: " in out
           and "row 6: invalid, nothing sent: at: " in out
           and "3 accepted, 5 rejected" in out, "rerun (text output): same seqs, same rejections", out + err)
     check(size_of(url) == before + 3, "a rerun writes nothing new", "")
