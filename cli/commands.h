@@ -22,6 +22,8 @@ void AddRegister(CLI::App& app, int& exit_code);
 void AddExport(CLI::App& app, int& exit_code);
 void AddVerify(CLI::App& app, int& exit_code);
 void AddDemo(CLI::App& app, int& exit_code);
+// backup and restore (backup_command.cc).
+void AddBackup(CLI::App& app, int& exit_code);
 // participants, trail, stock, transfers, alerts, personal, inspections (query_commands.cc).
 void AddQueries(CLI::App& app, int& exit_code);
 

@@ -1,6 +1,10 @@
 #include "ledger/verify.h"
 
+#include <algorithm>
+#include <atomic>
+#include <future>
 #include <map>
+#include <thread>
 
 #include "ledger/db.h"
 #include "ledger/entry.h"
@@ -62,7 +66,175 @@ class Checker {
   VerifyReport& report_;
 };
 
+// The public keys a payload declares (registrations' "keys", key.add's "key"), whatever its
+// type: a key extracted here is only ever a candidate to pre-check signatures with.
+void DeclaredKeys(const Payload& p, std::vector<PublicKey>& out) {
+  auto take = [&out](const nlohmann::json& v) {
+    if (!v.is_string()) return;
+    Result<PublicKey> k = PublicKey::FromBase64(v.get_ref<const std::string&>());
+    if (k.ok()) out.push_back(*k);
+  };
+  if (auto it = p.body.find("keys"); it != p.body.end() && it->is_array()) {
+    for (const auto& v : *it) take(v);
+  }
+  if (auto it = p.body.find("key"); it != p.body.end()) take(*it);
+}
+
+int DefaultThreads(int threads) {
+  if (threads > 0) return threads;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
 }  // namespace
+
+void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
+  constexpr size_t kGrain = 16;
+  if (threads <= 1 || n <= kGrain) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (;;) {
+      const size_t begin = next.fetch_add(kGrain);
+      if (begin >= n) return;
+      const size_t end = std::min(n, begin + kGrain);
+      for (size_t i = begin; i < end; ++i) fn(i);
+    }
+  };
+  const size_t extra = std::min(static_cast<size_t>(threads - 1), (n + kGrain - 1) / kGrain - 1);
+  std::vector<std::thread> pool;
+  pool.reserve(extra);
+  for (size_t t = 0; t < extra; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
+
+EntryReplay::EntryReplay(int threads) : threads_(DefaultThreads(threads)) {}
+
+void EntryReplay::Prepare(Chunk& chunk) {
+  const size_t n = chunk.items.size();
+  chunk.prepared.clear();
+  chunk.prepared.resize(n);
+  std::vector<std::vector<PublicKey>> declared(n);
+  // Pass 1: hash, decode, parse; collect the keys this chunk declares.
+  ParallelFor(n, threads_, [&](size_t i) {
+    Prepared& p = chunk.prepared[i];
+    const std::string& bytes = chunk.items[i].bytes;
+    p.leaf = merkle::HashLeaf(bytes);
+    p.entry = DecodeEntry(bytes);
+    if (!p.entry->ok()) return;
+    p.payload = ParsePayload((*p.entry)->payload);
+    if (p.payload->ok()) DeclaredKeys(**p.payload, declared[i]);
+  });
+  for (std::vector<PublicKey>& keys : declared) {
+    for (const PublicKey& k : keys) {
+      std::vector<PublicKey>& same_id = declared_[k.Id()];
+      if (std::find(same_id.begin(), same_id.end(), k) == same_id.end()) same_id.push_back(k);
+    }
+  }
+  // Pass 2: Ed25519, against every key declared up to and including this chunk (a key is
+  // declared before, or by the very entry, that first signs with it).
+  ParallelFor(n, threads_, [&](size_t i) {
+    Prepared& p = chunk.prepared[i];
+    if (!p.entry.has_value() || !p.entry->ok()) return;
+    const Entry& e = **p.entry;
+    auto check = [&](const std::string& signer, const std::string& sig) {
+      auto it = declared_.find(signer);
+      if (it == declared_.end()) return;
+      for (const PublicKey& k : it->second) {
+        if (k.Verify(SignContext::kEntry, e.payload, sig)) {
+          p.verified.pairs.emplace_back(k, sig);
+          return;
+        }
+      }
+    };
+    check(e.signer, e.sig);
+    for (const Cosignature& c : e.cosigners) check(c.signer, c.sig);
+  });
+}
+
+bool EntryReplay::Replay(const Chunk& chunk, bool all_errors, std::vector<VerifyProblem>& problems,
+                         const LeafFn& on_leaf) {
+  auto problem = [&](uint64_t seq, std::string what) {
+    problems.push_back({seq, std::move(what)});
+    return all_errors;
+  };
+  for (size_t i = 0; i < chunk.items.size(); ++i) {
+    const Item& item = chunk.items[i];
+    const Prepared& pre = chunk.prepared[i];
+    const uint64_t seq = item.seq;
+    next_seq_ = seq + 1;
+    const Hash& leaf = pre.leaf;
+    if (on_leaf) {
+      if (Status s = on_leaf(seq, leaf); !s.ok()) {
+        problem(seq, "cannot rebuild the tree: " + s.message());
+        return false;
+      }
+    }
+    // The leaf hash stored at append time is independent evidence of this entry's bytes: if it
+    // differs, this entry was changed (its successor's prev link is then not to blame).
+    if (item.stored_leaf.has_value() && *item.stored_leaf != leaf) {
+      prev_ = leaf;
+      if (!problem(seq, "entry " + std::to_string(seq) +
+                            " does not match the leaf hash stored when it was appended "
+                            "(the entry was changed)")) {
+        return false;
+      }
+      continue;
+    }
+    const std::string name = "entry " + std::to_string(seq);
+    if (!pre.entry->ok()) {
+      if (!problem(seq, name + ": " + pre.entry->status().message())) return false;
+      continue;
+    }
+    const Entry& e = **pre.entry;
+    bool go = true;
+    if (e.seq != seq) go = problem(seq, name + " says it is entry " + std::to_string(e.seq));
+    if (go && e.prev != prev_) go = problem(seq, name + ": prev does not match the hash of entry " + std::to_string(seq - 1) + " (broken chain)");
+    if (go && e.ts_ms < last_ts_) go = problem(seq, name + ": time goes backwards (" + FormatTimestamp(e.ts_ms) + ")");
+    prev_ = leaf;
+    last_ts_ = std::max(last_ts_, e.ts_ms);
+    if (!go) return false;
+    if (!pre.payload->ok()) {
+      if (!problem(seq, name + ": " + pre.payload->status().message())) return false;
+      continue;
+    }
+    const Payload& p = **pre.payload;
+    Result<std::optional<PriorSubmission>> prior = FindPrior(state_, p.actor, p.id);
+    if (prior.ok() && prior->has_value()) {
+      if (!problem(seq, name + " reuses payload id \"" + p.id + "\" of entry " + std::to_string((*prior)->seq))) return false;
+      continue;
+    }
+    Status applied = Apply(state_, e, p, &pre.verified);
+    if (!applied.ok()) {
+      if (!problem(seq, name + " fails replay: " + applied.ToString())) return false;
+      continue;
+    }
+  }
+  return true;
+}
+
+Status EntryReplay::Restore(uint64_t next_seq, const Hash& prev, int64_t last_ts,
+                            MemoryStateStore state) {
+  next_seq_ = next_seq;
+  prev_ = prev;
+  last_ts_ = last_ts;
+  state_ = std::move(state);
+  std::vector<std::string> ids;
+  Status s = state_.ScanPrefix("key/", [&](std::string_view key, std::string_view) {
+    ids.emplace_back(key.substr(4));
+    return true;
+  });
+  if (!s.ok()) return s;
+  for (const std::string& id : ids) {
+    Result<std::optional<KeyRecord>> k = LoadKey(state_, id);
+    if (!k.ok()) return k.status();
+    if (k->has_value()) declared_[id].push_back((*k)->public_key);
+  }
+  return Status::Ok();
+}
 
 Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& options) {
   db::EnvOptions env_options;
@@ -84,59 +256,53 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
   if (!total.ok()) return total.status();
 
   // 1. Entries: position, canonical bytes, chain, signatures and rules (state replay).
+  // The main thread reads chunks and prepares each on the worker threads while the replay
+  // thread checks the previous one in order.
   MemoryTree tree;
-  MemoryStateStore state;
+  EntryReplay replay(options.threads);
+  const size_t kChunk = std::max<size_t>(1, options.chunk_entries);
+  std::future<bool> replaying;
+  bool stopped = false;
   uint64_t expected = 0;
-  Hash prev{};
-  int64_t last_ts = 0;
+  std::optional<VerifyProblem> gap;  // an entry missing or out of place: reported in order
+  auto on_leaf = [&tree](uint64_t seq, const Hash& leaf) { return tree.Add(seq, leaf); };
+  auto step = [&](EntryReplay::Chunk chunk) {
+    replay.Prepare(chunk);
+    if (replaying.valid() && !replaying.get()) stopped = true;
+    if (stopped) return;
+    replaying = std::async(std::launch::async, [&, chunk = std::move(chunk)]() {
+      bool go = replay.Replay(chunk, options.all_errors, report.problems, on_leaf);
+      if (options.progress) options.progress(replay.next_seq(), *total);
+      return go;
+    });
+  };
+  EntryReplay::Chunk chunk;
   Status scan = txn->Scan(Table::kEntries, "", [&](std::string_view key, std::string_view bytes) {
     const uint64_t seq = key.size() == 8 ? DecodeBigEndian64(key) : UINT64_MAX;
     if (seq != expected) {
-      check.Problem(expected, "entry " + std::to_string(expected) +
-                                  " is missing or out of place (found key " +
-                                  (seq == UINT64_MAX ? std::string("malformed") : std::to_string(seq)) +
-                                  ")");
+      gap = VerifyProblem{expected, "entry " + std::to_string(expected) +
+                                        " is missing or out of place (found key " +
+                                        (seq == UINT64_MAX ? std::string("malformed") : std::to_string(seq)) +
+                                        ")"};
       return false;  // positions after a gap cannot be trusted
     }
     ++expected;
-    const Hash leaf = merkle::HashLeaf(bytes);
-    if (Status s = tree.Add(seq, leaf); !s.ok()) {
-      check.Problem(seq, "cannot rebuild the tree: " + s.message());
-      return false;
+    EntryReplay::Item item{seq, std::string(bytes), std::nullopt};
+    if (Result<Hash> stored = ReadNode(*txn, 0, seq); stored.ok()) item.stored_leaf = *stored;
+    chunk.items.push_back(std::move(item));
+    if (chunk.items.size() == kChunk) {
+      step(std::move(chunk));
+      chunk = EntryReplay::Chunk();
+      if (stopped) return false;
     }
-    // The leaf hash stored at append time is independent evidence of this entry's bytes: if it
-    // differs, this entry was changed (its successor's prev link is then not to blame).
-    if (Result<Hash> stored = ReadNode(*txn, 0, seq); stored.ok() && *stored != leaf) {
-      prev = leaf;
-      return check.Problem(seq, "entry " + std::to_string(seq) +
-                                    " does not match the leaf hash stored when it was appended "
-                                    "(the entry was changed)");
-    }
-    Result<Entry> e = DecodeEntry(bytes);
-    if (!e.ok()) return check.Problem(seq, "entry " + std::to_string(seq) + ": " + e.status().message());
-    bool go = true;
-    if (e->seq != seq) go = check.Problem(seq, "entry " + std::to_string(seq) + " says it is entry " + std::to_string(e->seq));
-    if (go && e->prev != prev) go = check.Problem(seq, "entry " + std::to_string(seq) + ": prev does not match the hash of entry " + std::to_string(seq - 1) + " (broken chain)");
-    if (go && e->ts_ms < last_ts) go = check.Problem(seq, "entry " + std::to_string(seq) + ": time goes backwards (" + FormatTimestamp(e->ts_ms) + ")");
-    prev = leaf;
-    last_ts = std::max(last_ts, e->ts_ms);
-    if (!go) return false;
-    Result<Payload> p = ParsePayload(e->payload);
-    if (!p.ok()) return check.Problem(seq, "entry " + std::to_string(seq) + ": " + p.status().message());
-    Result<std::optional<PriorSubmission>> prior = FindPrior(state, p->actor, p->id);
-    if (prior.ok() && prior->has_value()) {
-      return check.Problem(seq, "entry " + std::to_string(seq) + " reuses payload id \"" + p->id + "\" of entry " + std::to_string((*prior)->seq));
-    }
-    Status applied = Apply(state, *e, *p);
-    if (!applied.ok()) {
-      return check.Problem(seq, "entry " + std::to_string(seq) + " fails replay: " + applied.ToString());
-    }
-    if (options.progress && (seq % 4096 == 0)) options.progress(seq, *total);
     return true;
   });
+  if (!stopped && !chunk.items.empty()) step(std::move(chunk));
+  if (replaying.valid() && !replaying.get()) stopped = true;
   if (!scan.ok()) return scan;
-  report.size = expected;
-  if (options.progress) options.progress(expected, *total);
+  if (!stopped && gap.has_value()) report.problems.push_back(*gap);
+  report.size = stopped ? replay.next_seq() : expected;
+  if (options.progress) options.progress(report.size, *total);
   if (check.stop()) return report;
 
   // 2. Stored tree hashes equal the rebuilt ones, node for node.
@@ -160,10 +326,21 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
 
   // 3. Every checkpoint: signature, origin, and root over the entries at its size.
   {
+    // Signatures in parallel, then the checks in order.
+    std::vector<std::pair<uint64_t, std::string>> notes;
     Status s = txn->Scan(Table::kCheckpoints, "", [&](std::string_view key, std::string_view note) {
-      const uint64_t size = DecodeBigEndian64(key);
+      notes.emplace_back(DecodeBigEndian64(key), std::string(note));
+      return true;
+    });
+    if (!s.ok()) return s;
+    std::vector<std::optional<Result<Checkpoint>>> opened(notes.size());
+    ParallelFor(notes.size(), replay.threads(),
+                [&](size_t i) { opened[i] = OpenCheckpoint(notes[i].second, verifier); });
+    for (size_t i = 0; i < notes.size(); ++i) {
+      if (![&] {
+      const uint64_t size = notes[i].first;
       ++report.checkpoints;
-      Result<Checkpoint> cp = OpenCheckpoint(note, verifier);
+      const Result<Checkpoint>& cp = *opened[i];
       if (!cp.ok()) return check.Problem(std::nullopt, "checkpoint at size " + std::to_string(size) + ": " + cp.status().message());
       if (cp->size != size) return check.Problem(std::nullopt, "checkpoint stored at size " + std::to_string(size) + " says size " + std::to_string(cp->size));
       if (size > report.size) return check.Problem(report.size, "checkpoint at size " + std::to_string(size) + " is beyond the " + std::to_string(report.size) + " entries present (entries were removed)");
@@ -173,8 +350,8 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
       }
       report.latest = *cp;
       return true;
-    });
-    if (!s.ok()) return s;
+    }()) break;
+    }
     if (!check.stop() && report.size > 0 && (!report.latest.has_value() || report.latest->size != report.size)) {
       check.Problem(report.size - 1, "no valid checkpoint covers the last entry " + std::to_string(report.size - 1));
     }
@@ -203,7 +380,7 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
 
   // 4. Stored derived state equals the replay, record for record.
   {
-    const auto& want = state.contents();
+    const auto& want = replay.state().contents();
     auto it = want.begin();
     Status s = txn->Scan(Table::kState, "", [&](std::string_view key, std::string_view value) {
       ++report.state_records;

@@ -1,0 +1,522 @@
+// vigil backup, vigil restore: a hot, compacted copy of a store that `vigil verify --data`
+// accepts, and a restore that verifies it first and never leaves a half-restored store.
+//
+// A backup directory holds:
+//   store/data.mdb   the LMDB copy (mdb_env_copy2 with MDB_CP_COMPACT, from one read txn)
+//   keys/*.pub       the public keys
+//   keys/*.key       the secret keys, only with --with-keys
+//   BACKUP.json      what it is: origin, verifier key, entries, checkpoint, file hash
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include "cli/commands.h"
+#include "keys/note.h"
+#include "ledger/db.h"
+#include "ledger/log.h"
+#include "ledger/verify.h"
+
+namespace vigil::cli {
+
+namespace {
+
+// The secret files of a data directory and what each is for.
+struct SecretFile {
+  const char* name;
+  const char* what;
+};
+constexpr SecretFile kSecretFiles[] = {
+    {"log.key", "signs checkpoints; the server cannot append without it"},
+    {"personal.key",
+     "decrypts the personal side data; without it those records can never be read again, and a "
+     "server started without it makes a new key"},
+    {"authority.key", "the first authority's signing key (best kept off the server)"},
+};
+
+bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+Status MakeDir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0) {
+    return Status(Code::kIoError, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+void SyncPath(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+std::string Parent(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const size_t slash = p.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+// Copies a file (fsynced), keeping `mode`. Also returns its SHA-256 when `hash` is given.
+Status CopyFile(const std::string& from, const std::string& to, mode_t mode, Hash* hash = nullptr) {
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return Status(Code::kIoError, "cannot open " + from + ": " + std::strerror(errno));
+  int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (out < 0) {
+    ::close(in);
+    return Status(Code::kIoError, "cannot create " + to + ": " + std::strerror(errno));
+  }
+  crypto_hash_sha256_state sha;
+  crypto_hash_sha256_init(&sha);
+  std::vector<char> buf(1 << 20);
+  Status s = Status::Ok();
+  for (;;) {
+    ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      s = Status(Code::kIoError, "cannot read " + from + ": " + std::strerror(errno));
+      break;
+    }
+    if (n == 0) break;
+    crypto_hash_sha256_update(&sha, reinterpret_cast<unsigned char*>(buf.data()), static_cast<size_t>(n));
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        s = Status(Code::kIoError, "cannot write " + to + ": " + std::strerror(errno));
+        break;
+      }
+      done += w;
+    }
+    if (!s.ok()) break;
+  }
+  if (s.ok() && ::fsync(out) != 0) s = Status(Code::kIoError, "cannot fsync " + to + ": " + std::strerror(errno));
+  ::close(in);
+  ::close(out);
+  if (s.ok() && hash != nullptr) crypto_hash_sha256_final(&sha, hash->data());
+  return s;
+}
+
+Result<Hash> HashFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(Code::kIoError, "cannot open " + path);
+  crypto_hash_sha256_state sha;
+  crypto_hash_sha256_init(&sha);
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    crypto_hash_sha256_update(&sha, reinterpret_cast<unsigned char*>(buf.data()), static_cast<size_t>(in.gcount()));
+  }
+  Hash h;
+  crypto_hash_sha256_final(&sha, h.data());
+  return h;
+}
+
+// Removes a directory tree we created (a failed backup or restore's temporary directory).
+void RemoveTree(const std::string& path) {
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      const std::string child = path + "/" + name;
+      struct stat st;
+      if (::lstat(child.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        RemoveTree(child);
+      } else {
+        ::unlink(child.c_str());
+      }
+    }
+    ::closedir(d);
+  }
+  ::rmdir(path.c_str());
+}
+
+std::vector<std::string> FilesIn(const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        out.push_back(name);
+      }
+    }
+    ::closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Facts of a store, read without any secret key.
+struct StoreFacts {
+  LogInfo info;
+  uint64_t entries = 0;
+  uint64_t personal_records = 0;
+  std::string checkpoint;
+};
+
+Result<StoreFacts> ReadFacts(const std::string& store_dir) {
+  db::EnvOptions o;
+  o.read_only = true;
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(store_dir, o);
+  if (!env.ok()) return env.status();
+  Result<db::Txn> txn = (*env)->BeginRead();
+  if (!txn.ok()) return txn.status();
+  StoreFacts f;
+  Result<LogInfo> info = Log::ReadInfo(*txn);
+  if (!info.ok()) return info.status();
+  f.info = *info;
+  Result<uint64_t> n = txn->Count(db::Table::kEntries);
+  if (!n.ok()) return n.status();
+  f.entries = *n;
+  Result<uint64_t> p = txn->Count(db::Table::kPersonal);
+  if (!p.ok()) return p.status();
+  f.personal_records = *p;
+  Result<std::optional<std::pair<std::string, std::string>>> last = txn->Last(db::Table::kCheckpoints);
+  if (last.ok() && last->has_value()) f.checkpoint = (*last)->second;
+  return f;
+}
+
+int Backup(const std::string& data, const std::string& out, bool with_keys, bool verify) {
+  const std::string store = data + "/store";
+  if (!Exists(store + "/data.mdb")) {
+    std::cerr << "vigil backup: no store in " << data << " (expected " << store << "/data.mdb)\n";
+    return kExitUsage;
+  }
+  if (Exists(out)) {
+    std::cerr << "vigil backup: " << out << " already exists; give a new directory name\n";
+    return kExitUsage;
+  }
+  // Built under a temporary name, renamed into place only when complete.
+  const std::string tmp = out + ".partial." + std::to_string(::getpid());
+  auto fail = [&](const std::string& why) {
+    RemoveTree(tmp);
+    std::cerr << "vigil backup: " << why << "\n";
+    return kExitUsage;
+  };
+  if (Status s = MakeDir(tmp, 0700); !s.ok()) return fail(s.message());
+  if (Status s = MakeDir(tmp + "/store", 0700); !s.ok()) return fail(s.message());
+  {
+    // A read transaction of its own: the server keeps appending meanwhile.
+    db::EnvOptions o;
+    o.read_only = true;
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(store, o);
+    if (!env.ok()) return fail(env.status().message());
+    if (Status s = (*env)->CopyTo(tmp + "/store"); !s.ok()) return fail(s.message());
+  }
+  SyncPath(tmp + "/store/data.mdb");
+  SyncPath(tmp + "/store");
+  Result<StoreFacts> facts = ReadFacts(tmp + "/store");
+  if (!facts.ok()) return fail("the copy cannot be read: " + facts.status().message());
+  ::unlink((tmp + "/store/lock.mdb").c_str());  // made by reading the copy; not part of it
+
+  if (Status s = MakeDir(tmp + "/keys", 0700); !s.ok()) return fail(s.message());
+  const std::string keys = data + "/keys";
+  std::vector<std::string> copied;
+  for (const std::string& name : FilesIn(keys, ".pub")) {
+    if (Status s = CopyFile(keys + "/" + name, tmp + "/keys/" + name, 0644); !s.ok()) return fail(s.message());
+    copied.push_back("keys/" + name);
+  }
+  std::vector<std::string> left_out;
+  for (const SecretFile& f : kSecretFiles) {
+    const std::string path = keys + "/" + f.name;
+    if (!Exists(path)) continue;
+    if (with_keys) {
+      if (Status s = CopyFile(path, tmp + "/keys/" + f.name, 0600); !s.ok()) return fail(s.message());
+      copied.push_back(std::string("keys/") + f.name);
+    } else {
+      left_out.push_back(f.name);
+    }
+  }
+  SyncPath(tmp + "/keys");
+
+  if (verify) {
+    VerifyOptions vo;
+    vo.log_key = facts->info.verifier();
+    Result<VerifyReport> report = VerifyStore(tmp, vo);
+    if (!report.ok()) return fail("cannot verify the copy: " + report.status().message());
+    if (!report->ok()) {
+      RemoveTree(tmp);
+      std::cout << "FAILED: the copy does not verify, so the store itself is damaged: "
+                << report->problems.front().what
+                << "\nRun vigil verify --data " << data << " --all-errors for every problem.\n";
+      return kExitFailure;
+    }
+  }
+  Result<Hash> file_hash = HashFile(tmp + "/store/data.mdb");
+  if (!file_hash.ok()) return fail(file_hash.status().message());
+  nlohmann::json manifest = {{"format", "vigil-backup/v1"},
+                             {"origin", facts->info.origin},
+                             {"verifier_key", facts->info.verifier_key},
+                             {"entries", facts->entries},
+                             {"checkpoint", facts->checkpoint},
+                             {"personal_records", facts->personal_records},
+                             {"created_at", FormatTimestamp(NowMs())},
+                             {"from", data},
+                             {"data_mdb_sha256", Base64(*file_hash)},
+                             {"verified", verify},
+                             {"secret_keys", with_keys ? nlohmann::json(copied) : nlohmann::json::array()}};
+  {
+    std::ofstream m(tmp + "/BACKUP.json", std::ios::binary);
+    m << manifest.dump(2) << "\n";
+    if (!m) return fail("cannot write " + tmp + "/BACKUP.json");
+  }
+  SyncPath(tmp + "/BACKUP.json");
+  SyncPath(tmp);
+  if (::rename(tmp.c_str(), out.c_str()) != 0) {
+    return fail("cannot rename " + tmp + " to " + out + ": " + std::strerror(errno));
+  }
+  SyncPath(Parent(out));
+
+  std::cout << "backup of " << facts->info.origin << " written to " << out << ": "
+            << facts->entries << " entries" << (verify ? ", verified" : "") << "\n"
+            << "copied: store/data.mdb (compacted), BACKUP.json";
+  for (const std::string& c : copied) std::cout << ", " << c;
+  std::cout << "\n";
+  if (!left_out.empty()) {
+    std::cout << "NOT copied (secret keys; add --with-keys, or keep your own offline copy):\n";
+    for (const SecretFile& f : kSecretFiles) {
+      if (std::find(left_out.begin(), left_out.end(), f.name) == left_out.end()) continue;
+      std::cout << "  " << keys << "/" << f.name << "  " << f.what << "\n";
+    }
+    if (facts->personal_records > 0) {
+      std::cout << "this store holds " << facts->personal_records
+                << " personal-data records: they are useless without " << keys
+                << "/personal.key\n";
+    }
+  } else if (with_keys) {
+    std::cout << "the backup holds secret keys: keep " << out << " as private as the server\n";
+  }
+  return kExitOk;
+}
+
+int Restore(const std::string& backup, const std::string& data, bool force,
+            const std::optional<NoteVerifier>& key) {
+  const std::string bstore = backup + "/store";
+  if (!Exists(bstore + "/data.mdb")) {
+    std::cerr << "vigil restore: " << backup << " is not a Vigil backup (no store/data.mdb)\n";
+    return kExitUsage;
+  }
+  const std::string store = data + "/store";
+  const bool replacing = Exists(store + "/data.mdb");
+  if (replacing && !force) {
+    std::cerr << "vigil restore: " << data << " already holds a store; stop its server and add "
+              << "--force to replace it (the current store is kept as " << store
+              << ".replaced-<time>)\n";
+    return kExitUsage;
+  }
+  // Verify the backup, fully, before touching anything. A copy is verified, not the backup
+  // directory in place, so that nothing is written into the backup.
+  if (!Exists(data) && ::mkdir(data.c_str(), 0700) != 0) {
+    std::cerr << "vigil restore: cannot create " << data << ": " << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+  const std::string tmp = data + "/.restore." + std::to_string(::getpid());
+  auto fail = [&](const std::string& why) {
+    RemoveTree(tmp);
+    std::cerr << "vigil restore: " << why << "\n";
+    return kExitUsage;
+  };
+  if (Status s = MakeDir(tmp, 0700); !s.ok()) return fail(s.message());
+  if (Status s = MakeDir(tmp + "/store", 0700); !s.ok()) return fail(s.message());
+  Hash copied_hash{};
+  if (Status s = CopyFile(bstore + "/data.mdb", tmp + "/store/data.mdb", 0600, &copied_hash); !s.ok()) {
+    return fail(s.message());
+  }
+  if (Exists(backup + "/BACKUP.json")) {
+    std::ifstream m(backup + "/BACKUP.json");
+    nlohmann::json manifest = nlohmann::json::parse(m, nullptr, false);
+    if (manifest.is_object() && manifest.contains("data_mdb_sha256") &&
+        manifest["data_mdb_sha256"] != Base64(copied_hash)) {
+      RemoveTree(tmp);
+      std::cout << "FAILED: " << bstore << "/data.mdb is not the file the backup was made with "
+                << "(its SHA-256 differs from BACKUP.json); nothing was restored\n";
+      return kExitFailure;
+    }
+  }
+  Result<StoreFacts> facts = ReadFacts(tmp + "/store");
+  if (!facts.ok()) {
+    RemoveTree(tmp);
+    std::cout << "FAILED: the backup's store cannot be read (" << facts.status().message()
+              << "); nothing was restored\n";
+    return kExitFailure;
+  }
+  VerifyOptions vo;
+  vo.log_key = key;
+  vo.progress = nullptr;
+  Result<VerifyReport> report = VerifyStore(tmp, vo);
+  if (!report.ok()) return fail("cannot verify the backup: " + report.status().message());
+  if (!report->ok()) {
+    RemoveTree(tmp);
+    std::cout << "FAILED: the backup does not verify; nothing was restored:\n";
+    for (const VerifyProblem& p : report->problems) {
+      std::cout << "  " << (p.seq.has_value() ? "entry " + std::to_string(*p.seq) + ": " : "")
+                << p.what << "\n";
+    }
+    return kExitFailure;
+  }
+  ::unlink((tmp + "/store/lock.mdb").c_str());
+
+  // The data directory's own keys must be this log's.
+  const std::string keys = data + "/keys";
+  if (Exists(keys + "/log.pub")) {
+    std::ifstream a(keys + "/log.pub");
+    std::ostringstream mine;
+    mine << a.rdbuf();
+    const std::string expected = "vigil-ed25519-public-v1 " + facts->info.public_key.ToBase64();
+    if (mine.str().rfind(expected, 0) != 0) {
+      return fail(keys + "/log.pub is not the key of the log in the backup (" +
+                  facts->info.origin + "); restore into another directory");
+    }
+  }
+  if (replacing) {
+    Result<StoreFacts> current = ReadFacts(store);
+    if (current.ok() && !(current->info.public_key == facts->info.public_key)) {
+      return fail(data + " holds another log (" + current->info.origin +
+                  ") than the backup (" + facts->info.origin + "); restore into another directory");
+    }
+  }
+  // Keys the directory lacks come from the backup (public ones always; secret ones if it has them).
+  if (!Exists(keys)) {
+    if (Status s = MakeDir(tmp + "/keys", 0700); !s.ok()) return fail(s.message());
+    for (const std::string& name : FilesIn(backup + "/keys", ".pub")) {
+      if (Status s = CopyFile(backup + "/keys/" + name, tmp + "/keys/" + name, 0644); !s.ok()) return fail(s.message());
+    }
+    for (const SecretFile& f : kSecretFiles) {
+      const std::string from = backup + "/keys/" + f.name;
+      if (!Exists(from)) continue;
+      if (Status s = CopyFile(from, tmp + "/keys/" + f.name, 0600); !s.ok()) return fail(s.message());
+    }
+    SyncPath(tmp + "/keys");
+  }
+  SyncPath(tmp + "/store");
+  SyncPath(tmp);
+
+  // No server may hold the store while it is swapped.
+  int lock_fd = -1;
+  if (replacing) {
+    lock_fd = ::open((store + "/writer.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      if (lock_fd >= 0) ::close(lock_fd);
+      return fail("a server is running on " + data + " (it holds " + store +
+                  "/writer.lock); stop it first");
+    }
+  }
+  // The swap: each step is one rename, so the store is always either the old one or the new.
+  std::string kept;
+  if (replacing) {
+    kept = store + ".replaced-" + std::to_string(::time(nullptr));
+    if (::renameat2(AT_FDCWD, (tmp + "/store").c_str(), AT_FDCWD, store.c_str(), RENAME_EXCHANGE) == 0) {
+      // tmp/store now holds the old store.
+      if (::rename((tmp + "/store").c_str(), kept.c_str()) != 0) kept = tmp + "/store";
+    } else {
+      if (::rename(store.c_str(), kept.c_str()) != 0 ||
+          ::rename((tmp + "/store").c_str(), store.c_str()) != 0) {
+        ::close(lock_fd);
+        return fail("cannot move the restored store into place: " + std::string(std::strerror(errno)));
+      }
+    }
+  } else if (::rename((tmp + "/store").c_str(), store.c_str()) != 0) {
+    return fail("cannot move the restored store into place: " + std::string(std::strerror(errno)));
+  }
+  if (!Exists(keys) && Exists(tmp + "/keys")) ::rename((tmp + "/keys").c_str(), keys.c_str());
+  SyncPath(data);
+  if (lock_fd >= 0) ::close(lock_fd);
+  if (kept != tmp + "/store") RemoveTree(tmp);
+
+  std::cout << "restored " << facts->info.origin << " (" << report->size << " entries, verified"
+            << (key.has_value() ? " against the given key" : "") << ") into " << data << "\n";
+  if (!kept.empty()) std::cout << "the previous store is kept in " << kept << "\n";
+  std::vector<std::string> missing;
+  for (const SecretFile& f : kSecretFiles) {
+    if (std::string(f.name) == "authority.key") continue;
+    if (!Exists(keys + "/" + f.name)) missing.push_back(f.name);
+  }
+  if (!missing.empty()) {
+    std::cout << "before serving, put these secret keys from your key backup into " << keys
+              << "/ (mode 0600):";
+    for (const std::string& m : missing) std::cout << " " << m;
+    std::cout << "\n";
+    if (facts->personal_records > 0 &&
+        std::find(missing.begin(), missing.end(), "personal.key") != missing.end()) {
+      std::cout << "WARNING: " << facts->personal_records
+                << " personal-data records need the original personal.key; a server started "
+                   "without it makes a new key and they can never be read\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddBackup(CLI::App& app, int& exit_code) {
+  auto* backup = app.add_subcommand("backup", "Copy a store, hot and compacted, for vigil restore");
+  backup->footer(
+      "Copies DATA/store with LMDB's compacting copy from one read transaction, so the server\n"
+      "may keep running, plus the public keys and BACKUP.json; then verifies the copy fully\n"
+      "(--no-verify to skip). OUT must not exist; it appears only when complete. Secret keys\n"
+      "(log.key, personal.key, authority.key) are NOT copied unless --with-keys: keep them in\n"
+      "an offline key backup. Without personal.key the personal side data cannot be read.\n"
+      "Exit status: 0 ok, 1 the store does not verify, 2 usage or I/O error.\n\n"
+      "Examples:\n  vigil backup --data /var/lib/vigil /backup/vigil-$(date +%F)\n"
+      "  vigil backup --data /var/lib/vigil --with-keys /secure/vigil-full");
+  struct BackupArgs {
+    std::string data, out;
+    bool with_keys = false, no_verify = false;
+  };
+  auto b = std::make_shared<BackupArgs>();
+  backup->add_option("--data,-d", b->data, "Data directory of the log")->required();
+  backup->add_option("OUT", b->out, "Directory to create for the backup")->required();
+  backup->add_flag("--with-keys", b->with_keys, "Also copy the secret keys (mode 0600)");
+  backup->add_flag("--no-verify", b->no_verify, "Do not verify the copy");
+  backup->callback([b, &exit_code] { exit_code = Backup(b->data, b->out, b->with_keys, !b->no_verify); });
+
+  auto* restore = app.add_subcommand("restore", "Restore a backup made by vigil backup, after verifying it");
+  restore->footer(
+      "Verifies the backup fully (every entry, signature, rule, tree hash, checkpoint and the\n"
+      "stored state) and refuses one that does not verify. Refuses to replace an existing\n"
+      "store unless --force, and never while a server runs on it; the replaced store is kept\n"
+      "as DATA/store.replaced-<time>. The new store is moved into place by rename, so DATA\n"
+      "never holds a half-restored store. Keys already in DATA/keys are kept.\n"
+      "Exit status: 0 restored, 1 the backup does not verify, 2 usage or I/O error.\n\n"
+      "Example:\n  vigil restore /backup/vigil-2026-11-28 --data /var/lib/vigil --key \"$(cat verifier.key)\"");
+  struct RestoreArgs {
+    std::string backup, data, key;
+    bool force = false;
+  };
+  auto r = std::make_shared<RestoreArgs>();
+  restore->add_option("BACKUP", r->backup, "Backup directory made by vigil backup")->required();
+  restore->add_option("--data,-d", r->data, "Data directory to restore into")->required();
+  restore->add_option("--key,--vkey", r->key, "The log's verifier key, to check who signed")
+      ->envname("VIGIL_LOG_KEY");
+  restore->add_flag("--force", r->force, "Replace the store already in DATA");
+  restore->callback([r, &exit_code] {
+    std::optional<NoteVerifier> key;
+    if (!r->key.empty()) {
+      Result<NoteVerifier> k = ParseVerifierKey(r->key);
+      if (!k.ok()) {
+        std::cerr << "vigil restore: --key: " << k.status().message() << "\n";
+        exit_code = kExitUsage;
+        return;
+      }
+      key = *k;
+    }
+    exit_code = Restore(r->backup, r->data, r->force, key);
+  });
+}
+
+}  // namespace vigil::cli
