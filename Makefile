@@ -13,6 +13,9 @@ DEB_PACKAGES := g++ cmake make pkg-config ccache liblmdb-dev lmdb-utils libsodiu
   libcpp-httplib-dev nlohmann-json3-dev catch2 libcli11-dev libspdlog-dev libbenchmark-dev
 # The outside verifier test (tests/outside) is Python 3 + PyNaCl.
 DEB_PACKAGES += python3-nacl
+# The browser test (tests/browser) also needs Debian's chromium, and node + npm for
+# playwright-core; only `make test` installs them (`make run` needs nothing from npm).
+TEST_DEB_PACKAGES := chromium
 
 .PHONY: run test build deps clean
 
@@ -23,8 +26,15 @@ run: build
 	fi
 	$(VIGIL) serve --data $(DATA) --listen $(LISTEN)
 
-test: build
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# What only the tests need: chromium, node + npm, and the locked npm modules of tests/browser.
+.PHONY: test-deps
+test-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
+	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory deps DEB_PACKAGES="nodejs npm"
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

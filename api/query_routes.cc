@@ -82,8 +82,20 @@ std::vector<Route> Server::QueryRoutes() {
     Result<size_t> limit = Limit(c.req);
     if (!limit.ok()) return read(c, [&](db::Txn&) -> Result<nlohmann::json> { return limit.status(); });
     queries::ParticipantFilter f{Param(c.req, "role"), Param(c.req, "q"), Param(c.req, "province"),
-                                 Param(c.req, "commune")};
+                                 Param(c.req, "commune"), Param(c.req, "substance")};
     read(c, [&](db::Txn& txn) { return page(queries::ListParticipants(txn, f, Param(c.req, "after"), *limit)); });
+  }});
+
+  // Who the signing key belongs to: the explorer's sign-in check, for every role.
+  r.push_back({"GET", "/v1/me", "/v1/me", Access::kSigned, [read](Call& c) {
+    read(c, [&](db::Txn& txn) -> Result<nlohmann::json> {
+      Result<nlohmann::json> record = queries::GetParticipant(txn, c.caller->participant);
+      if (!record.ok()) return record.status();
+      return nlohmann::json{{"participant", c.caller->participant},
+                            {"role", std::string(RoleName(c.caller->role))},
+                            {"key", c.caller->key_id},
+                            {"record", *record}};
+    });
   }});
 
   r.push_back({"GET", R"(/v1/participants/([^/]+))", "/v1/participants/{id}", Access::kSigned,

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "api/problem.h"
+#include "api/web_routes.h"
 
 namespace vigil::api {
 
@@ -124,6 +125,7 @@ Server::Server(Log& log, Writer& writer, ServerOptions options)
   });
   routes_ = LogRoutes();
   for (Route& r : QueryRoutes()) routes_.push_back(std::move(r));
+  for (Route& r : WebRoutes()) routes_.push_back(std::move(r));  // the explorer page
   for (const Route& r : routes_) Install(r);
 }
 

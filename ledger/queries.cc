@@ -63,8 +63,9 @@ Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id) {
 Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
                               const std::string& after, size_t limit) {
   const std::string needle = LowerAscii(f.text);
-  return Collect(txn, "participant/", after, limit,
-                 [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
+  Status io;
+  Result<Page> page = Collect(txn, "participant/", after, limit,
+                 [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
     nlohmann::json p = Parse(v);
     if (!f.role.empty() && p.value("role", "") != f.role) return std::nullopt;
     const nlohmann::json j = p.value("jurisdiction", nlohmann::json::object());
@@ -82,8 +83,29 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
       }
       if (!hit) return std::nullopt;
     }
+    if (!f.substance.empty()) {
+      bool hit = false;
+      for (const auto& l : p.value("licences", nlohmann::json::array())) {
+        for (const auto& sub : l.value("substances", nlohmann::json::array())) {
+          hit = hit || (sub.is_string() && sub.get<std::string>() == f.substance);
+        }
+      }
+      // Or it has had stock of it (a stock history exists), licensed for it or not.
+      const std::string held =
+          "stockhist/" + std::string(k.substr(sizeof("participant/") - 1)) + "/" + f.substance + "/";
+      if (!hit) {
+        Status s = txn.Scan(Table::kState, held, [&](std::string_view key, std::string_view) {
+          hit = key.substr(0, held.size()) == held;
+          return false;
+        });
+        if (!s.ok()) io = s;
+      }
+      if (!hit) return std::nullopt;
+    }
     return p;
   });
+  if (!io.ok()) return io;
+  return page;
 }
 
 Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::string& after,

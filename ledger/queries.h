@@ -34,6 +34,7 @@ struct ParticipantFilter {
                          // venue ids and names; empty matches all
   std::string province;  // exact jurisdiction match, or empty
   std::string commune;
+  std::string substance;  // catalogue id: a licence covers it or the participant has held it
 };
 Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
                               const std::string& after, size_t limit);

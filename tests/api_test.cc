@@ -535,6 +535,9 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
        [](World& w, const Who&) { return Probe{"/v1/personal/" + std::to_string(w.personal_seq), ""}; }},
       {"GET /v1/personal-access-log",
        [](World&, const Who&) { return Probe{"/v1/personal-access-log", ""}; }},
+      {"GET /v1/me", [](World&, const Who&) { return Probe{"/v1/me", ""}; }},
+      {"GET /", [](World&, const Who&) { return Probe{"/", ""}; }},
+      {"GET /web/{file}", [](World&, const Who&) { return Probe{"/web/app.js", ""}; }},
   };
   return *probes;
 }

@@ -1,0 +1,68 @@
+#include "api/web_routes.h"
+
+#include <httplib.h>
+
+#include <string_view>
+
+#include "api/problem.h"
+#include "keys/encoding.h"
+
+namespace vigil::api {
+
+namespace {
+
+struct Asset {
+  std::string_view name;
+  std::string_view content_type;
+  std::string_view body;
+  std::string etag;  // "\"<first 16 bytes of SHA-256, hex>\""
+};
+
+const std::vector<Asset>& Assets() {
+  static const std::vector<Asset>* assets = [] {
+    auto* a = new std::vector<Asset>{
+        {"index.html", "text/html; charset=utf-8", web::kIndexHtml, ""},
+        {"app.js", "text/javascript; charset=utf-8", web::kAppJs, ""},
+        {"style.css", "text/css; charset=utf-8", web::kStyleCss, ""},
+    };
+    for (Asset& asset : *a) {
+      const Hash h = Sha256(asset.body);
+      asset.etag = "\"" + HexEncode(AsView(h).substr(0, 16)) + "\"";
+    }
+    return a;
+  }();
+  return *assets;
+}
+
+void Serve(Call& c, std::string_view name) {
+  for (const Asset& a : Assets()) {
+    if (a.name != name) continue;
+    c.res.set_header("Content-Security-Policy", kExplorerCsp);
+    c.res.set_header("X-Content-Type-Options", "nosniff");
+    c.res.set_header("Referrer-Policy", "no-referrer");
+    c.res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+    c.res.set_header("X-Frame-Options", "DENY");
+    // Small files that change with the program: always revalidate, 304 when unchanged.
+    c.res.set_header("Cache-Control", "no-cache");
+    c.res.set_header("ETag", a.etag);
+    if (c.req.get_header_value("If-None-Match") == a.etag) {
+      c.res.status = 304;
+      return;
+    }
+    c.res.set_content(std::string(a.body), std::string(a.content_type).c_str());
+    return;
+  }
+  SendProblem(c.res, Status(Code::kNotFound, "no explorer file \"" + std::string(name) + "\""));
+}
+
+}  // namespace
+
+std::vector<Route> WebRoutes() {
+  std::vector<Route> r;
+  r.push_back({"GET", "/", "/", Access::kPublic, [](Call& c) { Serve(c, "index.html"); }});
+  r.push_back({"GET", R"(/web/([a-z0-9-]{1,32}\.[a-z]{2,4}))", "/web/{file}", Access::kPublic,
+               [](Call& c) { Serve(c, c.req.matches[1].str()); }});
+  return r;
+}
+
+}  // namespace vigil::api

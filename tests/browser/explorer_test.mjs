@@ -1,0 +1,381 @@
+// Browser test of the audit explorer (docs/explorer.md): Debian's headless chromium, driven by
+// npm playwright-core, against a real `vigil serve` over the demo data (`vigil init` +
+// `vigil demo --offline` in a temporary directory).
+//
+// Usage: node explorer_test.mjs PATH/TO/vigil SCREENSHOT_DIR
+//
+// It signs in with the demo inspector's key file, searches (a business, a chemical), opens a
+// participant, opens an entry, verifies it in the browser to a green verdict, then makes the
+// server's answers wrong with page.route (an inclusion proof, the checkpoint, the entry bytes,
+// a wrong pinned verifier key) and expects a red verdict for each; then the English toggle,
+// the alerts dashboard and a phone-sized screen. A missing browser or npm module is a FAILURE,
+// never a skip. Prints "N passed, M failed" and exits non-zero on any failure.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const CHROMIUM = process.env.VIGIL_CHROMIUM || '/usr/bin/chromium';
+const ORIGIN = 'vigil.demo.example/log';
+const [vigil, shotsArg] = process.argv.slice(2);
+
+let passed = 0;
+let failed = 0;
+const started = Date.now();
+function check(cond, what) {
+  const s = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+  console.log(`${cond ? 'PASS' : 'FAIL'} [${s} s] ${what}`);
+  if (cond) passed++; else failed++;
+  return cond;
+}
+function finish(code) {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code ?? (failed ? 1 : 0));
+}
+function fatal(msg) {
+  check(false, msg);
+  finish(1);
+}
+
+if (!vigil || !shotsArg) fatal('usage: node explorer_test.mjs PATH/TO/vigil SCREENSHOT_DIR');
+if (!fs.existsSync(vigil)) fatal(`no vigil binary at ${vigil}`);
+if (!fs.existsSync(CHROMIUM)) {
+  fatal(`no browser at ${CHROMIUM}: install the Debian package "chromium" (make test does)`);
+}
+let chromium;
+try {
+  const require = createRequire(import.meta.url);
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  fatal(`npm playwright-core is missing (run "npm ci" in tests/browser; make test does): ${e.message}`);
+}
+const shots = path.resolve(shotsArg);
+fs.mkdirSync(shots, { recursive: true });
+
+// ---- a demo ledger, served on a free loopback port ---------------------------------------------
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-'));
+const data = path.join(dir, 'data');
+function run(args) {
+  const r = spawnSync(vigil, args, { encoding: 'utf8' });
+  if (r.status !== 0) fatal(`vigil ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
+  return r.stdout + r.stderr;
+}
+const initOut = run(['init', '--data', data, '--origin', ORIGIN, '--province', 'Hà Nội']);
+const vkeyMatch = /verifier key: (\S+)/.exec(initOut);
+if (!vkeyMatch) fatal(`vigil init printed no verifier key: ${initOut}`);
+const verifierKey = vkeyMatch[1];
+run(['demo', '--data', data, '--offline']);
+const inspectorKey = path.join(data, 'demo-keys', 'thanhtra-sct-ktv0217.key');
+if (!fs.existsSync(inspectorKey)) fatal(`no demo inspector key at ${inspectorKey}`);
+const seedB64 = fs.readFileSync(inspectorKey, 'utf8').trim().split(' ')[1];
+
+const server = spawn(vigil, ['serve', '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+let serverLog = '';
+const base = await new Promise((resolve) => {
+  const timer = setTimeout(() => resolve(null), 20000);
+  const onData = (chunk) => {
+    serverLog += chunk;
+    const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(serverLog);
+    if (m) { clearTimeout(timer); resolve(m[1]); }
+  };
+  server.stdout.on('data', onData);
+  server.stderr.on('data', onData);
+  server.on('exit', () => resolve(null));
+});
+function cleanup() {
+  try { server.kill('SIGTERM'); } catch { /* gone */ }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+if (!base) { cleanup(); fatal(`vigil serve did not start: ${serverLog}`); }
+console.log(`server ${base}, data ${data}, screenshots ${shots}`);
+
+// ---- the browser -------------------------------------------------------------------------------
+
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+} catch (e) {
+  cleanup();
+  fatal(`cannot start ${CHROMIUM}: ${e.message}`);
+}
+
+const consoleErrors = [];
+const sent = [];
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => sent.push({ url: r.url(), headers: r.headers(), body: r.postData() || '' }));
+  const shot = async (name) => {
+    const file = path.join(shots, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`screenshot ${file}`);
+  };
+  const text = (sel) => page.locator(sel).first().innerText();
+
+  // Sign-in page, in Vietnamese by default.
+  const res = await page.goto(`${base}/`);
+  check(res.status() === 200, 'GET / answers 200');
+  check((res.headers()['content-security-policy'] || '').includes("script-src 'self'"), 'the page carries a strict CSP');
+  check(await page.getAttribute('html', 'lang') === 'vi', 'Vietnamese by default (html lang="vi")');
+  await page.waitForSelector('#signin');
+  check((await text('#signin h1')) === 'Đăng nhập bằng tệp khóa', 'sign-in form in Vietnamese');
+  await shot('01-signin');
+
+  // A file that is not a key is refused with a message.
+  await page.setInputFiles('#keyfile', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await page.click('#signin-button');
+  await page.waitForSelector('#signin-status .notice.error');
+  check((await text('#signin-status')).includes('không phải tệp khóa'), 'a non-key file is refused');
+
+  // Sign in with the inspector's key file.
+  await page.setInputFiles('#keyfile', inspectorKey);
+  await page.click('#signin-button');
+  await page.waitForSelector('#who-name');
+  const who = await text('#who-name');
+  check(who.includes('Thanh tra') && who.includes('KTV-0217'), `signed in as the inspector: ${who}`);
+
+  // Search by business name.
+  await page.fill('#q', 'An Phú');
+  await page.click('#search-button');
+  await page.waitForSelector('#participant-results');
+  const found = await text('#participant-results');
+  check(found.includes('Công ty TNHH Hóa chất An Phú'), 'search "An Phú" finds the trader');
+  // By licence number.
+  await page.fill('#q', 'GXN-SDTC-0042-HN');
+  await page.click('#search-button');
+  await page.waitForFunction(() => document.querySelector('#participant-results')?.innerText.includes('Sơn Hà Đông'));
+  check((await page.locator('#participant-results li').count()) === 1, 'search by licence number finds exactly its holder');
+  // By chemical name without diacritics, and by CAS number.
+  await page.fill('#q', 'toluen');
+  await page.click('#search-button');
+  await page.waitForSelector('#substance-results');
+  const subs = await text('#substance-results');
+  check(subs.includes('Toluen') && subs.includes('108-88-3') && subs.includes('Hóa chất An Phú'), 'search "toluen" finds toluene and who holds it');
+  await page.fill('#q', '67-64-1');
+  await page.click('#search-button');
+  await page.waitForFunction(() => document.querySelector('#substance-results')?.innerText.includes('Axeton'));
+  check(true, 'search by CAS 67-64-1 finds acetone');
+  await shot('02-search');
+
+  // The participant page.
+  await page.fill('#q', 'An Phú');
+  await page.click('#search-button');
+  await page.waitForSelector('#participant-results a');
+  await page.click('#participant-results a >> text=Công ty TNHH Hóa chất An Phú');
+  await page.waitForSelector('#stock-chart svg.chart circle');
+  check((await text('h1')) === 'Công ty TNHH Hóa chất An Phú', 'participant page opens');
+  check((await text('#licences')).includes('GCN-KDTC-0153-HN'), 'licences listed');
+  check((await text('#stock')).includes('Toluen'), 'stock by substance listed');
+  const points = await page.locator('#stock-chart svg.chart circle').count();
+  check(points >= 2, `stock chart has ${points} points`);
+  check((await text('#transfers')).includes('AP-ML-T01'), 'transfers listed');
+  check((await text('#summary')).includes('Toluen'), 'the year summary lists toluene');
+  const alertsText = await text('#participant-alerts');
+  check(alertsText.includes('Số kiểm đếm khác sổ'), 'participant alerts in Vietnamese');
+  const trailRows = await page.locator('#trail-table tbody tr').count();
+  check(trailRows >= 5, `trail has ${trailRows} entries`);
+  check(/\d{1,2}\/\d{1,2}\/\d{4}/.test(await text('#trail-table tbody')), 'dates in vi-VN format (dd/mm/yyyy)');
+  await shot('03-participant');
+
+  // An entry: the first purchase in the trail.
+  await page.selectOption('#trail-type', 'chem.purchase');
+  const entryLink = page.locator('#trail-table tbody tr a').first();
+  const seq = (await entryLink.innerText()).replace('#', '');
+  await entryLink.click();
+  await page.waitForSelector('#record');
+  check((await text('h1')).includes(`Mục ${seq}`), `entry ${seq} opens`);
+  const record = await text('#record');
+  check(['Mua vào', 'Hóa chất', 'Số lượng', 'Bên ngoài sổ cái', 'Chứng từ'].every((w) => record.includes(w)), 'the record is shown in readable Vietnamese');
+  await shot('04-entry');
+
+  // Verify in the browser: green.
+  const verify = async () => {
+    await page.click('#verify-button');
+    await page.waitForSelector('#verdict[data-verdict]');
+    const verdict = await page.getAttribute('#verdict', 'data-verdict');
+    const steps = await page.locator('#verify-steps li').evaluateAll((lis) => lis.map((li) => li.dataset.status || 'todo'));
+    return { verdict, steps, text: await text('#verdict') };
+  };
+  let v = await verify();
+  check(v.verdict === 'ok' && v.steps.length === 7 && v.steps.every((s) => s === 'ok'), `verification is green, every step ok: ${v.steps.join(',')} ${v.text}`);
+  check(v.text.includes('ĐÃ KIỂM CHỨNG'), 'green verdict in Vietnamese');
+  await shot('05-verified');
+
+  // A wrong inclusion proof: red at the root step.
+  await page.route('**/v1/proof/inclusion?**', async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    const raw = Buffer.from(json.proof[0], 'base64');
+    raw[0] ^= 0x01;
+    json.proof[0] = raw.toString('base64');
+    await route.fulfill({ response, json });
+  });
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[5] === 'bad', `a wrong proof gives a red verdict at the root step: ${v.steps.join(',')} ${v.text}`);
+  check(v.text.includes('KHÔNG KIỂM CHỨNG ĐƯỢC'), 'red verdict in Vietnamese');
+  await shot('06-wrong-proof');
+  await page.unroute('**/v1/proof/inclusion?**');
+
+  // A proof with one hash too few: red.
+  await page.route('**/v1/proof/inclusion?**', async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.proof.pop();
+    await route.fulfill({ response, json });
+  });
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[5] === 'bad', `a shortened proof is red: ${v.steps.join(',')}`);
+  await page.unroute('**/v1/proof/inclusion?**');
+
+  // A checkpoint with a changed root (signature no longer matches): red at the signature step.
+  await page.route('**/checkpoint', async (route) => {
+    const response = await route.fetch();
+    const lines = (await response.text()).split('\n');
+    const root = Buffer.from(lines[2], 'base64');
+    root[31] ^= 0x80;
+    lines[2] = root.toString('base64');
+    await route.fulfill({ response, body: lines.join('\n') });
+  });
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[3] === 'bad', `a forged checkpoint is red at the signature step: ${v.steps.join(',')}`);
+  await page.unroute('**/checkpoint');
+
+  // Entry bytes changed by the server (a quantity), leaf hash recomputed: red at the root step.
+  await page.route(`**/v1/entries/${seq}`, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.entry = json.entry.replace(/\\"quantity\\":\\"(\d)/, (m, d) => m.slice(0, -1) + String((Number(d) + 1) % 10));
+    await route.fulfill({ response, json });
+  });
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[0] === 'ok' && v.steps[5] === 'bad', `altered entry bytes are red: ${v.steps.join(',')}`);
+  await page.unroute(`**/v1/entries/${seq}`);
+
+  // Back to green once the answers are honest.
+  v = await verify();
+  check(v.verdict === 'ok', 'green again with honest answers');
+
+  // The log grows by three entries: the browser checks the consistency proof from the
+  // checkpoint it verified before to the new one.
+  const oldCheckpoint = await (await fetch(`${base}/checkpoint`)).text();
+  const sizeBefore = Number(oldCheckpoint.split('\n')[1]);
+  const lines = [1, 2, 3].map((i) => JSON.stringify({
+    type: 'participant.register', id: `reg-browser-test-${i}`, actor: 'authority', at: new Date(Date.now() - 60000).toISOString(),
+    participant: `browser-test-${i}`, role: 'inspector', legal_name: `Browser test inspector ${i}`,
+    keys: [Buffer.from(crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x, 'base64url').toString('base64')],
+  }));
+  const payloads = path.join(dir, 'grow.jsonl');
+  fs.writeFileSync(payloads, `${lines.join('\n')}\n`);
+  run(['submit', '--key', path.join(data, 'keys', 'authority.key'), '--server', base, payloads]);
+  v = await verify();
+  const consistency = await page.locator('#verify-steps li').nth(6).innerText();
+  check(v.verdict === 'ok' && consistency.includes(`${sizeBefore + 3}`) && consistency.includes('tăng từ'),
+    `after the log grew from ${sizeBefore}, the consistency proof checks: ${consistency.replace(/\s+/g, ' ')}`);
+  const remembered = await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('vigil.checkpoint.'))));
+  check(JSON.parse(remembered).size === String(sizeBefore + 3), 'the browser remembers the newest verified checkpoint');
+  // A server that now shows the old, smaller (validly signed) checkpoint is caught: rollback.
+  await page.route('**/checkpoint', (route) => route.fulfill({ status: 200, contentType: 'text/plain; charset=utf-8', body: oldCheckpoint }));
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[3] === 'ok' && v.steps[5] === 'ok' && v.steps[6] === 'bad',
+    `an older checkpoint after a newer one is red at the consistency step: ${v.steps.join(',')} ${v.text}`);
+  await page.unroute('**/checkpoint');
+
+  // The pinned verifier key: first use from the server, labelled so; a wrong pinned key is red.
+  await page.goto(`${base}/#/trust`);
+  await page.waitForSelector('#pinned-key');
+  check((await text('#pinned-key')) === verifierKey, 'the first-use pin is the key vigil init printed');
+  check((await text('main')).includes('CHƯA được đối chiếu độc lập'), 'a first-use pin is labelled as not independently compared');
+  const other = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  const otherRaw = Buffer.concat([Buffer.from([1]), Buffer.from(other.x, 'base64url')]);
+  const otherHash = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${ORIGIN}\n`), otherRaw])).digest().subarray(0, 4).toString('hex');
+  await page.fill('#vkey', `${ORIGIN}+${otherHash}+${otherRaw.toString('base64')}`);
+  await page.click('#pin-button');
+  await page.waitForSelector('#trust-msg .notice');
+  check((await text('main')).includes('KHÁC khóa đang ghim'), 'a pinned key that differs from the server\'s is flagged');
+  await page.goto(`${base}/#/entry/${seq}`);
+  await page.waitForSelector('#verify-button');
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[3] === 'bad', `a wrong pinned verifier key is red at the signature step: ${v.steps.join(',')}`);
+  await shot('07-wrong-key');
+  await page.goto(`${base}/#/trust`);
+  await page.waitForSelector('#vkey');
+  await page.fill('#vkey', 'not a key');
+  await page.click('#pin-button');
+  await page.waitForSelector('#trust-msg .notice.error');
+  check(true, 'a malformed verifier key is refused');
+  await page.fill('#vkey', verifierKey);
+  await page.click('#pin-button');
+  await page.waitForFunction(() => document.querySelector('main').innerText.includes('đã được người dùng đối chiếu'));
+  check(true, 'the right key is pinned and confirmed');
+  await page.goto(`${base}/#/entry/${seq}`);
+  await page.waitForSelector('#verify-button');
+  v = await verify();
+  check(v.verdict === 'ok', 'green with the confirmed key');
+
+  // English, throughout.
+  await page.click('#lang');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  check((await text('h1')).includes(`Ledger entry ${seq}`), 'English toggle: entry title');
+  const recordEn = await text('#record');
+  check(['Purchase', 'Chemical', 'Quantity', 'Party outside the ledger', 'Documents'].every((w) => recordEn.includes(w)), 'English toggle: the record');
+  v = await verify();
+  check(v.verdict === 'ok' && v.text.includes('VERIFIED'), 'English verdict');
+  await page.goto(`${base}/#/alerts`);
+  await page.waitForFunction(() => /Count differs from ledger/.test(document.querySelector('#alert-list')?.innerText || ''));
+  check(true, 'alerts dashboard in English');
+  check(/\d{2}\/\d{2}\/\d{4}/.test(await text('#alert-list')), 'dates in en-GB format');
+  await shot('08-alerts-en');
+  await page.click('#lang');
+  await page.waitForFunction(() => document.documentElement.lang === 'vi' && /Nhận khác số đã xuất/.test(document.querySelector('#alert-list')?.innerText || ''));
+  const alertsVi = await text('#alert-list');
+  check(alertsVi.includes('Vượt ngưỡng cộng dồn') && alertsVi.includes('Nhận khác số đã xuất'), 'alerts dashboard in Vietnamese');
+  await page.selectOption('#alert-kind', 'count_mismatch');
+  await page.click('#alert-filter button[type=submit]');
+  await page.waitForFunction(() => {
+    const badges = [...document.querySelectorAll('#alert-list li .badge')];
+    return location.hash.includes('kind=count_mismatch') && badges.length > 0 && badges.every((b) => b.innerText === 'Số kiểm đếm khác sổ');
+  });
+  const kinds = await page.locator('#alert-list li .badge').allInnerTexts();
+  check(kinds.length >= 1 && kinds.every((k) => k === 'Số kiểm đếm khác sổ'), `the kind filter works (${kinds.length} alerts)`);
+  await shot('09-alerts');
+
+  // A phone: nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/#/p/cty-hoachat-an-phu`);
+  await page.waitForSelector('#stock-chart svg.chart circle');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `phone layout has no horizontal overflow (${overflow} px)`);
+  await shot('10-phone-participant');
+
+  // The key never left the browser and is not in web storage.
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  check(!storage.includes(seedB64), 'the key is in neither localStorage nor sessionStorage');
+  const leaked = sent.filter((r) => r.url.includes(seedB64) || r.body.includes(seedB64) || JSON.stringify(r.headers).includes(seedB64));
+  check(sent.length > 20 && leaked.length === 0, `no request carried the key (${sent.length} requests)`);
+  const signedReqs = sent.filter((r) => r.headers['signature-input']);
+  check(signedReqs.length > 10 && signedReqs.every((r) => r.headers['signature-input'].includes('alg="ed25519"')), `${signedReqs.length} requests were signed`);
+
+  // Sign out forgets the key: the data routes need signing in again.
+  await page.click('#signout');
+  await page.waitForSelector('#signin');
+  await page.goto(`${base}/#/p/cty-hoachat-an-phu`);
+  await page.waitForSelector('#signin');
+  check(true, 'after sign-out the page asks for the key file again');
+
+  const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
+  check(csp.length === 0, `no CSP violations${csp.length ? `: ${csp.join(' | ')}` : ''}`);
+  const errors = consoleErrors.filter((e) => !/Failed to load resource/.test(e));
+  check(errors.length === 0, `no script errors${errors.length ? `: ${errors.join(' | ')}` : ''}`);
+} catch (e) {
+  check(false, `unexpected: ${e.stack || e}`);
+} finally {
+  await browser.close();
+  cleanup();
+}
+finish();
