@@ -403,15 +403,24 @@ std::optional<Failure> Exporter::Run(std::ostream& out, std::string& checkpoint_
   }
   out << "# vigil export " << a_.table << " at checkpoint " << pin.cp.origin << " size " << pin.cp.size
       << " root " << root << "\n";
-  std::vector<std::string> columns;
-  std::set<std::string> seen;
+  // Columns: those every reader looks for first, in this order, then the others by name, and
+  // the long entry bytes last.
+  static const std::vector<std::string> kFirst = {
+      "seq", "logged", "type", "participant", "transfer_id", "from", "to", "business", "venue",
+      "inspector", "kind", "actor", "id", "at", "substance", "name_en", "name_vi", "quantity",
+      "unit", "display", "amount", "received_amount", "counterparty", "status", "message"};
+  std::set<std::string> present;
   for (const auto& r : rows) {
-    for (const auto& [k, v] : r.items()) {
-      if (k == "inclusion" || seen.count(k) != 0) continue;
-      seen.insert(k);
-      columns.push_back(k);
-    }
+    for (const auto& [k, v] : r.items()) present.insert(k);
   }
+  present.erase("inclusion");
+  std::vector<std::string> columns;
+  for (const std::string& c : kFirst) {
+    if (present.erase(c) != 0) columns.push_back(c);
+  }
+  const bool has_entry = present.erase("entry") != 0;
+  for (const std::string& c : present) columns.push_back(c);
+  if (has_entry) columns.push_back("entry");
   for (size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << CsvCell(columns[i]);
   out << "\n";
   for (const auto& r : rows) {

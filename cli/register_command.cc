@@ -25,9 +25,10 @@ void AddCommon(CLI::App* cmd, Common& c) {
   cmd->add_option("--key,-k", c.key, "Authority secret key file that signs the record")
       ->required()->envname("VIGIL_KEY");
   cmd->add_option("--server,-s", c.server, "Server URL")->envname("VIGIL_SERVER")->capture_default_str();
+  // Not from VIGIL_ACTOR: that names the participant a clerk submits as, and an authority
+  // signing in the same shell must not inherit it.
   cmd->add_option("--actor", c.actor,
-                  "Your authority's participant id (default: found from --key on the server)")
-      ->envname("VIGIL_ACTOR");
+                  "Your authority's participant id (default: found from --key on the server)");
   cmd->add_option("--at", c.at, "Time of the decision, RFC 3339 (default: now)");
   cmd->add_option("--record-id", c.record_id, "Record id (default: derived from the participant, so a rerun is refused, not doubled)");
   cmd->add_flag("--json", c.json, "Print the result as one JSON object");
