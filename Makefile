@@ -17,7 +17,16 @@ DEB_PACKAGES += python3-nacl
 # playwright-core; only `make test` installs them (`make run` needs nothing from npm).
 TEST_DEB_PACKAGES := chromium
 
-.PHONY: run test build deps clean
+.PHONY: run test build deps clean fuzz
+
+# `make fuzz`: every libFuzzer harness of tests/fuzz (clang, ASan, UBSan) for FUZZ_SECONDS each,
+# in its own build directory (the normal build and `make test` never need clang). New inputs go
+# to $(FUZZ_BUILD)/corpus/<harness> (the committed seeds in tests/fuzz/corpus are only read),
+# crashing inputs to $(FUZZ_BUILD)/crashes/, each run's statistics to $(FUZZ_BUILD)/<harness>.log.
+FUZZ_BUILD     ?= build-fuzz-clang
+FUZZ_SECONDS   ?= 180
+FUZZ_HARNESSES ?= payload entry note tile csv http
+FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 
 run: build
 	@if [ ! -f $(DATA)/keys/log.key ]; then \
@@ -54,3 +63,19 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_DEB_PACKAGES)"
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DVIGIL_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_HARNESSES))
+	@mkdir -p $(FUZZ_BUILD)/crashes; failed=""; \
+	for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$h; \
+	  echo "== $$h: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/bin/$${h}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$h- $(FUZZ_BUILD)/corpus/$$h tests/fuzz/corpus/$$h \
+	    > $(FUZZ_BUILD)/$$h.log 2>&1 || failed="$$failed $$h"; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $(FUZZ_BUILD)/$$h.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz findings in:$$failed (see $(FUZZ_BUILD)/crashes/)"; exit 1; fi
+

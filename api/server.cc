@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -20,6 +21,43 @@ namespace {
 // socket to raise it; this reads the protected socket member to do so.
 struct ListeningSocket : httplib::Server {
   static socket_t Of(httplib::Server& s) { return (s.*&ListeningSocket::svr_sock_).load(); }
+};
+
+// Calls the protected httplib::Server::process_request (one request on a stream), for HandleRaw.
+struct RequestProcessor : httplib::Server {
+  static bool Process(httplib::Server& s, httplib::Stream& strm) {
+    bool closed = false;
+    return (s.*&RequestProcessor::process_request)(
+        strm, /*close_connection=*/true, closed,
+        [](httplib::Request& req) { req.remote_addr = "raw"; });
+  }
+};
+
+// A connection that reads from a string and collects what is written.
+class StringStream : public httplib::Stream {
+ public:
+  explicit StringStream(std::string_view in) : in_(in) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, in_.size() - pos_);
+    std::memcpy(ptr, in_.data() + pos_, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = "raw"; port = 0; }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { ip = "raw"; port = 0; }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  std::string& out() { return out_; }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+  std::string out_;
 };
 
 // Answers a request refused before its body was read, and closes the connection: otherwise the
@@ -152,6 +190,12 @@ Status Server::Bind() {
 }
 
 void Server::Run() { http_->listen_after_bind(); }
+
+std::string Server::HandleRaw(std::string_view raw) {
+  StringStream strm(raw);
+  RequestProcessor::Process(*http_, strm);
+  return std::move(strm.out());
+}
 
 void Server::Stop() { http_->stop(); }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "api/auth.h"
 #include "api/route.h"
@@ -57,6 +58,12 @@ class Server {
 
   // Every route the server answers, in matching order.
   const std::vector<Route>& routes() const { return routes_; }
+
+  // Handles one request read from `raw` (the bytes a client sends on a connection) through the
+  // same httplib parsing, limits, routes, access checks and handlers as Run(), without a socket,
+  // and returns the bytes the server would send back. For the fuzz harness
+  // (tests/fuzz/http_fuzz.cc). Thread-safe like the handlers; needs no Bind().
+  std::string HandleRaw(std::string_view raw);
 
  private:
   struct Metrics;

@@ -1,5 +1,9 @@
 #include "ledger/payload.h"
 
+#include <optional>
+#include <set>
+#include <vector>
+
 #include "ledger/entry.h"
 
 namespace vigil {
@@ -17,15 +21,28 @@ bool IsPlainId(std::string_view s) {
 }  // namespace
 
 Result<nlohmann::json> ParseJson(std::string_view text) {
+  using Event = nlohmann::json::parse_event_t;
   bool too_deep = false;
-  nlohmann::json::parser_callback_t limit = [&](int depth, nlohmann::json::parse_event_t event,
-                                                nlohmann::json&) {
+  // Keys seen in the object open at each depth. An object opening at depth d has its keys
+  // reported at depth d + 1; a new object at depth d starts a new set.
+  std::vector<std::set<std::string, std::less<>>> keys;
+  std::optional<std::string> duplicate;
+  nlohmann::json::parser_callback_t limit = [&](int depth, Event event, nlohmann::json& parsed) {
     // Count containers only: the top-level object or array opens at depth 0.
-    if ((event == nlohmann::json::parse_event_t::object_start ||
-         event == nlohmann::json::parse_event_t::array_start) &&
-        depth >= kMaxJsonDepth) {
+    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxJsonDepth) {
       too_deep = true;
       return false;
+    }
+    if (event == Event::object_start) {
+      const size_t d = static_cast<size_t>(depth);
+      if (keys.size() <= d) keys.resize(d + 1);
+      keys[d].clear();
+    } else if (event == Event::key && depth >= 1 && !duplicate.has_value()) {
+      const size_t d = static_cast<size_t>(depth) - 1;
+      if (d < keys.size() && parsed.is_string() &&
+          !keys[d].insert(parsed.get_ref<const std::string&>()).second) {
+        duplicate = parsed.get_ref<const std::string&>();
+      }
     }
     return true;
   };
@@ -42,6 +59,15 @@ Result<nlohmann::json> ParseJson(std::string_view text) {
   if (too_deep) {
     return Status(Code::kInvalidArgument,
                   "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  // Parsers disagree on which of two equal keys wins (nlohmann, Python and JavaScript keep the
+  // last, others the first), so a signed object with a repeated key could mean one thing to the
+  // server and another to a verifier or a reader: refuse it.
+  if (duplicate.has_value()) {
+    // The key is valid UTF-8 (the parser checked it); quoted as JSON; long ones are not repeated.
+    return Status(Code::kInvalidArgument,
+                  "JSON with a duplicate key" +
+                      (duplicate->size() <= 64 ? " " + nlohmann::json(*duplicate).dump() : ""));
   }
   return j;
 }

@@ -18,8 +18,10 @@ inline constexpr int kMaxJsonDepth = 16;
 // Longest payload id, actor id or type accepted.
 inline constexpr size_t kMaxIdLength = 128;
 
-// Parses `text` as JSON, refusing nesting deeper than kMaxJsonDepth, invalid UTF-8 and trailing
-// bytes. Never throws. kInvalidArgument with the reason otherwise.
+// Parses `text` as JSON, refusing nesting deeper than kMaxJsonDepth, invalid UTF-8, trailing
+// bytes and an object with the same key twice (detail "JSON with a duplicate key \"k\""; which of
+// two equal keys counts differs between parsers). Never throws. kInvalidArgument with the reason
+// otherwise.
 Result<nlohmann::json> ParseJson(std::string_view text);
 
 struct Payload {
