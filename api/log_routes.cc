@@ -135,6 +135,13 @@ std::vector<Route> Server::LogRoutes() {
   // Entry bundles hold every participant's records: full readers only. Registered before the
   // hash tiles so that its pattern matches first.
   auto tile = [this](Call& c, const std::string& path) {
+    // httplib routes on the percent-decoded path, so "x001%2F234" or "%30" would reach the strict
+    // parser as "x001/234" and "0": one tile with many URLs, and caches key on the raw one.
+    // C2SP tile paths are plain ASCII with one spelling each, so any '%' is refused.
+    if (c.req.target.substr(0, c.req.target.find('?')).find('%') != std::string::npos) {
+      return Fail(c.res, Status(Code::kInvalidArgument,
+                                "bad tile path: percent-encoding is not allowed in tile paths"));
+    }
     Result<TileRef> tile_ref = ParseTilePath(path);
     if (!tile_ref.ok()) return Fail(c.res, tile_ref.status());
     Result<std::string> bytes = log_.ReadTile(*tile_ref);

@@ -120,8 +120,18 @@ Server::Server(Log& log, Writer& writer, ServerOptions options)
                       enc.substr(0, 32) + ")");
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (req.get_header_value_count("Content-Length") > 0 &&
-        req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes) {
+    // One Content-Length, digits only (RFC 9112 §6.3): httplib would read the first of several
+    // and take "abc" as 0, while a proxy in front may read another, and the bytes they disagree
+    // on become a second request (request smuggling).
+    const size_t lengths = req.get_header_value_count("Content-Length");
+    const std::string length = req.get_header_value("Content-Length");
+    if (lengths > 1 ||
+        (lengths == 1 && (length.empty() || length.find_first_not_of("0123456789") != std::string::npos))) {
+      RefuseAndClose(res, 400, "bad_request",
+                     "send exactly one Content-Length header, a decimal number of bytes");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (lengths > 0 && req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes) {
       RefuseAndClose(res, 413, "payload_too_large",
                      "the body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
       return httplib::Server::HandlerResponse::Handled;

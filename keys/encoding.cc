@@ -38,7 +38,11 @@ Result<Bytes> Base64Decode(std::string_view text) {
   Bytes out(text.size() / 4 * 3 + 3, '\0');
   size_t len = 0;
   const char* end = nullptr;
+  // libsodium's decoder takes some bytes outside the alphabet (0x85 decodes as '/'), so the
+  // alphabet is checked first: one spelling per value.
   if (text.size() % 4 != 0 ||
+      text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+          std::string_view::npos ||
       sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
                         text.size(), nullptr, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       end != text.data() + text.size()) {

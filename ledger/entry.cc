@@ -176,12 +176,12 @@ Result<Entry> DecodeEntry(std::string_view bytes) {
     e.signer = j.at("signer").get<std::string>();
     e.payload = j.at("payload").get<std::string>();
     Result<Bytes> sig = Base64Decode(j.at("sig").get<std::string>());
-    if (!sig.ok()) return Corrupt("bad sig");
+    if (!sig.ok() || sig->size() != 64) return Corrupt("bad sig");  // Ed25519: 64 bytes
     e.sig = *sig;
     if (j.contains("cosigners")) {
       for (const auto& c : j.at("cosigners")) {
         Result<Bytes> csig = Base64Decode(c.at("sig").get<std::string>());
-        if (!csig.ok()) return Corrupt("bad cosigner sig");
+        if (!csig.ok() || csig->size() != 64) return Corrupt("bad cosigner sig");
         e.cosigners.push_back({c.at("signer").get<std::string>(), *csig});
       }
     }
