@@ -75,6 +75,19 @@ std::string SubmitResult::Codes() const {
   return s.empty() ? problem : s;
 }
 
+Result<nlohmann::json> Client::Me(const SecretKey& key) {
+  Result<Response> res = Get("/v1/me", &key);
+  if (!res.ok()) return res.status();
+  if (!res->ok()) {
+    return Status(Code::kPermissionDenied, "key " + key.Id() + ": " + res->ProblemText());
+  }
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (!j.is_object() || !j.contains("participant") || !j["participant"].is_string()) {
+    return Status(Code::kIoError, "GET /v1/me: the answer has no participant");
+  }
+  return j;
+}
+
 Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretKey& key,
                                   const std::vector<SecretKey>& cosigners) {
   const std::string bytes = payload.dump();

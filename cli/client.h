@@ -57,6 +57,11 @@ class Client {
   Result<Response> Post(const std::string& target, const std::string& json_body,
                         const SecretKey* signer = nullptr);
 
+  // The participant and role of `key`, from GET /v1/me: {"participant","role","key","record"}.
+  // Errors: kIoError (unreachable), kPermissionDenied with the server's words (key unknown or
+  // revoked).
+  Result<nlohmann::json> Me(const SecretKey& key);
+
   // Serializes `payload` compactly with keys sorted (so the same payload always gives the same
   // bytes and a resend is idempotent), signs it with `key` and each of `cosigners`, and posts
   // it. Errors: kIoError when the server cannot be reached; every HTTP answer is a SubmitResult.

@@ -76,29 +76,16 @@ struct Session {
   std::string actor;
 };
 
-// The authority participant that owns `key`, looked up in GET /v1/participants?role=authority.
+// The authority participant that owns `key` (GET /v1/me).
 Result<std::string> FindActor(Client& client, const SecretKey& key) {
-  std::string after;
-  do {
-    Result<Response> res = client.Get("/v1/participants?role=authority&limit=500" +
-                                          (after.empty() ? std::string() : "&after=" + UrlEncode(after)),
-                                      &key);
-    if (!res.ok()) return res.status();
-    if (!res->ok()) {
-      return Status(Code::kPermissionDenied,
-                    "cannot find the participant of key " + key.Id() + ": " + res->ProblemText() +
-                        " (register needs an authority key; give --actor if it is one)");
-    }
-    nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
-    for (const auto& p : j.value("items", nlohmann::json::array())) {
-      for (const auto& k : p.value("keys", nlohmann::json::array())) {
-        if (k.is_string() && k.get<std::string>() == key.Id()) return p.value("participant", "");
-      }
-    }
-    after = j.contains("next") && j["next"].is_string() ? j["next"].get<std::string>() : "";
-  } while (!after.empty());
-  return Status(Code::kNotFound, "key " + key.Id() +
-                                     " belongs to no authority of this log; sign with an authority key");
+  Result<nlohmann::json> me = client.Me(key);
+  if (!me.ok()) return me.status();
+  if (me->value("role", "") != "authority") {
+    return Status(Code::kPermissionDenied,
+                  "key " + key.Id() + " belongs to \"" + me->value("participant", "") + "\" (role " +
+                      me->value("role", "") + "); registry records are signed with an authority key");
+  }
+  return me->value("participant", "");
 }
 
 Result<Session> Open(const Common& c) {

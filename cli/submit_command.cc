@@ -104,7 +104,7 @@ void AddSubmit(CLI::App& app, int& exit_code) {
   cmd->add_option("--cosign", a->cosign, "Also sign with this key file (a witness); repeatable");
   cmd->add_option("--format,-f", a->format, "auto (by extension), json or csv")
       ->check(CLI::IsMember({"auto", "json", "csv"}))->capture_default_str();
-  cmd->add_option("--actor", a->actor, "CSV: your participant id, for rows without an actor cell")
+  cmd->add_option("--actor", a->actor, "CSV: participant id for rows without an actor cell (default: the key's)")
       ->envname("VIGIL_ACTOR");
   cmd->add_option("--type", a->type, "CSV: record type for rows without a type cell, e.g. chem.purchase");
   cmd->add_flag("--json", a->json, "Print one JSON object per record instead of text");
@@ -119,6 +119,18 @@ void AddSubmit(CLI::App& app, int& exit_code) {
     const char* unit = csv ? "row" : "line";
     Result<std::string> text = ReadInput(a->input);
     if (!text.ok()) return fail(text.status().message());
+    if (csv && a->actor.empty() && !a->key.empty()) {
+      // No --actor: the participant of the signing key (used only by rows without an actor).
+      Result<SecretKey> k = SecretKey::Load(a->key);
+      Result<std::unique_ptr<Client>> c = k.ok() ? Client::Connect(a->server)
+                                                 : Result<std::unique_ptr<Client>>(k.status());
+      Result<nlohmann::json> me = c.ok() ? (*c)->Me(*k) : Result<nlohmann::json>(c.status());
+      if (me.ok()) {
+        a->actor = me->value("participant", "");
+      } else if (!a->dry_run) {
+        return fail(me.status().message() + " (or give --actor)");
+      }
+    }
     std::vector<Item> items;
     if (csv) {
       Result<std::vector<CsvRecord>> rows = ImportCsv(*text, {a->actor, a->type});
