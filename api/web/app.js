@@ -869,7 +869,7 @@ function licenceRows(p) {
 }
 
 // Stock after each change, as a step chart over the record time (`at`) of those entries.
-function stockChart(history, atBySeq, substanceId) {
+function stockChart(history, atBySeq, substanceId, width) {
   const pts = [];
   let lastX = -Infinity;
   for (const hpt of history) {
@@ -881,7 +881,8 @@ function stockChart(history, atBySeq, substanceId) {
     pts.push({ x, y: Number(hpt.amount), seq: hpt.seq, at });
   }
   if (!pts.length) return h('p', { class: 'muted' }, t('p.nostock'));
-  const W = 640, H = 200, L = 70, R = 14, T = 14, B = 30;
+  // Drawn at the box's own width, so its text keeps its size on a phone.
+  const W = Math.round(Math.max(300, Math.min(1000, width || 640))), H = 200, L = 70, R = 14, T = 14, B = 30;
   const x0 = pts[0].x, x1 = Math.max(pts[pts.length - 1].x, x0 + 1);
   const yMax = Math.max(...pts.map((p) => p.y), 1);
   const X = (x) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
@@ -969,7 +970,7 @@ async function viewParticipant(id) {
   const drawChart = async (sub) => {
     chartBox.replaceChildren(h('p', { class: 'spinner' }, t('loading')));
     const r = await api(`/v1/participants/${enc1}/stock${query({ substance: sub })}`);
-    chartBox.replaceChildren(h('h3', {}, t('p.stockchart', { name: substanceName(sub) })), stockChart(r.history, atBySeq, sub));
+    chartBox.replaceChildren(h('h3', {}, t('p.stockchart', { name: substanceName(sub) })), stockChart(r.history, atBySeq, sub, chartBox.clientWidth));
   };
   const stockSel = h('select', { id: 'stock-substance', onchange: (ev) => drawChart(ev.target.value) },
     stock.map((x) => h('option', { value: x.substance }, substanceName(x.substance))));
@@ -1239,6 +1240,11 @@ async function route() {
     viewSignIn();
     return;
   }
+  // The footer's log size, kept current without holding up the view.
+  api('/v1/log', { signed: false }).then((l) => {
+    state.log = l;
+    document.getElementById('logline').textContent = t('log.line', { origin: l.origin, size: fmtInt(l.size), place: placeName(l.jurisdiction) });
+  }).catch(() => {});
   try {
     let m;
     if ((m = /^\/p\/(.+)$/.exec(path))) await viewParticipant(decodeURIComponent(m[1]));
