@@ -368,6 +368,25 @@ try {
   await page.waitForSelector('#signin');
   check(true, 'after sign-out the page asks for the key file again');
 
+  // A business key: its own page only; the search says so; another business is refused (403).
+  await page.setInputFiles('#keyfile', path.join(data, 'demo-keys', 'karaoke-hoa-mi.key'));
+  await page.click('#signin-button');
+  await page.waitForSelector('#facts');
+  check((await text('h1')) === 'Công ty TNHH Dịch vụ Giải trí Họa Mi', 'a business lands on its own page');
+  await page.goto(`${base}/#/search`);
+  await page.waitForSelector('#results .notice.info');
+  check((await text('#results')).includes('chỉ xem được hồ sơ của chính mình'), 'a business is told it sees only its own records');
+  await page.goto(`${base}/#/p/cty-hoachat-an-phu`);
+  await page.waitForSelector('main .notice.error');
+  check((await text('main')).includes('Lỗi 403'), 'another business\'s page is refused (403)');
+  await page.click('#signout');
+  await page.waitForSelector('#signin');
+  // A rotated-out (revoked) key is refused at sign-in with the server's reason.
+  await page.setInputFiles('#keyfile', path.join(data, 'demo-keys', 'karaoke-hoa-mi.old.key'));
+  await page.click('#signin-button');
+  await page.waitForSelector('#signin-status .notice.error');
+  check((await text('#signin-status')).includes('revoked'), `a revoked key is refused: ${await text('#signin-status')}`);
+
   const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   check(csp.length === 0, `no CSP violations${csp.length ? `: ${csp.join(' | ')}` : ''}`);
   const errors = consoleErrors.filter((e) => !/Failed to load resource/.test(e));
