@@ -75,8 +75,18 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
   }
   const std::vector<std::string>& known = CsvColumns();
   std::vector<std::string> header;
+  if ((*rows)[0].size() == 1 && (*rows)[0][0].find(';') != std::string::npos) {
+    return Status(Code::kInvalidArgument,
+                  "the header is one cell holding ';': the file looks semicolon-separated (a "
+                  "spreadsheet with Vietnamese regional settings); save it as \"CSV UTF-8 (Comma "
+                  "delimited)\", with a point as the decimal separator");
+  }
   for (size_t i = 0; i < (*rows)[0].size(); ++i) {
     const std::string name = Trim((*rows)[0][i]);
+    if (name.empty()) {  // an unnamed column (spreadsheets often add some at the end): ignored
+      header.push_back(name);
+      continue;
+    }
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       return Status(Code::kInvalidArgument,
                     "column " + std::to_string(i + 1) + " of the header, " + Quoted(name) +
@@ -123,6 +133,11 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
       const std::string& col = header[i];
       const std::string cell = Trim(cells[i]);
       if (cell.empty()) continue;  // an empty cell leaves the field out
+      if (col.empty()) {
+        problems.push_back("column " + std::to_string(i + 1) + " has no name in the header but " +
+                           Quoted(cell) + " in this row");
+        continue;
+      }
       if (col.rfind(kDocumentPrefix, 0) == 0) {
         docs[col.substr(kDocumentPrefix.size())] = SplitList(cell);
       } else if (col.rfind(kPartyPrefix, 0) == 0) {

@@ -295,6 +295,22 @@ def scenario(tmp, data, url, vkey):
     check(rc == 2 and '"quantiy", is not a known column' in err and out == "", "an unknown column: exit 2, nothing sent",
           out + err)
 
+    semi = os.path.join(tmp, "semicolon.csv")
+    with open(semi, "w") as f:
+        f.write("type;at;substance;quantity;unit\nchem.purchase;2026-01-06T09:00:00+07:00;67-64-1;1,5;L\n")
+    rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, semi)
+    check(rc == 2 and "semicolon-separated" in err, "a semicolon-separated file is explained, nothing sent", out + err)
+    trailing = os.path.join(tmp, "trailing.csv")
+    with open(trailing, "w") as f:
+        f.write("type,id,at,substance,quantity,unit,party.name,,\n"
+                "chem.purchase,A-P-20,2026-03-10T09:00:00+07:00,67-64-1,1,L,Công ty D,,\n"
+                "chem.purchase,A-P-21,2026-03-10T09:00:00+07:00,67-64-1,1,L,Công ty D,,lạc chỗ\n")
+    rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--json", trailing)
+    res = {r["row"]: r for r in json_lines(out)}
+    check(rc == 1 and res.get(2, {}).get("result") == "appended" and res.get(3, {}).get("result") == "invalid"
+          and "column 9 has no name" in res[3].get("error", ""),
+          "unnamed trailing columns are ignored, but a value under one is a bad cell", out + err)
+
     # ---- interrupted and resumed ------------------------------------------------------------
     big = ["at,substance,quantity,unit,party.name"]
     for i in range(400):
@@ -386,7 +402,7 @@ def scenario(tmp, data, url, vkey):
     payloads = "\n".join(json.loads(e["entry"])["payload"] for e in mine) + "\n"
     rc, out2, err2 = run("submit", "--key", keys["clerk"], "--server", url, "--json", "-", stdin=payloads)
     again = json_lines(out2)
-    check(rc == 0 and len(again) == len(mine) == 404 and
+    check(rc == 0 and len(again) == len(mine) == 405 and
           [r["seq"] for r in again] == [e["seq"] for e in mine] and
           all(r["result"] == "already_in_log" for r in again),
           "re-importing the exported payloads: every one already in the log, same seqs",
