@@ -759,7 +759,9 @@ function viewSignIn(error) {
         input.value = '';
         state.me = await api('/v1/me');
         await afterSignIn();
-        location.hash = state.me.role === 'business' ? `#/p/${encodeURIComponent(state.me.participant)}` : '#/search';
+        // Back to the view that asked for the sign-in (a reload keeps the address), else home.
+        const wanted = /^#\/(p|entry|alerts|trust|search)\b/.test(location.hash) && !(state.me.role === 'business' && location.hash.startsWith('#/search'));
+        if (!wanted) location.hash = state.me.role === 'business' ? `#/p/${encodeURIComponent(state.me.participant)}` : '#/search';
         route();
       } catch (e) {
         state.key = null;

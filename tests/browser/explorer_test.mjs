@@ -367,6 +367,13 @@ try {
   await page.goto(`${base}/#/p/cty-hoachat-an-phu`);
   await page.waitForSelector('#signin');
   check(true, 'after sign-out the page asks for the key file again');
+  // Signing in again returns to the view that asked for it.
+  await page.setInputFiles('#keyfile', inspectorKey);
+  await page.click('#signin-button');
+  await page.waitForSelector('#stock-chart svg.chart');
+  check((await text('h1')) === 'Công ty TNHH Hóa chất An Phú', 'after signing in again the page returns to the participant asked for');
+  await page.click('#signout');
+  await page.waitForSelector('#signin');
 
   // A business key: its own page only; the search says so; another business is refused (403).
   await page.setInputFiles('#keyfile', path.join(data, 'demo-keys', 'karaoke-hoa-mi.key'));
