@@ -52,6 +52,10 @@ class Exporter {
  public:
   Exporter(const Args& a, Client& client, const SecretKey& key) : a_(a), client_(client), key_(key) {}
 
+  // A business may read only its own records: without --participant, its export is of itself
+  // (GET /v1/me), not a refusal.
+  std::optional<Failure> PinBusiness();
+
   std::optional<Failure> Run(std::ostream& out, std::string& checkpoint_note);
 
  private:
@@ -63,7 +67,7 @@ class Exporter {
   std::optional<Failure> Table(std::vector<nlohmann::json>& rows);
   bool InPeriod(const std::string& at) const;
 
-  const Args& a_;
+  Args a_;
   Client& client_;
   const SecretKey& key_;
   std::optional<NoteVerifier> verifier_;
@@ -227,9 +231,7 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
     const std::string target = "/tile/" + TilePath(t);
     Result<Response> res = client_.Get(target, &key_);
     if (!res.ok()) return Failure{res.status().message()};
-    if (!res->ok()) return Failure{"GET " + target + ": " + res->ProblemText() +
-                                       (res->status == 403 ? " (a business exports its own entries with --participant)" : ""),
-                                   kExitFailure};
+    if (!res->ok()) return Failure{"GET " + target + ": " + res->ProblemText(), kExitFailure};
     const std::string& b = res->body;
     size_t off = 0;
     while (off + 2 <= b.size()) {
@@ -349,6 +351,20 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
   return std::nullopt;
 }
 
+std::optional<Failure> Exporter::PinBusiness() {
+  if (!a_.participant.empty()) return std::nullopt;
+  Result<nlohmann::json> me = client_.Me(key_);
+  if (!me.ok()) return Failure{me.status().message(), me.status().code() == Code::kIoError ? kExitUsage : kExitFailure};
+  if (me->value("role", "") == "business") {
+    if (!a_.province.empty() || !a_.commune.empty()) {
+      return Failure{"a business exports only its own records; leave out --province and --commune",
+                     kExitUsage};
+    }
+    a_.participant = me->value("participant", "");
+  }
+  return std::nullopt;
+}
+
 std::string CsvCell(const nlohmann::json& v) {
   std::string s = v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
@@ -361,6 +377,7 @@ std::string CsvCell(const nlohmann::json& v) {
 }
 
 std::optional<Failure> Exporter::Run(std::ostream& out, std::string& checkpoint_note) {
+  if (std::optional<Failure> f = PinBusiness(); f.has_value()) return f;
   std::vector<nlohmann::json> rows;
   Pin pin;
   // Derived tables carry no size of their own: read them between two identical checkpoints,
@@ -444,7 +461,7 @@ void AddExport(CLI::App& app, int& exit_code) {
   cmd->add_option("--format,-f", a->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}))->capture_default_str();
   cmd->add_option("--from", a->from, "Only what happened at or after this time (RFC 3339)");
   cmd->add_option("--to", a->to, "Only what happened before this time (RFC 3339)");
-  cmd->add_option("--participant", a->participant, "Only entries by or naming this participant (a business: itself)");
+  cmd->add_option("--participant", a->participant, "Only records by or naming this participant (a business: always itself)");
   cmd->add_option("--province", a->province, "Only participants of this province");
   cmd->add_option("--commune", a->commune, "Only participants of this commune or ward");
   cmd->add_option("--output,-o", a->output, "Write here (and the signed checkpoint to OUTPUT.checkpoint) instead of stdout");
