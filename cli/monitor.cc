@@ -399,6 +399,7 @@ class Run {
                                    "&to=" + std::to_string(cp->size);
         Result<Response> pr = Get(target);
         if (!pr.ok()) return End(2, pr.status().message());
+        if (pr->status >= 500) return End(2, "GET " + target + ": " + pr->ProblemText());
         std::vector<Hash> proof;
         bool parsed = false;
         if (pr->ok()) {

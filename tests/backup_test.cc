@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -15,7 +16,9 @@
 
 #include "ledger/db.h"
 #include "ledger/entry.h"
+#include "ledger/checkpoint.h"
 #include "ledger/log.h"
+#include "ledger/merkle.h"
 #include "ledger/verify.h"
 #include "tests/serve_harness.h"
 #include "tests/test_util.h"
@@ -300,6 +303,58 @@ TEST_CASE("parallel verification reports every damage exactly as sequential", "[
     std::string r = SameEverywhere(d.Copy(put(201, Changed(e, e.find("\"sig\":\"") + 12))));
     CHECK(r.rfind("size 202", 0) == 0);
     CHECK(r.find("201: entry 201") != std::string::npos);
+  }
+  SECTION("a forged signature with every hash and checkpoint made consistent") {
+    // Only the Ed25519 check can catch this: entry 233's signature is another valid-looking
+    // 64 bytes, and the tree hashes, prev links after it and checkpoints (re-signed with the
+    // log's own key) all agree with the forged bytes.
+    std::vector<std::string> forged = d.entries;
+    Result<Entry> e = DecodeEntry(forged[233]);
+    REQUIRE(e.ok());
+    e->sig[5] = static_cast<char>(e->sig[5] ^ 0x40);
+    forged[233] = EncodeEntry(*e);
+    for (size_t i = 234; i < forged.size(); ++i) {
+      Result<Entry> next = DecodeEntry(forged[i]);
+      REQUIRE(next.ok());
+      next->prev = merkle::HashLeaf(forged[i - 1]);
+      forged[i] = EncodeEntry(*next);
+    }
+    Result<SecretKey> log_key = SecretKey::Load(d.data + "/keys/log.key");
+    REQUIRE(log_key.ok());
+    std::string dir = d.Copy([&](db::Txn& txn) {
+      std::map<std::pair<int, uint64_t>, Hash> nodes;
+      merkle::NodeReader read = [&](int l, uint64_t i) -> Result<Hash> {
+        auto it = nodes.find({l, i});
+        if (it == nodes.end()) return Status(Code::kNotFound, "no node");
+        return it->second;
+      };
+      for (uint64_t seq = 0; seq < forged.size(); ++seq) {
+        REQUIRE(txn.Put(Table::kEntries, EncodeBigEndian64(seq), forged[seq]).ok());
+        Result<std::vector<merkle::Node>> made = merkle::NodesCompletedBy(seq, merkle::HashLeaf(forged[seq]), read);
+        REQUIRE(made.ok());
+        for (const merkle::Node& n : *made) {
+          nodes[{n.level, n.index}] = n.hash;
+          REQUIRE(txn.Put(Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)),
+                          AsView(n.hash)).ok());
+        }
+      }
+      std::vector<uint64_t> sizes;
+      REQUIRE(txn.Scan(Table::kCheckpoints, "", [&](std::string_view k, std::string_view) {
+        sizes.push_back(DecodeBigEndian64(k));
+        return true;
+      }).ok());
+      for (uint64_t size : sizes) {
+        Result<Hash> root = merkle::RootAt(size, read);
+        REQUIRE(root.ok());
+        Checkpoint c{testing::kTestOrigin, size, *root};
+        REQUIRE(txn.Put(Table::kCheckpoints, EncodeBigEndian64(size), SignCheckpoint(c, *log_key)).ok());
+      }
+    });
+    std::string r = SameEverywhere(dir);
+    INFO(r);
+    CHECK(r.rfind("size 234", 0) == 0);
+    CHECK(r.find("233: entry 233 fails replay") != std::string::npos);
+    CHECK(r.find("bad_signature") != std::string::npos);
   }
   SECTION("an entry removed") {
     std::string r = SameEverywhere(d.Copy([](db::Txn& txn) {
