@@ -60,6 +60,36 @@ class StringStream : public httplib::Stream {
   std::string out_;
 };
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0, min = 0;
+    if (c < 0x80) { ++i; continue; }
+    if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1Fu; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0Fu; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07u; min = 0x10000; }
+    else return false;
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// Printable ASCII only, at most `max` bytes: for echoing a header value in a problem detail.
+std::string Printable(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
+
 // Answers a request refused before its body was read, and closes the connection: otherwise the
 // unread body would be parsed as the next request (request smuggling). httplib 0.11.4 ignores
 // a "Connection: close" header, but closes when a content provider reports failure, so the
@@ -117,7 +147,16 @@ Server::Server(Log& log, Writer& writer, ServerOptions options)
     if (!enc.empty() && enc != "identity") {
       RefuseAndClose(res, 415, "unsupported_encoding",
                   "compressed request bodies are not accepted (Content-Encoding: " +
-                      enc.substr(0, 32) + ")");
+                      Printable(enc, 32) + ")");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Handlers see the path and query percent-decoded and may echo them in JSON answers, which
+    // cannot hold bytes that are not UTF-8 (writing the answer would throw: a 500).
+    bool utf8 = IsUtf8(req.path);
+    for (const auto& [name, value] : req.params) utf8 = utf8 && IsUtf8(name) && IsUtf8(value);
+    if (!utf8) {
+      RefuseAndClose(res, 400, "invalid_argument",
+                     "the path and query must be UTF-8 (after percent-decoding)");
       return httplib::Server::HandlerResponse::Handled;
     }
     // One Content-Length, digits only (RFC 9112 §6.3): httplib would read the first of several

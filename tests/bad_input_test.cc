@@ -190,6 +190,13 @@ std::vector<Row> Rows() {
          return b.dump();
        }),
        400, "invalid_argument", "unknown field \"priority\" in the body"},
+      {"body without signer",
+       signed_post([](W& w) {
+         json b = json::parse(SignedBody(w.police, NoteText("note-no-signer")));
+         b.erase("signer");
+         return b.dump();
+       }),
+       400, "invalid_argument", "needs a string \"signer\""},
       {"signer is a number",
        signed_post([](W& w) {
          json b = json::parse(SignedBody(w.police, NoteText("note-signer-type")));
@@ -498,6 +505,15 @@ std::vector<Row> Rows() {
       {"page limit past 2^64", get_as_police("/v1/alerts?limit=99999999999999999999"), 400,
        "invalid_argument", ""},
       {"page limit negative", get_as_police("/v1/participants?limit=-1"), 400, "invalid_argument", ""},
+      // ---- bytes that are not UTF-8 outside the body (were 500: the answer echoed them) ----------
+      {"query value not UTF-8 after percent-decoding",
+       get_as_police("/v1/participants/biz-a/stock?substance=%E7%37-64-1"), 400, "invalid_argument", "UTF-8"},
+      {"path not UTF-8 after percent-decoding", get_as_police("/v1/participants/biz%C0%AF/stock"), 400,
+       "invalid_argument", "UTF-8"},
+      {"query name not UTF-8", get("/v1/proof/inclusion?seq=0&size=1&%FF=1"), 400, "invalid_argument", "UTF-8"},
+      {"Content-Encoding that is not ASCII",
+       [](W& w) { return RawOne(w, PostHead("Content-Encoding: gz\xffip\r\nContent-Length: 2\r\n") + "{}"); },
+       415, "unsupported_encoding", "gz?ip"},
       // ---- the request itself --------------------------------------------------------------------
       {"a header line over 8 KiB",
        [](W& w) {
