@@ -13,11 +13,13 @@ DEB_PACKAGES := g++ cmake make pkg-config ccache liblmdb-dev lmdb-utils libsodiu
   libcpp-httplib-dev nlohmann-json3-dev catch2 libcli11-dev libspdlog-dev libbenchmark-dev
 # The outside verifier test (tests/outside) is Python 3 + PyNaCl.
 DEB_PACKAGES += python3-nacl
+# The TLS test makes its certificate with the openssl command.
+DEB_PACKAGES += openssl
 # The browser test (tests/browser) also needs Debian's chromium, and node + npm for
 # playwright-core; only `make test` installs them (`make run` needs nothing from npm).
 TEST_DEB_PACKAGES := chromium
 
-.PHONY: run test build deps clean fuzz
+.PHONY: run test bench build deps clean fuzz
 
 # `make fuzz`: every libFuzzer harness of tests/fuzz (clang, ASan, UBSan) for FUZZ_SECONDS each,
 # in its own build directory (the normal build and `make test` never need clang). New inputs go
@@ -44,6 +46,11 @@ test-deps:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory deps DEB_PACKAGES="nodejs npm"
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+
+# Every benchmark of docs/performance.md with the machine's limits from the same run; results
+# (JSON) in $(BUILD)/bench.
+bench: build
+	tests/bench/ingest.sh $(BUILD) $(BUILD)/bench
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -220,7 +220,10 @@ Server::~Server() = default;
 
 Status Server::Bind() {
   if (!http_->is_valid()) {
-    return Status(Code::kIoError, "the TLS certificate or key could not be loaded");
+    return Status(Code::kIoError, "the TLS certificate " + options_.tls_cert + " or key " +
+                                      options_.tls_key +
+                                      " could not be loaded: both must be readable PEM files, "
+                                      "and the key must be the certificate's");
   }
   if (options_.port == 0) {
     port_ = http_->bind_to_any_port(options_.host);

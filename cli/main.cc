@@ -11,6 +11,11 @@ int main(int argc, char** argv) {
       "businesses.\nExit status: 0 ok, 1 integrity failure or rejected records, 2 usage or I/O "
       "error."};
   app.require_subcommand(1);
+  // One config file for every command (operator.md): TOML, top-level keys or a [serve],
+  // [submit], ... section per command, named like the long options ("data", "listen",
+  // "server", "key", ...). Flags given on the command line win over the file.
+  app.set_config("--config", "", "Read options from this TOML file (or $VIGIL_CONFIG)")
+      ->envname("VIGIL_CONFIG");
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::AddKeygen(app, exit_code);
   vigil::cli::AddInit(app, exit_code);

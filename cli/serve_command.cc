@@ -35,11 +35,14 @@ void AddServe(CLI::App& app, int& exit_code) {
   cmd->footer(
       "Stops cleanly on SIGTERM or Ctrl-C: stops accepting, finishes the batch in flight and\n"
       "every queued submission, then exits.\n\n"
+      "Every option can also come from a config file (--config FILE or $VIGIL_CONFIG), e.g.\n"
+      "  [serve]\n  data = \"/var/lib/vigil\"\n  listen = \"0.0.0.0:8443\"\n\n"
       "Examples:\n  vigil serve --data /var/lib/vigil --listen 127.0.0.1:8080\n"
       "  vigil serve --data /var/lib/vigil --listen 0.0.0.0:8443 --tls-cert c.pem --tls-key k.pem");
   struct Args {
     std::string data, listen = "127.0.0.1:8080", log_level = "info";
     api::ServerOptions server;
+    WriterOptions writer;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--data,-d", a->data, "Data directory of the log")->required();
@@ -49,8 +52,18 @@ void AddServe(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", a->server.threads, "HTTP handler threads")->capture_default_str();
   cmd->add_option("--max-body", a->server.max_body_bytes, "Largest request body, bytes")
       ->capture_default_str();
+  cmd->add_option("--read-timeout", a->server.read_timeout_s,
+                  "Seconds a client may take to send its request")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  cmd->add_option("--write-timeout", a->server.write_timeout_s,
+                  "Seconds a client may take to read the answer")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-queue", a->writer.max_queue,
+                  "Submissions waiting for the writer before new ones get 503 + Retry-After")
+      ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   cmd->add_option("--log-level", a->log_level, "trace, debug, info, warn, error")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   cmd->callback([a, &exit_code] {
     if (!ParseListen(a->listen, a->server.host, a->server.port)) {
       std::cerr << "vigil serve: --listen must be host:port, e.g. 127.0.0.1:8080\n";
@@ -76,7 +89,7 @@ void AddServe(CLI::App& app, int& exit_code) {
       exit_code = kExitUsage;
       return;
     }
-    Writer writer(**log);
+    Writer writer(**log, a->writer);
     api::Server server(**log, writer, a->server);
     if (Status s = server.Bind(); !s.ok()) {
       std::cerr << "vigil serve: " << s.message() << "\n";

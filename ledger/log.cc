@@ -205,8 +205,44 @@ Status Log::LoadTail() {
   return Status::Ok();
 }
 
+void Log::Prepare(Submission& sub) {
+  sub.parsed.emplace(ParsePayload(sub.payload));
+  sub.verified.pairs.clear();
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return;  // AppendBatch will meet the same store error
+  TxnStateStore state(*txn);
+  auto check = [&](const std::string& signer, const std::string& sig) {
+    Result<std::optional<KeyRecord>> key = LoadKey(state, signer);
+    if (key.ok() && key->has_value() &&
+        (*key)->public_key.Verify(SignContext::kEntry, sub.payload, sig)) {
+      sub.verified.pairs.emplace_back((*key)->public_key, sig);
+    }
+  };
+  check(sub.signer, sub.sig);
+  for (const Cosignature& c : sub.cosigners) check(c.signer, c.sig);
+}
+
 std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& subs,
                                                int64_t now_ms) {
+  std::vector<Result<Placed>> placed = Place(subs, now_ms);
+  std::vector<Result<Appended>> results;
+  results.reserve(placed.size());
+  for (Result<Placed>& p : placed) {
+    if (!p.ok()) {
+      results.emplace_back(p.status());
+      continue;
+    }
+    Result<Receipt> r = ReceiptFor(p->seq);
+    if (!r.ok()) {
+      results.emplace_back(r.status());
+    } else {
+      results.emplace_back(Appended{std::move(*r), p->duplicate});
+    }
+  }
+  return results;
+}
+
+std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int64_t now_ms) {
   // Per submission: a rejection, the seq it was given, or the seq of its original.
   struct Outcome {
     Status rejected;
@@ -234,7 +270,9 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
     for (size_t i = 0; i < subs.size() && fatal.ok(); ++i) {
       const Submission& sub = subs[i];
       Outcome& out = outcomes[i];
-      Result<Payload> payload = ParsePayload(sub.payload);
+      std::optional<Result<Payload>> parsed_here;
+      const Result<Payload>& payload =
+          sub.parsed.has_value() ? *sub.parsed : parsed_here.emplace(ParsePayload(sub.payload));
       if (!payload.ok()) {
         out.rejected = payload.status();
         continue;
@@ -270,7 +308,8 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
             break;
           }
           if (!key->has_value() || (*key)->participant != payload->actor ||
-              !(*key)->public_key.Verify(SignContext::kEntry, sub.payload, sub.sig)) {
+              !(sub.verified.Contains((*key)->public_key, sub.sig) ||
+                (*key)->public_key.Verify(SignContext::kEntry, sub.payload, sub.sig))) {
             out.rejected = Status(Code::kPermissionDenied,
                                   "the resend's signature does not verify with a key of \"" +
                                       payload->actor + "\"");
@@ -302,7 +341,7 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
                                   "outside the log and reference them by SHA-256");
         continue;
       }
-      Status applied = Apply(state, e, *payload);
+      Status applied = Apply(state, e, *payload, &sub.verified);
       if (!applied.ok()) {
         if (IsBatchFatal(applied)) {
           fatal = applied;
@@ -363,7 +402,7 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
     break;
   }
 
-  std::vector<Result<Appended>> results;
+  std::vector<Result<Placed>> results;
   results.reserve(subs.size());
   if (!fatal.ok()) {
     Status failed(fatal.code() == Code::kResourceExhausted ? Code::kIoError : fatal.code(),
@@ -377,13 +416,8 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
   for (const Outcome& out : outcomes) {
     if (!out.seq.has_value()) {
       results.emplace_back(out.rejected);
-      continue;
-    }
-    Result<Receipt> r = ReceiptFor(*out.seq);
-    if (!r.ok()) {
-      results.emplace_back(r.status());
     } else {
-      results.emplace_back(Appended{std::move(*r), out.duplicate});
+      results.emplace_back(Placed{*out.seq, out.duplicate});
     }
   }
   return results;

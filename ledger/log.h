@@ -28,8 +28,10 @@
 #include "keys/result.h"
 #include "ledger/db.h"
 #include "ledger/entry.h"
+#include "ledger/payload.h"
 #include "ledger/personal.h"
 #include "ledger/receipt.h"
+#include "ledger/state.h"
 #include "ledger/tile.h"
 
 namespace vigil {
@@ -44,6 +46,18 @@ struct Submission {
   // both empty. Required exactly when the payload has a personal_commitment.
   std::string personal;
   std::string personal_salt;
+
+  // Work done by Log::Prepare on the submitter's own thread so that the single writer thread
+  // need not: the parsed payload, and the signatures that verified with the keys registered
+  // when it ran. Empty unless Prepare ran; AppendBatch re-checks every rule either way.
+  std::optional<Result<Payload>> parsed;
+  VerifiedSignatures verified;
+};
+
+// Where one accepted submission landed.
+struct Placed {
+  uint64_t seq = 0;
+  bool duplicate = false;  // true: an idempotent resend; seq is the original's
 };
 
 // The outcome of one accepted submission.
@@ -94,6 +108,13 @@ class Log {
   // decreases). A full map is grown and the batch retried. If the commit fails, every
   // result is kIoError and the store turns read-only. Call from one thread at a time.
   std::vector<Result<Appended>> AppendBatch(const std::vector<Submission>& subs, int64_t now_ms);
+  // AppendBatch without the receipts: the Writer makes those on the submitters' threads.
+  std::vector<Result<Placed>> Place(const std::vector<Submission>& subs, int64_t now_ms);
+
+  // Parses `sub`'s payload and verifies its signatures against the keys registered now, filling
+  // sub.parsed and sub.verified. Thread-safe and lock-free with respect to appends, so the
+  // Ed25519 work of many submitters runs in parallel before the writer takes them.
+  void Prepare(Submission& sub);
 
   // Number of entries (committed).
   uint64_t Size() const { return size_.load(); }

@@ -163,7 +163,19 @@ Result<std::optional<PriorSubmission>> FindPrior(const StateStore& state, std::s
   return std::optional<PriorSubmission>(p);
 }
 
-Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
+bool VerifiedSignatures::Contains(const PublicKey& key, std::string_view sig) const {
+  for (const auto& [k, s] : pairs) {
+    if (k == key && s == sig) return true;
+  }
+  return false;
+}
+
+Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
+             const VerifiedSignatures* verified) {
+  auto verifies = [&](const PublicKey& key, std::string_view sig) {
+    return (verified != nullptr && verified->Contains(key, sig)) ||
+           key.Verify(SignContext::kEntry, entry.payload, sig);
+  };
   // Who signed: a registered key, or the first authority registering itself.
   std::optional<KeyRecord> key;
   std::optional<Participant> actor;
@@ -187,7 +199,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
       actor = (*genesis)->second;
     }
   }
-  if (!key->public_key.Verify(SignContext::kEntry, entry.payload, entry.sig)) {
+  if (!verifies(key->public_key, entry.sig)) {
     return Denied("bad_signature",
                   "the signature does not match the payload and key " + entry.signer);
   }
@@ -223,7 +235,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload) {
       ctx.Violate("cosigner_unknown", "cosigning key " + c.signer + " is not registered");
     } else if ((*ck)->revoked_seq.has_value() && *(*ck)->revoked_seq <= entry.seq) {
       ctx.Violate("cosigner_revoked", "cosigning key " + c.signer + " has been revoked");
-    } else if (!(*ck)->public_key.Verify(SignContext::kEntry, entry.payload, c.sig)) {
+    } else if (!verifies((*ck)->public_key, c.sig)) {
       ctx.Violate("bad_cosignature", "the cosignature of key " + c.signer + " does not verify");
     } else {
       ctx.cosigners.push_back(**ck);

@@ -95,13 +95,24 @@ const RecordType* FindRecordType(std::string_view type);
 // Every record type, in documentation order.
 const std::vector<RecordType>& RecordTypes();
 
+// Signatures already known to verify over one entry's payload: (public key, signature) pairs
+// checked beforehand, off the writer's thread (Log::Prepare on the submitter's thread, or the
+// verifier's workers). Apply still looks up which key the signer holds at this entry and
+// whether it is revoked; a listed pair only saves the Ed25519 arithmetic.
+struct VerifiedSignatures {
+  std::vector<std::pair<PublicKey, std::string>> pairs;
+  bool Contains(const PublicKey& key, std::string_view sig) const;
+};
+
 // Applies `entry` (whose payload parsed to `payload`) to `state`.
 // Ok: every rule passed and the state was updated. Otherwise nothing was written and:
 //   kPermissionDenied  signer unknown, revoked, not the actor's, bad signature, role not allowed
 //   kRuleViolation     one or more domain rules broken; details() lists every one
 //   kInvalidArgument   unknown record type
 //   kIoError / kResourceExhausted from the store (the caller aborts the batch)
-Status Apply(StateStore& state, const Entry& entry, const Payload& payload);
+// `verified`, if given, lists signatures over entry.payload checked beforehand.
+Status Apply(StateStore& state, const Entry& entry, const Payload& payload,
+             const VerifiedSignatures* verified = nullptr);
 
 // A payload id already used by its actor.
 struct PriorSubmission {

@@ -27,8 +27,9 @@ size_t Writer::queue_depth() const {
 }
 
 Result<Appended> Writer::Submit(Submission sub) {
+  log_.Prepare(sub);
   Pending p{std::move(sub), {}};
-  std::future<Result<Appended>> done = p.done.get_future();
+  std::future<Result<Placed>> done = p.done.get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return Status(Code::kUnavailable, "the server is shutting down; retry later");
@@ -38,7 +39,11 @@ Result<Appended> Writer::Submit(Submission sub) {
     queue_.push_back(&p);
   }
   cv_.notify_one();
-  return done.get();
+  Result<Placed> placed = done.get();
+  if (!placed.ok()) return placed.status();
+  Result<Receipt> receipt = log_.ReceiptFor(placed->seq);
+  if (!receipt.ok()) return receipt.status();
+  return Appended{std::move(*receipt), placed->duplicate};
 }
 
 void Writer::Run() {
@@ -59,14 +64,14 @@ void Writer::Run() {
     for (Pending* p : batch) subs.push_back(std::move(p->sub));
     const auto start = std::chrono::steady_clock::now();
     const int64_t now_ms = NowMs();
-    std::vector<Result<Appended>> results;
+    std::vector<Result<Placed>> results;
     try {
-      results = log_.AppendBatch(subs, now_ms);
+      results = log_.Place(subs, now_ms);
     } catch (const std::exception& e) {
       // A bug must not take the writer thread (and every waiting submitter) down with it. The
       // transaction was aborted while unwinding, so nothing of this batch was written.
       spdlog::error("append batch failed with an exception: {}", e.what());
-      results.assign(subs.size(), Result<Appended>(Status(
+      results.assign(subs.size(), Result<Placed>(Status(
                                       Code::kInternal, "the server failed on this batch; nothing "
                                                        "was written; retry, and report it if it "
                                                        "happens again")));

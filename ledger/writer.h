@@ -1,9 +1,11 @@
 // Group commit (DESIGN §4.5; leveldb's DBImpl::Write): the one thread that appends to a Log.
 //
-// Submitters call Submit from any thread and block. The writer thread takes everything waiting
-// (up to max_batch), appends it in one LMDB transaction with one fsync, and then wakes each
-// submitter with its receipt or rejection. So many concurrent submitters share an fsync and
-// none is acknowledged before its entry is durable.
+// Submitters call Submit from any thread and block. Each first does, on its own thread, the
+// work that needs no lock (Log::Prepare: parse the payload, verify the Ed25519 signatures), so
+// that this runs on every core. The writer thread takes everything waiting (up to max_batch),
+// appends it in one LMDB transaction with one commit (Log::Place), and wakes each submitter,
+// which then builds its own receipt (again on its own thread). So many concurrent submitters
+// share an fsync and none is acknowledged before its entry is durable.
 //
 // The queue is bounded: when it is full Submit returns kUnavailable at once instead of
 // growing memory. Stop() refuses new submissions, finishes everything already queued, and
@@ -36,7 +38,7 @@ struct WriterStats {
   std::atomic<uint64_t> rejected{0};       // submissions refused by a rule or check
   std::atomic<uint64_t> batches{0};        // committed transactions
   std::atomic<uint64_t> batch_items{0};    // submissions handled in those batches
-  std::atomic<uint64_t> commit_us_total{0};  // time inside AppendBatch, microseconds
+  std::atomic<uint64_t> commit_us_total{0};  // time inside Log::Place, microseconds
   std::atomic<uint64_t> commit_us_max{0};
 };
 
@@ -49,6 +51,7 @@ class Writer {
 
   // Appends `sub` and blocks until it is durable (or rejected).
   // Errors: those of Log::AppendBatch, kUnavailable (queue full, or stopping).
+  // Thread-safe; meant to be called from many threads at once.
   Result<Appended> Submit(Submission sub);
 
   // Stops accepting, drains the queue, joins the thread. Idempotent.
@@ -60,7 +63,7 @@ class Writer {
  private:
   struct Pending {
     Submission sub;
-    std::promise<Result<Appended>> done;
+    std::promise<Result<Placed>> done;
   };
   void Run();
 

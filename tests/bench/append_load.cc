@@ -11,6 +11,9 @@
 // percentiles, the error count with the first error, and the server's batch counters read from
 // /metrics before and after (mean batch size = submissions per committed transaction).
 // The clients set TCP_NODELAY unless --tcp-nodelay 0 (see RunClient).
+// --rate R paces the submissions at R records/s in all (open loop: record i is due at
+// start + i/R, and its latency counts from when it was due, so a slow server cannot hide
+// queueing by slowing the clients down); without it every client sends as fast as it can.
 // Exit status: 0 every record answered 201, 1 otherwise, 2 usage or set-up error.
 #include <httplib.h>
 
@@ -49,6 +52,7 @@ struct Options {
   int clients = 8;
   size_t records = 1000;
   int timeout_s = 60;
+  double rate = 0;  // records/s in all; 0: as fast as possible
   bool tcp_nodelay = true;
 };
 
@@ -56,7 +60,7 @@ struct Options {
   std::cerr << "vigil_append_load: " << message << "\n"
             << "usage: vigil_append_load --server URL --authority KEYFILE [--clients N]\n"
             << "         [--records M] [--authority-id ID] [--id-prefix P] [--timeout S]\n"
-            << "         [--tcp-nodelay 0|1]\n";
+            << "         [--tcp-nodelay 0|1] [--rate RECORDS_PER_S]\n";
   std::exit(2);
 }
 
@@ -93,6 +97,8 @@ Options ParseArgs(int argc, char** argv) {
       o.records = static_cast<size_t>(number(1));
     } else if (arg == "--tcp-nodelay") {
       o.tcp_nodelay = number(0) != 0;
+    } else if (arg == "--rate") {
+      o.rate = static_cast<double>(number(1));
     } else if (arg == "--timeout") {
       o.timeout_s = static_cast<int>(number(1));
     } else if (arg == "--help" || arg == "-h") {
@@ -169,7 +175,8 @@ struct ClientResult {
 };
 
 void RunClient(const Options& o, const std::vector<std::string>& bodies,
-               std::atomic<size_t>& next, std::atomic<bool>& go, ClientResult& out) {
+               std::atomic<size_t>& next, std::atomic<bool>& go, const Clock::time_point& t0,
+               ClientResult& out) {
   httplib::Client client(o.server);
   client.set_keep_alive(true);
   // httplib writes a request's headers and body separately; with Nagle's algorithm the body
@@ -183,7 +190,12 @@ void RunClient(const Options& o, const std::vector<std::string>& bodies,
   for (;;) {
     const size_t i = next.fetch_add(1);
     if (i >= bodies.size()) break;
-    const auto start = Clock::now();
+    auto start = Clock::now();
+    if (o.rate > 0) {
+      start = t0 + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(i) / o.rate));
+      std::this_thread::sleep_until(start);
+    }
     httplib::Result res = client.Post("/v1/entries", bodies[i], "application/json");
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     out.latencies_ms.push_back(ms);
@@ -229,11 +241,12 @@ int Main(int argc, char** argv) {
   std::vector<ClientResult> results(static_cast<size_t>(o.clients));
   std::vector<std::thread> threads;
   threads.reserve(results.size());
+  Clock::time_point start;
   for (ClientResult& r : results) {
     threads.emplace_back(RunClient, std::cref(o), std::cref(bodies), std::ref(next), std::ref(go),
-                         std::ref(r));
+                         std::cref(start), std::ref(r));
   }
-  const auto start = Clock::now();
+  start = Clock::now();
   go.store(true, std::memory_order_release);
   for (std::thread& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -263,6 +276,7 @@ int Main(int argc, char** argv) {
       {"server", o.server},
       {"clients", o.clients},
       {"tcp_nodelay", o.tcp_nodelay},
+      {"rate", o.rate},
       {"records", o.records},
       {"ok_201", ok},
       {"errors", o.records - ok},

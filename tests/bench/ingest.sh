@@ -1,0 +1,51 @@
+#!/bin/bash
+# Durable ingest over HTTP (issue 6, benchmark 1), with the machine's limits from the same run.
+#
+#   tests/bench/ingest.sh BUILD_DIR OUT_DIR [RECORDS]
+#
+# 1. vigil_bench's limits (Ed25519 verifications/s on one core, SHA-256, LMDB commits and puts)
+#    and the writer's in-process ceiling -> OUT_DIR/micro.json
+# 2. a fresh log served by `vigil serve`; vigil_append_load at full speed with 64 clients
+#    -> OUT_DIR/ingest_full.json
+# 3. the same at half the rate reached in 2, paced (open loop) -> OUT_DIR/ingest_half.json
+# Prints one summary line per figure. Exit status: non-zero if any step failed.
+set -euo pipefail
+
+build=${1:?usage: ingest.sh BUILD_DIR OUT_DIR [RECORDS]}
+out=${2:?usage: ingest.sh BUILD_DIR OUT_DIR [RECORDS]}
+records=${3:-20000}
+bin=$build/bin
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/vigil_ingest.XXXXXX")
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== limits and writer ceiling (vigil_bench)"
+"$bin/vigil_bench" --benchmark_format=json --benchmark_out="$out/micro.json" \
+  --benchmark_out_format=json >/dev/null
+
+# A free loopback port.
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin/vigil" init --data "$work/log" --origin bench.example/log >/dev/null
+"$bin/vigil" serve --data "$work/log" --listen "127.0.0.1:$port" --log-level warn &
+server_pid=$!
+for _ in $(seq 50); do
+  /usr/bin/python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+    "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+  sleep 0.1
+done
+
+echo "== ingest, 64 clients, as fast as they can"
+"$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
+  --clients 64 --records "$records" --id-prefix full- | tee "$out/ingest_full.json"
+full_rate=$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["records_per_s"]))' "$out/ingest_full.json")
+
+echo "== ingest at half that rate ($((full_rate / 2))/s), 64 clients, paced"
+"$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
+  --clients 64 --records "$records" --id-prefix half- --rate $((full_rate / 2)) | tee "$out/ingest_half.json"
+rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+echo "{\"server_peak_rss_kib\": $rss_kib}" | tee "$out/ingest_rss.json"
