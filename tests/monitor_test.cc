@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/db.h"
 #include "ledger/log.h"
 #include "tests/serve_harness.h"
 #include "tests/test_util.h"
@@ -282,6 +283,49 @@ TEST_CASE("the monitor catches a fork under the same key", "[monitor][backup]") 
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("fork") != std::string::npos);
   }
+}
+
+TEST_CASE("the monitor checks every new entry it downloads", "[monitor]") {
+  MonitoredLog m(30);
+  const std::string state = m.dir.File("monitor.state");
+  const std::string args = "--reader-key " + Quote(m.reader_key) + " --vkey " + Quote(m.vkey);
+  int port = 0;
+  {
+    Server server(m.data);
+    port = server.port();
+    REQUIRE(Monitor(server.url(), state, args).exit_code == 0);
+    Grow(server, m.authority_key, "n", 10);  // entries 32..41
+  }
+  // One of the new entries is changed in the store (its stored hashes are not): the server
+  // serves the changed bytes in its entry bundle.
+  std::string changed;
+  {
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(m.data + "/store");
+    REQUIRE(env.ok());
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    REQUIRE(txn.ok());
+    Result<std::optional<std::string>> e = txn->Get(db::Table::kEntries, EncodeBigEndian64(36));
+    REQUIRE(e.ok());
+    REQUIRE(e->has_value());
+    changed = **e;
+    const size_t at = changed.find("legal_name");
+    REQUIRE(at != std::string::npos);
+    changed[at + 20] = changed[at + 20] == 'x' ? 'y' : 'x';
+    REQUIRE(txn->Put(db::Table::kEntries, EncodeBigEndian64(36), changed).ok());
+    REQUIRE(txn->Commit().ok());
+  }
+  Server server(m.data, port);
+  CommandResult r = Monitor(server.url(), state, args + " --json");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  json j = json::parse(r.out);
+  REQUIRE(j["problems"].size() == 1);
+  CHECK(j["problems"][0]["seq"] == 36);
+  CHECK(j["problems"][0]["what"].get<std::string>().find("bad_signature") != std::string::npos);
+  CHECK(j["state_saved"] == false);
+  // A tree-only monitor cannot see entries, but the tiles still give the signed root.
+  const std::string tree_state = m.dir.File("tree.state");
+  CHECK(Monitor(server.url(), tree_state, "--tree-only --vkey " + Quote(m.vkey)).exit_code == 0);
 }
 
 TEST_CASE("the monitor refuses a damaged or foreign state file", "[monitor]") {
