@@ -48,9 +48,15 @@ test-deps:
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
 # Every benchmark of docs/performance.md with the machine's limits from the same run; results
-# (JSON) in $(BUILD)/bench.
+# (JSON) in $(BUILD)/bench. scale.sh grows one generated log to each of BENCH_SIZES entries
+# (proofs, queries, storage, server RSS in process and over HTTP) and plot.py (matplotlib, the
+# only package just the bench needs) draws docs/performance-scale.png.
+BENCH_DEB_PACKAGES := python3-matplotlib
+BENCH_SIZES ?= 10000 100000 1000000
 bench: build
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	tests/bench/ingest.sh $(BUILD) $(BUILD)/bench
+	tests/bench/scale.sh $(BUILD) $(BUILD)/bench "$(BENCH_SIZES)"
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

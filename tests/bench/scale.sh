@@ -1,0 +1,85 @@
+#!/bin/bash
+# Proofs, queries, storage and server memory as the log grows (issue 6, benchmarks 3-6).
+#
+#   tests/bench/scale.sh BUILD_DIR OUT_DIR [SIZES]
+#
+# SIZES (default "10000 100000 1000000") are log sizes in entries, increasing. One log is grown
+# in process by vigil_scale_bench (generated domain records, see tests/bench/scale_bench.cc) to
+# each size in turn; at each size:
+#   1. in process: inclusion/consistency proofs, tiles, trail, stock, bytes on disk per entry
+#      -> OUT_DIR/scale_<N>.json
+#   2. `vigil serve` on that log, the same reads over HTTP (4 keep-alive clients), and the
+#      server's peak RSS (VmHWM) after them -> OUT_DIR/scale_http_<N>.json
+# Then tests/bench/plot.py draws docs/performance-scale.png from every JSON file in OUT_DIR and
+# prints the markdown table. Exit status: non-zero if any step failed.
+set -euo pipefail
+
+build=${1:?usage: scale.sh BUILD_DIR OUT_DIR [SIZES]}
+out=${2:?usage: scale.sh BUILD_DIR OUT_DIR [SIZES]}
+sizes=${3:-10000 100000 1000000}
+bin=$build/bin
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/vigil_scale.XXXXXX")
+server_pid=
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+  fi
+}
+cleanup() {
+  stop_server
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for n in $sizes; do
+  echo "== $n entries: grow in process, measure in process"
+  "$bin/vigil_scale_bench" grow --data "$work/log" --entries "$n" --out "$out/scale_$n.json" >/dev/null
+  /usr/bin/python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+g = j.get("generate", {})
+print("  generated %d records in %.1f s (%.0f/s; Place alone %.0f/s)" % (g.get("records", 0), g.get("wall_s", 0), g.get("records_per_s", 0), g.get("place_records_per_s", 0)))
+for k in ("inclusion_proof", "consistency_proof", "hash_tile", "entry_bundle", "trail_first_page", "stock"):
+    r = j["inproc"][k]
+    print("  %-18s p50 %8.1f us  p99 %8.1f us" % (k, r["p50_us"], r["p99_us"]))
+s = j["storage"]
+print("  storage: %.0f B/entry on disk, mean entry %.0f B, ratio %.2f" % (s["disk_bytes_per_entry"], s["mean_entry_bytes"], s["ratio_disk_to_entry"]))
+' "$out/scale_$n.json"
+
+  echo "== $n entries: over HTTP (vigil serve)"
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$bin/vigil" serve --data "$work/log" --listen "127.0.0.1:$port" --log-level warn &
+  server_pid=$!
+  for _ in $(seq 100); do
+    /usr/bin/python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+      "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+    sleep 0.1
+  done
+  rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+  "$bin/vigil_scale_bench" http --data "$work/log" --server "http://127.0.0.1:$port" \
+    --out "$out/scale_http_$n.json" >/dev/null
+  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+  anon=$(awk '/RssAnon/ {print $2}' "/proc/$server_pid/status")
+  file=$(awk '/RssFile/ {print $2}' "/proc/$server_pid/status")
+  stop_server
+  /usr/bin/python3 -c '
+import json, sys
+p = sys.argv[1]
+j = json.load(open(p))
+j["server"] = {"rss_idle_kib": int(sys.argv[2]), "vmhwm_kib": int(sys.argv[3]), "rss_after_kib": int(sys.argv[4]),
+               "rss_anon_after_kib": int(sys.argv[5]), "rss_file_after_kib": int(sys.argv[6])}
+json.dump(j, open(p, "w"), indent=1)
+for k in ("inclusion_proof", "consistency_proof", "hash_tile", "entry_bundle", "trail_first_page", "stock"):
+    r = j[k]
+    print("  %-18s p50 %8.1f us  p99 %8.1f us  errors %d" % (k, r["p50_us"], r["p99_us"], r["errors"]))
+print("  server VmHWM %d KiB (anon %d KiB, file-backed %d KiB after the load)" % (int(sys.argv[3]), int(sys.argv[5]), int(sys.argv[6])))
+' "$out/scale_http_$n.json" "$rss_idle" "$hwm" "$rss" "$anon" "$file"
+done
+
+echo "== plot"
+/usr/bin/python3 "$here/plot.py" "$out" --png "$here/../../docs/performance-scale.png" | tee "$out/scale_table.md"
