@@ -232,7 +232,7 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
       results.emplace_back(p.status());
       continue;
     }
-    Result<Receipt> r = ReceiptFor(p->seq);
+    Result<Receipt> r = ReceiptFor(p->seq, p->ts_ms);
     if (!r.ok()) {
       results.emplace_back(r.status());
     } else {
@@ -247,6 +247,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
   struct Outcome {
     Status rejected;
     std::optional<uint64_t> seq;
+    std::optional<int64_t> ts_ms;  // set when this batch wrote the entry
     bool duplicate = false;
   };
   std::vector<Outcome> outcomes;
@@ -376,6 +377,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
         break;
       }
       out.seq = e.seq;
+      out.ts_ms = e.ts_ms;
       ++size;
       last_leaf = leaf;
       last_ts = e.ts_ms;
@@ -417,7 +419,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
     if (!out.seq.has_value()) {
       results.emplace_back(out.rejected);
     } else {
-      results.emplace_back(Placed{*out.seq, out.duplicate});
+      results.emplace_back(Placed{*out.seq, out.duplicate, out.ts_ms});
     }
   }
   return results;
@@ -477,7 +479,7 @@ Result<std::string> Log::EntryAt(uint64_t seq) {
   return **v;
 }
 
-Result<Receipt> Log::ReceiptFor(uint64_t seq) {
+Result<Receipt> Log::ReceiptFor(uint64_t seq, std::optional<int64_t> ts_ms) {
   Result<db::Txn> txn = env_->BeginRead();
   if (!txn.ok()) return txn.status();
   Result<std::optional<std::string>> entry = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
@@ -491,14 +493,17 @@ Result<Receipt> Log::ReceiptFor(uint64_t seq) {
                                     return false;
                                   }));
   if (!cp.has_value()) return Status(Code::kCorruption, "no checkpoint covers entry " + std::to_string(seq));
-  Result<Entry> e = DecodeEntry(**entry);
-  if (!e.ok()) return e.status();
+  if (!ts_ms.has_value()) {
+    Result<Entry> e = DecodeEntry(**entry);
+    if (!e.ok()) return e.status();
+    ts_ms = e->ts_ms;
+  }
   Result<std::vector<Hash>> proof = merkle::InclusionProof(seq, cp->first, Reader(*txn));
   if (!proof.ok()) return proof.status();
   Receipt r;
   r.seq = seq;
   r.leaf_hash = merkle::HashLeaf(**entry);
-  r.ts_ms = e->ts_ms;
+  r.ts_ms = *ts_ms;
   r.checkpoint = std::move(cp->second);
   r.inclusion = std::move(*proof);
   r.entry = std::move(**entry);

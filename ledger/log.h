@@ -58,6 +58,7 @@ struct Submission {
 struct Placed {
   uint64_t seq = 0;
   bool duplicate = false;  // true: an idempotent resend; seq is the original's
+  std::optional<int64_t> ts_ms;  // the entry's time, when this batch wrote it
 };
 
 // The outcome of one accepted submission.
@@ -125,8 +126,9 @@ class Log {
   Result<std::string> LatestCheckpoint();
   // The entry bytes at `seq`; kNotFound past the end.
   Result<std::string> EntryAt(uint64_t seq);
-  // The receipt of the entry at `seq`: its batch's checkpoint and inclusion proof.
-  Result<Receipt> ReceiptFor(uint64_t seq);
+  // The receipt of the entry at `seq`: its batch's checkpoint and inclusion proof. `ts_ms`, if
+  // the caller knows the entry's time (the writer does), saves decoding the entry.
+  Result<Receipt> ReceiptFor(uint64_t seq, std::optional<int64_t> ts_ms = std::nullopt);
   // Proofs against tree sizes up to the current size (kInvalidArgument otherwise).
   Result<std::vector<Hash>> InclusionProof(uint64_t seq, uint64_t size);
   Result<std::vector<Hash>> ConsistencyProof(uint64_t from, uint64_t to);

@@ -41,7 +41,7 @@ Result<Appended> Writer::Submit(Submission sub) {
   cv_.notify_one();
   Result<Placed> placed = done.get();
   if (!placed.ok()) return placed.status();
-  Result<Receipt> receipt = log_.ReceiptFor(placed->seq);
+  Result<Receipt> receipt = log_.ReceiptFor(placed->seq, placed->ts_ms);
   if (!receipt.ok()) return receipt.status();
   return Appended{std::move(*receipt), placed->duplicate};
 }
