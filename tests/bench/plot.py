@@ -41,6 +41,32 @@ def load(out):
     return dict(sorted(runs.items()))
 
 
+def mdbstat(out, n):
+    """Pages per table from OUT/scale_mdbstat_<n>.txt (mdb_stat -ef -a): {table: pages}."""
+    path = os.path.join(out, "scale_mdbstat_%d.txt" % n)
+    if not os.path.exists(path):
+        return {}
+    pages, name, page_size, free = {}, None, 4096, 0
+    for line in open(path):
+        line = line.strip()
+        m = re.match(r"Status of (.+)$", line)
+        if m:
+            name = m.group(1)
+            pages[name] = 0
+        m = re.match(r"(Branch|Leaf|Overflow) pages: (\d+)", line)
+        if m and name:
+            pages[name] += int(m.group(2))
+        m = re.match(r"Page size: (\d+)", line)
+        if m:
+            page_size = int(m.group(1))
+        m = re.match(r"Free pages: (\d+)", line)
+        if m:
+            free = int(m.group(1))
+    pages.pop("Free DB", None)
+    pages["(free pages)"] = free
+    return {k: v * page_size for k, v in pages.items()}
+
+
 def limits(out):
     path = os.path.join(out, "micro.json")
     if not os.path.exists(path):
@@ -54,7 +80,7 @@ def fmt_us(v):
     return "%.0f µs" % v if v < 1000 else "%.2f ms" % (v / 1000)
 
 
-def table(runs, lim):
+def table(runs, lim, out):
     lines = []
     if lim:
         lines.append("Limits in the same run (vigil_bench): " + ", ".join(
@@ -95,6 +121,17 @@ def table(runs, lim):
             s.get("allocated_bytes_per_entry", 0),
             "%.0f (%.0f / %.0f)" % (srv["vmhwm_kib"] / 1024, srv["rss_anon_after_kib"] / 1024,
                                     srv["rss_file_after_kib"] / 1024) if srv else "–"))
+    stats = {n: mdbstat(out, n) for n in sizes}
+    if any(stats.values()):
+        tables = sorted({t for v in stats.values() for t in v if v[t]})
+        lines.append("")
+        lines.append("Bytes on disk per entry by table (mdb_stat pages × page size ÷ entries):")
+        lines.append("")
+        lines.append("| table | " + " | ".join("{:,}".format(n) for n in sizes) + " |")
+        lines.append("|---|" + "---:|" * len(sizes))
+        for t in tables:
+            lines.append("| %s | %s |" % (t, " | ".join(
+                "%.0f" % (stats[n].get(t, 0) / n) if stats[n] else "–" for n in sizes)))
     return "\n".join(lines)
 
 
@@ -167,7 +204,7 @@ def main():
     runs = load(a.out)
     if not runs:
         sys.exit("plot.py: no scale_<N>.json in " + a.out)
-    print(table(runs, limits(a.out)))
+    print(table(runs, limits(a.out), a.out))
     if a.png:
         plot(runs, a.png)
         print("\nwrote " + a.png)

@@ -7,7 +7,7 @@
 # in process by vigil_scale_bench (generated domain records, see tests/bench/scale_bench.cc) to
 # each size in turn; at each size:
 #   1. in process: inclusion/consistency proofs, tiles, trail, stock, bytes on disk per entry
-#      -> OUT_DIR/scale_<N>.json
+#      -> OUT_DIR/scale_<N>.json, and `mdb_stat -ef -a` of the store -> OUT_DIR/scale_mdbstat_<N>.txt
 #   2. `vigil serve` on that log, the same reads over HTTP (4 keep-alive clients), and the
 #      server's peak RSS (VmHWM) after them -> OUT_DIR/scale_http_<N>.json
 # Then tests/bench/plot.py draws docs/performance-scale.png from every JSON file in OUT_DIR and
@@ -38,6 +38,8 @@ trap cleanup EXIT
 for n in $sizes; do
   echo "== $n entries: grow in process, measure in process"
   "$bin/vigil_scale_bench" grow --data "$work/log" --entries "$n" --out "$out/scale_$n.json" >/dev/null
+  # Pages per table and the free list (lmdb-utils), to say where the bytes on disk go.
+  mdb_stat -ef -a "$work/log/store" > "$out/scale_mdbstat_$n.txt"
   /usr/bin/python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
