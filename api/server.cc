@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -359,6 +360,18 @@ std::string Server::MetricsText() {
        one("vigil_proof_requests_total", static_cast<double>(metrics_->proofs.load())));
   line("vigil_proof_seconds_total", "Time spent building proofs.", "counter",
        one("vigil_proof_seconds_total", static_cast<double>(metrics_->proof_us_total.load()) / 1e6));
+  // The standard process metrics (Prometheus client conventions), so that load tests can charge
+  // CPU time per request whatever else the machine runs.
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  line("process_cpu_seconds_total", "User and system CPU time of the server process.", "counter",
+       one("process_cpu_seconds_total", seconds(usage.ru_utime) + seconds(usage.ru_stime)));
+  line("process_max_resident_memory_bytes", "Peak resident set size of the server process.",
+       "gauge",
+       one("process_max_resident_memory_bytes", static_cast<double>(usage.ru_maxrss) * 1024.0));
   std::string responses, rejections;
   {
     std::lock_guard<std::mutex> lock(metrics_->mu);

@@ -16,6 +16,7 @@
 // queueing by slowing the clients down); without it every client sends as fast as it can.
 // Exit status: 0 every record answered 201, 1 otherwise, 2 usage or set-up error.
 #include <httplib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -209,6 +210,14 @@ void RunClient(const Options& o, const std::vector<std::string>& bodies,
   }
 }
 
+// User + system CPU seconds of this process so far.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   const auto rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
@@ -246,10 +255,12 @@ int Main(int argc, char** argv) {
     threads.emplace_back(RunClient, std::cref(o), std::cref(bodies), std::ref(next), std::ref(go),
                          std::cref(start), std::ref(r));
   }
+  const double client_cpu_before = ProcessCpuSeconds();
   start = Clock::now();
   go.store(true, std::memory_order_release);
   for (std::thread& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double client_cpu_s = ProcessCpuSeconds() - client_cpu_before;
   const std::map<std::string, double> after = ReadMetrics(o.server);
 
   std::vector<double> all;
@@ -291,6 +302,15 @@ int Main(int argc, char** argv) {
       {"server_batches", batches},
       {"mean_batch", batches > 0 ? Round(items / batches, 2) : 0.0},
       {"server_commit_s", Round(delta("vigil_commit_seconds_total"), 3)},
+      // CPU time per record, whatever else the machine was running: the server's (from its
+      // process_cpu_seconds_total) and this tool's own clients'.
+      {"server_cpu_us_per_record",
+       ok > 0 ? Round(delta("process_cpu_seconds_total") * 1e6 / static_cast<double>(ok), 1) : 0.0},
+      {"client_cpu_us_per_record",
+       ok > 0 ? Round(client_cpu_s * 1e6 / static_cast<double>(ok), 1) : 0.0},
+      {"server_peak_rss_mib", Round(after.count("process_max_resident_memory_bytes") != 0
+                                        ? after.at("process_max_resident_memory_bytes") / 1048576.0
+                                        : 0.0, 1)},
       {"prepare_s", Round(prep_s, 3)},
   };
   if (first_error.has_value()) summary["first_error"] = *first_error;

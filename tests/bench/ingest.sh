@@ -8,6 +8,8 @@
 # 2. a fresh log served by `vigil serve`; vigil_append_load at full speed with 64 clients
 #    -> OUT_DIR/ingest_full.json
 # 3. the same at half the rate reached in 2, paced (open loop) -> OUT_DIR/ingest_half.json
+# The load tool also reports CPU time per record (server and clients), from the server's
+# process_cpu_seconds_total and its own getrusage, and the server's peak RSS.
 # Prints one summary line per figure. Exit status: non-zero if any step failed.
 set -euo pipefail
 
@@ -47,5 +49,3 @@ full_rate=$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.a
 echo "== ingest at half that rate ($((full_rate / 2))/s), 64 clients, paced"
 "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
   --clients 64 --records "$records" --id-prefix half- --rate $((full_rate / 2)) | tee "$out/ingest_half.json"
-rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
-echo "{\"server_peak_rss_kib\": $rss_kib}" | tee "$out/ingest_rss.json"
