@@ -19,7 +19,7 @@ DEB_PACKAGES += openssl
 # playwright-core; only `make test` installs them (`make run` needs nothing from npm).
 TEST_DEB_PACKAGES := chromium
 
-.PHONY: run test bench build deps clean fuzz
+.PHONY: run test bench build deps clean fuzz stress
 
 # `make fuzz`: every libFuzzer harness of tests/fuzz (clang, ASan, UBSan) for FUZZ_SECONDS each,
 # in its own build directory (the normal build and `make test` never need clang). New inputs go
@@ -92,3 +92,36 @@ fuzz:
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz findings in:$$failed (see $(FUZZ_BUILD)/crashes/)"; exit 1; fi
 
+# `make stress`: the long part of issue 7's reliability suites (docs/reliability.md), about
+# 20 minutes on 2 cores: the real server SIGKILLed during HTTP ingest for CRASH_ROUNDS rounds,
+# the in-process crash test's 50 rounds, TAMPER_FLIPS random byte flips in stored entries, and
+# STRESS_SECONDS of mixed load (wrk reads + signed appends at STRESS_RATE/s, RSS sampled).
+# The fast parts of the same suites run in `make test`. Logs and figures go to $(STRESS_OUT).
+STRESS_OUT        ?= $(BUILD)/stress
+CRASH_ROUNDS      ?= 200
+TAMPER_FLIPS      ?= 1000
+STRESS_SECONDS    ?= 180
+STRESS_RATE       ?= 50
+STRESS_DEB_PACKAGES := wrk
+
+stress: build
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(STRESS_DEB_PACKAGES)"
+	@mkdir -p $(STRESS_OUT)
+	@echo "== crash: vigil serve SIGKILLed during HTTP ingest, $(CRASH_ROUNDS) rounds"
+	@VIGIL_CRASH_ROUNDS=$(CRASH_ROUNDS) $(BUILD)/bin/reliability_test "[crash][server][.stress]" \
+	  > $(STRESS_OUT)/crash.log 2>&1 || { tail -50 $(STRESS_OUT)/crash.log; exit 1; }
+	@grep -A1 '^RESULT' $(STRESS_OUT)/crash.log
+	@echo "== crash: in-process writer SIGKILLed, 50 rounds"
+	@$(BUILD)/bin/ledger_test "[crash][.slow]" > $(STRESS_OUT)/crash-writer.log 2>&1 \
+	  || { tail -50 $(STRESS_OUT)/crash-writer.log; exit 1; }
+	@tail -2 $(STRESS_OUT)/crash-writer.log
+	@echo "== fault injection: every write/sync of one append failed in turn"
+	@$(BUILD)/bin/reliability_test "[fault]" > $(STRESS_OUT)/fault.log 2>&1 \
+	  || { tail -50 $(STRESS_OUT)/fault.log; exit 1; }
+	@grep -E '^(RESULT|\|)' $(STRESS_OUT)/fault.log
+	@echo "== tamper: $(TAMPER_FLIPS) random byte flips, truncation, derived state, older copy"
+	@VIGIL_TAMPER_FLIPS=$(TAMPER_FLIPS) $(BUILD)/bin/reliability_test "[tamper]" "[tamper][.stress]" \
+	  > $(STRESS_OUT)/tamper.log 2>&1 || { tail -50 $(STRESS_OUT)/tamper.log; exit 1; }
+	@grep -E '^(RESULT|  )' $(STRESS_OUT)/tamper.log
+	@echo "== load: $(STRESS_SECONDS) s of wrk reads + appends at $(STRESS_RATE)/s"
+	RATE=$(STRESS_RATE) tests/stress/load.sh $(BUILD) $(STRESS_OUT)/load $(STRESS_SECONDS)

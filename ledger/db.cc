@@ -232,6 +232,17 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, const EnvOptions&
   MDB_envinfo info;
   mdb_env_info(env->env_, &info);
   env->map_size_.store(info.me_mapsize);
+  // A truncated file (an insider's edit, a bad copy) would be read past its end through the
+  // map, a SIGBUS; every page up to the last one the meta page names must be in the file.
+  MDB_stat st;
+  mdb_env_stat(env->env_, &st);
+  if (Result<uint64_t> fs = env->FileSize();
+      fs.ok() && (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize > *fs) {
+    return Status(Code::kCorruption,
+                  "the store in " + dir + " is truncated: " + std::to_string(*fs) +
+                      " bytes, its last page ends at byte " +
+                      std::to_string((static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize));
+  }
   int dead = 0;
   mdb_reader_check(env->env_, &dead);  // frees slots of crashed readers
 
