@@ -101,7 +101,10 @@ def table(runs, lim, out):
                 if not r:
                     cells.append("–")
                     continue
-                cells.append("%s / %s" % (fmt_us(r["p50_us"]), fmt_us(r["p99_us"])))
+                cell = "%s / %s" % (fmt_us(r["p50_us"]), fmt_us(r["p99_us"]))
+                if "cpu_p99_us" in r:  # thread CPU time of the same calls (scale_bench.cc)
+                    cell += " (CPU %s / %s)" % (fmt_us(r["cpu_p50_us"]), fmt_us(r["cpu_p99_us"]))
+                cells.append(cell)
                 last = r["p99_us"]
             target = TARGET_US[key][idx]
             ratio = "%.2f" % (last / target) if last is not None else "–"

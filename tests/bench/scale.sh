@@ -35,9 +35,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+largest=$(echo $sizes | tr ' ' '\n' | sort -n | tail -1)
 for n in $sizes; do
   echo "== $n entries: grow in process, measure in process"
-  "$bin/vigil_scale_bench" grow --data "$work/log" --entries "$n" --out "$out/scale_$n.json" >/dev/null
+  "$bin/vigil_scale_bench" grow --data "$work/log" --entries "$n" --max-entries "$largest" \
+    --out "$out/scale_$n.json" >/dev/null
   # Pages per table and the free list (lmdb-utils), to say where the bytes on disk go.
   mdb_stat -ef -a "$work/log/store" > "$out/scale_mdbstat_$n.txt"
   /usr/bin/python3 -c '

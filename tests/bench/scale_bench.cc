@@ -1,7 +1,8 @@
 // vigil_scale_bench: proofs, queries and storage of a realistic log as it grows (issue 6,
 // benchmarks 3-6; tests/bench/scale.sh runs it from `make bench`).
 //
-//   vigil_scale_bench grow --data DIR --entries N [--businesses 300] [--batch 5000] --out F.json
+//   vigil_scale_bench grow --data DIR --entries N [--max-entries M] [--businesses 300]
+//                          [--batch 5000] --out F.json
 //       Creates the log in DIR (if absent) or continues the one there, appending generated
 //       domain records in process (Log::Place, big batches, payloads built, signed and
 //       Log::Prepare'd by worker threads while the writer places the previous batch) until it
@@ -254,6 +255,7 @@ std::vector<Submission> Build(const Generator& gen, Log& log, uint64_t from, uin
 struct Args {
   std::string mode, data, server, out;
   uint64_t entries = 0;
+  uint64_t max_entries = 0;  // the largest size a later run will grow this log to
   size_t businesses = 300;
   size_t batch = 5000;
   int threads = 2;
@@ -428,8 +430,11 @@ int RunGrow(const Args& a) {
     o.jurisdiction = {{"province", "Hà Nội"}, {"commune", "Phường Cửa Nam"}};
     Result<LogInfo> info = Log::Init(a.data, o);
     Require(info.status(), "init");
-    // Every record's "at" lies in the past: base + records * 50 ms before now.
-    st.base_ms = NowMs() - std::max<int64_t>(2 * 86'400'000LL, static_cast<int64_t>(a.entries) * kStepMs + 3'600'000);
+    // Every record's "at" lies in the past (base + records * 50 ms before now, for the largest
+    // size this log will be grown to), and less than receipt_days (10) before now, so that no
+    // transfer is overdue before its receipt is placed.
+    const uint64_t most = std::max(a.entries, a.max_entries);
+    st.base_ms = NowMs() - std::max<int64_t>(2 * 86'400'000LL, static_cast<int64_t>(most) * kStepMs + 3'600'000);
     st.businesses = a.businesses;
     SaveState(a.data, st);
   } else {
@@ -574,6 +579,7 @@ Args Parse(int argc, char** argv) {
     else if (f == "--server") a.server = v;
     else if (f == "--out") a.out = v;
     else if (f == "--entries") a.entries = std::stoull(v);
+    else if (f == "--max-entries") a.max_entries = std::stoull(v);
     else if (f == "--businesses") a.businesses = std::stoull(v);
     else if (f == "--batch") a.batch = std::stoull(v);
     else if (f == "--threads") a.threads = std::stoi(v);
