@@ -17,6 +17,7 @@ build=${1:?usage: ingest.sh BUILD_DIR OUT_DIR [RECORDS]}
 out=${2:?usage: ingest.sh BUILD_DIR OUT_DIR [RECORDS]}
 records=${3:-20000}
 bin=$build/bin
+source "$(dirname "$0")/serve.sh"
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil_ingest.XXXXXX")
 server_pid=
@@ -30,16 +31,8 @@ echo "== limits and writer ceiling (vigil_bench)"
 "$bin/vigil_bench" --benchmark_format=json --benchmark_out="$out/micro.json" \
   --benchmark_out_format=json >/dev/null
 
-# A free loopback port.
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin/vigil" init --data "$work/log" --origin bench.example/log >/dev/null
-"$bin/vigil" serve --data "$work/log" --listen "127.0.0.1:$port" --log-level warn &
-server_pid=$!
-for _ in $(seq 50); do
-  /usr/bin/python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
-    "http://127.0.0.1:$port/healthz" 2>/dev/null && break
-  sleep 0.1
-done
+start_server "$work/log"
 
 echo "== ingest, 64 clients, as fast as they can"
 "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \

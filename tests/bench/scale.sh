@@ -18,6 +18,7 @@ build=${1:?usage: scale.sh BUILD_DIR OUT_DIR [SIZES]}
 out=${2:?usage: scale.sh BUILD_DIR OUT_DIR [SIZES]}
 sizes=${3:-10000 100000 1000000}
 bin=$build/bin
+source "$(dirname "$0")/serve.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil_scale.XXXXXX")
@@ -55,14 +56,7 @@ print("  storage: %.0f B/entry on disk, mean entry %.0f B, ratio %.2f" % (s["dis
 ' "$out/scale_$n.json"
 
   echo "== $n entries: over HTTP (vigil serve)"
-  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$bin/vigil" serve --data "$work/log" --listen "127.0.0.1:$port" --log-level warn &
-  server_pid=$!
-  for _ in $(seq 100); do
-    /usr/bin/python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
-      "http://127.0.0.1:$port/healthz" 2>/dev/null && break
-    sleep 0.1
-  done
+  start_server "$work/log"
   rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
   "$bin/vigil_scale_bench" http --data "$work/log" --server "http://127.0.0.1:$port" \
     --out "$out/scale_http_$n.json" >/dev/null
