@@ -4,7 +4,7 @@
 # wrk (Debian) sends public reads (checkpoint, tiles, proofs, log info, health) as fast as it
 # can while vigil_append_load --rate writes signed registrations at RATE/s (open loop); the
 # server's VmRSS is sampled every 5 s. Fails on any wrk socket error or non-2xx/3xx answer, any
-# append that is not 201, RSS in the second half above 1.5x the first half's peak, or a store
+# append that is not 201, anonymous RSS in the second half above 1.5x the first half's peak, or a store
 # that does not verify afterwards. Results: OUT/wrk.txt, OUT/append.json, OUT/rss.tsv,
 # OUT/summary.txt.
 set -eu
@@ -53,8 +53,10 @@ done = function(summary, latency, requests)
 end
 LUA
 
-rss() { awk '/^VmRSS/ {print $2}' /proc/$PID/status; }
-( t=0; while kill -0 $PID 2>/dev/null; do printf '%d\t%s\n' $t "$(rss)"; sleep 5; t=$((t + 5)); done ) > "$OUT/rss.tsv" &
+# VmRSS, and its anonymous part (heap, stacks) and file part (the store's map: it grows with the
+# log, and the kernel may drop it at any time).
+rss() { awk '/^(VmRSS|RssAnon|RssFile)/ {printf "\t%s", $2}' /proc/$PID/status; }
+( t=0; while kill -0 $PID 2>/dev/null; do printf '%d%s\n' $t "$(rss)"; sleep 5; t=$((t + 5)); done ) > "$OUT/rss.tsv" &
 SAMPLER=$!
 
 wrk -t1 -c"$READERS" -d"${SECS}s" --timeout 5s --latency -s "$OUT/reads.lua" "$URL" > "$OUT/wrk.txt" 2>&1 &
@@ -79,23 +81,25 @@ wrk = open(f"{out}/wrk.txt").read()
 m = re.search(r"^WRK (.*)$", wrk, re.M)
 w = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())} if m else {}
 a = json.loads(open(f"{out}/append.json").read().strip().splitlines()[-1])
-rss = [(int(t), int(k)) for t, k in (l.split("\t") for l in open(f"{out}/rss.tsv") if "\t" in l and l.split("\t")[1].strip())]
-half = len(rss) // 2
-first = max(k for _, k in rss[:half]) if half else 0
-second = max(k for _, k in rss[half:]) if rss else 0
+rows = [list(map(int, l.split())) for l in open(f"{out}/rss.tsv") if len(l.split()) == 4]
+rss = [(r[0], r[1]) for r in rows]
+anon = [(r[0], r[2]) for r in rows]
+half = len(anon) // 2
+first = max(k for _, k in anon[:half]) if half else 0
+second = max(k for _, k in anon[half:]) if anon else 0
 problems = []
 if wrk_rc or not w: problems.append(f"wrk failed (exit {wrk_rc})")
 for k in ("connect", "read", "write", "timeout", "non2xx3xx"):
     if w.get(k, 1): problems.append(f"wrk {k} errors: {w.get(k)}")
 if append_rc or a["errors"]: problems.append(f"appends: exit {append_rc}, {a['errors']} not 201, first: {a.get('first_error')}")
-if not rss or second > 1.5 * first: problems.append(f"RSS grew: first half peak {first} kB, second half peak {second} kB")
+if not rss or second > 1.5 * first: problems.append(f"anonymous RSS grew: first half peak {first} kB, second half peak {second} kB")
 if verify_rc: problems.append(f"verify --data exit {verify_rc}")
 lines = [
     f"load: {secs} s, wrk {readers} connections on 9 public read paths + vigil_append_load --rate {rate} (8 clients)",
     f"reads: {int(w.get('requests', 0))} requests, {w.get('rps', 0):.0f}/s, p50 {w.get('p50_ms', 0):.2f} ms, p90 {w.get('p90_ms', 0):.2f} ms, p99 {w.get('p99_ms', 0):.2f} ms, max {w.get('max_ms', 0):.2f} ms; socket errors {int(w.get('connect',0)+w.get('read',0)+w.get('write',0)+w.get('timeout',0))}, non-2xx/3xx {int(w.get('non2xx3xx', 0))}",
     f"appends: {a['ok_201']}/{a['records']} answered 201, {a['records_per_s']}/s, p50 {a['latency_ms']['p50']} ms, p90 {a['latency_ms']['p90']} ms, p99 {a['latency_ms']['p99']} ms, max {a['latency_ms']['max']} ms, mean batch {a['mean_batch']}",
-    "RSS kB over time (s:kB): " + " ".join(f"{t}:{k}" for t, k in rss[:: max(1, len(rss) // 12)]) + f" (last {rss[-1][0]}:{rss[-1][1]})" if rss else "RSS: none",
-    f"RSS peak first half {first} kB, second half {second} kB; verify --data after the run: exit {verify_rc}",
+    "RSS kB over time (s:VmRSS/RssAnon/RssFile): " + " ".join(f"{r[0]}:{r[1]}/{r[2]}/{r[3]}" for r in rows[:: max(1, len(rows) // 12)]) + f" (last {rows[-1][0]}:{rows[-1][1]}/{rows[-1][2]}/{rows[-1][3]})" if rows else "RSS: none",
+    f"RssAnon peak first half {first} kB, second half {second} kB; store file {__import__('os').path.getsize(out + '/data/store/data.mdb') // 1024} kB; verify --data after the run: exit {verify_rc}",
     "PASS" if not problems else "FAIL: " + "; ".join(problems),
 ]
 open(f"{out}/summary.txt", "w").write("\n".join(lines) + "\n")
