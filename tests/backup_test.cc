@@ -32,17 +32,11 @@ using testing::CommandResult;
 using testing::MakeTestLog;
 using testing::NowMs;
 using testing::Quote;
+using testing::ReadFile;
 using testing::RunVigil;
 using testing::Server;
 using testing::TempDir;
 using testing::TestLog;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A closed log of 1 + count entries under dir/data, in batches of `batch`.
 std::string MakeLog(const TempDir& dir, int count, int batch = 50) {

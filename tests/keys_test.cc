@@ -15,9 +15,12 @@
 #include <string>
 
 #include "keys/encoding.h"
+#include "tests/test_util.h"
 
 namespace vigil {
 namespace {
+
+using testing::ReadFile;
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it at scope exit.
 class TempDir {
@@ -41,13 +44,6 @@ class TempDir {
  private:
   std::string path_;
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void WriteFile(const std::string& path, const std::string& contents, mode_t mode) {
   {

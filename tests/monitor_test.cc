@@ -24,6 +24,7 @@ using testing::CommandResult;
 using testing::MakeTestLog;
 using testing::NowMs;
 using testing::Quote;
+using testing::ReadFile;
 using testing::RunVigil;
 using testing::Server;
 using testing::TempDir;
@@ -83,13 +84,6 @@ void GrowOffline(const std::string& data, const std::string& prefix, int count) 
 
 CommandResult Monitor(const std::string& url, const std::string& state, const std::string& extra) {
   return RunVigil("verify --server " + url + " --state " + Quote(state) + " " + extra);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 TEST_CASE("the monitor follows a growing log, downloading only what is new", "[monitor]") {

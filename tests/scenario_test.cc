@@ -225,13 +225,6 @@ int Run(const std::string& command) {
   return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST_CASE("vigil demo --offline seeds a fresh log that verifies, and refuses to run twice",
           "[scenario][cli]") {
   TempDir dir("vigil_demo_cli");
@@ -243,9 +236,9 @@ TEST_CASE("vigil demo --offline seeds a fresh log that verifies, and refuses to 
   REQUIRE(Run(vigil + " init --data '" + data + "' --origin vigil.demo.example/log --province 'Hà Nội'" +
               quiet) == 0);
   int rc = Run(vigil + " demo --data '" + data + "' --offline" + quiet);
-  INFO(Slurp(out) << Slurp(err));
+  INFO(testing::ReadFile(out) << testing::ReadFile(err));
   REQUIRE(rc == 0);
-  const std::string summary = Slurp(out);
+  const std::string summary = testing::ReadFile(out);
   for (const char* kind : {"licence_expiring", "receipt_overdue", "repeat_violation", "unusual_size"}) {
     CHECK(summary.find(kind) != std::string::npos);
   }
@@ -258,10 +251,10 @@ TEST_CASE("vigil demo --offline seeds a fresh log that verifies, and refuses to 
 
   // A second run would collide on ids: refused, saying why, with nothing appended.
   CHECK(Run(vigil + " demo --data '" + data + "' --offline" + quiet) == 2);
-  CHECK(Slurp(err).find("already ran") != std::string::npos);
+  CHECK(testing::ReadFile(err).find("already ran") != std::string::npos);
 
   rc = Run(vigil + " verify --data '" + data + "'" + quiet);
-  INFO(Slurp(out) << Slurp(err));
+  INFO(testing::ReadFile(out) << testing::ReadFile(err));
   CHECK(rc == 0);
 }
 

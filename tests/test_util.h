@@ -71,6 +71,9 @@ nlohmann::json RegisterPayload(std::string_view actor, std::string_view id,
 // "p-<id>" with payload id `id`, signed by the authority.
 Submission RegisterSubmission(const TestLog& t, std::string_view id);
 
+// The whole contents of the file at `path` (binary); empty if it cannot be read.
+std::string ReadFile(const std::string& path);
+
 // The payload "id" recorded in stored entry bytes (REQUIREs a well-formed entry).
 std::string PayloadIdOf(std::string_view entry_bytes);
 

@@ -36,6 +36,19 @@ void RunConcurrently(int threads, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
+// `per_thread` registrations for each of `threads` threads, payload ids "<prefix><th>-<i>".
+std::vector<std::vector<Submission>> PerThread(const testing::TestLog& t, const std::string& prefix,
+                                               int threads, int per_thread) {
+  std::vector<std::vector<Submission>> subs(static_cast<size_t>(threads));
+  for (int th = 0; th < threads; ++th) {
+    for (int i = 0; i < per_thread; ++i) {
+      subs[static_cast<size_t>(th)].push_back(
+          RegisterSubmission(t, prefix + std::to_string(th) + "-" + std::to_string(i)));
+    }
+  }
+  return subs;
+}
+
 // Submits subs[t] in order from thread t, all threads at once; returns the results per thread.
 std::vector<std::vector<Result<Appended>>> SubmitAll(
     Writer& writer, const std::vector<std::vector<Submission>>& subs) {
@@ -63,13 +76,7 @@ TEST_CASE("group commit: concurrent submitters get contiguous, durable seqs", "[
   constexpr uint64_t kTotal = kThreads * kPerThread;
   TempDir dir("vigil_writer_test");
   TestLog t = MakeTestLog(dir.path());
-  std::vector<std::vector<Submission>> subs(kThreads);
-  for (int th = 0; th < kThreads; ++th) {
-    for (int i = 0; i < kPerThread; ++i) {
-      subs[static_cast<size_t>(th)].push_back(
-          RegisterSubmission(t, "w" + std::to_string(th) + "-" + std::to_string(i)));
-    }
-  }
+  const std::vector<std::vector<Submission>> subs = PerThread(t, "w", kThreads, kPerThread);
 
   Writer writer(*t.log);
   const std::vector<std::vector<Result<Appended>>> results = SubmitAll(writer, subs);
@@ -184,13 +191,7 @@ TEST_CASE("Stop while submitters wait: queued work finishes, later work is refus
   TestLog t = MakeTestLog(dir.path());
   constexpr int kThreads = 8;
   constexpr int kPerThread = 40;
-  std::vector<std::vector<Submission>> subs(kThreads);
-  for (int th = 0; th < kThreads; ++th) {
-    for (int i = 0; i < kPerThread; ++i) {
-      subs[static_cast<size_t>(th)].push_back(
-          RegisterSubmission(t, "s" + std::to_string(th) + "-" + std::to_string(i)));
-    }
-  }
+  const std::vector<std::vector<Submission>> subs = PerThread(t, "s", kThreads, kPerThread);
   Writer writer(*t.log);
   std::vector<std::vector<Result<Appended>>> results(kThreads);
   RunConcurrently(kThreads + 1, [&](int th) {
@@ -241,12 +242,7 @@ TEST_CASE("max_batch bounds the transaction size", "[writer]") {
   WriterOptions options;
   options.max_batch = 3;
   Writer writer(*t.log, options);
-  std::vector<std::vector<Submission>> subs(6);
-  for (size_t th = 0; th < subs.size(); ++th) {
-    for (int i = 0; i < 10; ++i) {
-      subs[th].push_back(RegisterSubmission(t, "m" + std::to_string(th) + "-" + std::to_string(i)));
-    }
-  }
+  const std::vector<std::vector<Submission>> subs = PerThread(t, "m", 6, 10);
   const auto results = SubmitAll(writer, subs);
   for (const auto& per : results) {
     for (const auto& r : per) REQUIRE(r.ok());
