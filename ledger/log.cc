@@ -232,7 +232,7 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
       results.emplace_back(p.status());
       continue;
     }
-    Result<Receipt> r = ReceiptFor(p->seq, p->ts_ms);
+    Result<Receipt> r = ReceiptFor(std::move(*p));
     if (!r.ok()) {
       results.emplace_back(r.status());
     } else {
@@ -247,7 +247,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
   struct Outcome {
     Status rejected;
     std::optional<uint64_t> seq;
-    std::optional<int64_t> ts_ms;  // set when this batch wrote the entry
+    std::optional<Placed::Written> written;  // set when this batch wrote the entry
     bool duplicate = false;
   };
   std::vector<Outcome> outcomes;
@@ -377,7 +377,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
         break;
       }
       out.seq = e.seq;
-      out.ts_ms = e.ts_ms;
+      out.written = Placed::Written{e.ts_ms, leaf, std::move(bytes), 0, {}};
       ++size;
       last_leaf = leaf;
       last_ts = e.ts_ms;
@@ -389,6 +389,11 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
       } else {
         std::string note = SignCheckpoint(Checkpoint{info_.origin, size, *root}, *log_key_);
         fatal = txn->Append(Table::kCheckpoints, EncodeBigEndian64(size), note);
+        for (Outcome& out : outcomes) {
+          if (!out.written.has_value()) continue;
+          out.written->tree_size = size;
+          out.written->checkpoint = note;
+        }
       }
     }
     if (fatal.code() == Code::kResourceExhausted && attempt < 16) {
@@ -415,11 +420,11 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
   size_ = size;
   last_leaf_ = last_leaf;
   last_ts_ = last_ts;
-  for (const Outcome& out : outcomes) {
+  for (Outcome& out : outcomes) {
     if (!out.seq.has_value()) {
       results.emplace_back(out.rejected);
     } else {
-      results.emplace_back(Placed{*out.seq, out.duplicate, out.ts_ms});
+      results.emplace_back(Placed{*out.seq, out.duplicate, std::move(out.written)});
     }
   }
   return results;
@@ -479,7 +484,7 @@ Result<std::string> Log::EntryAt(uint64_t seq) {
   return **v;
 }
 
-Result<Receipt> Log::ReceiptFor(uint64_t seq, std::optional<int64_t> ts_ms) {
+Result<Receipt> Log::ReceiptFor(uint64_t seq) {
   Result<db::Txn> txn = env_->BeginRead();
   if (!txn.ok()) return txn.status();
   Result<std::optional<std::string>> entry = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
@@ -493,21 +498,23 @@ Result<Receipt> Log::ReceiptFor(uint64_t seq, std::optional<int64_t> ts_ms) {
                                     return false;
                                   }));
   if (!cp.has_value()) return Status(Code::kCorruption, "no checkpoint covers entry " + std::to_string(seq));
-  if (!ts_ms.has_value()) {
-    Result<Entry> e = DecodeEntry(**entry);
-    if (!e.ok()) return e.status();
-    ts_ms = e->ts_ms;
-  }
+  Result<Entry> e = DecodeEntry(**entry);
+  if (!e.ok()) return e.status();
   Result<std::vector<Hash>> proof = merkle::InclusionProof(seq, cp->first, Reader(*txn));
   if (!proof.ok()) return proof.status();
-  Receipt r;
-  r.seq = seq;
-  r.leaf_hash = merkle::HashLeaf(**entry);
-  r.ts_ms = *ts_ms;
-  r.checkpoint = std::move(cp->second);
-  r.inclusion = std::move(*proof);
-  r.entry = std::move(**entry);
-  return r;
+  return Receipt{seq, merkle::HashLeaf(**entry), e->ts_ms, std::move(cp->second),
+                 std::move(*proof), std::move(**entry)};
+}
+
+Result<Receipt> Log::ReceiptFor(Placed placed) {
+  if (!placed.written.has_value()) return ReceiptFor(placed.seq);
+  Placed::Written& w = *placed.written;
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::vector<Hash>> proof = merkle::InclusionProof(placed.seq, w.tree_size, Reader(*txn));
+  if (!proof.ok()) return proof.status();
+  return Receipt{placed.seq, w.leaf, w.ts_ms, std::move(w.checkpoint), std::move(*proof),
+                 std::move(w.entry)};
 }
 
 Result<std::vector<Hash>> Log::InclusionProof(uint64_t seq, uint64_t size) {

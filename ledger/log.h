@@ -58,7 +58,16 @@ struct Submission {
 struct Placed {
   uint64_t seq = 0;
   bool duplicate = false;  // true: an idempotent resend; seq is the original's
-  std::optional<int64_t> ts_ms;  // the entry's time, when this batch wrote it
+  // For an entry this batch wrote: all its receipt needs but the inclusion proof, so that the
+  // submitter's thread does not read them back from the store (Log::ReceiptFor(Placed)).
+  struct Written {
+    int64_t ts_ms = 0;
+    Hash leaf{};
+    std::string entry;       // the entry bytes
+    uint64_t tree_size = 0;  // size of the batch's checkpoint
+    std::string checkpoint;  // the batch's signed checkpoint note
+  };
+  std::optional<Written> written;
 };
 
 // The outcome of one accepted submission.
@@ -126,9 +135,10 @@ class Log {
   Result<std::string> LatestCheckpoint();
   // The entry bytes at `seq`; kNotFound past the end.
   Result<std::string> EntryAt(uint64_t seq);
-  // The receipt of the entry at `seq`: its batch's checkpoint and inclusion proof. `ts_ms`, if
-  // the caller knows the entry's time (the writer does), saves decoding the entry.
-  Result<Receipt> ReceiptFor(uint64_t seq, std::optional<int64_t> ts_ms = std::nullopt);
+  // The receipt of the entry at `seq`: its batch's checkpoint and inclusion proof.
+  Result<Receipt> ReceiptFor(uint64_t seq);
+  // The same for a result of Place: only the inclusion proof is read when it wrote the entry.
+  Result<Receipt> ReceiptFor(Placed placed);
   // Proofs against tree sizes up to the current size (kInvalidArgument otherwise).
   Result<std::vector<Hash>> InclusionProof(uint64_t seq, uint64_t size);
   Result<std::vector<Hash>> ConsistencyProof(uint64_t from, uint64_t to);

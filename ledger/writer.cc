@@ -41,9 +41,10 @@ Result<Appended> Writer::Submit(Submission sub) {
   cv_.notify_one();
   Result<Placed> placed = done.get();
   if (!placed.ok()) return placed.status();
-  Result<Receipt> receipt = log_.ReceiptFor(placed->seq, placed->ts_ms);
+  const bool duplicate = placed->duplicate;
+  Result<Receipt> receipt = log_.ReceiptFor(std::move(*placed));
   if (!receipt.ok()) return receipt.status();
-  return Appended{std::move(*receipt), placed->duplicate};
+  return Appended{std::move(*receipt), duplicate};
 }
 
 void Writer::Run() {
