@@ -23,7 +23,9 @@ namespace vigil::cli {
 
 namespace {
 
-constexpr char kStateFormat[] = "vigil-monitor-state/v1";
+// v2: the replayed state has the layout of store format 2 (ledger/state_codec.h).
+constexpr char kStateFormat[] = "vigil-monitor-state/v2";
+constexpr char kOldStateFormat[] = "vigil-monitor-state/v1";
 constexpr uint64_t kWidth = TileRef::kWidth;
 
 // The right edge of a Merkle tree: the roots of the complete subtrees that make up a tree of
@@ -110,6 +112,13 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
   const size_t nl = text.find('\n');
   if (nl == std::string::npos) return bad("no header line");
   nlohmann::json j = nlohmann::json::parse(text.substr(0, nl), nullptr, false);
+  if (j.is_object() && j.value("format", "") == kOldStateFormat) {
+    return Status(Code::kFailedPrecondition,
+                  "state file " + path + " is " + kOldStateFormat + ", written by an older vigil "
+                  "whose replayed state has another layout; this vigil reads " + kStateFormat +
+                  ". Move the file away to start over (the next run trusts the log afresh; "
+                  "pin it with --vkey)");
+  }
   if (!j.is_object() || j.value("format", "") != kStateFormat) return bad("not a " + std::string(kStateFormat) + " file");
   SavedState s;
   try {

@@ -4,6 +4,7 @@
 #include "ledger/domain.h"
 #include "ledger/entry.h"
 #include "ledger/payload.h"
+#include "ledger/state_codec.h"
 
 namespace vigil::authority {
 
@@ -11,11 +12,14 @@ using namespace domain;  // NOLINT: the helpers of this layer
 
 namespace {
 
-// The entry at `field` (a seq) as its stored state and payload, for corrections and erasures.
+// The entry named by "target_seq", as its state records it (codec::EntryInfo), for
+// corrections and erasures.
 struct Target {
   uint64_t seq;
   std::string type;
   std::string actor;
+  bool personal;
+  nlohmann::json effect;
 };
 
 std::optional<Target> ReadTarget(ApplyContext& ctx) {
@@ -29,12 +33,17 @@ std::optional<Target> ReadTarget(ApplyContext& ctx) {
     ctx.Violate("target_unknown", "entry " + std::to_string(seq) + " does not exist yet");
     return std::nullopt;
   }
-  std::optional<nlohmann::json> t = GetJson(ctx, "entrytype/" + SeqKey(seq));
-  if (!t.has_value()) {
+  Result<std::optional<std::string>> v = ctx.state.Get(codec::EntryKey(seq));
+  if (ctx.Fail(v.status())) return std::nullopt;
+  if (!v->has_value()) {
     ctx.Violate("target_unknown", "entry " + std::to_string(seq) + " is not known");
     return std::nullopt;
   }
-  return Target{seq, t->value("type", ""), t->value("actor", "")};
+  Result<codec::EntryInfo> info = codec::DecodeEntryInfo(**v);
+  if (ctx.Fail(info.status())) return std::nullopt;
+  const RecordType* type = FindRecordTypeByCode(info->type_code);
+  return Target{seq, type != nullptr ? std::string(type->type) : std::string(), info->actor,
+                info->personal, std::move(info->effect)};
 }
 
 }  // namespace
@@ -183,7 +192,7 @@ void ApplyCorrection(ApplyContext& ctx) {
     ctx.Violate("already_voided", "entry " + std::to_string(t->seq) + " is already void");
   }
   if (!ctx.violations.empty()) return;
-  nlohmann::json effect = GetJson(ctx, "effect/" + SeqKey(t->seq)).value_or(nlohmann::json::object());
+  const nlohmann::json& effect = t->effect;
   // Undo its stock changes (a void that would leave negative stock is refused).
   for (const auto& d : effect.value("stock", nlohmann::json::array())) {
     Result<std::optional<Substance>> s = FindSubstance(ctx.state, d.value("substance", ""));
@@ -191,7 +200,7 @@ void ApplyCorrection(ApplyContext& ctx) {
     ChangeStock(ctx, d.value("participant", ""), **s, -d.value("delta", int64_t{0}));
   }
   if (effect.contains("transfer")) {
-    const std::string key = effect["transfer"];
+    const std::string key = effect["transfer"].get<std::string>();
     std::optional<nlohmann::json> tr = GetJson(ctx, key);
     if (tr.has_value() && t->type == "chem.dispatch") {
       if (tr->value("status", "") != "open") {
@@ -255,8 +264,7 @@ void ApplyErasure(ApplyContext& ctx) {
   ctx.String("reason");
   std::optional<Target> t = ReadTarget(ctx);
   if (!t.has_value()) return;
-  std::optional<nlohmann::json> info = GetJson(ctx, "entrytype/" + SeqKey(t->seq));
-  if (!info.has_value() || !info->value("personal", false)) {
+  if (!t->personal) {
     ctx.Violate("no_personal_data", "entry " + std::to_string(t->seq) + " carries no personal data");
   }
   if (GetJson(ctx, "erased/" + SeqKey(t->seq)).has_value()) {

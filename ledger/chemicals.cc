@@ -4,6 +4,7 @@
 
 #include "ledger/domain.h"
 #include "ledger/entry.h"
+#include "ledger/state_codec.h"
 
 namespace vigil::chemicals {
 
@@ -83,13 +84,13 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
       std::set<std::string> suppliers = {supplier};
       ctx.Fail(ctx.state.ScanPrefix(
           "acq/" + base + "/",
-          [&](std::string_view, std::string_view v) {
-            nlohmann::json a = nlohmann::json::parse(v, nullptr, false);
+          [&](std::string_view k, std::string_view v) {
+            const nlohmann::json a = codec::DecodeJson(k, v).value_or(nlohmann::json::object());
             before += a.value("amount", int64_t{0});
             suppliers.insert(a.value("supplier", ""));
             return true;
           },
-          "acq/" + base + "/" + TimeKey(ctx.payload.at_ms - window_days * kDayMs)));
+          "acq/" + base + "/" + codec::TimeBytes(ctx.payload.at_ms - window_days * kDayMs)));
       const int64_t total = before + m.amount;
       if (before <= window_max && total > window_max) {
         RaiseAlert(ctx, "threshold_window", buyer,
@@ -114,7 +115,8 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
                {{"substance", m.substance.id}, {"amount", m.amount}, {"average", total / count}});
   }
   PutJson(ctx, "acqstat/" + base, {{"count", count + 1}, {"total", total + m.amount}});
-  const std::string key = "acq/" + base + "/" + TimeKey(ctx.payload.at_ms) + "/" + SeqKey(ctx.entry.seq);
+  const std::string key =
+      "acq/" + base + "/" + codec::TimeBytes(ctx.payload.at_ms) + codec::SeqBytes(ctx.entry.seq);
   PutJson(ctx, key, {{"amount", m.amount}, {"supplier", supplier}});
   ctx.effect["acq"] = {{"key", key}, {"stat", "acqstat/" + base}, {"amount", m.amount}};
 }

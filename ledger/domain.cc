@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "ledger/entry.h"
+#include "ledger/state_codec.h"
 
 namespace vigil::domain {
 
@@ -74,8 +75,8 @@ bool IsVenueKind(std::string_view kind) {
 std::optional<nlohmann::json> GetJson(ApplyContext& ctx, const std::string& key) {
   Result<std::optional<std::string>> v = ctx.state.Get(key);
   if (ctx.Fail(v.status()) || !v->has_value()) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(**v, nullptr, false);
-  if (j.is_discarded()) {
+  std::optional<nlohmann::json> j = codec::DecodeJson(key, **v);
+  if (!j.has_value()) {
     ctx.Fail(Status(Code::kCorruption, "damaged state record " + key));
     return std::nullopt;
   }
@@ -83,7 +84,7 @@ std::optional<nlohmann::json> GetJson(ApplyContext& ctx, const std::string& key)
 }
 
 void PutJson(ApplyContext& ctx, const std::string& key, const nlohmann::json& value) {
-  ctx.Fail(ctx.state.Put(key, value.dump()));
+  ctx.Fail(ctx.state.Put(key, codec::EncodeJson(key, value)));
 }
 
 std::optional<Participant> RequireParticipant(ApplyContext& ctx, const std::string& id,
@@ -225,7 +226,7 @@ void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substanc
   if (!ctx.violations.empty()) return;  // never write state for a record being rejected
   const std::string key = std::string(participant) + "/" + substance.id;
   ctx.Fail(ctx.state.Put("stock/" + key, std::to_string(next)));
-  ctx.Fail(ctx.state.Put("stockhist/" + key + "/" + SeqKey(ctx.entry.seq), std::to_string(next)));
+  // The stock after this entry goes into the participant's trail record (Apply, from ctx.effect).
   ctx.effect["stock"].push_back(
       {{"participant", participant}, {"substance", substance.id}, {"delta", delta}});
 }

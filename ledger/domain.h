@@ -3,27 +3,36 @@
 // settings, substances and quantities in payloads, licences, stock and alerts. Internal to
 // ledger/. All functions run inside Apply and report through the ApplyContext.
 //
-// State keys (besides those of registry.h and catalog.h):
+// State keys (besides those of registry.h and catalog.h), store format 2. <seq8> and <time8>
+// are 8 bytes big-endian (state_codec.h); <seq> is 20 decimal digits and <time> 15 (ms since
+// 1970); either way keys sort in seq / time order. "compact" values are state_codec.h's binary
+// forms (JSON text when a record has a shape they do not cover).
+//   "~<seq8>"                                           every entry: its type code, actor,
+//                                                       personal flag and effect (what a
+//                                                       correction undoes); compact
+//   "trail/<participant>/<seq8>"                        every entry that concerns a participant:
+//                                                       type code, then the stock after the entry
+//                                                       of each substance of this participant it
+//                                                       changed (the stock history); compact
+//   "id/<actor>\0<payload id>"                          seq of the entry (8 bytes) (state.cc)
 //   "stock/<participant>/<substance>"                  current stock, base units (decimal)
-//   "stockhist/<participant>/<substance>/<seq>"        stock after entry seq (for charts)
 //   "setting/<name>"                                    jurisdiction-wide setting (JSON)
 //   "threshold/<substance>"                             limits set by threshold.set (JSON)
-//   "transfer/<from>/<transfer id>"                     a dispatch and its receipt (JSON)
+//   "transfer/<from>/<transfer id>"                     a dispatch and its receipt (compact)
 //   "due/<due time>/<from>/<transfer id>"               open dispatches by receipt deadline
-//   "acq/<participant>/<substance>/<at>/<seq>"          acquisitions, for rolling windows
-//   "acqstat/<participant>/<substance>"                 {"count","total"} of acquisitions
+//   "acq/<participant>/<substance>/<time8><seq8>"       acquisitions, for rolling windows
+//                                                       (compact {"amount","supplier"})
+//   "acqstat/<participant>/<substance>"                 {"count","total"} of acquisitions (compact)
+//   "count/<participant>/<substance>"                   the last stocktake (JSON)
 //   "licence/<number>"                                  participant holding that licence
 //   "expiry/<warn time>/<participant>/<number>"         licences by expiry-warning time
 //   "licence_warn/<number>"                             the expiry/ key written for it
 //   "inspection/<seq>"                                  an inspection and its status (JSON)
 //   "insp_venue/<business>/<venue>/<seq>", "insp_by/<inspector>/<seq>"   indexes
-//   "venueviol/<business>/<venue>/<at>/<seq>"           venue inspections with violations
+//   "venueviol/<business>/<venue>/<time>/<seq>"         venue inspections with violations
 //   "alert/<seq>/<n>"                                   alert n raised by entry seq (JSON)
 //   "alert_by/<participant>/<seq>/<n>"                  index of alerts by participant
-//   "trail/<participant>/<seq>"                         every entry that concerns a participant
-//   "effect/<seq>"                                      what entry seq changed (for corrections)
 //   "voided/<seq>", "erased/<seq>"                      corrections and erasures applied
-// <seq> is 20 decimal digits and <time> 15 (ms since 1970), so keys sort in time order.
 #ifndef VIGIL_LEDGER_DOMAIN_H_
 #define VIGIL_LEDGER_DOMAIN_H_
 
@@ -40,7 +49,7 @@
 
 namespace vigil::domain {
 
-std::string SeqKey(uint64_t seq);   // 20 digits
+std::string SeqKey(uint64_t seq);   // 20 digits (the rarer records, and the trail cursor)
 std::string TimeKey(int64_t ms);    // 15 digits
 inline constexpr int64_t kDayMs = 86'400'000;
 

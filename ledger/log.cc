@@ -24,6 +24,9 @@ namespace {
 constexpr char kMetaOrigin[] = "origin";
 constexpr char kMetaLogKey[] = "log_public_key";
 constexpr char kMetaFormat[] = "format";
+// The store layout this build reads and writes: "2" is the compact derived state
+// (ledger/state_codec.h, docs/formats.md §15); "1" stored it as JSON with decimal seqs.
+constexpr char kStoreFormat[] = "2";
 
 std::string StoreDir(const std::string& dir) { return dir + "/store"; }
 std::string KeysDir(const std::string& dir) { return dir + "/keys"; }
@@ -67,6 +70,16 @@ Result<LogInfo> Log::ReadInfo(db::Txn& txn) {
   if (!key.ok()) return key.status();
   if (!origin->has_value() || !key->has_value()) {
     return Status(Code::kNotFound, "the store holds no initialised log (run vigil init)");
+  }
+  Result<std::optional<std::string>> format = txn.Get(Table::kMeta, kMetaFormat);
+  if (!format.ok()) return format.status();
+  if (!format->has_value() || **format != kStoreFormat) {
+    const std::string found = format->has_value() ? **format : "none";
+    return Status(Code::kFailedPrecondition,
+                  "the store has format " + found + " but this vigil reads format " +
+                      kStoreFormat + " (the derived state is laid out differently); create the "
+                      "log again with this version (vigil init, then vigil demo for the demo "
+                      "data) or use the vigil that wrote it");
   }
   info.origin = **origin;
   Result<PublicKey> pk = PublicKey::FromBytes(**key);
@@ -115,7 +128,7 @@ Result<LogInfo> Log::Init(const std::string& dir, const InitOptions& options) {
     if (!txn.ok()) return txn.status();
     VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaOrigin, options.origin));
     VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaLogKey, log_key.public_key().bytes()));
-    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaFormat, "1"));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaFormat, kStoreFormat));
     VIGIL_RETURN_IF_ERROR(txn->Commit());
   }
 

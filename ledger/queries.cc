@@ -7,6 +7,8 @@
 #include "ledger/domain.h"
 #include "ledger/entry.h"
 #include "ledger/quantity.h"
+#include "ledger/state.h"
+#include "ledger/state_codec.h"
 
 namespace vigil::queries {
 
@@ -90,15 +92,16 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
           hit = hit || (sub.is_string() && sub.get<std::string>() == f.substance);
         }
       }
-      // Or it has had stock of it (a stock history exists), licensed for it or not.
+      // Or it has had stock of it (a stock record exists, zero or not), licensed for it or not.
       const std::string held =
-          "stockhist/" + std::string(k.substr(sizeof("participant/") - 1)) + "/" + f.substance + "/";
+          "stock/" + std::string(k.substr(sizeof("participant/") - 1)) + "/" + f.substance;
       if (!hit) {
-        Status s = txn.Scan(Table::kState, held, [&](std::string_view key, std::string_view) {
-          hit = key.substr(0, held.size()) == held;
-          return false;
-        });
-        if (!s.ok()) io = s;
+        Result<std::optional<std::string>> stock = txn.Get(Table::kState, held);
+        if (!stock.ok()) {
+          io = stock.status();
+        } else {
+          hit = stock->has_value();
+        }
       }
       if (!hit) return std::nullopt;
     }
@@ -110,18 +113,34 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
 
 Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::string& after,
                    size_t limit) {
+  // Keys end in the seq as 8 bytes; the cursor keeps the text form "trail/<p>/<20 digits>".
+  const std::string prefix = codec::TrailPrefix(participant);
+  std::string after_key = after;
+  if (after.size() == prefix.size() + 20 && after.rfind(prefix, 0) == 0 &&
+      after.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+    after_key = codec::TrailKey(participant, std::stoull(after.substr(prefix.size())));
+  }
   Status io;
-  Result<Page> page = Collect(txn, "trail/" + participant + "/", after, limit,
+  Result<Page> page = Collect(txn, prefix, after_key, limit,
                               [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
-    const uint64_t seq = std::stoull(std::string(k.substr(k.size() - 20)));
+    const uint64_t seq = codec::TrailSeq(k);
+    Result<codec::TrailRecord> t = codec::DecodeTrail(v);
+    const RecordType* type = t.ok() ? FindRecordTypeByCode(t->type_code) : nullptr;
+    if (type == nullptr) {
+      io = Status(Code::kCorruption, "damaged trail record of entry " + std::to_string(seq));
+      return std::nullopt;
+    }
     Result<std::optional<std::string>> e = txn.Get(Table::kEntries, EncodeBigEndian64(seq));
     if (!e.ok() || !e->has_value()) {
       io = e.ok() ? Status(Code::kCorruption, "trail names a missing entry") : e.status();
       return std::nullopt;
     }
-    return nlohmann::json{{"seq", seq}, {"type", std::string(v)}, {"entry", **e}};
+    return nlohmann::json{{"seq", seq}, {"type", std::string(type->type)}, {"entry", **e}};
   });
   if (!io.ok()) return io;
+  if (page.ok() && page->next.has_value()) {
+    page->next = prefix + domain::SeqKey(codec::TrailSeq(*page->next));
+  }
   return page;
 }
 
@@ -152,23 +171,32 @@ Result<nlohmann::json> Stock(db::Txn& txn, const std::string& participant) {
 
 Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant,
                                     const std::string& substance) {
+  // The stock after each entry is kept in the participant's trail records (codec.h).
   nlohmann::json out = nlohmann::json::array();
-  const std::string prefix = "stockhist/" + participant + "/" + substance + "/";
+  const std::string prefix = codec::TrailPrefix(participant);
+  Status io;
   Status s = txn.Scan(Table::kState, prefix, [&](std::string_view k, std::string_view v) {
     if (k.substr(0, prefix.size()) != prefix) return false;
-    out.push_back({{"seq", std::stoull(std::string(k.substr(prefix.size())))},
-                   {"amount", std::stoll(std::string(v))}});
+    Result<codec::TrailRecord> t = codec::DecodeTrail(v);
+    if (!t.ok()) {
+      io = t.status();
+      return false;
+    }
+    for (const auto& [sub, amount] : t->stock) {
+      if (sub == substance) out.push_back({{"seq", codec::TrailSeq(k)}, {"amount", amount}});
+    }
     return true;
   });
   if (!s.ok()) return s;
+  if (!io.ok()) return io;
   return out;
 }
 
 Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string& after,
                        size_t limit) {
   return Collect(txn, "transfer/", after, limit,
-                 [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
-    nlohmann::json t = Parse(v);
+                 [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
+    nlohmann::json t = codec::DecodeJson(k, v).value_or(nlohmann::json());
     if (!f.participant.empty() && t.value("from", "") != f.participant &&
         t.value("to", "") != f.participant) {
       return std::nullopt;

@@ -5,6 +5,7 @@
 #include "ledger/catalog.h"
 #include "ledger/domain.h"
 #include "ledger/entry.h"
+#include "ledger/state_codec.h"
 
 namespace vigil::registry {
 
@@ -13,12 +14,15 @@ namespace {
 std::string ParticipantKey(std::string_view id) { return "participant/" + std::string(id); }
 std::string KeyKey(std::string_view key_id) { return "key/" + std::string(key_id); }
 
-nlohmann::json KeyJson(const KeyRecord& k) {
-  return {{"participant", k.participant},
-          {"public_key", k.public_key.ToBase64()},
-          {"added_seq", k.added_seq},
-          {"revoked_seq", k.revoked_seq.has_value() ? nlohmann::json(*k.revoked_seq)
-                                                    : nlohmann::json(nullptr)}};
+// "key/<key id>": public key (32 bytes) ‖ varint added_seq ‖ 1 byte revoked (0/1)
+// [‖ varint revoked_seq] ‖ participant id (the rest). Read for every entry (LoadKey).
+std::string EncodeKeyRecord(const KeyRecord& k) {
+  std::string out(k.public_key.bytes());
+  codec::PutVarint(out, k.added_seq);
+  out.push_back(k.revoked_seq.has_value() ? 1 : 0);
+  if (k.revoked_seq.has_value()) codec::PutVarint(out, *k.revoked_seq);
+  out.append(k.participant);
+  return out;
 }
 
 Status PutJson(StateStore& state, const std::string& key, const nlohmann::json& j) {
@@ -241,18 +245,26 @@ Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_vi
   Result<std::optional<std::string>> v = state.Get(registry::KeyKey(key_id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<KeyRecord>();
-  nlohmann::json j = nlohmann::json::parse(**v, nullptr, false);
+  auto damaged = [&] { return Status(Code::kCorruption, "damaged key record " + std::string(key_id)); };
+  std::string_view in = **v;
+  if (in.size() < PublicKey::kSize + 2) return damaged();
+  Result<PublicKey> pk = PublicKey::FromBytes(in.substr(0, PublicKey::kSize));
+  if (!pk.ok()) return damaged();
+  in.remove_prefix(PublicKey::kSize);
   KeyRecord k;
-  try {
-    k.participant = j.at("participant").get<std::string>();
-    Result<PublicKey> pk = PublicKey::FromBase64(j.at("public_key").get<std::string>());
-    if (!pk.ok()) throw std::runtime_error("bad key");
-    k.public_key = *pk;
-    k.added_seq = j.at("added_seq").get<uint64_t>();
-    if (!j.at("revoked_seq").is_null()) k.revoked_seq = j.at("revoked_seq").get<uint64_t>();
-  } catch (const std::exception&) {
-    return Status(Code::kCorruption, "damaged key record " + std::string(key_id));
+  k.public_key = *pk;
+  if (!codec::GetVarint(in, &k.added_seq) || in.empty()) return damaged();
+  const char revoked = in[0];
+  in.remove_prefix(1);
+  if (revoked == 1) {
+    uint64_t r = 0;
+    if (!codec::GetVarint(in, &r)) return damaged();
+    k.revoked_seq = r;
+  } else if (revoked != 0) {
+    return damaged();
   }
+  if (in.empty()) return damaged();
+  k.participant = std::string(in);
   return std::optional<KeyRecord>(std::move(k));
 }
 
@@ -337,8 +349,8 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
   record["keys"] = nlohmann::json::array();
   for (const PublicKey& pk : pks) {
     record["keys"].push_back(pk.Id());
-    Status s = PutJson(ctx.state, KeyKey(pk.Id()),
-                       KeyJson(KeyRecord{*id, pk, ctx.entry.seq, std::nullopt}));
+    Status s = ctx.state.Put(KeyKey(pk.Id()),
+                             EncodeKeyRecord(KeyRecord{*id, pk, ctx.entry.seq, std::nullopt}));
     if (ctx.Fail(s)) return;
   }
   if (licences.has_value()) {
@@ -421,8 +433,8 @@ void ApplyKeyAdd(ApplyContext& ctx) {
   if (!ctx.violations.empty()) return;
   nlohmann::json record = (*p)->record;
   record["keys"].push_back(pks[0].Id());
-  Status s = PutJson(ctx.state, KeyKey(pks[0].Id()),
-                     KeyJson(KeyRecord{*id, pks[0], ctx.entry.seq, std::nullopt}));
+  Status s = ctx.state.Put(KeyKey(pks[0].Id()),
+                           EncodeKeyRecord(KeyRecord{*id, pks[0], ctx.entry.seq, std::nullopt}));
   if (s.ok()) s = PutJson(ctx.state, ParticipantKey(*id), record);
   ctx.Fail(s);
 }
@@ -459,7 +471,7 @@ void ApplyKeyRevoke(ApplyContext& ctx) {
   }
   if (!ctx.violations.empty()) return;
   rec.revoked_seq = ctx.entry.seq;
-  Status s = PutJson(ctx.state, KeyKey(*key_id), KeyJson(rec));
+  Status s = ctx.state.Put(KeyKey(*key_id), EncodeKeyRecord(rec));
   ctx.Fail(s);
 }
 

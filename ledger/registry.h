@@ -3,7 +3,9 @@
 //
 // State keys:
 //   "participant/<id>"  JSON: the registration fields plus "revoked" and "registered_seq"
-//   "key/<key id>"      JSON: {"participant","public_key","added_seq","revoked_seq"}
+//   "key/<key id>"      binary (read for every entry): public key (32 bytes), varint
+//                       added_seq, 1 byte revoked (0/1) [then varint revoked_seq], then the
+//                       participant id (the rest of the value)
 //   "genesis"           "1" once the first authority registered itself (entry 0)
 #ifndef VIGIL_LEDGER_REGISTRY_H_
 #define VIGIL_LEDGER_REGISTRY_H_

@@ -5,6 +5,10 @@
 #include "ledger/domain.h"
 #include "ledger/inspections.h"
 #include "ledger/registry.h"
+#include "ledger/state_codec.h"
+
+#include <algorithm>
+#include <map>
 
 namespace vigil {
 
@@ -104,30 +108,31 @@ void ApplyContext::OnlyFields(std::initializer_list<std::string_view> allowed) {
 // ---- the record table ----
 
 const std::vector<RecordType>& RecordTypes() {
+  // The codes are stored in the state (format 2): a new type takes the next unused code.
   static const std::vector<RecordType> kTypes = {
-      {"participant.register", kAuthority, &registry::ApplyParticipantRegister},
-      {"participant.update", kAuthority, &registry::ApplyParticipantUpdate},
-      {"participant.revoke", kAuthority, &registry::ApplyParticipantRevoke},
-      {"key.add", kAuthority, &registry::ApplyKeyAdd},
-      {"key.revoke", kAuthority, &registry::ApplyKeyRevoke},
-      {"catalog.add", kAuthority, &authority::ApplyCatalogAdd},
-      {"threshold.set", kAuthority, &authority::ApplyThresholdSet},
-      {"settings.set", kAuthority, &authority::ApplySettingsSet},
-      {"checklist.add", kAuthority, &authority::ApplyChecklistAdd},
-      {"chem.purchase", kBusiness, &chemicals::ApplyPurchase},
-      {"chem.sale", kBusiness, &chemicals::ApplySale},
-      {"chem.dispatch", kBusiness, &chemicals::ApplyDispatch},
-      {"chem.receipt", kBusiness, &chemicals::ApplyReceipt},
-      {"chem.use", kBusiness, &chemicals::ApplyUse},
-      {"chem.dispose", kBusiness, &chemicals::ApplyDispose},
-      {"chem.loss", kBusiness, &chemicals::ApplyLoss},
-      {"chem.stocktake", kBusiness, &chemicals::ApplyStocktake},
-      {"inspection.venue", kInspector, &inspections::ApplyVenueInspection},
-      {"inspection.stock", kInspector, &inspections::ApplyStockInspection},
-      {"inspection.ack", kBusiness, &inspections::ApplyAck},
-      {"correction", kAnyRole, &authority::ApplyCorrection},
-      {"erasure", kAuthority, &authority::ApplyErasure},
-      {"police.note", kPolice, &authority::ApplyPoliceNote},
+      {"participant.register", 1, kAuthority, &registry::ApplyParticipantRegister},
+      {"participant.update", 2, kAuthority, &registry::ApplyParticipantUpdate},
+      {"participant.revoke", 3, kAuthority, &registry::ApplyParticipantRevoke},
+      {"key.add", 4, kAuthority, &registry::ApplyKeyAdd},
+      {"key.revoke", 5, kAuthority, &registry::ApplyKeyRevoke},
+      {"catalog.add", 6, kAuthority, &authority::ApplyCatalogAdd},
+      {"threshold.set", 7, kAuthority, &authority::ApplyThresholdSet},
+      {"settings.set", 8, kAuthority, &authority::ApplySettingsSet},
+      {"checklist.add", 9, kAuthority, &authority::ApplyChecklistAdd},
+      {"chem.purchase", 10, kBusiness, &chemicals::ApplyPurchase},
+      {"chem.sale", 11, kBusiness, &chemicals::ApplySale},
+      {"chem.dispatch", 12, kBusiness, &chemicals::ApplyDispatch},
+      {"chem.receipt", 13, kBusiness, &chemicals::ApplyReceipt},
+      {"chem.use", 14, kBusiness, &chemicals::ApplyUse},
+      {"chem.dispose", 15, kBusiness, &chemicals::ApplyDispose},
+      {"chem.loss", 16, kBusiness, &chemicals::ApplyLoss},
+      {"chem.stocktake", 17, kBusiness, &chemicals::ApplyStocktake},
+      {"inspection.venue", 18, kInspector, &inspections::ApplyVenueInspection},
+      {"inspection.stock", 19, kInspector, &inspections::ApplyStockInspection},
+      {"inspection.ack", 20, kBusiness, &inspections::ApplyAck},
+      {"correction", 21, kAnyRole, &authority::ApplyCorrection},
+      {"erasure", 22, kAuthority, &authority::ApplyErasure},
+      {"police.note", 23, kPolice, &authority::ApplyPoliceNote},
   };
   return kTypes;
 }
@@ -135,6 +140,13 @@ const std::vector<RecordType>& RecordTypes() {
 const RecordType* FindRecordType(std::string_view type) {
   for (const RecordType& t : RecordTypes()) {
     if (t.type == type) return &t;
+  }
+  return nullptr;
+}
+
+const RecordType* FindRecordTypeByCode(uint8_t code) {
+  for (const RecordType& t : RecordTypes()) {
+    if (t.code == code) return &t;
   }
   return nullptr;
 }
@@ -150,17 +162,23 @@ std::vector<std::string> ParticipantsNamed(const Payload& payload) {
   return out;
 }
 
-Result<std::optional<PriorSubmission>> FindPrior(const StateStore& state, std::string_view actor,
-                                                 std::string_view id) {
+Result<std::optional<uint64_t>> FindPriorSeq(const StateStore& state, std::string_view actor,
+                                             std::string_view id) {
   Result<std::optional<std::string>> v = state.Get(IdKey(actor, id));
   if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<PriorSubmission>();
-  const std::string& s = **v;
-  if (s.size() != 40) return Status(Code::kCorruption, "damaged payload-id record");
-  PriorSubmission p;
-  p.seq = DecodeBigEndian64(std::string_view(s).substr(0, 8));
-  std::copy(s.begin() + 8, s.end(), reinterpret_cast<char*>(p.payload_hash.data()));
-  return std::optional<PriorSubmission>(p);
+  if (!v->has_value()) return std::optional<uint64_t>();
+  if ((*v)->size() != 8) return Status(Code::kCorruption, "damaged payload-id record");
+  return std::optional<uint64_t>(DecodeBigEndian64(**v));
+}
+
+Result<std::optional<PriorSubmission>> FindPrior(const StateStore& state, std::string_view actor,
+                                                 std::string_view id) {
+  Result<std::optional<uint64_t>> seq = FindPriorSeq(state, actor, id);
+  if (!seq.ok()) return seq.status();
+  if (!seq->has_value()) return std::optional<PriorSubmission>();
+  Result<Hash> h = state.StoredPayloadHash(**seq);
+  if (!h.ok()) return h.status();
+  return std::optional<PriorSubmission>(PriorSubmission{**seq, *h});
 }
 
 bool VerifiedSignatures::Contains(const PublicKey& key, std::string_view sig) const {
@@ -268,19 +286,40 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
                               : std::to_string(ctx.violations.size()) + " rules broken";
     return Status(Code::kRuleViolation, summary, std::move(ctx.violations));
   }
-  // Indexes every entry gets: its type and actor, and the trail of each participant it concerns.
-  const std::string seq_key = domain::SeqKey(entry.seq);
-  domain::PutJson(ctx, "entrytype/" + seq_key,
-                  {{"type", payload.type}, {"actor", payload.actor},
-                   {"personal", payload.body.contains("personal_commitment")}});
-  for (const std::string& p : ParticipantsNamed(payload)) {
-    ctx.Fail(overlay.Put("trail/" + p + "/" + seq_key, payload.type));
+  // Records every entry gets (codec): its type, actor and effect; the trail of each
+  // participant it concerns, with the stock after it of what it changed; its payload id.
+  std::map<std::string, std::vector<std::pair<std::string, int64_t>>, std::less<>> stock_after;
+  for (const auto& d : ctx.effect.value("stock", nlohmann::json::array())) {
+    const std::string participant = d.value("participant", "");
+    const std::string substance = d.value("substance", "");
+    const int64_t now = domain::Stock(ctx, participant, substance);
+    auto& list = stock_after[participant];
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& s) { return s.first == substance; });
+    if (it != list.end()) {
+      it->second = now;
+    } else {
+      list.emplace_back(substance, now);
+    }
   }
-  if (!ctx.effect.empty()) domain::PutJson(ctx, "effect/" + seq_key, ctx.effect);
+  const std::vector<std::string> named = ParticipantsNamed(payload);
+  for (const auto& [participant, list] : stock_after) {
+    if (std::find(named.begin(), named.end(), participant) == named.end()) {
+      // Stock histories are read from trails: a handler may change only the stock of a
+      // participant the record names (today: always its actor).
+      ctx.Fail(Status(Code::kInternal, "entry changes the stock of \"" + participant +
+                                           "\", whom it does not name"));
+    }
+  }
+  for (const std::string& p : named) {
+    codec::TrailRecord t{type->code, {}};
+    if (auto it = stock_after.find(p); it != stock_after.end()) t.stock = it->second;
+    ctx.Fail(overlay.Put(codec::TrailKey(p, entry.seq), codec::EncodeTrail(t)));
+  }
+  codec::EntryInfo info{type->code, payload.actor, payload.body.contains("personal_commitment"),
+                        ctx.effect};
+  ctx.Fail(overlay.Put(codec::EntryKey(entry.seq), codec::EncodeEntryInfo(info)));
   if (!ctx.failure.ok()) return ctx.failure;
-  Hash h = Sha256(entry.payload);
-  VIGIL_RETURN_IF_ERROR(
-      overlay.Put(IdKey(payload.actor, payload.id), EncodeBigEndian64(entry.seq) + std::string(AsView(h))));
+  VIGIL_RETURN_IF_ERROR(overlay.Put(IdKey(payload.actor, payload.id), EncodeBigEndian64(entry.seq)));
   return overlay.Flush();
 }
 

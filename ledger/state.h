@@ -86,12 +86,15 @@ using RecordHandler = void (*)(ApplyContext& ctx);
 
 struct RecordType {
   std::string_view type;
+  uint8_t code;   // stored in the state for the type (codec::EntryInfo, trails); never reused
   uint8_t roles;  // bit set of Role values allowed to sign it
   RecordHandler handler;
 };
 
 // The record type named `type`, or nullptr.
 const RecordType* FindRecordType(std::string_view type);
+// The record type stored as `code`, or nullptr.
+const RecordType* FindRecordTypeByCode(uint8_t code);
 // Every record type, in documentation order.
 const std::vector<RecordType>& RecordTypes();
 
@@ -119,8 +122,13 @@ struct PriorSubmission {
   uint64_t seq;
   Hash payload_hash;  // SHA-256 of the payload bytes
 };
+// The state keeps only the seq under "id/<actor>\0<id>"; the payload hash is read from the
+// stored entry (StateStore::StoredPayloadHash), so `state` must be backed by the log.
 Result<std::optional<PriorSubmission>> FindPrior(const StateStore& state, std::string_view actor,
                                                  std::string_view id);
+// The seq of the entry that used payload id `id` of `actor`, if any (any store).
+Result<std::optional<uint64_t>> FindPriorSeq(const StateStore& state, std::string_view actor,
+                                             std::string_view id);
 
 // The participants a record concerns: its actor and every participant it names (the subject
 // of a registration, a counterparty, an inspected business). A business may read exactly the

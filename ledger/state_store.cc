@@ -1,5 +1,7 @@
 #include "ledger/state_store.h"
 
+#include "ledger/entry.h"
+
 namespace vigil {
 
 namespace {
@@ -10,6 +12,10 @@ std::string_view Start(std::string_view prefix, std::string_view from) {
   return from > prefix ? from : prefix;
 }
 }  // namespace
+
+Result<Hash> StateStore::StoredPayloadHash(uint64_t) const {
+  return Status(Code::kFailedPrecondition, "this state store has no entries to read payloads from");
+}
 
 // ---- MemoryStateStore ----
 
@@ -58,6 +64,17 @@ Status TxnStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
   return txn_.Scan(db::Table::kState, Start(prefix, from), [&](std::string_view k, std::string_view v) {
     return HasPrefix(k, prefix) && fn(k, v);
   });
+}
+
+Result<Hash> TxnStateStore::StoredPayloadHash(uint64_t seq) const {
+  Result<std::optional<std::string>> bytes = txn_.Get(db::Table::kEntries, EncodeBigEndian64(seq));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) {
+    return Status(Code::kCorruption, "the state names entry " + std::to_string(seq) + ", which is not stored");
+  }
+  Result<Entry> e = DecodeEntry(**bytes);
+  if (!e.ok()) return e.status();
+  return Sha256(e->payload);
 }
 
 // ---- OverlayStateStore ----

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "keys/encoding.h"
 #include "keys/result.h"
 #include "ledger/db.h"
 
@@ -29,6 +30,11 @@ class StateStore {
   using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
   virtual Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
                             std::string_view from = {}) const = 0;
+  // SHA-256 of the payload of stored entry `seq` (the idempotency check of a resend compares
+  // it; the state keeps only the seq). Only a store backed by the log has entries: the default
+  // (and MemoryStateStore) returns kFailedPrecondition. Not for the state machine, which must
+  // stay a function of the state and the entry.
+  virtual Result<Hash> StoredPayloadHash(uint64_t seq) const;
 };
 
 // State in memory (the verifier's replay).
@@ -54,6 +60,8 @@ class TxnStateStore : public StateStore {
   Status Delete(std::string_view key) override;
   Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
                     std::string_view from = {}) const override;
+  // Decodes entry `seq` from the `entries` table of the same transaction.
+  Result<Hash> StoredPayloadHash(uint64_t seq) const override;
 
  private:
   db::Txn& txn_;
@@ -68,6 +76,7 @@ class OverlayStateStore : public StateStore {
   Status Delete(std::string_view key) override;
   Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
                     std::string_view from = {}) const override;
+  Result<Hash> StoredPayloadHash(uint64_t seq) const override { return base_.StoredPayloadHash(seq); }
   Status Flush();
 
  private:

@@ -18,6 +18,25 @@ namespace vigil {
 
 namespace {
 
+// A state key for a message: its first 80 bytes, bytes outside printable ASCII (the binary
+// seqs and times of store format 2) as \xNN.
+std::string Printable(std::string_view key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : key.substr(0, 80)) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f && b != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 15]);
+    }
+  }
+  return out;
+}
+
+
 using db::Table;
 
 // The tree rebuilt from the entries: every complete-subtree hash, per level.
@@ -202,9 +221,9 @@ bool EntryReplay::Replay(const Chunk& chunk, bool all_errors, std::vector<Verify
       continue;
     }
     const Payload& p = **pre.payload;
-    Result<std::optional<PriorSubmission>> prior = FindPrior(state_, p.actor, p.id);
+    Result<std::optional<uint64_t>> prior = FindPriorSeq(state_, p.actor, p.id);
     if (prior.ok() && prior->has_value()) {
-      if (!problem(seq, name + " reuses payload id \"" + p.id + "\" of entry " + std::to_string((*prior)->seq))) return false;
+      if (!problem(seq, name + " reuses payload id \"" + p.id + "\" of entry " + std::to_string(**prior))) return false;
       continue;
     }
     Status applied = Apply(state_, e, p, &pre.verified);
@@ -385,20 +404,20 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
     Status s = txn->Scan(Table::kState, "", [&](std::string_view key, std::string_view value) {
       ++report.state_records;
       if (it == want.end() || it->first > key) {
-        return check.Problem(std::nullopt, "derived state has a record the replay does not make: " + std::string(key.substr(0, 80)));
+        return check.Problem(std::nullopt, "derived state has a record the replay does not make: " + Printable(key));
       }
       if (it->first < key) {
-        return check.Problem(std::nullopt, "derived state lacks a record the replay makes: " + it->first.substr(0, 80));
+        return check.Problem(std::nullopt, "derived state lacks a record the replay makes: " + Printable(it->first));
       }
       if (it->second != value) {
-        check.Problem(std::nullopt, "derived state record differs from the replay: " + std::string(key.substr(0, 80)));
+        check.Problem(std::nullopt, "derived state record differs from the replay: " + Printable(key));
       }
       ++it;
       return !check.stop();
     });
     if (!s.ok()) return s;
     if (it != want.end() && !check.stop()) {
-      check.Problem(std::nullopt, "derived state lacks a record the replay makes: " + it->first.substr(0, 80));
+      check.Problem(std::nullopt, "derived state lacks a record the replay makes: " + Printable(it->first));
     }
   }
   return report;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "ledger/payload.h"
+#include "ledger/state_codec.h"
 
 namespace vigil::testing {
 
@@ -144,7 +145,7 @@ int64_t DomainFixture::Stock(std::string_view participant, std::string_view subs
 
 Json DomainFixture::StateJson(std::string_view key) const {
   auto it = state_.contents().find(key);
-  return it == state_.contents().end() ? Json() : Json::parse(it->second);
+  return it == state_.contents().end() ? Json() : codec::DecodeJson(key, it->second).value_or(Json());
 }
 
 }  // namespace vigil::testing

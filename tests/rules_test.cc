@@ -13,6 +13,7 @@
 #include "ledger/entry.h"
 #include "ledger/quantity.h"
 #include "ledger/state.h"
+#include "ledger/state_codec.h"
 #include "tests/domain_fixture.h"
 
 namespace vigil {
@@ -399,14 +400,17 @@ TEST_CASE("The payload id index records each accepted submission", "[rules]") {
   const uint64_t seq = w.Do("pol", "police.note", {{"text", "first"}});
   (void)seq;
   const uint64_t seq2 = w.Accept(w.Key("pol"), p);
-  Result<std::optional<PriorSubmission>> prior = FindPrior(w.state(), "pol", p["id"].get<std::string>());
+  Result<std::optional<uint64_t>> prior = FindPriorSeq(w.state(), "pol", p["id"].get<std::string>());
   REQUIRE(prior.ok());
   REQUIRE(prior->has_value());
-  CHECK((*prior)->seq == seq2);
-  CHECK((*prior)->payload_hash == Sha256(p.dump()));
-  Result<std::optional<PriorSubmission>> none = FindPrior(w.state(), "acme", p["id"].get<std::string>());
+  CHECK(**prior == seq2);
+  Result<std::optional<uint64_t>> none = FindPriorSeq(w.state(), "acme", p["id"].get<std::string>());
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
+  // The state keeps only the seq: the payload hash of a resend is read from the stored entry,
+  // which a memory store does not have (store_test checks resends through the log).
+  Result<std::optional<PriorSubmission>> hashed = FindPrior(w.state(), "pol", p["id"].get<std::string>());
+  CHECK(hashed.status().code() == Code::kFailedPrecondition);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -865,12 +869,22 @@ TEST_CASE("chem.sale and the stock edge", "[rules][chemicals]") {
   w.Do("acme", "chem.sale", Trade("1000000000"));
   w.Do("acme", "chem.sale", Trade("9"));
   CHECK(w.Stock("acme", kAcetone) == 0);
-  // The stock history records every change.
+  // The stock history records every change: the trail record of each entry that changed the
+  // stock carries the stock after it, and the last one is zero.
   int changes = 0;
+  int64_t last = -1;
   for (const auto& [k, v] : w.state().contents()) {
-    changes += k.rfind(std::string("stockhist/acme/") + kAcetone + "/", 0) == 0 ? 1 : 0;
+    if (k.rfind("trail/acme/", 0) != 0) continue;
+    Result<codec::TrailRecord> t = codec::DecodeTrail(v);
+    REQUIRE(t.ok());
+    for (const auto& [substance, stock] : t->stock) {
+      if (substance != kAcetone) continue;
+      ++changes;
+      last = stock;
+    }
   }
   CHECK(changes == 10);
+  CHECK(last == 0);
 }
 
 TEST_CASE("chem.dispatch", "[rules][chemicals]") {

@@ -927,5 +927,42 @@ TEST_CASE("VerifyStore catches changed derived state", "[store][verify]") {
   }
 }
 
+
+TEST_CASE("a store of another format is refused, naming both formats", "[store]") {
+  TempDir dir("vigil_store_test");
+  {
+    TestLog t = MakeTestLog(dir.path());
+    Result<db::Txn> txn = t.log->env().BeginRead();
+    REQUIRE(txn.ok());
+    Result<std::optional<std::string>> format = txn->Get(Table::kMeta, "format");
+    REQUIRE(format.ok());
+    CHECK(format->value_or("") == "2");
+  }
+  for (const char* old : {"1", ""}) {
+    {
+      Result<std::unique_ptr<db::Env>> env = db::Env::Open(dir.path() + "/store");
+      REQUIRE(env.ok());
+      Result<db::Txn> txn = (*env)->BeginWrite();
+      REQUIRE(txn.ok());
+      if (std::string(old).empty()) {
+        REQUIRE(txn->Delete(Table::kMeta, "format").ok());
+      } else {
+        REQUIRE(txn->Put(Table::kMeta, "format", old).ok());
+      }
+      REQUIRE(txn->Commit().ok());
+    }
+    const std::string found = std::string(old).empty() ? "none" : old;
+    Result<std::unique_ptr<Log>> log = Log::Open(dir.path());
+    REQUIRE_FALSE(log.ok());
+    CHECK(log.status().code() == Code::kFailedPrecondition);
+    CHECK(log.status().message().find("format " + found + " but this vigil reads format 2") !=
+          std::string::npos);
+    CHECK(log.status().message().find("vigil init") != std::string::npos);
+    Result<VerifyReport> report = VerifyStore(dir.path(), VerifyOptions{});
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.status().code() == Code::kFailedPrecondition);
+  }
+}
+
 }  // namespace
 }  // namespace vigil
