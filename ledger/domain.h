@@ -10,11 +10,13 @@
 //   "~<seq8>"                                           every entry: its type code, actor,
 //                                                       personal flag and effect (what a
 //                                                       correction undoes); compact
-//   "trail/<participant>/<seq8>"                        every entry that concerns a participant:
-//                                                       type code, then the stock after the entry
+//   "trail/<participant>/<seq8>", ".../<0xff x 8>"      every entry that concerns a participant,
+//                                                       in chunks of items (closed chunks under
+//                                                       their last seq, the open one last): seq,
+//                                                       type code and the stock after the entry
 //                                                       of each substance of this participant it
 //                                                       changed (the stock history); compact
-//   "id/<actor>\0<payload id>"                          seq of the entry (8 bytes) (state.cc)
+//   "id/<actor>\0<payload id>"                          seq of the entry (varint) (state.cc)
 //   "stock/<participant>/<substance>"                  current stock, base units (decimal)
 //   "setting/<name>"                                    jurisdiction-wide setting (JSON)
 //   "threshold/<substance>"                             limits set by threshold.set (JSON)

@@ -113,34 +113,51 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
 
 Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::string& after,
                    size_t limit) {
-  // Keys end in the seq as 8 bytes; the cursor keeps the text form "trail/<p>/<20 digits>".
+  // The trail is stored in chunks of items (state_codec.h); the cursor is the text key
+  // "trail/<participant>/<20-digit seq>" of the last item returned.
+  Page page;
+  limit = std::clamp<size_t>(limit, 1, kMaxPage);
   const std::string prefix = codec::TrailPrefix(participant);
-  std::string after_key = after;
-  if (after.size() == prefix.size() + 20 && after.rfind(prefix, 0) == 0 &&
-      after.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
-    after_key = codec::TrailKey(participant, std::stoull(after.substr(prefix.size())));
+  std::optional<uint64_t> after_seq;
+  if (after.rfind(prefix, 0) == 0) {
+    if (after.size() != prefix.size() + 20 ||
+        after.find_first_not_of("0123456789", prefix.size()) != std::string::npos ||
+        after.substr(prefix.size()) >= "18446744073709551615") {
+      return page;  // not a cursor of this trail: nothing sorts after it
+    }
+    after_seq = std::stoull(after.substr(prefix.size()));
   }
+  const std::string start = after_seq.has_value() ? codec::TrailKey(participant, *after_seq + 1) : prefix;
   Status io;
-  Result<Page> page = Collect(txn, prefix, after_key, limit,
-                              [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
-    const uint64_t seq = codec::TrailSeq(k);
-    Result<codec::TrailRecord> t = codec::DecodeTrail(v);
-    const RecordType* type = t.ok() ? FindRecordTypeByCode(t->type_code) : nullptr;
-    if (type == nullptr) {
-      io = Status(Code::kCorruption, "damaged trail record of entry " + std::to_string(seq));
-      return std::nullopt;
+  Status s = txn.Scan(Table::kState, start, [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, prefix.size()) != prefix) return false;
+    Result<std::vector<codec::TrailItem>> items = codec::DecodeTrailChunk(v);
+    if (!items.ok()) {
+      io = items.status();
+      return false;
     }
-    Result<std::optional<std::string>> e = txn.Get(Table::kEntries, EncodeBigEndian64(seq));
-    if (!e.ok() || !e->has_value()) {
-      io = e.ok() ? Status(Code::kCorruption, "trail names a missing entry") : e.status();
-      return std::nullopt;
+    for (const codec::TrailItem& item : *items) {
+      if (after_seq.has_value() && item.seq <= *after_seq) continue;
+      if (page.items.size() == limit) {
+        page.next = prefix + domain::SeqKey(page.items.back()["seq"].get<uint64_t>());
+        return false;
+      }
+      const RecordType* type = FindRecordTypeByCode(item.type_code);
+      if (type == nullptr) {
+        io = Status(Code::kCorruption, "damaged trail item of entry " + std::to_string(item.seq));
+        return false;
+      }
+      Result<std::optional<std::string>> e = txn.Get(Table::kEntries, EncodeBigEndian64(item.seq));
+      if (!e.ok() || !e->has_value()) {
+        io = e.ok() ? Status(Code::kCorruption, "trail names a missing entry") : e.status();
+        return false;
+      }
+      page.items.push_back({{"seq", item.seq}, {"type", std::string(type->type)}, {"entry", **e}});
     }
-    return nlohmann::json{{"seq", seq}, {"type", std::string(type->type)}, {"entry", **e}};
+    return true;
   });
+  if (!s.ok()) return s;
   if (!io.ok()) return io;
-  if (page.ok() && page->next.has_value()) {
-    page->next = prefix + domain::SeqKey(codec::TrailSeq(*page->next));
-  }
   return page;
 }
 
@@ -177,13 +194,15 @@ Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant
   Status io;
   Status s = txn.Scan(Table::kState, prefix, [&](std::string_view k, std::string_view v) {
     if (k.substr(0, prefix.size()) != prefix) return false;
-    Result<codec::TrailRecord> t = codec::DecodeTrail(v);
-    if (!t.ok()) {
-      io = t.status();
+    Result<std::vector<codec::TrailItem>> items = codec::DecodeTrailChunk(v);
+    if (!items.ok()) {
+      io = items.status();
       return false;
     }
-    for (const auto& [sub, amount] : t->stock) {
-      if (sub == substance) out.push_back({{"seq", codec::TrailSeq(k)}, {"amount", amount}});
+    for (const codec::TrailItem& item : *items) {
+      for (const auto& [sub, amount] : item.stock) {
+        if (sub == substance) out.push_back({{"seq", item.seq}, {"amount", amount}});
+      }
     }
     return true;
   });

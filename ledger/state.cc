@@ -167,8 +167,12 @@ Result<std::optional<uint64_t>> FindPriorSeq(const StateStore& state, std::strin
   Result<std::optional<std::string>> v = state.Get(IdKey(actor, id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<uint64_t>();
-  if ((*v)->size() != 8) return Status(Code::kCorruption, "damaged payload-id record");
-  return std::optional<uint64_t>(DecodeBigEndian64(**v));
+  std::string_view in = **v;
+  uint64_t seq = 0;
+  if (!codec::GetVarint(in, &seq) || !in.empty()) {
+    return Status(Code::kCorruption, "damaged payload-id record");
+  }
+  return std::optional<uint64_t>(seq);
 }
 
 Result<std::optional<PriorSubmission>> FindPrior(const StateStore& state, std::string_view actor,
@@ -301,7 +305,10 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
       list.emplace_back(substance, now);
     }
   }
-  const std::vector<std::string> named = ParticipantsNamed(payload);
+  std::vector<std::string> named;  // ParticipantsNamed without repeats: one trail item each
+  for (std::string& p : ParticipantsNamed(payload)) {
+    if (std::find(named.begin(), named.end(), p) == named.end()) named.push_back(std::move(p));
+  }
   for (const auto& [participant, list] : stock_after) {
     if (std::find(named.begin(), named.end(), participant) == named.end()) {
       // Stock histories are read from trails: a handler may change only the stock of a
@@ -311,15 +318,30 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
     }
   }
   for (const std::string& p : named) {
-    codec::TrailRecord t{type->code, {}};
-    if (auto it = stock_after.find(p); it != stock_after.end()) t.stock = it->second;
-    ctx.Fail(overlay.Put(codec::TrailKey(p, entry.seq), codec::EncodeTrail(t)));
+    codec::TrailItem item{entry.seq, type->code, {}};
+    if (auto it = stock_after.find(p); it != stock_after.end()) item.stock = it->second;
+    const std::string open_key = codec::TrailOpenKey(p);
+    Result<std::optional<std::string>> open = overlay.Get(open_key);
+    if (ctx.Fail(open.status())) break;
+    std::string chunk = open->value_or("");
+    if (!codec::AppendTrailItem(chunk, item)) {
+      ctx.Fail(Status(Code::kCorruption, "damaged trail chunk of \"" + p + "\""));
+      break;
+    }
+    if (chunk.size() >= codec::kTrailChunkBytes) {  // close it under its last seq
+      ctx.Fail(overlay.Put(codec::TrailKey(p, entry.seq), chunk));
+      ctx.Fail(overlay.Delete(open_key));
+    } else {
+      ctx.Fail(overlay.Put(open_key, chunk));
+    }
   }
   codec::EntryInfo info{type->code, payload.actor, payload.body.contains("personal_commitment"),
                         ctx.effect};
   ctx.Fail(overlay.Put(codec::EntryKey(entry.seq), codec::EncodeEntryInfo(info)));
   if (!ctx.failure.ok()) return ctx.failure;
-  VIGIL_RETURN_IF_ERROR(overlay.Put(IdKey(payload.actor, payload.id), EncodeBigEndian64(entry.seq)));
+  std::string seq_value;
+  codec::PutVarint(seq_value, entry.seq);
+  VIGIL_RETURN_IF_ERROR(overlay.Put(IdKey(payload.actor, payload.id), seq_value));
   return overlay.Flush();
 }
 

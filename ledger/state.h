@@ -122,8 +122,8 @@ struct PriorSubmission {
   uint64_t seq;
   Hash payload_hash;  // SHA-256 of the payload bytes
 };
-// The state keeps only the seq under "id/<actor>\0<id>"; the payload hash is read from the
-// stored entry (StateStore::StoredPayloadHash), so `state` must be backed by the log.
+// The state keeps only the seq (a varint) under "id/<actor>\0<id>"; the payload hash is read
+// from the stored entry (StateStore::StoredPayloadHash), so `state` must be backed by the log.
 Result<std::optional<PriorSubmission>> FindPrior(const StateStore& state, std::string_view actor,
                                                  std::string_view id);
 // The seq of the entry that used payload id `id` of `actor`, if any (any store).

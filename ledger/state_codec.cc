@@ -25,7 +25,29 @@ enum EffectTag : uint8_t {
   kEffectVenueViol = 4,
   kEffectInspection = 5,
   kEffectAck = 6,
+  kEffectAcqShort = 7,  // an acquisition with the usual keys, rebuilt from their parts
 };
+
+// The parts of an acquisition effect whose keys have the usual form
+// "acq/<p>/<s>/" ‖ time (8) ‖ seq (8) and "acqstat/<p>/<s>".
+struct AcqParts {
+  std::string participant, substance;
+  uint64_t time = 0, seq = 0;
+};
+std::optional<AcqParts> SplitAcq(std::string_view key, std::string_view stat) {
+  constexpr std::string_view kAcq = "acq/", kStat = "acqstat/";
+  if (!HasPrefix(key, kAcq) || !HasPrefix(stat, kStat) || key.size() < kAcq.size() + 17) return std::nullopt;
+  const std::string_view base = stat.substr(kStat.size());
+  const size_t slash = base.find('/');
+  if (slash == std::string_view::npos || base.find('/', slash + 1) != std::string_view::npos) return std::nullopt;
+  if (key.substr(kAcq.size(), key.size() - kAcq.size() - 16) != std::string(base) + "/") return std::nullopt;
+  AcqParts a;
+  a.participant = base.substr(0, slash);
+  a.substance = base.substr(slash + 1);
+  a.time = DecodeBigEndian64(key.substr(key.size() - 16, 8));
+  a.seq = DecodeBigEndian64(key.substr(key.size() - 8));
+  return a;
+}
 
 // Compact effect; nullopt if the effect has a shape it does not cover.
 std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_view actor) {
@@ -52,9 +74,19 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
           !v["amount"].is_number_integer()) {
         return std::nullopt;
       }
-      out.push_back(kEffectAcq);
-      PutString(out, v["key"].get_ref<const std::string&>());
-      PutString(out, v["stat"].get_ref<const std::string&>());
+      const std::string& key = v["key"].get_ref<const std::string&>();
+      const std::string& stat = v["stat"].get_ref<const std::string&>();
+      if (std::optional<AcqParts> a = SplitAcq(key, stat)) {
+        out.push_back(kEffectAcqShort);
+        PutString(out, a->participant == actor ? std::string_view() : std::string_view(a->participant));
+        PutString(out, a->substance);
+        PutVarint(out, a->time);
+        PutVarint(out, a->seq);
+      } else {
+        out.push_back(kEffectAcq);
+        PutString(out, key);
+        PutString(out, stat);
+      }
       PutSigned(out, v["amount"].get<int64_t>());
     } else if (name == "transfer" || name == "venueviol" || name == "inspection" || name == "ack") {
       if (!v.is_string()) return std::nullopt;
@@ -94,6 +126,20 @@ std::optional<nlohmann::json> ParseEffect(std::string_view in, std::string_view 
         int64_t amount = 0;
         if (!GetString(in, &key) || !GetString(in, &stat) || !GetSigned(in, &amount)) return std::nullopt;
         e["acq"] = {{"key", key}, {"stat", stat}, {"amount", amount}};
+        break;
+      }
+      case kEffectAcqShort: {
+        std::string p, sub;
+        uint64_t time = 0, seq = 0;
+        int64_t amount = 0;
+        if (!GetString(in, &p) || !GetString(in, &sub) || !GetVarint(in, &time) ||
+            !GetVarint(in, &seq) || !GetSigned(in, &amount)) {
+          return std::nullopt;
+        }
+        const std::string base = (p.empty() ? std::string(actor) : p) + "/" + sub;
+        e["acq"] = {{"key", "acq/" + base + "/" + SeqBytes(time) + SeqBytes(seq)},
+                    {"stat", "acqstat/" + base},
+                    {"amount", amount}};
         break;
       }
       case kEffectTransfer:
@@ -358,6 +404,28 @@ Result<EntryInfo> DecodeEntryInfo(std::string_view value) {
 
 // ---- trails ----
 
+namespace {
+
+// Reads one item of a chunk, `prev` being the previous item's seq.
+bool GetTrailItem(std::string_view& in, uint64_t prev, TrailItem* item) {
+  uint64_t delta = 0, n = 0;
+  if (!GetVarint(in, &delta) || in.empty()) return false;
+  item->seq = prev + delta;
+  item->type_code = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  if (!GetVarint(in, &n) || n > in.size()) return false;
+  item->stock.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string substance;
+    int64_t stock = 0;
+    if (!GetString(in, &substance) || !GetSigned(in, &stock)) return false;
+    item->stock.emplace_back(std::move(substance), stock);
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string TrailPrefix(std::string_view participant) {
   std::string k = "trail/";
   k.append(participant);
@@ -365,37 +433,48 @@ std::string TrailPrefix(std::string_view participant) {
   return k;
 }
 
-std::string TrailKey(std::string_view participant, uint64_t seq) {
-  return TrailPrefix(participant) + SeqBytes(seq);
+std::string TrailKey(std::string_view participant, uint64_t last_seq) {
+  return TrailPrefix(participant) + SeqBytes(last_seq);
 }
 
-uint64_t TrailSeq(std::string_view key) {
-  return key.size() < 8 ? 0 : DecodeBigEndian64(key.substr(key.size() - 8));
+std::string TrailOpenKey(std::string_view participant) {
+  return TrailPrefix(participant) + std::string(8, '\xff');
 }
 
-std::string EncodeTrail(const TrailRecord& t) {
-  std::string out(1, static_cast<char>(t.type_code));
-  for (const auto& [substance, stock] : t.stock) {
-    PutString(out, substance);
-    PutSigned(out, stock);
+bool AppendTrailItem(std::string& chunk, const TrailItem& item) {
+  uint64_t last = 0;
+  std::string_view in = chunk;
+  TrailItem scratch;
+  bool first = true;
+  while (!in.empty()) {
+    if (!GetTrailItem(in, last, &scratch)) return false;
+    last = scratch.seq;
+    first = false;
+  }
+  if (!first && item.seq <= last) return false;
+  PutVarint(chunk, item.seq - last);
+  chunk.push_back(static_cast<char>(item.type_code));
+  PutVarint(chunk, item.stock.size());
+  for (const auto& [substance, stock] : item.stock) {
+    PutString(chunk, substance);
+    PutSigned(chunk, stock);
+  }
+  return true;
+}
+
+Result<std::vector<TrailItem>> DecodeTrailChunk(std::string_view chunk) {
+  std::vector<TrailItem> out;
+  uint64_t last = 0;
+  if (chunk.empty()) return Status(Code::kCorruption, "empty trail chunk in the state");
+  while (!chunk.empty()) {
+    TrailItem item;
+    if (!GetTrailItem(chunk, last, &item) || (!out.empty() && item.seq <= last)) {
+      return Status(Code::kCorruption, "damaged trail chunk in the state");
+    }
+    last = item.seq;
+    out.push_back(std::move(item));
   }
   return out;
-}
-
-Result<TrailRecord> DecodeTrail(std::string_view value) {
-  TrailRecord t;
-  if (value.empty()) return Status(Code::kCorruption, "damaged trail record in the state");
-  t.type_code = static_cast<uint8_t>(value[0]);
-  value.remove_prefix(1);
-  while (!value.empty()) {
-    std::string substance;
-    int64_t stock = 0;
-    if (!GetString(value, &substance) || !GetSigned(value, &stock)) {
-      return Status(Code::kCorruption, "damaged trail record in the state");
-    }
-    t.stock.emplace_back(std::move(substance), stock);
-  }
-  return t;
 }
 
 // ---- JSON records ----

@@ -49,19 +49,29 @@ struct EntryInfo {
 std::string EncodeEntryInfo(const EntryInfo& info);
 Result<EntryInfo> DecodeEntryInfo(std::string_view value);
 
-// "trail/<participant>/" + seq bytes: every entry that concerns a participant. The value is
-// the entry's type code, then, for each substance whose stock of this participant the entry
-// changed, the substance id and the stock after the entry (base units).
+// A participant's trail (every entry that concerns it) is kept in chunks of items, so that
+// each entry adds a few bytes rather than a record:
+//   "trail/<participant>/" + 0xff x 8       the open chunk, which new items are appended to;
+//   "trail/<participant>/" + seq bytes      a closed chunk whose last item is entry seq.
+// The open chunk is closed (moved to its last seq) once it reaches kTrailChunkBytes. Keys sort
+// in seq order and the open chunk last, so a prefix scan reads the items in seq order; the
+// chunk holding the first item after seq s is the first key >= TrailKey(p, s + 1).
+// An item: varint (seq - previous item's seq, or seq for the chunk's first) ‖ type code (1
+// byte) ‖ varint n ‖ n x (string substance ‖ signed stock of this participant after the
+// entry): the stock history.
+inline constexpr size_t kTrailChunkBytes = 384;
 std::string TrailPrefix(std::string_view participant);
-std::string TrailKey(std::string_view participant, uint64_t seq);
-struct TrailRecord {
+std::string TrailKey(std::string_view participant, uint64_t last_seq);
+std::string TrailOpenKey(std::string_view participant);
+struct TrailItem {
+  uint64_t seq = 0;
   uint8_t type_code = 0;
   std::vector<std::pair<std::string, int64_t>> stock;  // (substance, stock after the entry)
 };
-std::string EncodeTrail(const TrailRecord& t);
-Result<TrailRecord> DecodeTrail(std::string_view value);
-// The seq at the end of a trail key (0 if the key is too short).
-uint64_t TrailSeq(std::string_view key);
+// Appends `item` to `chunk` (which may be empty); its seq must exceed the chunk's last.
+// False if `chunk` is damaged.
+bool AppendTrailItem(std::string& chunk, const TrailItem& item);
+Result<std::vector<TrailItem>> DecodeTrailChunk(std::string_view chunk);
 
 // The value stored for a JSON state record at `key` and back. "transfer/", "acq/" and
 // "acqstat/" records get a compact binary form (first byte 0x01); every other record, and any

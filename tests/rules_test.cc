@@ -875,12 +875,14 @@ TEST_CASE("chem.sale and the stock edge", "[rules][chemicals]") {
   int64_t last = -1;
   for (const auto& [k, v] : w.state().contents()) {
     if (k.rfind("trail/acme/", 0) != 0) continue;
-    Result<codec::TrailRecord> t = codec::DecodeTrail(v);
-    REQUIRE(t.ok());
-    for (const auto& [substance, stock] : t->stock) {
-      if (substance != kAcetone) continue;
-      ++changes;
-      last = stock;
+    Result<std::vector<codec::TrailItem>> items = codec::DecodeTrailChunk(v);
+    REQUIRE(items.ok());
+    for (const codec::TrailItem& item : *items) {
+      for (const auto& [substance, stock] : item.stock) {
+        if (substance != kAcetone) continue;
+        ++changes;
+        last = stock;
+      }
     }
   }
   CHECK(changes == 10);

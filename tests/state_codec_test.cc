@@ -72,22 +72,41 @@ TEST_CASE("entry and trail keys sort in seq order", "[codec]") {
   CHECK(codec::EntryKey(255) < codec::EntryKey(256));
   CHECK(codec::EntryKey(9) < codec::EntryKey(10));
   CHECK(codec::TrailKey("acme", 255) < codec::TrailKey("acme", 256));
-  CHECK(codec::TrailSeq(codec::TrailKey("acme", 123456789)) == 123456789);
+  CHECK(codec::TrailKey("acme", ~uint64_t{0} - 1) < codec::TrailOpenKey("acme"));
   CHECK(codec::TrailKey("acme", 1).rfind(codec::TrailPrefix("acme"), 0) == 0);
+  CHECK(codec::TrailOpenKey("acme").rfind(codec::TrailPrefix("acme"), 0) == 0);
   // "~" sorts after every other state key, so entry records are appended at the end.
   CHECK(codec::EntryKey(0) > std::string("voided/") + std::string(20, '9'));
   CHECK(codec::TimeBytes(-5) == codec::TimeBytes(0));
 }
 
-TEST_CASE("trail records carry the stock after the entry", "[codec]") {
-  codec::TrailRecord t{12, {{"67-64-1", 0}, {"75-09-2", 123456789012}}};
-  Result<codec::TrailRecord> back = codec::DecodeTrail(codec::EncodeTrail(t));
+TEST_CASE("trail chunks carry each item's seq, type and stock after it", "[codec]") {
+  std::string chunk;
+  const std::vector<codec::TrailItem> items = {
+      {0, 1, {}},
+      {7, 12, {{"67-64-1", 0}, {"75-09-2", 123456789012}}},
+      {100000, 10, {{"67-64-1", -3}}},
+      {100001, 21, {}}};
+  for (const codec::TrailItem& item : items) REQUIRE(codec::AppendTrailItem(chunk, item));
+  Result<std::vector<codec::TrailItem>> back = codec::DecodeTrailChunk(chunk);
   REQUIRE(back.ok());
-  CHECK(back->type_code == 12);
-  CHECK(back->stock == t.stock);
-  CHECK(codec::EncodeTrail(codec::TrailRecord{3, {}}).size() == 1);
-  CHECK_FALSE(codec::DecodeTrail("").ok());
-  CHECK_FALSE(codec::DecodeTrail(std::string("\x0c\x05" "ab", 4)).ok());
+  REQUIRE(back->size() == items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    CHECK((*back)[i].seq == items[i].seq);
+    CHECK((*back)[i].type_code == items[i].type_code);
+    CHECK((*back)[i].stock == items[i].stock);
+  }
+  // Items without stock changes take 3 bytes here (seq delta, type, count).
+  std::string small;
+  REQUIRE(codec::AppendTrailItem(small, {5, 3, {}}));
+  const size_t one = small.size();
+  REQUIRE(codec::AppendTrailItem(small, {6, 3, {}}));
+  CHECK(small.size() - one == 3);
+  // Seqs only grow; damaged chunks are reported.
+  CHECK_FALSE(codec::AppendTrailItem(small, {6, 3, {}}));
+  CHECK_FALSE(codec::DecodeTrailChunk("").ok());
+  CHECK_FALSE(codec::DecodeTrailChunk(chunk.substr(0, chunk.size() - 1)).ok());
+  CHECK_FALSE(codec::DecodeTrailChunk(std::string("\x05\x03\x00\x00\x03\x00", 6)).ok());
 }
 
 TEST_CASE("transfer, acquisition and statistics records are compact and exact", "[codec]") {
