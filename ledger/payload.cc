@@ -20,35 +20,48 @@ bool IsPlainId(std::string_view s) {
 
 }  // namespace
 
-Result<nlohmann::json> ParseJson(std::string_view text) {
+namespace {
+
+// nlohmann::json::parse with a depth limit and duplicate keys refused. With `name_duplicate`
+// false it only counts each object's keys and compares with the parsed object's size (a repeated
+// key collapses into one): no allocation per key. A repeated key found that way is then named by
+// parsing again with `name_duplicate` true, which keeps the keys of each open object in a set.
+Result<nlohmann::json> ParseJsonChecked(std::string_view text, bool name_duplicate) {
   using Event = nlohmann::json::parse_event_t;
   bool too_deep = false;
-  // Keys seen in the object open at each depth. An object opening at depth d has its keys
-  // reported at depth d + 1; a new object at depth d starts a new set.
+  // Per open object, by depth: an object opening at depth d has its keys reported at depth d + 1.
+  std::vector<size_t> key_count;
   std::vector<std::set<std::string, std::less<>>> keys;
+  bool repeated = false;
   std::optional<std::string> duplicate;
-  nlohmann::json::parser_callback_t limit = [&](int depth, Event event, nlohmann::json& parsed) {
+  nlohmann::json::parser_callback_t check = [&](int depth, Event event, nlohmann::json& parsed) {
     // Count containers only: the top-level object or array opens at depth 0.
     if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxJsonDepth) {
       too_deep = true;
       return false;
     }
+    const auto d = static_cast<size_t>(depth);
     if (event == Event::object_start) {
-      const size_t d = static_cast<size_t>(depth);
-      if (keys.size() <= d) keys.resize(d + 1);
-      keys[d].clear();
-    } else if (event == Event::key && depth >= 1 && !duplicate.has_value()) {
-      const size_t d = static_cast<size_t>(depth) - 1;
-      if (d < keys.size() && parsed.is_string() &&
-          !keys[d].insert(parsed.get_ref<const std::string&>()).second) {
+      if (key_count.size() <= d) key_count.resize(d + 1);
+      key_count[d] = 0;
+      if (name_duplicate) {
+        if (keys.size() <= d) keys.resize(d + 1);
+        keys[d].clear();
+      }
+    } else if (event == Event::key && d >= 1 && d - 1 < key_count.size()) {
+      ++key_count[d - 1];
+      if (name_duplicate && !duplicate.has_value() && parsed.is_string() &&
+          !keys[d - 1].insert(parsed.get_ref<const std::string&>()).second) {
         duplicate = parsed.get_ref<const std::string&>();
       }
+    } else if (event == Event::object_end && d < key_count.size() && parsed.size() != key_count[d]) {
+      repeated = true;
     }
     return true;
   };
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text, limit, /*allow_exceptions=*/true);
+    j = nlohmann::json::parse(text, check, /*allow_exceptions=*/true);
   } catch (const nlohmann::json::parse_error& e) {
     // The byte position is useful to a client; the library's text is not shown.
     return Status(Code::kInvalidArgument,
@@ -63,13 +76,21 @@ Result<nlohmann::json> ParseJson(std::string_view text) {
   // Parsers disagree on which of two equal keys wins (nlohmann, Python and JavaScript keep the
   // last, others the first), so a signed object with a repeated key could mean one thing to the
   // server and another to a verifier or a reader: refuse it.
-  if (duplicate.has_value()) {
+  if (repeated && !name_duplicate) return ParseJsonChecked(text, /*name_duplicate=*/true);
+  if (repeated || duplicate.has_value()) {
     // The key is valid UTF-8 (the parser checked it); quoted as JSON; long ones are not repeated.
+    const std::string name = duplicate.value_or("");
     return Status(Code::kInvalidArgument,
                   "JSON with a duplicate key" +
-                      (duplicate->size() <= 64 ? " " + nlohmann::json(*duplicate).dump() : ""));
+                      (!name.empty() && name.size() <= 64 ? " " + nlohmann::json(name).dump() : ""));
   }
   return j;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseJson(std::string_view text) {
+  return ParseJsonChecked(text, /*name_duplicate=*/false);
 }
 
 Result<Payload> ParsePayload(std::string_view bytes) {

@@ -6,10 +6,13 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keys/encoding.h"
 #include "keys/key.h"
+#include "ledger/payload.h"
 
 namespace vigil {
 namespace {
@@ -321,6 +324,29 @@ TEST_CASE("ParseDate reads full-dates only", "[entry][time]") {
                           "2026-01-01 ", "", "20260101"}) {
     INFO(bad);
     CHECK_FALSE(ParseDate(bad).ok());
+  }
+}
+
+TEST_CASE("ParseJson refuses a repeated key at any depth and names it", "[payload]") {
+  const std::pair<std::string_view, std::string_view> refused[] = {
+      {R"({"a":1,"a":2})", R"("a")"},
+      {R"({"x":{"b":1,"c":2,"b":3}})", R"("b")"},
+      {R"([{"k":1},{"k":1,"k":1}])", R"("k")"},
+      {R"({"o":[{"p":{"q":1,"q":1}}],"r":2})", R"("q")"},
+  };
+  for (const auto& [text, name] : refused) {
+    INFO(text);
+    Result<nlohmann::json> j = ParseJson(text);
+    REQUIRE_FALSE(j.ok());
+    CHECK(j.status().message() == "JSON with a duplicate key " + std::string(name));
+  }
+  // The same key in different objects, nested or side by side, is not a repeat.
+  for (std::string_view text : {R"({"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]})",
+                                R"([{"k":1,"j":2},{"j":1,"k":2},{}])", R"({"":1,"e":{"":2}})"}) {
+    INFO(text);
+    Result<nlohmann::json> j = ParseJson(text);
+    REQUIRE(j.ok());
+    CHECK(j->dump() == nlohmann::json::parse(text).dump());
   }
 }
 
