@@ -116,7 +116,7 @@ void SendReceipt(const httplib::Request& req, httplib::Response& res, const Rece
   if (req.get_param_value("format") == "tlog-proof") {
     res.set_content(ReceiptToTlogProof(r), "text/plain; charset=utf-8");
   } else {
-    res.set_content(ReceiptToJson(r).dump(), kJson);
+    res.set_content(ReceiptToJson(r), kJson);
   }
 }
 

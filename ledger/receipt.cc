@@ -9,14 +9,20 @@ namespace {
 constexpr std::string_view kTlogProofHeader = "c2sp.org/tlog-proof@v1\n";
 }
 
-nlohmann::json ReceiptToJson(const Receipt& r) {
-  nlohmann::json proof = nlohmann::json::array();
-  for (const Hash& h : r.inclusion) proof.push_back(Base64(h));
-  return {{"seq", r.seq},
-          {"leaf_hash", Base64(r.leaf_hash)},
-          {"ts", FormatTimestamp(r.ts_ms)},
-          {"checkpoint", r.checkpoint},
-          {"inclusion", proof}};
+std::string ReceiptToJson(const Receipt& r) {
+  // Written directly rather than through a JSON tree: every append answers with one (a tree and
+  // its dump were ~45k instructions per receipt, 3% of the server's work per append). Only the
+  // checkpoint can hold characters JSON escapes; the rest is digits and base64.
+  std::string out;
+  out.reserve(160 + r.checkpoint.size() + 48 * r.inclusion.size());
+  out += "{\"seq\":" + std::to_string(r.seq) + ",\"leaf_hash\":\"" + Base64(r.leaf_hash) +
+         "\",\"ts\":\"" + FormatTimestamp(r.ts_ms) +
+         "\",\"checkpoint\":" + nlohmann::json(r.checkpoint).dump() + ",\"inclusion\":[";
+  for (size_t i = 0; i < r.inclusion.size(); ++i) {
+    out += (i == 0 ? "\"" : ",\"") + Base64(r.inclusion[i]) + "\"";
+  }
+  out += "]}";
+  return out;
 }
 
 Result<Receipt> ReceiptFromJson(const nlohmann::json& j) {

@@ -30,7 +30,8 @@ struct Receipt {
   bool operator==(const Receipt&) const = default;
 };
 
-nlohmann::json ReceiptToJson(const Receipt& r);
+// The JSON text of the receipt.
+std::string ReceiptToJson(const Receipt& r);
 Result<Receipt> ReceiptFromJson(const nlohmann::json& j);
 
 std::string ReceiptToTlogProof(const Receipt& r);
