@@ -563,28 +563,55 @@ Result<std::string> Log::ReadTile(const TileRef& tile) {
   if (tile.index > *have / TileRef::kWidth) return missing;
   const uint64_t first = tile.index * TileRef::kWidth;
   const uint64_t end = first + tile.width;
+  // Entries and level-0 hashes: one cursor walk per tile instead of a lookup per item. Leaves lie
+  // in post-order between the nodes of the levels above (about two records per leaf), so the
+  // walk keeps the positions it expects; higher levels are too sparse for a walk to pay.
   std::string out;
+  uint64_t next = first;  // the item expected next
+  Status broken;          // a gap: the store lacks an item that must be there
+  const int level = tile.level == TileRef::kEntries ? 0 : tile.level * TileRef::kHeight;
   if (tile.level == TileRef::kEntries) {
     if (end > *have) return missing;
-    for (uint64_t seq = first; seq < end; ++seq) {
-      Result<std::optional<std::string>> e = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
-      if (!e.ok()) return e.status();
-      if (!e->has_value()) return missing;
-      const std::string& b = **e;
-      out.push_back(static_cast<char>(b.size() >> 8));
-      out.push_back(static_cast<char>(b.size() & 0xff));
-      out += b;
+    VIGIL_RETURN_IF_ERROR(txn->Scan(Table::kEntries, EncodeBigEndian64(first),
+                                    [&](std::string_view k, std::string_view v) {
+      if (DecodeBigEndian64(k) != next) {
+        broken = Status(Code::kCorruption, "entry " + std::to_string(next) + " is missing");
+        return false;
+      }
+      out.push_back(static_cast<char>(v.size() >> 8));
+      out.push_back(static_cast<char>(v.size() & 0xff));
+      out += v;
+      return ++next < end;
+    }));
+  } else if (level >= 64 || (end > (*have >> level))) {
+    return missing;
+  } else if (level == 0) {
+    out.reserve(tile.width * 32);
+    uint64_t want = merkle::PostOrderPosition(0, next);
+    VIGIL_RETURN_IF_ERROR(txn->Scan(Table::kHashes, EncodeBigEndian64(want),
+                                    [&](std::string_view k, std::string_view v) {
+      const uint64_t pos = DecodeBigEndian64(k);
+      if (pos < want) return true;  // a node of a higher level
+      if (pos > want || v.size() != 32) {
+        broken = Status(Code::kCorruption, "leaf hash " + std::to_string(next) +
+                                               (pos > want ? " is missing" : " is not 32 bytes"));
+        return false;
+      }
+      out += v;
+      if (++next == end) return false;
+      want = merkle::PostOrderPosition(0, next);
+      return true;
+    }));
+  } else {
+    out.reserve(tile.width * 32);
+    for (; next < end; ++next) {
+      Result<Hash> h = ReadNode(*txn, level, next);
+      if (!h.ok()) return h.status();
+      out.append(AsView(*h));
     }
-    return out;
   }
-  const int level = tile.level * TileRef::kHeight;
-  if (level >= 64 || (end > (*have >> level))) return missing;
-  out.reserve(tile.width * 32);
-  for (uint64_t i = first; i < end; ++i) {
-    Result<Hash> h = ReadNode(*txn, level, i);
-    if (!h.ok()) return h.status();
-    out.append(AsView(*h));
-  }
+  if (!broken.ok()) return broken;
+  if (next != end) return Status(Code::kCorruption, "tile " + TilePath(tile) + " ends early in the store");
   return out;
 }
 
