@@ -49,9 +49,9 @@ test-deps:
 
 # Every benchmark of docs/performance.md with the machine's limits from the same run; results
 # (JSON) in $(BUILD)/bench. scale.sh grows one generated log to each of BENCH_SIZES entries
-# (proofs, queries, storage, server RSS in process and over HTTP) and plot.py (matplotlib, the
-# only package just the bench needs) draws docs/performance-scale.png.
-BENCH_DEB_PACKAGES := python3-matplotlib
+# (proofs, queries, storage, server RSS in process and over HTTP) and plot.py (matplotlib)
+# draws docs/performance-scale.png; ingest.sh measures the HTTP floor with wrk.
+BENCH_DEB_PACKAGES := python3-matplotlib wrk
 BENCH_SIZES ?= 10000 100000 1000000
 bench: build
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
