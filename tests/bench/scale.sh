@@ -1,5 +1,6 @@
 #!/bin/bash
-# Proofs, queries, storage and server memory as the log grows (issue 6, benchmarks 3-6).
+# Proofs, queries, storage and server memory as the log grows, and full verification of the
+# largest log (issue 6, benchmarks 2-6).
 #
 #   tests/bench/scale.sh BUILD_DIR OUT_DIR [SIZES]
 #
@@ -10,6 +11,8 @@
 #      -> OUT_DIR/scale_<N>.json, and `mdb_stat -ef -a` of the store -> OUT_DIR/scale_mdbstat_<N>.txt
 #   2. `vigil serve` on that log, the same reads over HTTP (4 keep-alive clients), and the
 #      server's peak RSS (VmHWM) after them -> OUT_DIR/scale_http_<N>.json
+# Then `vigil verify --data` of the largest log on all cores -> OUT_DIR/verify.json (with the
+# ratio to cores x Ed25519 verifications/s when ingest.sh left OUT_DIR/micro.json).
 # Then tests/bench/plot.py draws docs/performance-scale.png from every JSON file in OUT_DIR and
 # prints the markdown table. Exit status: non-zero if any step failed.
 set -euo pipefail
@@ -78,6 +81,34 @@ for k in ("inclusion_proof", "consistency_proof", "hash_tile", "entry_bundle", "
 print("  server VmHWM %d KiB (anon %d KiB, file-backed %d KiB after the load)" % (int(sys.argv[3]), int(sys.argv[5]), int(sys.argv[6])))
 ' "$out/scale_http_$n.json" "$rss_idle" "$hwm" "$rss" "$anon" "$file"
 done
+
+# Benchmark 2: `vigil verify --data` of the largest log, every entry (signatures, chain, tree,
+# checkpoints) and the whole state replayed, on all cores; compared with the Ed25519 limit of
+# vigil_bench when ingest.sh wrote OUT_DIR/micro.json in the same run.
+threads=$(nproc)
+echo "== full verification of the $largest-entry log (vigil verify --data, $threads threads)"
+/usr/bin/python3 - "$bin/vigil" "$work/log" "$threads" "$out" <<'PY' | tee "$out/verify.json"
+import json, os, resource, subprocess, sys, time
+vigil, log, threads, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+start = time.monotonic()
+run = subprocess.run([vigil, "verify", "--data", log, "--threads", str(threads)],
+                     capture_output=True, text=True)
+wall = time.monotonic() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+if run.returncode != 0:
+    sys.exit("vigil verify failed: " + run.stdout + run.stderr)
+entries = int(run.stdout.split("ok: ")[1].split(" entries")[0])
+result = {"entries": entries, "threads": threads, "wall_s": round(wall, 2),
+          "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+          "entries_per_s": round(entries / wall, 1), "output": run.stdout.strip()}
+micro = os.path.join(out, "micro.json")
+if os.path.exists(micro):
+    rate = next(b["items_per_second"] for b in json.load(open(micro))["benchmarks"]
+                if b["name"].startswith("limit_ed25519_verify"))
+    result["limit_ed25519_per_core_s"] = round(rate, 1)
+    result["ratio_to_cores_x_ed25519"] = round(entries / wall / (threads * rate), 3)
+print(json.dumps(result))
+PY
 
 echo "== plot"
 /usr/bin/python3 "$here/plot.py" "$out" --png "$here/../../docs/performance-scale.png" | tee "$out/scale_table.md"
