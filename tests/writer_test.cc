@@ -2,7 +2,14 @@
 // and the writer's refusals (stopped, queue full).
 #include "ledger/writer.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <sstream>
 #include <catch2/catch.hpp>
 #include <latch>
 #include <set>
@@ -265,6 +272,36 @@ TEST_CASE("max_batch bounds the transaction size", "[writer]") {
     prev = s;
   }
   CHECK(prev == 61);
+}
+
+TEST_CASE("the writer thread is named and, when allowed, runs before the handler threads", "[writer]") {
+  TempDir dir("vigil_writer_test");
+  TestLog t = MakeTestLog(dir.path());
+  Writer writer(*t.log);
+  // Wait until the thread has named itself (it does so first thing).
+  std::optional<int> nice;
+  for (int tries = 0; tries < 200 && !nice.has_value(); ++tries) {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      if (testing::ReadFile(task.path() / "comm") != "vigil-writer\n") continue;
+      // Field 19 of stat is the nice value; the command name (field 2) has no spaces here.
+      std::istringstream stat(testing::ReadFile(task.path() / "stat"));
+      std::string field;
+      for (int i = 0; i < 19; ++i) stat >> field;
+      nice = std::stoi(field);
+    }
+    if (!nice.has_value()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(nice.has_value());
+  // Raising it to nice -10 is allowed with CAP_SYS_NICE (root, as in CI) or an RLIMIT_NICE of
+  // at least 30 (nice 20 - 30); otherwise the writer keeps the default, 0.
+  const std::string status = testing::ReadFile("/proc/self/status");
+  const size_t cap = status.find("CapEff:");
+  REQUIRE(cap != std::string::npos);
+  const uint64_t effective = std::stoull(status.substr(cap + 7, 20), nullptr, 16);
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NICE, &limit);
+  const bool may_raise = ((effective >> 23) & 1) != 0 || limit.rlim_cur >= 30;  // 23: CAP_SYS_NICE
+  CHECK(*nice == (may_raise ? -10 : 0));
 }
 
 }  // namespace
