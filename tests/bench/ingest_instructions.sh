@@ -1,0 +1,70 @@
+#!/bin/bash
+# Instructions per append, counted by valgrind's callgrind: repeatable whatever else the machine
+# is doing (unlike CPU time), so it shows what a change to the append path saves.
+#
+#   tests/bench/ingest_instructions.sh BUILD_DIR OUT_FILE [RECORDS]
+#
+# Serves a fresh log under callgrind, posts RECORDS (default 2000) signed participant.register
+# records with vigil_append_load (16 clients), stops the server, and prints the user-space
+# instructions of the whole server per record and those of its main parts (callgrind_annotate,
+# inclusive). Needs valgrind (Debian package valgrind). Takes about half a minute.
+set -euo pipefail
+
+build=${1:?usage: ingest_instructions.sh BUILD_DIR OUT_FILE [RECORDS]}
+out=${2:?usage: ingest_instructions.sh BUILD_DIR OUT_FILE [RECORDS]}
+records=${3:-2000}
+bin=$build/bin
+work=$(mktemp -d "${TMPDIR:-/tmp}/vigil_instr.XXXXXX")
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin/vigil" init --data "$work/log" --origin bench.example/log >/dev/null
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+valgrind --tool=callgrind --callgrind-out-file="$out" \
+  "$bin/vigil" serve --data "$work/log" --listen "127.0.0.1:$port" --log-level warn 2>/dev/null &
+server_pid=$!
+for _ in $(seq 200); do
+  /usr/bin/python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+    "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+  sleep 0.5
+done
+"$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
+  --clients 16 --records "$records" --timeout 600 >"$work/load.json"
+kill -INT "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=
+
+callgrind_annotate --inclusive=yes "$out" 2>/dev/null >"$work/annotate.txt"
+/usr/bin/python3 - "$work/annotate.txt" "$work/load.json" "$records" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+load = json.load(open(sys.argv[2]))
+n = int(sys.argv[3])
+if load["ok_201"] != n:
+    sys.exit("not every append was accepted: " + json.dumps(load))
+def total(pattern):
+    best = 0
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+) \(", line)
+        if m and re.search(pattern, line) and "=>" not in line:
+            best = max(best, int(m.group(1).replace(",", "")))
+    return best
+parts = {
+    "whole server": r"PROGRAM TOTALS",
+    "Ed25519 verification (Log::Prepare)": r"crypto_sign_ed25519_verify_detached",
+    "writer thread (Writer::Run)": r"vigil::Writer::Run\(\)",
+    "  state machine (Apply)": r"vigil::Apply\(",
+    "  checkpoint signature (SignCheckpoint)": r"vigil::SignCheckpoint",
+    "JSON parse of body and payload (ParseJson)": r"vigil::ParseJson\[",
+    "receipt (ReceiptFor)": r"vigil::Log::ReceiptFor\(",
+    "receipt JSON (ReceiptToJson)": r"vigil::ReceiptToJson\[",
+}
+result = {"records": n, "mean_batch": load["mean_batch"], "instructions_per_record": {}}
+for name, pattern in parts.items():
+    result["instructions_per_record"][name] = round(total(pattern) / n)
+print(json.dumps(result, indent=1))
+PY
