@@ -59,7 +59,7 @@ parts = {
     "writer thread (Writer::Run)": r"vigil::Writer::Run\(\)",
     "  state machine (Apply)": r"vigil::Apply\(",
     "  checkpoint signature (SignCheckpoint)": r"vigil::SignCheckpoint",
-    "JSON parse of body and payload (ParseJson)": r"vigil::ParseJson\[",
+    "JSON parse of body and payload (ParseJson)": r"vigil::(\(anonymous namespace\)::)?ParseJson(Checked)?[\[(]",
     "receipt (ReceiptFor)": r"vigil::Log::ReceiptFor\(",
     "receipt JSON (ReceiptToJson)": r"vigil::ReceiptToJson\[",
 }
