@@ -9,6 +9,8 @@
 //                           ceiling in records/s (signatures verified beforehand, as the
 //                           Writer does), one durable commit per batch
 //   prepare                 Log::Prepare (parse + verify) per submission, on one core
+//   load_key, load_participant   the two state reads Apply makes for every entry (the signer's
+//                           key/ record and its participant/ record) on a store, decoded
 //
 // Run: build/bin/vigil_bench [--benchmark_format=json] (see `make bench`, docs/performance.md).
 #include <benchmark/benchmark.h>
@@ -26,6 +28,8 @@
 #include "ledger/db.h"
 #include "ledger/entry.h"
 #include "ledger/log.h"
+#include "ledger/state.h"
+#include "ledger/state_store.h"
 
 namespace vigil::bench {
 namespace {
@@ -180,6 +184,36 @@ void WriterPlace(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
 }
 BENCHMARK(WriterPlace)->Name("writer_place")->Arg(1)->Arg(64)->Arg(512)->UseRealTime()->MinTime(2.0);
+
+// The signer lookups of Apply, on the genesis authority's records (LMDB read + decode).
+void LoadSignerKey(benchmark::State& state) {
+  BenchLog b;
+  Result<db::Txn> txn = b.log->env().BeginRead();
+  Require(txn.status());
+  TxnStateStore store(*txn);
+  const std::string id = b.authority->Id();
+  for (auto _ : state) {
+    Result<std::optional<KeyRecord>> k = LoadKey(store, id);
+    if (!k.ok() || !k->has_value()) std::abort();
+    benchmark::DoNotOptimize((*k)->added_seq);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(LoadSignerKey)->Name("load_key");
+
+void LoadSignerParticipant(benchmark::State& state) {
+  BenchLog b;
+  Result<db::Txn> txn = b.log->env().BeginRead();
+  Require(txn.status());
+  TxnStateStore store(*txn);
+  for (auto _ : state) {
+    Result<std::optional<Participant>> p = LoadParticipant(store, "authority");
+    if (!p.ok() || !p->has_value()) std::abort();
+    benchmark::DoNotOptimize((*p)->revoked);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(LoadSignerParticipant)->Name("load_participant");
 
 }  // namespace
 }  // namespace vigil::bench
