@@ -49,14 +49,16 @@ test-deps:
 
 # Every benchmark of docs/performance.md with the machine's limits from the same run; results
 # (JSON) in $(BUILD)/bench. scale.sh grows one generated log to each of BENCH_SIZES entries
-# (proofs, queries, storage, server RSS in process and over HTTP) and plot.py (matplotlib)
+# (proofs, queries, storage, server RSS in process and over HTTP), then builds the Merkle tree
+# alone at BENCH_TREE_SIZES leaves (proofs at 10M), then verifies the largest log; plot.py (matplotlib)
 # draws docs/performance-scale.png; ingest.sh measures the HTTP floor with wrk.
 BENCH_DEB_PACKAGES := python3-matplotlib wrk
 BENCH_SIZES ?= 10000 100000 1000000
+BENCH_TREE_SIZES ?= 10000000
 bench: build
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	tests/bench/ingest.sh $(BUILD) $(BUILD)/bench
-	tests/bench/scale.sh $(BUILD) $(BUILD)/bench "$(BENCH_SIZES)"
+	tests/bench/scale.sh $(BUILD) $(BUILD)/bench "$(BENCH_SIZES)" "$(BENCH_TREE_SIZES)"
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

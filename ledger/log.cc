@@ -557,10 +557,14 @@ Result<std::string> Log::ReadTile(const TileRef& tile) {
   if (!txn.ok()) return txn.status();
   Result<uint64_t> have = txn->Count(Table::kEntries);
   if (!have.ok()) return have.status();
+  return ReadTileAt(*txn, *have, tile);
+}
+
+Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef& tile) {
   Status missing(Code::kNotFound, "tile " + TilePath(tile) + " does not exist yet");
-  // No existing tile has an index above have / 256; the check also keeps index * 256 from
+  // No existing tile has an index above size / 256; the check also keeps index * 256 from
   // wrapping around to an existing tile's range.
-  if (tile.index > *have / TileRef::kWidth) return missing;
+  if (tile.index > size / TileRef::kWidth) return missing;
   const uint64_t first = tile.index * TileRef::kWidth;
   const uint64_t end = first + tile.width;
   // Entries and level-0 hashes: one cursor walk per tile instead of a lookup per item. Leaves lie
@@ -571,8 +575,8 @@ Result<std::string> Log::ReadTile(const TileRef& tile) {
   Status broken;          // a gap: the store lacks an item that must be there
   const int level = tile.level == TileRef::kEntries ? 0 : tile.level * TileRef::kHeight;
   if (tile.level == TileRef::kEntries) {
-    if (end > *have) return missing;
-    VIGIL_RETURN_IF_ERROR(txn->Scan(Table::kEntries, EncodeBigEndian64(first),
+    if (end > size) return missing;
+    VIGIL_RETURN_IF_ERROR(txn.Scan(Table::kEntries, EncodeBigEndian64(first),
                                     [&](std::string_view k, std::string_view v) {
       if (DecodeBigEndian64(k) != next) {
         broken = Status(Code::kCorruption, "entry " + std::to_string(next) + " is missing");
@@ -583,12 +587,12 @@ Result<std::string> Log::ReadTile(const TileRef& tile) {
       out += v;
       return ++next < end;
     }));
-  } else if (level >= 64 || (end > (*have >> level))) {
+  } else if (level >= 64 || (end > (size >> level))) {
     return missing;
   } else if (level == 0) {
     out.reserve(tile.width * 32);
     uint64_t want = merkle::PostOrderPosition(0, next);
-    VIGIL_RETURN_IF_ERROR(txn->Scan(Table::kHashes, EncodeBigEndian64(want),
+    VIGIL_RETURN_IF_ERROR(txn.Scan(Table::kHashes, EncodeBigEndian64(want),
                                     [&](std::string_view k, std::string_view v) {
       const uint64_t pos = DecodeBigEndian64(k);
       if (pos < want) return true;  // a node of a higher level
@@ -605,7 +609,7 @@ Result<std::string> Log::ReadTile(const TileRef& tile) {
   } else {
     out.reserve(tile.width * 32);
     for (; next < end; ++next) {
-      Result<Hash> h = ReadNode(*txn, level, next);
+      Result<Hash> h = ReadNode(txn, level, next);
       if (!h.ok()) return h.status();
       out.append(AsView(*h));
     }

@@ -169,6 +169,8 @@ class Log {
 
 // The Merkle tree's stored nodes, read through a transaction (for merkle::NodeReader).
 Result<Hash> ReadNode(const db::Txn& txn, int level, uint64_t index);
+// Log::ReadTile for a tree of `size` leaves, through a transaction.
+Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef& tile);
 
 }  // namespace vigil
 

@@ -4,7 +4,8 @@
     /usr/bin/python3 tests/bench/plot.py OUT_DIR [--png docs/performance-scale.png]
 
 Reads OUT_DIR/scale_<N>.json (in process) and OUT_DIR/scale_http_<N>.json (over HTTP, with the
-server's memory), and OUT_DIR/micro.json (vigil_bench's limits from the same `make bench`) if
+server's memory), OUT_DIR/tree_<N>.json (proofs and hash tiles of a tree alone, e.g. at 10M),
+and OUT_DIR/micro.json (vigil_bench's limits from the same `make bench`) if
 present. Draws p50/p99 latency of proofs, tiles and queries against the log size (log-scale x),
 bytes on disk per entry and server RSS, to the PNG; prints markdown tables on stdout.
 """
@@ -38,6 +39,13 @@ def load(out):
             continue
         with open(path) as f:
             runs.setdefault(int(m.group(2)), {})["http" if m.group(1) else "inproc"] = json.load(f)
+    # Proofs and hash tiles at sizes too large to grow a real log to in the bench (10M): the
+    # tree alone (vigil_scale_bench tree), in process only.
+    for path in glob.glob(os.path.join(out, "tree_*.json")):
+        m = re.match(r"tree_(\d+)\.json$", os.path.basename(path))
+        if m and int(m.group(1)) not in runs:
+            with open(path) as f:
+                runs[int(m.group(1))] = {"inproc": json.load(f), "tree_only": True}
     return dict(sorted(runs.items()))
 
 
@@ -88,7 +96,8 @@ def table(runs, lim, out):
             if k.startswith("limit_") or k.startswith("writer_place")))
         lines.append("")
     sizes = list(runs)
-    lines.append("| operation | where | " + " | ".join("{:,} p50 / p99".format(n) for n in sizes) +
+    lines.append("| operation | where | " + " | ".join(
+        "{:,}{} p50 / p99".format(n, " (tree only)" if runs[n].get("tree_only") else "") for n in sizes) +
                  " | target p99 | ratio at largest |")
     lines.append("|---|---|" + "---:|" * len(sizes) + "---:|---:|")
     for key, label in KINDS:
@@ -115,6 +124,8 @@ def table(runs, lim, out):
     lines.append("|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         ip = runs[n].get("inproc", {})
+        if "storage" not in ip:
+            continue
         g = ip.get("generate", {})
         s = ip.get("storage", {})
         srv = runs[n].get("http", {}).get("server", {})
@@ -124,6 +135,7 @@ def table(runs, lim, out):
             s.get("allocated_bytes_per_entry", 0),
             "%.0f (%.0f / %.0f)" % (srv["vmhwm_kib"] / 1024, srv["rss_anon_after_kib"] / 1024,
                                     srv["rss_file_after_kib"] / 1024) if srv else "–"))
+    sizes = [n for n in sizes if not runs[n].get("tree_only")]
     stats = {n: mdbstat(out, n) for n in sizes}
     if any(stats.values()):
         tables = sorted({t for v in stats.values() for t in v if v[t]})

@@ -2,7 +2,7 @@
 # Proofs, queries, storage and server memory as the log grows, and full verification of the
 # largest log (issue 6, benchmarks 2-6).
 #
-#   tests/bench/scale.sh BUILD_DIR OUT_DIR [SIZES]
+#   tests/bench/scale.sh BUILD_DIR OUT_DIR [SIZES] [TREE_SIZES]
 #
 # SIZES (default "10000 100000 1000000") are log sizes in entries, increasing. One log is grown
 # in process by vigil_scale_bench (generated domain records, see tests/bench/scale_bench.cc) to
@@ -11,6 +11,9 @@
 #      -> OUT_DIR/scale_<N>.json, and `mdb_stat -ef -a` of the store -> OUT_DIR/scale_mdbstat_<N>.txt
 #   2. `vigil serve` on that log, the same reads over HTTP (4 keep-alive clients), and the
 #      server's peak RSS (VmHWM) after them -> OUT_DIR/scale_http_<N>.json
+# Then, for each of TREE_SIZES (default 10000000; "" for none), the Merkle tree alone of that
+# many synthetic leaves (vigil_scale_bench tree: proofs and level-0 hash tiles in process,
+# ~40 s at 10M) -> OUT_DIR/tree_<N>.json.
 # Then `vigil verify --data` of the largest log on all cores -> OUT_DIR/verify.json (with the
 # ratio to cores x Ed25519 verifications/s when ingest.sh left OUT_DIR/micro.json).
 # Then tests/bench/plot.py draws docs/performance-scale.png from every JSON file in OUT_DIR and
@@ -20,6 +23,7 @@ set -euo pipefail
 build=${1:?usage: scale.sh BUILD_DIR OUT_DIR [SIZES]}
 out=${2:?usage: scale.sh BUILD_DIR OUT_DIR [SIZES]}
 sizes=${3:-10000 100000 1000000}
+tree_sizes=${4-10000000}
 bin=$build/bin
 source "$(dirname "$0")/serve.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -80,6 +84,20 @@ for k in ("inclusion_proof", "consistency_proof", "hash_tile", "entry_bundle", "
     print("  %-18s p50 %8.1f us  p99 %8.1f us  errors %d" % (k, r["p50_us"], r["p99_us"], r["errors"]))
 print("  server VmHWM %d KiB (anon %d KiB, file-backed %d KiB after the load)" % (int(sys.argv[3]), int(sys.argv[5]), int(sys.argv[6])))
 ' "$out/scale_http_$n.json" "$rss_idle" "$hwm" "$rss" "$anon" "$file"
+done
+
+for n in $tree_sizes; do
+  echo "== $n leaves: the Merkle tree alone, proofs and hash tiles in process"
+  "$bin/vigil_scale_bench" tree --data "$work/tree_$n" --entries "$n" --out "$out/tree_$n.json"
+  /usr/bin/python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+print("  built in %.1f s" % j["build"]["wall_s"])
+for k in ("inclusion_proof", "consistency_proof", "hash_tile"):
+    r = j["inproc"][k]
+    print("  %-18s p50 %8.1f us  p99 %8.1f us" % (k, r["p50_us"], r["p99_us"]))
+' "$out/tree_$n.json"
+  rm -rf "$work/tree_$n"
 done
 
 # Benchmark 2: `vigil verify --data` of the largest log, every entry (signatures, chain, tree,

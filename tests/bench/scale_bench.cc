@@ -12,6 +12,13 @@
 //   vigil_scale_bench http --data DIR --server URL [--clients 4] [--requests 4000] --out F.json
 //       The same reads over HTTP against `vigil serve --data DIR` (trail and stock as signed
 //       requests by the authority key, each signed with a fresh nonce before the clock starts).
+//   vigil_scale_bench tree --data DIR --entries N --out F.json
+//       Proofs and hash tiles at sizes a `make bench` cannot grow a real log to (10M): builds
+//       in DIR/store only the Merkle tree's `hashes` table of N synthetic leaves, the way
+//       Log::Place stores it (merkle::NodesCompletedBy, appended in post-order), then measures
+//       inclusion and consistency proofs and level-0 hash tiles through the same functions the
+//       log serves them with (merkle::InclusionProof / ConsistencyProof over ReadNode,
+//       ReadTileAt). No entries, state or checkpoints: not a log, only its tree.
 //
 // The records: the authority registers --businesses businesses (one third precursor traders,
 // the rest precursor users, each with its licence and key), then rounds of five records: a
@@ -49,6 +56,7 @@
 #include "ledger/db.h"
 #include "ledger/entry.h"
 #include "ledger/log.h"
+#include "ledger/merkle.h"
 #include "ledger/queries.h"
 #include "ledger/tile.h"
 
@@ -569,7 +577,7 @@ int RunHttpMode(const Args& a) {
 
 Args Parse(int argc, char** argv) {
   Args a;
-  if (argc < 2) Die("usage: vigil_scale_bench grow|http --data DIR ... --out F.json");
+  if (argc < 2) Die("usage: vigil_scale_bench grow|http|tree --data DIR ... --out F.json");
   a.mode = argv[1];
   for (int i = 2; i < argc; ++i) {
     const std::string f = argv[i];
@@ -594,6 +602,88 @@ Args Parse(int argc, char** argv) {
 }  // namespace
 }  // namespace vigil::bench
 
+namespace vigil::bench {
+namespace {
+
+int RunTree(const Args& a) {
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(a.data + "/store");
+  Require(env.status(), "open store");
+  const auto t0 = Clock::now();
+  const double c0 = CpuSeconds();
+  constexpr uint64_t kBatch = 100000;
+  for (uint64_t from = 0; from < a.entries;) {
+    const uint64_t to = std::min(a.entries, from + kBatch);
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    Require(txn.status(), "write txn");
+    Status s;
+    for (uint64_t i = from; i < to && s.ok(); ++i) {
+      const Hash leaf = merkle::HashLeaf("synthetic leaf " + std::to_string(i));
+      Result<std::vector<merkle::Node>> nodes = merkle::NodesCompletedBy(
+          i, leaf, [&](int level, uint64_t index) { return ReadNode(*txn, level, index); });
+      Require(nodes.status(), "tree nodes");
+      for (const merkle::Node& n : *nodes) {
+        s = txn->Append(db::Table::kHashes,
+                        EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)), AsView(n.hash));
+        if (!s.ok()) break;
+      }
+    }
+    if (s.ok()) s = txn->Commit();
+    if (s.code() == Code::kResourceExhausted) {
+      txn = Status(Code::kInternal, "aborted");  // ends the transaction before the map grows
+      Require((*env)->Grow(), "grow map");
+      continue;  // the same batch again in a bigger map
+    }
+    Require(s, "append tree nodes");
+    from = to;
+  }
+  const double build_s = Seconds(t0, Clock::now());
+  const double build_cpu_s = CpuSeconds() - c0;
+
+  const uint64_t size = a.entries;
+  std::mt19937_64 rng(size);
+  auto below = [&](uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); };
+  json out = {{"entries", size},
+              {"date", FormatTimestamp(NowMs())},
+              {"build", {{"wall_s", build_s}, {"cpu_s", build_cpu_s}}},
+              {"note", "tree only: the hashes table of synthetic leaves, no entries or state"}};
+  json& m = out["inproc"];
+  const size_t n = 20000;
+  size_t hashes = 0;
+  auto proof = [&](auto&& make) {
+    Result<db::Txn> txn = (*env)->BeginRead();
+    Require(txn.status(), "read txn");
+    Result<std::vector<Hash>> p = make([&](int level, uint64_t index) { return ReadNode(*txn, level, index); });
+    if (!p.ok()) Die("proof: " + p.status().ToString());
+    hashes += p->size();
+  };
+  m["inclusion_proof"] = Time(n, [&](size_t) {
+    proof([&](const merkle::NodeReader& read) { return merkle::InclusionProof(below(size), size, read); });
+  });
+  m["inclusion_proof"]["mean_hashes"] = static_cast<double>(hashes) / n;
+  hashes = 0;
+  m["consistency_proof"] = Time(n, [&](size_t) {
+    proof([&](const merkle::NodeReader& read) {
+      return merkle::ConsistencyProof(1 + below(size - 1), size, read);
+    });
+  });
+  m["consistency_proof"]["mean_hashes"] = static_cast<double>(hashes) / n;
+  m["hash_tile"] = Time(n, [&](size_t) {
+    Result<db::Txn> txn = (*env)->BeginRead();
+    Require(txn.status(), "read txn");
+    Result<std::string> t = ReadTileAt(*txn, size, {0, below(size / TileRef::kWidth), TileRef::kWidth});
+    if (!t.ok()) Die("tile: " + t.status().ToString());
+  });
+  struct stat sb {};
+  const std::string file = a.data + "/store/data.mdb";
+  if (::stat(file.c_str(), &sb) != 0) Die("stat " + file);
+  out["data_mdb_bytes"] = sb.st_size;
+  std::ofstream(a.out) << out.dump(1) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace vigil::bench
+
 int main(int argc, char** argv) {
   using namespace vigil::bench;
   if (sodium_init() < 0) Die("sodium_init");
@@ -605,6 +695,10 @@ int main(int argc, char** argv) {
   if (a.mode == "http") {
     if (a.server.empty()) Die("--server is required");
     return RunHttpMode(a);
+  }
+  if (a.mode == "tree") {
+    if (a.entries < 2 * vigil::TileRef::kWidth) Die("--entries must be at least 512");
+    return RunTree(a);
   }
   Die("unknown mode " + a.mode);
 }
