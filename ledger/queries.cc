@@ -1,6 +1,7 @@
 #include "ledger/queries.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "keys/encoding.h"
 #include "ledger/catalog.h"
@@ -45,6 +46,27 @@ Result<Page> Collect(db::Txn& txn, const std::string& prefix, const std::string&
 
 bool Contains(const std::string& haystack, const std::string& lowered_needle) {
   return LowerAscii(haystack).find(lowered_needle) != std::string::npos;
+}
+
+// Calls fn(item) for each item of the trail chunks under `prefix` (a participant's), in seq
+// order, from the chunk whose key is `start` or after, until fn returns false. A chunk that
+// does not decode is kCorruption.
+Status ScanTrail(db::Txn& txn, const std::string& prefix, const std::string& start,
+                 const std::function<bool(const codec::TrailItem&)>& fn) {
+  Status damaged;
+  Status s = txn.Scan(Table::kState, start, [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, prefix.size()) != prefix) return false;
+    Result<std::vector<codec::TrailItem>> items = codec::DecodeTrailChunk(v);
+    if (!items.ok()) {
+      damaged = items.status();
+      return false;
+    }
+    for (const codec::TrailItem& item : *items) {
+      if (!fn(item)) return false;
+    }
+    return true;
+  });
+  return s.ok() ? damaged : s;
 }
 
 }  // namespace
@@ -129,31 +151,23 @@ Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::stri
   }
   const std::string start = after_seq.has_value() ? codec::TrailKey(participant, *after_seq + 1) : prefix;
   Status io;
-  Status s = txn.Scan(Table::kState, start, [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, prefix.size()) != prefix) return false;
-    Result<std::vector<codec::TrailItem>> items = codec::DecodeTrailChunk(v);
-    if (!items.ok()) {
-      io = items.status();
+  Status s = ScanTrail(txn, prefix, start, [&](const codec::TrailItem& item) {
+    if (after_seq.has_value() && item.seq <= *after_seq) return true;
+    if (page.items.size() == limit) {
+      page.next = prefix + domain::SeqKey(page.items.back()["seq"].get<uint64_t>());
       return false;
     }
-    for (const codec::TrailItem& item : *items) {
-      if (after_seq.has_value() && item.seq <= *after_seq) continue;
-      if (page.items.size() == limit) {
-        page.next = prefix + domain::SeqKey(page.items.back()["seq"].get<uint64_t>());
-        return false;
-      }
-      const RecordType* type = FindRecordTypeByCode(item.type_code);
-      if (type == nullptr) {
-        io = Status(Code::kCorruption, "damaged trail item of entry " + std::to_string(item.seq));
-        return false;
-      }
-      Result<std::optional<std::string>> e = txn.Get(Table::kEntries, EncodeBigEndian64(item.seq));
-      if (!e.ok() || !e->has_value()) {
-        io = e.ok() ? Status(Code::kCorruption, "trail names a missing entry") : e.status();
-        return false;
-      }
-      page.items.push_back({{"seq", item.seq}, {"type", std::string(type->type)}, {"entry", **e}});
+    const RecordType* type = FindRecordTypeByCode(item.type_code);
+    if (type == nullptr) {
+      io = Status(Code::kCorruption, "damaged trail item of entry " + std::to_string(item.seq));
+      return false;
     }
+    Result<std::optional<std::string>> e = txn.Get(Table::kEntries, EncodeBigEndian64(item.seq));
+    if (!e.ok() || !e->has_value()) {
+      io = e.ok() ? Status(Code::kCorruption, "trail names a missing entry") : e.status();
+      return false;
+    }
+    page.items.push_back({{"seq", item.seq}, {"type", std::string(type->type)}, {"entry", **e}});
     return true;
   });
   if (!s.ok()) return s;
@@ -191,23 +205,13 @@ Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant
   // The stock after each entry is kept in the participant's trail records (codec.h).
   nlohmann::json out = nlohmann::json::array();
   const std::string prefix = codec::TrailPrefix(participant);
-  Status io;
-  Status s = txn.Scan(Table::kState, prefix, [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, prefix.size()) != prefix) return false;
-    Result<std::vector<codec::TrailItem>> items = codec::DecodeTrailChunk(v);
-    if (!items.ok()) {
-      io = items.status();
-      return false;
-    }
-    for (const codec::TrailItem& item : *items) {
-      for (const auto& [sub, amount] : item.stock) {
-        if (sub == substance) out.push_back({{"seq", item.seq}, {"amount", amount}});
-      }
+  Status s = ScanTrail(txn, prefix, prefix, [&](const codec::TrailItem& item) {
+    for (const auto& [sub, amount] : item.stock) {
+      if (sub == substance) out.push_back({{"seq", item.seq}, {"amount", amount}});
     }
     return true;
   });
   if (!s.ok()) return s;
-  if (!io.ok()) return io;
   return out;
 }
 
