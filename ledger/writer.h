@@ -5,7 +5,8 @@
 // that this runs on every core. The writer thread takes everything waiting (up to max_batch),
 // appends it in one LMDB transaction with one commit (Log::Place), and wakes each submitter,
 // which then builds its own receipt (again on its own thread). So many concurrent submitters
-// share an fsync and none is acknowledged before its entry is durable.
+// share an fsync and none is acknowledged before its entry is durable. The writer thread is
+// named "vigil-writer" and runs at nice -10 when the process may raise it.
 //
 // The queue is bounded: when it is full Submit returns kUnavailable at once instead of
 // growing memory. Stop() refuses new submissions, finishes everything already queued, and
