@@ -62,6 +62,16 @@ Result<Hash> ReadNode(const db::Txn& txn, int level, uint64_t index) {
   return h;
 }
 
+Status AppendLeaf(db::Txn& txn, uint64_t index, const Hash& leaf) {
+  Result<std::vector<merkle::Node>> nodes = merkle::NodesCompletedBy(index, leaf, Reader(txn));
+  if (!nodes.ok()) return nodes.status();
+  for (const merkle::Node& n : *nodes) {
+    VIGIL_RETURN_IF_ERROR(txn.Append(
+        Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)), AsView(n.hash)));
+  }
+  return Status::Ok();
+}
+
 Result<LogInfo> Log::ReadInfo(db::Txn& txn) {
   LogInfo info;
   Result<std::optional<std::string>> origin = txn.Get(Table::kMeta, kMetaOrigin);
@@ -366,13 +376,6 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
       }
       Hash leaf = merkle::HashLeaf(bytes);
       Status s = txn->Append(Table::kEntries, EncodeBigEndian64(e.seq), bytes);
-      Result<std::vector<merkle::Node>> nodes =
-          s.ok() ? merkle::NodesCompletedBy(e.seq, leaf, Reader(*txn))
-                 : Result<std::vector<merkle::Node>>(s);
-      if (!nodes.ok()) {
-        fatal = nodes.status();
-        break;
-      }
       if (s.ok() && !sub.personal.empty()) {
         s = txn->Put(Table::kPersonal, EncodeBigEndian64(e.seq), vault_->Seal(sub.personal));
       }
@@ -380,11 +383,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
         s = txn->Delete(Table::kPersonal,
                         EncodeBigEndian64(payload->body["target_seq"].get<uint64_t>()));
       }
-      for (const merkle::Node& n : *nodes) {
-        s = txn->Append(Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)),
-                        AsView(n.hash));
-        if (!s.ok()) break;
-      }
+      if (s.ok()) s = AppendLeaf(*txn, e.seq, leaf);
       if (!s.ok()) {
         fatal = s;
         break;

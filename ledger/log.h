@@ -169,6 +169,9 @@ class Log {
 
 // The Merkle tree's stored nodes, read through a transaction (for merkle::NodeReader).
 Result<Hash> ReadNode(const db::Txn& txn, int level, uint64_t index);
+// Adds leaf `index` (the next one) to the stored tree: the leaf hash and every node it
+// completes, under their post-order positions (MDB_APPEND: the keys only grow).
+Status AppendLeaf(db::Txn& txn, uint64_t index, const Hash& leaf);
 // Log::ReadTile for a tree of `size` leaves, through a transaction.
 Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef& tile);
 

@@ -15,7 +15,7 @@
 //   vigil_scale_bench tree --data DIR --entries N --out F.json
 //       Proofs and hash tiles at sizes a `make bench` cannot grow a real log to (10M): builds
 //       in DIR/store only the Merkle tree's `hashes` table of N synthetic leaves, the way
-//       Log::Place stores it (merkle::NodesCompletedBy, appended in post-order), then measures
+//       Log::Place stores it (AppendLeaf), then measures
 //       inclusion and consistency proofs and level-0 hash tiles through the same functions the
 //       log serves them with (merkle::InclusionProof / ConsistencyProof over ReadNode,
 //       ReadTileAt). No entries, state or checkpoints: not a log, only its tree.
@@ -617,15 +617,7 @@ int RunTree(const Args& a) {
     Require(txn.status(), "write txn");
     Status s;
     for (uint64_t i = from; i < to && s.ok(); ++i) {
-      const Hash leaf = merkle::HashLeaf("synthetic leaf " + std::to_string(i));
-      Result<std::vector<merkle::Node>> nodes = merkle::NodesCompletedBy(
-          i, leaf, [&](int level, uint64_t index) { return ReadNode(*txn, level, index); });
-      Require(nodes.status(), "tree nodes");
-      for (const merkle::Node& n : *nodes) {
-        s = txn->Append(db::Table::kHashes,
-                        EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)), AsView(n.hash));
-        if (!s.ok()) break;
-      }
+      s = AppendLeaf(*txn, i, merkle::HashLeaf("synthetic leaf " + std::to_string(i)));
     }
     if (s.ok()) s = txn->Commit();
     if (s.code() == Code::kResourceExhausted) {
