@@ -14,6 +14,7 @@ build=${1:?usage: ingest_instructions.sh BUILD_DIR OUT_FILE [RECORDS]}
 out=${2:?usage: ingest_instructions.sh BUILD_DIR OUT_FILE [RECORDS]}
 records=${3:-2000}
 bin=$build/bin
+source "$(dirname "$0")/serve.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil_instr.XXXXXX")
 server_pid=
 cleanup() {
@@ -23,15 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$bin/vigil" init --data "$work/log" --origin bench.example/log >/dev/null
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-valgrind --tool=callgrind --callgrind-out-file="$out" \
-  "$bin/vigil" serve --data "$work/log" --listen "127.0.0.1:$port" --log-level warn 2>/dev/null &
-server_pid=$!
-for _ in $(seq 200); do
-  /usr/bin/python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
-    "http://127.0.0.1:$port/healthz" 2>/dev/null && break
-  sleep 0.5
-done
+start_server "$work/log" valgrind --tool=callgrind --callgrind-out-file="$out" --log-file=/dev/null
 "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
   --clients 16 --records "$records" --timeout 600 >"$work/load.json"
 kill -INT "$server_pid"
