@@ -1,7 +1,7 @@
 #include "api/auth.h"
 
 #include "api/request_signature.h"
-#include "ledger/state_store.h"
+#include "ledger/txn_state_store.h"
 
 namespace vigil::api {
 
@@ -37,7 +37,7 @@ Result<Caller> Authenticator::Authenticate(const httplib::Request& req, int64_t 
     return Unauthenticated("created is more than " + std::to_string(kSignatureMaxAgeSeconds) +
                            " s from the server's clock; check the client's clock");
   }
-  Result<db::Txn> txn = log_.env().BeginRead();
+  Result<db::Txn> txn = log_.BeginRead();
   if (!txn.ok()) return txn.status();
   TxnStateStore state(*txn);
   Result<std::optional<KeyRecord>> key = LoadKey(state, claims->key_id);

@@ -18,8 +18,8 @@
 #include <unordered_map>
 
 #include "keys/result.h"
-#include "ledger/log.h"
-#include "ledger/state.h"
+#include "ledger/log/log.h"
+#include "ledger/state/state.h"
 
 namespace vigil::api {
 

@@ -7,10 +7,11 @@
 
 #include "api/problem.h"
 #include "api/server.h"
-#include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
-#include "ledger/payload.h"
-#include "ledger/state.h"
+#include "ledger/admission.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/merkle.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state.h"
 
 namespace vigil::api {
 
@@ -68,8 +69,11 @@ Result<Submission> ParseSubmission(const std::string& body) {
       return Status(Code::kInvalidArgument, std::string("\"") + f + "\" must be a string");
     }
   }
-  sub.personal = j->value("personal", "");
-  sub.personal_salt = j->value("personal_salt", "");
+  if (j->contains("personal") || j->contains("personal_salt")) {
+    RecordAttachment& side = AttachmentOf(sub);
+    side.personal = j->value("personal", "");
+    side.personal_salt = j->value("personal_salt", "");
+  }
   sub.signer = (*j)["signer"].get<std::string>();
   sub.payload = (*j)["payload"].get<std::string>();
   Result<Bytes> sig = Base64Decode((*j)["sig"].get<std::string>());
@@ -163,7 +167,7 @@ std::vector<Route> Server::LogRoutes() {
     nlohmann::json j = {{"origin", info.origin},
                         {"verifier_key", info.verifier_key},
                         {"size", log_.Size()},
-                        {"jurisdiction", info.jurisdiction}};
+                        {"jurisdiction", ledger_.jurisdiction()}};
     c.res.set_header("Cache-Control", "no-cache");
     c.res.set_content(j.dump(), kJson);
   }});
@@ -220,7 +224,7 @@ std::vector<Route> Server::LogRoutes() {
   r.push_back(proof_route("/v1/proof/consistency", "from", "to", &Log::ConsistencyProof));
 
   r.push_back({"GET", "/healthz", "/healthz", Access::kPublic, [this](Call& c) {
-    const bool writable = !log_.env().failed();
+    const bool writable = log_.writable();
     nlohmann::json j = {{"status", writable ? "ok" : "read-only"},
                         {"size", log_.Size()},
                         {"writable", writable}};

@@ -9,9 +9,9 @@
 
 #include "api/problem.h"
 #include "api/server.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/merkle.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/merkle.h"
 #include "ledger/queries.h"
 
 namespace vigil::api {
@@ -66,7 +66,7 @@ std::vector<Route> Server::QueryRoutes() {
   std::vector<Route> r;
   // Runs `body` in one read transaction and answers with its JSON.
   auto read = [this](Call& c, const std::function<Result<nlohmann::json>(db::Txn&)>& body) {
-    Result<db::Txn> txn = log_.env().BeginRead();
+    Result<db::Txn> txn = log_.BeginRead();
     if (!txn.ok()) return Fail(c.res, txn.status());
     Result<nlohmann::json> j = body(*txn);
     if (!j.ok()) return Fail(c.res, j.status());
@@ -201,7 +201,7 @@ std::vector<Route> Server::QueryRoutes() {
                              {"key", c.caller->key_id},
                              {"role", std::string(RoleName(c.caller->role))},
                              {"remote", c.req.remote_addr}};
-    Result<std::optional<std::string>> data = log_.ReadPersonal(seq, reader);
+    Result<std::optional<std::string>> data = ledger_.ReadPersonal(seq, reader);
     if (!data.ok()) return Fail(c.res, data.status());
     spdlog::warn("personal data of entry {} read by {} (key {})", seq, c.caller->participant,
                  c.caller->key_id);
@@ -216,7 +216,7 @@ std::vector<Route> Server::QueryRoutes() {
                [this](Call& c) {
     Result<size_t> limit = Limit(c.req);
     if (!limit.ok()) return Fail(c.res, limit.status());
-    Result<nlohmann::json> log = log_.PersonalAccessLog(*limit);
+    Result<nlohmann::json> log = ledger_.PersonalAccessLog(*limit);
     if (!log.ok()) return Fail(c.res, log.status());
     c.res.set_content(nlohmann::json({{"items", *log}}).dump(), kJson);
   }});

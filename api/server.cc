@@ -119,8 +119,9 @@ struct Server::Metrics {
   std::atomic<uint64_t> proof_us_total{0};
 };
 
-Server::Server(Log& log, Writer& writer, ServerOptions options)
-    : log_(log), writer_(writer), options_(std::move(options)), auth_(log),
+Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
+    : ledger_(ledger), log_(ledger.log()), writer_(writer), options_(std::move(options)),
+      auth_(ledger.log()),
       metrics_(std::make_unique<Metrics>()) {
   if (!options_.tls_cert.empty() && !options_.tls_key.empty()) {
     http_ = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
@@ -355,7 +356,7 @@ std::string Server::MetricsText() {
   line("vigil_queue_depth", "Submissions waiting for the writer.", "gauge",
        one("vigil_queue_depth", static_cast<double>(writer_.queue_depth())));
   line("vigil_store_writable", "1 while the store accepts writes; 0 after a failed commit.",
-       "gauge", one("vigil_store_writable", log_.env().failed() ? 0 : 1));
+       "gauge", one("vigil_store_writable", log_.writable() ? 1 : 0));
   line("vigil_proof_requests_total", "Inclusion and consistency proofs served.", "counter",
        one("vigil_proof_requests_total", static_cast<double>(metrics_->proofs.load())));
   line("vigil_proof_seconds_total", "Time spent building proofs.", "counter",

@@ -18,8 +18,9 @@
 #include "api/auth.h"
 #include "api/route.h"
 #include "keys/result.h"
-#include "ledger/log.h"
-#include "ledger/writer.h"
+#include "ledger/ledger.h"
+#include "ledger/log/log.h"
+#include "ledger/log/writer.h"
 
 namespace httplib {
 class Server;
@@ -42,7 +43,8 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(Log& log, Writer& writer, ServerOptions options);
+  // `*ledger` and `*writer` (which appends to ledger->log()) must outlive the Server.
+  Server(Ledger& ledger, Writer& writer, ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -79,7 +81,8 @@ class Server {
   // Counts one proof served, begun at `start`.
   void CountProof(std::chrono::steady_clock::time_point start);
 
-  Log& log_;
+  Ledger& ledger_;
+  Log& log_;  // ledger_.log()
   Writer& writer_;
   const ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;

@@ -26,8 +26,8 @@
 
 #include "cli/commands.h"
 #include "keys/note.h"
-#include "ledger/db.h"
-#include "ledger/log.h"
+#include "ledger/log/db.h"
+#include "ledger/log/log.h"
 #include "ledger/verify.h"
 
 namespace vigil::cli {

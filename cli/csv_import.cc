@@ -4,9 +4,9 @@
 #include <map>
 
 #include "keys/encoding.h"
-#include "ledger/csv.h"
-#include "ledger/entry.h"
-#include "ledger/payload.h"
+#include "ledger/state/csv.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
 
 namespace vigil::cli {
 

@@ -9,11 +9,11 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/demo_scenario.h"
-#include "ledger/db.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
-#include "ledger/payload.h"
-#include "ledger/writer.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "ledger/ledger.h"
+#include "ledger/state/payload.h"
+#include "ledger/log/writer.h"
 
 namespace vigil::cli {
 
@@ -36,9 +36,10 @@ class Sink {
 // Straight into the store, through the group-commit writer, as the server would.
 class OfflineSink : public Sink {
  public:
-  explicit OfflineSink(std::unique_ptr<Log> log) : log_(std::move(log)), writer_(*log_) {}
-  Result<uint64_t> Size() override { return log_->Size(); }
-  Result<std::string> GenesisEntry() override { return log_->EntryAt(0); }
+  explicit OfflineSink(std::unique_ptr<Ledger> ledger)
+      : ledger_(std::move(ledger)), log_(ledger_->log()), writer_(log_) {}
+  Result<uint64_t> Size() override { return log_.Size(); }
+  Result<std::string> GenesisEntry() override { return log_.EntryAt(0); }
   Result<uint64_t> Append(const Submission& sub) override {
     Result<Appended> a = writer_.Submit(sub);
     if (!a.ok()) return a.status();
@@ -46,7 +47,7 @@ class OfflineSink : public Sink {
   }
   Result<std::map<std::string, int>> AlertsByKind() override {
     std::map<std::string, int> out;
-    Result<db::Txn> txn = log_->env().BeginRead();
+    Result<db::Txn> txn = log_.BeginRead();
     if (!txn.ok()) return txn.status();
     const std::string prefix = "alert/";
     Status s = txn->Scan(db::Table::kState, prefix, [&](std::string_view k, std::string_view v) {
@@ -60,7 +61,8 @@ class OfflineSink : public Sink {
   }
 
  private:
-  std::unique_ptr<Log> log_;
+  std::unique_ptr<Ledger> ledger_;
+  Log& log_;  // ledger_->log()
   Writer writer_;
 };
 
@@ -224,9 +226,9 @@ void AddDemo(CLI::App& app, int& exit_code) {
 
     std::unique_ptr<Sink> sink;
     if (a->offline) {
-      Result<std::unique_ptr<Log>> log = Log::Open(a->data);
-      if (!log.ok()) return fail(log.status().message());
-      sink = std::make_unique<OfflineSink>(std::move(*log));
+      Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(a->data);
+      if (!ledger.ok()) return fail(ledger.status().message());
+      sink = std::make_unique<OfflineSink>(std::move(*ledger));
     } else {
       Result<std::unique_ptr<Client>> client = Client::Connect(a->server);
       if (!client.ok()) return fail(client.status().message());

@@ -6,10 +6,10 @@
 #include <cassert>
 
 #include "keys/encoding.h"
-#include "ledger/catalog.h"
-#include "ledger/entry.h"
+#include "ledger/state/catalog.h"
+#include "ledger/log/entry.h"
 #include "ledger/personal.h"
-#include "ledger/state_store.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil::cli {
 
@@ -645,8 +645,9 @@ Result<Submission> SignStep(const Scenario& scenario, size_t i,
     sub.cosigners.push_back({c->second.Id(), c->second.Sign(SignContext::kEntry, sub.payload)});
   }
   if (!step.personal.empty()) {
-    sub.personal = step.personal;
-    sub.personal_salt = Base64Encode(step.personal_salt);
+    RecordAttachment& side = AttachmentOf(sub);
+    side.personal = step.personal;
+    side.personal_salt = Base64Encode(step.personal_salt);
   }
   return sub;
 }
@@ -656,9 +657,9 @@ nlohmann::json SubmissionBody(const Submission& sub) {
   for (const Cosignature& c : sub.cosigners) {
     body["cosigners"].push_back({{"signer", c.signer}, {"sig", Base64Encode(c.sig)}});
   }
-  if (!sub.personal.empty()) {
-    body["personal"] = sub.personal;
-    body["personal_salt"] = sub.personal_salt;
+  if (const RecordAttachment* side = FindAttachment(sub); side != nullptr && !side->personal.empty()) {
+    body["personal"] = side->personal;
+    body["personal_salt"] = side->personal_salt;
   }
   return body;
 }

@@ -19,7 +19,8 @@
 
 #include "keys/key.h"
 #include "keys/result.h"
-#include "ledger/log.h"
+#include "ledger/admission.h"
+#include "ledger/log/log.h"
 
 namespace vigil::cli {
 

@@ -17,11 +17,11 @@
 #include "cli/commands.h"
 #include "keys/key.h"
 #include "keys/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/merkle.h"
-#include "ledger/payload.h"
-#include "ledger/tile.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/merkle.h"
+#include "ledger/state/payload.h"
+#include "ledger/log/tile.h"
 
 namespace vigil::cli {
 

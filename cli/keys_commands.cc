@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "keys/key.h"
-#include "ledger/log.h"
+#include "ledger/ledger.h"
 
 namespace vigil::cli {
 
@@ -56,7 +56,7 @@ void AddInit(CLI::App& app, int& exit_code) {
     a->init.jurisdiction = nlohmann::json::object();
     if (!a->province.empty()) a->init.jurisdiction["province"] = a->province;
     if (!a->commune.empty()) a->init.jurisdiction["commune"] = a->commune;
-    Result<LogInfo> info = Log::Init(a->data, a->init);
+    Result<LogInfo> info = Ledger::Init(a->data, a->init);
     if (!info.ok()) {
       std::cerr << "vigil init: " << info.status().message() << "\n";
       exit_code = kExitUsage;

@@ -13,11 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/client.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/merkle.h"
-#include "ledger/state_store.h"
-#include "ledger/tile.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/merkle.h"
+#include "ledger/state/state_store.h"
+#include "ledger/log/tile.h"
 
 namespace vigil::cli {
 

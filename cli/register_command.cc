@@ -9,8 +9,8 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "keys/key.h"
-#include "ledger/entry.h"
-#include "ledger/payload.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
 
 namespace vigil::cli {
 

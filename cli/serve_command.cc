@@ -7,8 +7,8 @@
 
 #include "api/server.h"
 #include "cli/commands.h"
-#include "ledger/log.h"
-#include "ledger/writer.h"
+#include "ledger/ledger.h"
+#include "ledger/log/writer.h"
 
 namespace vigil::cli {
 
@@ -83,20 +83,21 @@ void AddServe(CLI::App& app, int& exit_code) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    Result<std::unique_ptr<Log>> log = Log::Open(a->data);
-    if (!log.ok()) {
-      std::cerr << "vigil serve: " << log.status().message() << "\n";
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(a->data);
+    if (!ledger.ok()) {
+      std::cerr << "vigil serve: " << ledger.status().message() << "\n";
       exit_code = kExitUsage;
       return;
     }
-    Writer writer(**log, a->writer);
-    api::Server server(**log, writer, a->server);
+    Log& log = (*ledger)->log();
+    Writer writer(log, a->writer);
+    api::Server server(**ledger, writer, a->server);
     if (Status s = server.Bind(); !s.ok()) {
       std::cerr << "vigil serve: " << s.message() << "\n";
       exit_code = kExitUsage;
       return;
     }
-    spdlog::info("serving {} ({} entries) on {}://{}:{}", (*log)->info().origin, (*log)->Size(),
+    spdlog::info("serving {} ({} entries) on {}://{}:{}", log.info().origin, log.Size(),
                  a->server.tls_cert.empty() ? "http" : "https", a->server.host, server.port());
     std::thread waiter([&] {
       int sig = 0;
@@ -111,7 +112,7 @@ void AddServe(CLI::App& app, int& exit_code) {
       pthread_kill(waiter.native_handle(), SIGTERM);
       waiter.join();
     }
-    spdlog::info("stopped at {} entries", (*log)->Size());
+    spdlog::info("stopped at {} entries", log.Size());
   });
 }
 

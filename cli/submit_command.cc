@@ -7,8 +7,8 @@
 #include "cli/commands.h"
 #include "cli/csv_import.h"
 #include "keys/key.h"
-#include "ledger/catalog.h"
-#include "ledger/payload.h"
+#include "ledger/state/catalog.h"
+#include "ledger/state/payload.h"
 
 namespace vigil::cli {
 

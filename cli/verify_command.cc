@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/monitor.h"
 #include "keys/note.h"
-#include "ledger/receipt.h"
+#include "ledger/log/receipt.h"
 #include "ledger/verify.h"
 
 namespace vigil::cli {

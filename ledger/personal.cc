@@ -6,7 +6,7 @@
 
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/payload.h"
+#include "ledger/state/payload.h"
 
 namespace vigil {
 

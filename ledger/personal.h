@@ -8,6 +8,8 @@
 #ifndef VIGIL_LEDGER_PERSONAL_H_
 #define VIGIL_LEDGER_PERSONAL_H_
 
+#include "ledger/layering.h"
+
 #include <array>
 #include <string>
 #include <string_view>

@@ -1,15 +1,17 @@
 #include "ledger/queries.h"
 
+#include "ledger/txn_state_store.h"
+
 #include <algorithm>
 #include <functional>
 
 #include "keys/encoding.h"
-#include "ledger/catalog.h"
-#include "ledger/domain.h"
-#include "ledger/entry.h"
-#include "ledger/quantity.h"
-#include "ledger/state.h"
-#include "ledger/state_codec.h"
+#include "ledger/state/catalog.h"
+#include "ledger/state/domain.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/quantity.h"
+#include "ledger/state/state.h"
+#include "ledger/state/state_codec.h"
 
 namespace vigil::queries {
 

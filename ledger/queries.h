@@ -2,8 +2,10 @@
 // trails, stock, transfers, inspections, alerts, the catalogue. Each runs inside one read
 // transaction, so it sees one consistent log size. Paged results carry an opaque `next`
 // cursor (a state key) to pass back as `after`. Thread-safe: no shared state.
-#ifndef VIGIL_LEDGER_QUERIES_H_
-#define VIGIL_LEDGER_QUERIES_H_
+#ifndef VIGIL_LEDGER_STATE_QUERIES_H_
+#define VIGIL_LEDGER_STATE_QUERIES_H_
+
+#include "ledger/layering.h"
 
 #include <cstdint>
 #include <optional>
@@ -12,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "keys/result.h"
-#include "ledger/db.h"
-#include "ledger/state_store.h"
+#include "ledger/log/db.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil::queries {
 
@@ -86,4 +88,4 @@ Result<nlohmann::json> Catalog(db::Txn& txn);
 
 }  // namespace vigil::queries
 
-#endif  // VIGIL_LEDGER_QUERIES_H_
+#endif  // VIGIL_LEDGER_STATE_QUERIES_H_

@@ -6,13 +6,13 @@
 #include <map>
 #include <thread>
 
-#include "ledger/db.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
-#include "ledger/merkle.h"
-#include "ledger/payload.h"
-#include "ledger/state.h"
-#include "ledger/state_store.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/log.h"
+#include "ledger/log/merkle.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil {
 
@@ -221,11 +221,6 @@ bool EntryReplay::Replay(const Chunk& chunk, bool all_errors, std::vector<Verify
       continue;
     }
     const Payload& p = **pre.payload;
-    Result<std::optional<uint64_t>> prior = FindPriorSeq(state_, p.actor, p.id);
-    if (prior.ok() && prior->has_value()) {
-      if (!problem(seq, name + " reuses payload id \"" + p.id + "\" of entry " + std::to_string(**prior))) return false;
-      continue;
-    }
     Status applied = Apply(state_, e, p, &pre.verified);
     if (!applied.ok()) {
       if (!problem(seq, name + " fails replay: " + applied.ToString())) return false;

@@ -5,6 +5,8 @@
 #ifndef VIGIL_LEDGER_VERIFY_H_
 #define VIGIL_LEDGER_VERIFY_H_
 
+#include "ledger/layering.h"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -14,11 +16,11 @@
 
 #include "keys/note.h"
 #include "keys/result.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/payload.h"
-#include "ledger/state.h"
-#include "ledger/state_store.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil {
 

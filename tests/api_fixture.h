@@ -34,9 +34,9 @@
 #include "api/server.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/entry.h"
+#include "ledger/log/entry.h"
 #include "ledger/personal.h"
-#include "ledger/writer.h"
+#include "ledger/log/writer.h"
 #include "tests/test_util.h"
 
 namespace vigil::apitest {
@@ -128,9 +128,9 @@ inline std::string SubmissionBody(const Submission& sub) {
       body["cosigners"].push_back({{"signer", c.signer}, {"sig", Base64Encode(c.sig)}});
     }
   }
-  if (!sub.personal.empty()) {
-    body["personal"] = sub.personal;
-    body["personal_salt"] = sub.personal_salt;
+  if (const RecordAttachment* side = FindAttachment(sub); side != nullptr && !side->personal.empty()) {
+    body["personal"] = side->personal;
+    body["personal_salt"] = side->personal_salt;
   }
   return body.dump();
 }
@@ -172,7 +172,7 @@ class TestServer {
     options.host = "127.0.0.1";
     options.port = 0;
     options.threads = 16;
-    server_ = std::make_unique<api::Server>(*t_.log, *writer_, options);
+    server_ = std::make_unique<api::Server>(*t_.ledger, *writer_, options);
     Status s = server_->Bind();
     INFO(s.ToString());
     REQUIRE(s.ok());
@@ -201,7 +201,7 @@ class TestServer {
     Stop();
     server_.reset();
     writer_.reset();
-    t_.log.reset();
+    t_.Close();
   }
 
   // After Close(): the data directory, which the caller now owns.
@@ -439,8 +439,9 @@ class World : public TestServer {
                         {{"subject", "biz-a"},
                          {"text", "owner questioned"},
                          {"personal_commitment", PersonalCommitment(personal, salt)}}));
-    sub.personal = personal;
-    sub.personal_salt = Base64Encode(salt);
+    RecordAttachment& side = AttachmentOf(sub);
+    side.personal = personal;
+    side.personal_salt = Base64Encode(salt);
     Reply r = Post(SubmissionBody(sub));
     INFO(r);
     REQUIRE(r.status == 201);

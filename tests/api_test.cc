@@ -35,14 +35,14 @@
 #include "api/server.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/merkle.h"
-#include "ledger/payload.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/merkle.h"
+#include "ledger/state/payload.h"
 #include "ledger/personal.h"
-#include "ledger/receipt.h"
-#include "ledger/state.h"
-#include "ledger/writer.h"
+#include "ledger/log/receipt.h"
+#include "ledger/state/state.h"
+#include "ledger/log/writer.h"
 #include "tests/api_fixture.h"
 #include "tests/test_util.h"
 
@@ -836,13 +836,13 @@ TEST_CASE("Personal data: police read it (logged), inspectors cannot, erasure re
   Submission sub = testing::MakeSubmission(
       w.police, Payload("police.note", "note-p2", "pol-1",
                         {{"text", "x"}, {"personal_commitment", PersonalCommitment("{}", std::string(16, 'a'))}}));
-  sub.personal = R"({"full_name":"someone else"})";
-  sub.personal_salt = Base64Encode(std::string(16, 'a'));
+  AttachmentOf(sub).personal = R"({"full_name":"someone else"})";
+  AttachmentOf(sub).personal_salt = Base64Encode(std::string(16, 'a'));
   const uint64_t size = w.Size();
   CheckProblem(w.Post(SubmissionBody(sub)), 400, "invalid_argument");
   sub = testing::MakeSubmission(w.police, Payload("police.note", "note-p3", "pol-1", {{"text", "x"}}));
-  sub.personal = R"({"full_name":"no commitment"})";
-  sub.personal_salt = Base64Encode(std::string(16, 'a'));
+  AttachmentOf(sub).personal = R"({"full_name":"no commitment"})";
+  AttachmentOf(sub).personal_salt = Base64Encode(std::string(16, 'a'));
   CheckProblem(w.Post(SubmissionBody(sub)), 400, "invalid_argument");
   CHECK(w.Size() == size);
 
@@ -972,7 +972,8 @@ TEST_CASE("Stop() during concurrent appends: every 201 is in the reopened log at
   CHECK(unexpected.empty());
   for (const std::string& u : unexpected) INFO(u);
   REQUIRE(acknowledged.size() >= 60);
-  std::unique_ptr<Log> log = testing::OpenTestLog(dir->path());
+  std::unique_ptr<Ledger> log_ledger = testing::OpenTestLog(dir->path());
+  Log* log = &log_ledger->log();
   CHECK(log->Size() == size_at_stop);
   std::set<uint64_t> seqs;
   for (const auto& [id, receipt] : acknowledged) {

@@ -14,11 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ledger/db.h"
-#include "ledger/entry.h"
-#include "ledger/checkpoint.h"
-#include "ledger/log.h"
-#include "ledger/merkle.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/log.h"
+#include "ledger/log/merkle.h"
 #include "ledger/verify.h"
 #include "tests/serve_harness.h"
 #include "tests/test_util.h"
@@ -123,7 +123,8 @@ TEST_CASE("vigil restore verifies first and never half-restores", "[backup]") {
   REQUIRE(RunVigil("backup --data " + Quote(data) + " " + Quote(backup)).exit_code == 0);
   std::string vkey;
   {
-    std::unique_ptr<Log> log = testing::OpenTestLog(data);
+    std::unique_ptr<Ledger> log_ledger = testing::OpenTestLog(data);
+    Log* log = &log_ledger->log();
     vkey = log->info().verifier_key;
   }
 
@@ -219,7 +220,8 @@ struct Damaged {
   std::vector<std::string> entries;
   Damaged() {
     data = MakeLog(dir, 299, 23);
-    std::unique_ptr<Log> log = testing::OpenTestLog(data);
+    std::unique_ptr<Ledger> log_ledger = testing::OpenTestLog(data);
+    Log* log = &log_ledger->log();
     for (uint64_t s = 0; s < log->Size(); ++s) entries.push_back(*log->EntryAt(s));
   }
   // A copy of the store with `edit` applied, under a fresh directory.

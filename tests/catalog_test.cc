@@ -1,7 +1,7 @@
 // Tests for ledger/catalog and ledger/csv: CAS check digits (against a naive reference), the
 // shipped UN 1988 tables, substance lookup by id / CAS / name, the inspection checklists, and
 // the RFC 4180 reader they are parsed with.
-#include "ledger/catalog.h"
+#include "ledger/state/catalog.h"
 
 #include <catch2/catch.hpp>
 
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "ledger/csv.h"
-#include "ledger/state_store.h"
+#include "ledger/state/csv.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil {
 namespace {

@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/entry.h"
-#include "ledger/log.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/log.h"
 #include "ledger/verify.h"
-#include "ledger/writer.h"
+#include "ledger/log/writer.h"
 #include "tests/test_util.h"
 
 namespace vigil {
@@ -45,14 +45,14 @@ void WriteLine(int fd, const std::string& line) {
 // forever, and reports "<seq> <id>\n" for each acknowledged one, or "ERR <id> <status>\n".
 // Uses no Catch2 and never returns: it is killed, or _exits on a setup failure.
 [[noreturn]] void RunChild(const std::string& dir, int round, int fd) {
-  Result<std::unique_ptr<Log>> log = Log::Open(dir);
+  Result<std::unique_ptr<Ledger>> log = Ledger::Open(dir);
   if (!log.ok()) {
     WriteLine(fd, "ERR open " + log.status().ToString() + "\n");
     ::_exit(2);
   }
   Result<SecretKey> authority = SecretKey::Load(dir + "/keys/authority.key");
   if (!authority.ok()) ::_exit(3);
-  Writer writer(**log);
+  Writer writer((*log)->log());
   std::vector<std::thread> threads;
   for (int t = 0; t < kSubmitters; ++t) {
     threads.emplace_back([&, t] {
@@ -145,7 +145,8 @@ void RunCrashRounds(int rounds) {
     UNSCOPED_INFO("round " << round << ": " << this_round << " acknowledged in " << ms << " ms");
 
     // Reopen: every acknowledged id is at its seq, and appears exactly once in the log.
-    std::unique_ptr<Log> log = testing::OpenTestLog(dir.path());
+    std::unique_ptr<Ledger> log_ledger = testing::OpenTestLog(dir.path());
+    Log* log = &log_ledger->log();
     std::map<std::string, int> seen;
     for (uint64_t s = 0; s < log->Size(); ++s) {
       Result<std::string> e = log->EntryAt(s);
@@ -167,7 +168,7 @@ void RunCrashRounds(int rounds) {
     CHECK(misplaced == 0);
     CHECK(repeated == 0);
     CHECK(log->Size() >= acked.size() + 1);
-    log.reset();  // no open store across the next fork
+    log_ledger.reset();  // no open store across the next fork
 
     Result<VerifyReport> report = VerifyStore(dir.path(), {});
     REQUIRE(report.ok());

@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "ledger/payload.h"
-#include "ledger/state_codec.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state_codec.h"
 
 namespace vigil::testing {
 

@@ -21,9 +21,9 @@
 
 #include "keys/key.h"
 #include "keys/result.h"
-#include "ledger/entry.h"
-#include "ledger/state.h"
-#include "ledger/state_store.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/state.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil::testing {
 

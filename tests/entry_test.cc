@@ -1,6 +1,6 @@
 // Tests for ledger/entry: the canonical entry bytes (a known answer, round trips with and
 // without cosigners, and refusal of every non-canonical spelling), and RFC 3339 timestamps.
-#include "ledger/entry.h"
+#include "ledger/log/entry.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -12,7 +12,7 @@
 
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/payload.h"
+#include "ledger/state/payload.h"
 
 namespace vigil {
 namespace {

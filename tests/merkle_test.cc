@@ -1,7 +1,7 @@
 // Tests for ledger/merkle: known answers, a naive RFC 9162 reference checked against the real
 // code for every small tree, the post-order storage key, and the transparency-dev/merkle
 // proof vectors in tests/testdata/merkle.
-#include "ledger/merkle.h"
+#include "ledger/log/merkle.h"
 
 #include <algorithm>
 #include <bit>

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ledger/db.h"
-#include "ledger/log.h"
+#include "ledger/log/db.h"
+#include "ledger/log/log.h"
 #include "tests/serve_harness.h"
 #include "tests/test_util.h"
 
@@ -69,7 +69,8 @@ void Grow(Server& server, const std::string& authority_key, const std::string& p
 
 // Appends `count` registrations directly to a stopped log.
 void GrowOffline(const std::string& data, const std::string& prefix, int count) {
-  std::unique_ptr<Log> log = testing::OpenTestLog(data);
+  std::unique_ptr<Ledger> log_ledger = testing::OpenTestLog(data);
+  Log* log = &log_ledger->log();
   Result<SecretKey> authority = SecretKey::Load(data + "/keys/authority.key");
   REQUIRE(authority.ok());
   std::vector<Submission> subs;

@@ -17,7 +17,7 @@
 
 #include "api/route.h"
 #include "api/server.h"
-#include "ledger/writer.h"
+#include "ledger/log/writer.h"
 #include "tests/test_util.h"
 
 namespace vigil {
@@ -42,7 +42,7 @@ std::vector<api::Route> ServerRoutes() {
   testing::TempDir dir("vigil_openapi");
   testing::TestLog t = testing::MakeTestLog(dir.path());
   Writer writer(*t.log);
-  api::Server server(*t.log, writer, api::ServerOptions{});
+  api::Server server(*t.ledger, writer, api::ServerOptions{});
   return server.routes();
 }
 

@@ -1,7 +1,7 @@
 // Tests for ledger/quantity: exact decimal quantities and concentrations (DESIGN §5: no binary
 // floating point anywhere), checked at every unit scale and at the int64 edges against a
 // 128-bit reference.
-#include "ledger/quantity.h"
+#include "ledger/state/quantity.h"
 
 #include <catch2/catch.hpp>
 

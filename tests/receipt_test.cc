@@ -1,16 +1,16 @@
 // Tests for ledger/receipt: both receipt forms round-trip, and offline verification accepts a
 // real receipt and refuses each way of forging one.
-#include "ledger/receipt.h"
+#include "ledger/log/receipt.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "keys/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
-#include "ledger/merkle.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/log.h"
+#include "ledger/log/merkle.h"
 #include "tests/test_util.h"
 
 namespace vigil {

@@ -8,11 +8,11 @@
 #include <map>
 #include <random>
 
-#include "ledger/entry.h"
-#include "ledger/payload.h"
-#include "ledger/quantity.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/quantity.h"
 #include "ledger/queries.h"
-#include "ledger/state.h"
+#include "ledger/state/state.h"
 #include "ledger/verify.h"
 #include "test_util.h"
 
@@ -97,7 +97,7 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
 
   // The stored stock equals the independent tally.
   {
-    Result<db::Txn> txn = t.log->env().BeginRead();
+    Result<db::Txn> txn = t.log->BeginRead();
     REQUIRE(txn.ok());
     for (const auto& [k, amount] : tally) {
       Result<std::optional<std::string>> v =
@@ -110,7 +110,7 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
   // entries themselves say: every entry naming a trader, in seq order, through pages of any
   // size with text cursors, and the stock after each entry that changed it.
   {
-    Result<db::Txn> txn = t.log->env().BeginRead();
+    Result<db::Txn> txn = t.log->BeginRead();
     REQUIRE(txn.ok());
     std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> want_trail;
     std::map<std::pair<std::string, std::string>, std::vector<std::pair<uint64_t, int64_t>>> want_hist;
@@ -167,7 +167,7 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
       }
     }
   }
-  t.log.reset();
+  t.Close();
 
   Result<VerifyReport> report = VerifyStore(dir.path(), {});
   REQUIRE(report.ok());

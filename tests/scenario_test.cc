@@ -19,10 +19,10 @@
 
 #include "cli/demo_scenario.h"
 #include "keys/encoding.h"
-#include "ledger/db.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
-#include "ledger/state.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/log.h"
+#include "ledger/state/state.h"
 #include "ledger/verify.h"
 #include "tests/test_util.h"
 
@@ -44,7 +44,7 @@ constexpr char kIdNumber[] = "001190023456";
 std::set<std::string> AlertKindsInSources() {
   std::set<std::string> kinds;
   const std::string needle = "RaiseAlert(ctx, \"";
-  for (const auto& f : std::filesystem::directory_iterator(VIGIL_TESTDATA_DIR "/../../ledger")) {
+  for (const auto& f : std::filesystem::directory_iterator(VIGIL_TESTDATA_DIR "/../../ledger/state")) {
     if (f.path().extension() != ".cc") continue;
     std::ifstream in(f.path());
     std::stringstream text;
@@ -61,7 +61,7 @@ std::set<std::string> AlertKindsInSources() {
 // Every alert in the log's derived state.
 std::vector<nlohmann::json> Alerts(Log& log) {
   std::vector<nlohmann::json> out;
-  Result<db::Txn> txn = log.env().BeginRead();
+  Result<db::Txn> txn = log.BeginRead();
   REQUIRE(txn.ok());
   Status s = txn->Scan(db::Table::kState, "alert/", [&](std::string_view k, std::string_view v) {
     if (k.substr(0, 6) != "alert/") return false;
@@ -73,15 +73,15 @@ std::vector<nlohmann::json> Alerts(Log& log) {
 }
 
 std::optional<std::string> RawPersonal(Log& log, uint64_t seq) {
-  Result<db::Txn> txn = log.env().BeginRead();
+  Result<db::Txn> txn = log.BeginRead();
   REQUIRE(txn.ok());
   Result<std::optional<std::string>> v = txn->Get(db::Table::kPersonal, EncodeBigEndian64(seq));
   REQUIRE(v.ok());
   return *v;
 }
 
-Result<std::optional<std::string>> ReadPersonal(Log& log, uint64_t seq) {
-  return log.ReadPersonal(seq, {{"participant", "scenario_test"}, {"role", "authority"}});
+Result<std::optional<std::string>> ReadPersonal(Ledger& ledger, uint64_t seq) {
+  return ledger.ReadPersonal(seq, {{"participant", "scenario_test"}, {"role", "authority"}});
 }
 
 // Appends steps [begin, end) in one batch, REQUIRing each to be accepted at the predicted seq.
@@ -153,7 +153,7 @@ TEST_CASE("the demo scenario is accepted, raises every alert kind and verifies",
   AppendSteps(*t.log, s, s.personal_step + 1, s.erasure_step, seqs);
   const uint64_t personal_seq = *seqs[s.personal_step];
   {
-    Result<std::optional<std::string>> personal = ReadPersonal(*t.log, personal_seq);
+    Result<std::optional<std::string>> personal = ReadPersonal(*t.ledger, personal_seq);
     INFO(personal.status().ToString());
     REQUIRE(personal.ok());
     REQUIRE(personal->has_value());
@@ -172,7 +172,7 @@ TEST_CASE("the demo scenario is accepted, raises every alert kind and verifies",
   AppendSteps(*t.log, s, s.erasure_step, s.steps.size(), seqs);
   CHECK(t.log->Size() == s.steps.size() + 1);
   {
-    Result<std::optional<std::string>> personal = ReadPersonal(*t.log, personal_seq);
+    Result<std::optional<std::string>> personal = ReadPersonal(*t.ledger, personal_seq);
     REQUIRE(personal.ok());
     CHECK_FALSE(personal->has_value());
     CHECK_FALSE(RawPersonal(*t.log, personal_seq).has_value());
@@ -203,14 +203,15 @@ TEST_CASE("the demo scenario is accepted, raises every alert kind and verifies",
   CHECK(by_kind["repeat_violation"] == 1);
 
   // The verifier replays to the same state, before and after reopening.
-  t.log.reset();
+  t.Close();
   VerifyReport first = Verify(dir.path());
   CHECK(first.ok());
   CHECK(first.size == s.steps.size() + 1);
   {
-    std::unique_ptr<Log> reopened = testing::OpenTestLog(dir.path());
+    std::unique_ptr<Ledger> reopened_ledger = testing::OpenTestLog(dir.path());
+    Log* reopened = &reopened_ledger->log();
     CHECK(reopened->Size() == s.steps.size() + 1);
-    Result<std::optional<std::string>> personal = ReadPersonal(*reopened, personal_seq);
+    Result<std::optional<std::string>> personal = ReadPersonal(*reopened_ledger, personal_seq);
     REQUIRE(personal.ok());
     CHECK_FALSE(personal->has_value());
   }

@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "ledger/state_codec.h"
+#include "ledger/state/state_codec.h"
 
 namespace vigil {
 namespace {

@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "keys/encoding.h"
-#include "ledger/checkpoint.h"
-#include "ledger/db.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
-#include "ledger/merkle.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/log.h"
+#include "ledger/log/merkle.h"
 #include "ledger/verify.h"
 #include "tests/test_util.h"
 
@@ -63,7 +63,7 @@ std::vector<Hash> LeafHashes(const std::vector<std::string>& entries) {
 
 std::map<uint64_t, std::string> AllCheckpoints(Log& log) {
   std::map<uint64_t, std::string> out;
-  Result<db::Txn> txn = log.env().BeginRead();
+  Result<db::Txn> txn = log.BeginRead();
   REQUIRE(txn.ok());
   REQUIRE(txn->Scan(Table::kCheckpoints, "",
                     [&](std::string_view k, std::string_view v) {
@@ -110,24 +110,24 @@ std::string Describe(const VerifyReport& r) {
 
 TEST_CASE("Init refuses to overwrite, Open finds the log", "[store]") {
   TempDir dir("vigil_store_test");
-  CHECK(Log::Open(dir.path()).status().code() == Code::kNotFound);
+  CHECK(Ledger::Open(dir.path()).status().code() == Code::kNotFound);
   TestLog t = MakeTestLog(dir.path());
   CHECK(t.log->Size() == 1);  // the genesis registration
   InitOptions again;
   again.origin = testing::kTestOrigin;
-  CHECK(Log::Init(dir.path(), again).status().code() == Code::kConflict);
-  CHECK(Log::Init(dir.File("other"), InitOptions{}).status().code() == Code::kInvalidArgument);
+  CHECK(Ledger::Init(dir.path(), again).status().code() == Code::kConflict);
+  CHECK(Ledger::Init(dir.File("other"), InitOptions{}).status().code() == Code::kInvalidArgument);
 
   SECTION("a log key that does not match the store is refused") {
-    t.log.reset();
+    t.Close();
     std::filesystem::remove(dir.File("keys/log.key"));
     REQUIRE(SecretKey::Generate().Save(dir.File("keys/log.key")).ok());
-    CHECK(Log::Open(dir.path()).status().code() == Code::kCorruption);
+    CHECK(Ledger::Open(dir.path()).status().code() == Code::kCorruption);
   }
   SECTION("a log key readable by others is refused") {
-    t.log.reset();
+    t.Close();
     REQUIRE(::chmod(dir.File("keys/log.key").c_str(), 0644) == 0);
-    CHECK(Log::Open(dir.path()).status().code() == Code::kPermissionDenied);
+    CHECK(Ledger::Open(dir.path()).status().code() == Code::kPermissionDenied);
   }
 }
 
@@ -158,8 +158,9 @@ TEST_CASE("entries, checkpoints and receipts survive close and reopen", "[store]
   CHECK(sizes == want_sizes);
   CHECK(checkpoints.rbegin()->second == *latest);
 
-  t.log.reset();  // close
-  std::unique_ptr<Log> log = testing::OpenTestLog(dir.path());
+  t.Close();  // close
+  std::unique_ptr<Ledger> log_ledger = testing::OpenTestLog(dir.path());
+  Log* log = &log_ledger->log();
   CHECK(log->Size() == size);
   CHECK(log->info().origin == info.origin);
   CHECK(log->info().verifier_key == info.verifier_key);
@@ -198,7 +199,7 @@ TEST_CASE("entries, checkpoints and receipts survive close and reopen", "[store]
   }
 
   // Appending after reopen continues the chain.
-  TestLog t2{std::move(log), std::move(t.authority), t.authority_id};
+  TestLog t2{std::move(log_ledger), log, std::move(t.authority), t.authority_id};
   std::vector<Receipt> more = AppendRegistrations(t2, "after-", 3);
   CHECK(more.front().seq == size);
   Result<Entry> next = DecodeEntry(more.front().entry);
@@ -635,7 +636,7 @@ struct Surgery {
   VerifyReport Damage(const std::function<void(db::Txn&)>& edit) {
     TempDir copy("vigil_surgery_copy");
     REQUIRE(std::filesystem::create_directory(copy.File("store")));
-    REQUIRE(t.log->env().CopyTo(copy.File("store")).ok());
+    REQUIRE(t.log->CopyTo(copy.File("store")).ok());
     {
       Result<std::unique_ptr<db::Env>> env = db::Env::Open(copy.File("store"));
       REQUIRE(env.ok());
@@ -897,7 +898,7 @@ TEST_CASE("VerifyStore catches changed derived state", "[store][verify]") {
   Surgery s;
   const std::string key = "participant/p-m3";
   {
-    Result<db::Txn> txn = s.t.log->env().BeginRead();
+    Result<db::Txn> txn = s.t.log->BeginRead();
     REQUIRE(txn.ok());
     Result<std::optional<std::string>> v = txn->Get(Table::kState, key);
     REQUIRE(v.ok());
@@ -932,7 +933,7 @@ TEST_CASE("a store of another format is refused, naming both formats", "[store]"
   TempDir dir("vigil_store_test");
   {
     TestLog t = MakeTestLog(dir.path());
-    Result<db::Txn> txn = t.log->env().BeginRead();
+    Result<db::Txn> txn = t.log->BeginRead();
     REQUIRE(txn.ok());
     Result<std::optional<std::string>> format = txn->Get(Table::kMeta, "format");
     REQUIRE(format.ok());
@@ -952,7 +953,7 @@ TEST_CASE("a store of another format is refused, naming both formats", "[store]"
       REQUIRE(txn->Commit().ok());
     }
     const std::string found = std::string(old).empty() ? "none" : old;
-    Result<std::unique_ptr<Log>> log = Log::Open(dir.path());
+    Result<std::unique_ptr<Ledger>> log = Ledger::Open(dir.path());
     REQUIRE_FALSE(log.ok());
     CHECK(log.status().code() == Code::kFailedPrecondition);
     CHECK(log.status().message().find("format " + found + " but this vigil reads format 2") !=

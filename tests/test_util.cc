@@ -10,8 +10,8 @@
 #include <sstream>
 #include <utility>
 
-#include "ledger/entry.h"
-#include "ledger/payload.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
 
 namespace vigil::testing {
 
@@ -42,20 +42,27 @@ std::string TempDir::File(std::string_view name) const { return path_ + "/" + st
 
 TestLog MakeTestLog(const std::string& dir, InitOptions options) {
   if (options.origin.empty()) options.origin = kTestOrigin;
-  Result<LogInfo> info = Log::Init(dir, options);
+  Result<LogInfo> info = Ledger::Init(dir, options);
   INFO(info.status().ToString());
   REQUIRE(info.ok());
   Result<SecretKey> authority = SecretKey::Load(dir + "/keys/authority.key");
   INFO(authority.status().ToString());
   REQUIRE(authority.ok());
-  return TestLog{OpenTestLog(dir), std::move(*authority), options.authority_id};
+  std::unique_ptr<Ledger> ledger = OpenTestLog(dir);
+  Log* log = &ledger->log();
+  return TestLog{std::move(ledger), log, std::move(*authority), options.authority_id};
 }
 
-std::unique_ptr<Log> OpenTestLog(const std::string& dir) {
-  Result<std::unique_ptr<Log>> log = Log::Open(dir);
-  INFO(log.status().ToString());
-  REQUIRE(log.ok());
-  return std::move(*log);
+void TestLog::Reopen(const std::string& dir) {
+  ledger = OpenTestLog(dir);
+  log = &ledger->log();
+}
+
+std::unique_ptr<Ledger> OpenTestLog(const std::string& dir) {
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(dir);
+  INFO(ledger.status().ToString());
+  REQUIRE(ledger.ok());
+  return std::move(*ledger);
 }
 
 

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "keys/key.h"
-#include "ledger/log.h"
+#include "ledger/ledger.h"
 
 namespace vigil::testing {
 
@@ -36,12 +36,21 @@ class TempDir {
   std::string path_;
 };
 
-// A log created with Log::Init and opened with Log::Open, plus the authority key that Init
-// wrote to <dir>/keys/authority.key (registered as participant options.authority_id).
+// A ledger created with Ledger::Init and opened with Ledger::Open, plus the authority key that
+// Init wrote to <dir>/keys/authority.key (registered as participant options.authority_id).
 struct TestLog {
-  std::unique_ptr<Log> log;
+  std::unique_ptr<Ledger> ledger;
+  Log* log = nullptr;  // &ledger->log()
   SecretKey authority;
   std::string authority_id;
+
+  // Closes the ledger (and its store); log becomes null.
+  void Close() {
+    log = nullptr;
+    ledger.reset();
+  }
+  // Opens the ledger in `dir` again (REQUIREs success).
+  void Reopen(const std::string& dir);
 };
 
 // The origin the helpers use unless told otherwise.
@@ -50,8 +59,8 @@ inline constexpr char kTestOrigin[] = "vigil.test.example/log";
 // Initialises a log in `dir` (which must not hold one) and opens it.
 TestLog MakeTestLog(const std::string& dir, InitOptions options = {});
 
-// Reopens an existing log (REQUIREs success).
-std::unique_ptr<Log> OpenTestLog(const std::string& dir);
+// Reopens an existing ledger (REQUIREs success).
+std::unique_ptr<Ledger> OpenTestLog(const std::string& dir);
 
 // The clock Writer uses (vigil::NowMs, ledger/entry.h), under the tests' own namespace.
 using vigil::NowMs;

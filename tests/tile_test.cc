@@ -1,6 +1,6 @@
 // Tests for ledger/tile: the C2SP tlog-tiles path encoding and the strict parser that gives
 // every tile exactly one path.
-#include "ledger/tile.h"
+#include "ledger/log/tile.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "api/server.h"
-#include "ledger/writer.h"
+#include "ledger/log/writer.h"
 #include "tests/test_util.h"
 
 namespace vigil {
@@ -38,7 +38,7 @@ TEST_CASE("TLS: the server answers HTTPS with its certificate, and only HTTPS", 
   options.port = 0;
   options.tls_cert = dir.File("cert.pem");
   options.tls_key = dir.File("key.pem");
-  api::Server server(*t.log, writer, options);
+  api::Server server(*t.ledger, writer, options);
   REQUIRE(server.Bind().ok());
   std::thread run([&] { server.Run(); });
   const std::string https = "https://127.0.0.1:" + std::to_string(server.port());
@@ -85,7 +85,7 @@ TEST_CASE("TLS: unreadable or mismatched certificate files stop the server at st
     options.tls_cert = dir.File("cert.pem");
     options.tls_key = dir.File("cert.pem");
   }
-  api::Server server(*t.log, writer, options);
+  api::Server server(*t.ledger, writer, options);
   Status s = server.Bind();
   CHECK(!s.ok());
   CHECK(s.message().find("TLS") != std::string::npos);

@@ -20,8 +20,8 @@
 #include "api/server.h"
 #include "api/web_routes.h"
 #include "keys/encoding.h"
-#include "ledger/entry.h"
-#include "ledger/writer.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/writer.h"
 #include "tests/test_util.h"
 
 namespace vigil {
@@ -40,7 +40,7 @@ class WebServer {
     api::ServerOptions options;
     options.port = 0;
     options.threads = 4;
-    server_ = std::make_unique<api::Server>(*t_.log, *writer_, options);
+    server_ = std::make_unique<api::Server>(*t_.ledger, *writer_, options);
     REQUIRE(server_->Bind().ok());
     thread_ = std::thread([this] { server_->Run(); });
     for (int i = 0; i < 500; ++i) {

@@ -1,6 +1,6 @@
 // Tests for ledger/writer: group commit under concurrent submitters, idempotent resends,
 // and the writer's refusals (stopped, queue full).
-#include "ledger/writer.h"
+#include "ledger/log/writer.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/receipt.h"
+#include "ledger/log/receipt.h"
 #include "ledger/verify.h"
 #include "tests/test_util.h"
 

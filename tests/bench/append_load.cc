@@ -49,7 +49,7 @@
 
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/entry.h"
+#include "ledger/log/entry.h"
 
 namespace vigil::bench {
 namespace {

@@ -25,11 +25,12 @@
 
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/db.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
-#include "ledger/state.h"
-#include "ledger/state_store.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "ledger/ledger.h"
+#include "ledger/txn_state_store.h"
+#include "ledger/state/state.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil::bench {
 namespace {
@@ -135,16 +136,18 @@ BENCHMARK(LimitLmdbPut)->Name("limit_lmdb_put");
 // A fresh log in a scratch directory with its authority key.
 struct BenchLog {
   ScratchDir dir;
-  std::unique_ptr<Log> log;
+  std::unique_ptr<Ledger> ledger;
+  Log* log = nullptr;  // &ledger->log()
   std::optional<SecretKey> authority;
 
   BenchLog() {
     InitOptions options;
     options.origin = "bench.example/log";
-    Require(Log::Init(dir.path(), options).status());
-    Result<std::unique_ptr<Log>> opened = Log::Open(dir.path());
+    Require(Ledger::Init(dir.path(), options).status());
+    Result<std::unique_ptr<Ledger>> opened = Ledger::Open(dir.path());
     Require(opened.status());
-    log = std::move(*opened);
+    ledger = std::move(*opened);
+    log = &ledger->log();
     Result<SecretKey> key = SecretKey::Load(dir.path() + "/keys/authority.key");
     Require(key.status());
     authority.emplace(std::move(*key));
@@ -159,7 +162,7 @@ void Prepare(benchmark::State& state) {
   for (auto _ : state) {
     Submission sub = subs[i++ % subs.size()];
     b.log->Prepare(sub);
-    benchmark::DoNotOptimize(sub.verified.pairs.size());
+    benchmark::DoNotOptimize(AttachmentOf(sub).verified.pairs.size());
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -188,7 +191,7 @@ BENCHMARK(WriterPlace)->Name("writer_place")->Arg(1)->Arg(64)->Arg(512)->UseReal
 // The signer lookups of Apply, on the genesis authority's records (LMDB read + decode).
 void LoadSignerKey(benchmark::State& state) {
   BenchLog b;
-  Result<db::Txn> txn = b.log->env().BeginRead();
+  Result<db::Txn> txn = b.log->BeginRead();
   Require(txn.status());
   TxnStateStore store(*txn);
   const std::string id = b.authority->Id();
@@ -203,7 +206,7 @@ BENCHMARK(LoadSignerKey)->Name("load_key");
 
 void LoadSignerParticipant(benchmark::State& state) {
   BenchLog b;
-  Result<db::Txn> txn = b.log->env().BeginRead();
+  Result<db::Txn> txn = b.log->BeginRead();
   Require(txn.status());
   TxnStateStore store(*txn);
   for (auto _ : state) {

@@ -53,12 +53,13 @@
 #include "api/request_signature.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/db.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
-#include "ledger/merkle.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "ledger/ledger.h"
+#include "ledger/log/log.h"
+#include "ledger/log/merkle.h"
 #include "ledger/queries.h"
-#include "ledger/tile.h"
+#include "ledger/log/tile.h"
 
 namespace vigil::bench {
 namespace {
@@ -385,7 +386,7 @@ json MeasureInProcess(Log& log, const GenState& st) {
   const size_t q = 2000;
   size_t items = 0;
   out["trail_first_page"] = Time(q, [&](size_t) {
-    Result<db::Txn> txn = log.env().BeginRead();
+    Result<db::Txn> txn = log.BeginRead();
     Require(txn.status(), "read txn");
     Result<queries::Page> page = queries::Trail(*txn, BusinessId(below(st.businesses)), "", 100);
     if (!page.ok()) Die("trail: " + page.status().ToString());
@@ -393,7 +394,7 @@ json MeasureInProcess(Log& log, const GenState& st) {
   });
   out["trail_first_page"]["mean_items"] = static_cast<double>(items) / q;
   out["stock"] = Time(q, [&](size_t) {
-    Result<db::Txn> txn = log.env().BeginRead();
+    Result<db::Txn> txn = log.BeginRead();
     Require(txn.status(), "read txn");
     Result<json> s = queries::Stock(*txn, BusinessId(below(st.businesses)));
     if (!s.ok()) Die("stock: " + s.status().ToString());
@@ -402,7 +403,7 @@ json MeasureInProcess(Log& log, const GenState& st) {
 }
 
 json Storage(Log& log, const std::string& dir) {
-  Result<db::Txn> txn = log.env().BeginRead();
+  Result<db::Txn> txn = log.BeginRead();
   Require(txn.status(), "read txn");
   uint64_t entries = 0, bytes = 0;
   Require(txn->Scan(db::Table::kEntries, "", [&](std::string_view, std::string_view v) {
@@ -426,7 +427,7 @@ json Storage(Log& log, const std::string& dir) {
           {"disk_bytes_per_entry", per_entry}, {"allocated_bytes_per_entry", allocated_per_entry},
           {"ratio_disk_to_entry", mean > 0 ? per_entry / mean : 0},
           {"ratio_allocated_to_entry", mean > 0 ? allocated_per_entry / mean : 0},
-          {"map_size", log.env().map_size()}, {"table_records", tables}};
+          {"map_size", log.map_size()}, {"table_records", tables}};
 }
 
 int RunGrow(const Args& a) {
@@ -436,7 +437,7 @@ int RunGrow(const Args& a) {
     InitOptions o;
     o.origin = "scale.bench.example/log";
     o.jurisdiction = {{"province", "Hà Nội"}, {"commune", "Phường Cửa Nam"}};
-    Result<LogInfo> info = Log::Init(a.data, o);
+    Result<LogInfo> info = Ledger::Init(a.data, o);
     Require(info.status(), "init");
     // Every record's "at" lies in the past (base + records * 50 ms before now, for the largest
     // size this log will be grown to), and less than receipt_days (10) before now, so that no
@@ -448,9 +449,9 @@ int RunGrow(const Args& a) {
   } else {
     st = LoadState(a.data);
   }
-  Result<std::unique_ptr<Log>> opened = Log::Open(a.data);
+  Result<std::unique_ptr<Ledger>> opened = Ledger::Open(a.data);
   Require(opened.status(), "open");
-  Log& log = **opened;
+  Log& log = (*opened)->log();
   Result<SecretKey> authority = SecretKey::Load(a.data + "/keys/authority.key");
   Require(authority.status(), "authority key");
   json out = {{"entries_target", a.entries}};

@@ -31,8 +31,9 @@
 
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/entry.h"
-#include "ledger/log.h"
+#include "ledger/log/entry.h"
+#include "ledger/ledger.h"
+#include "ledger/log/log.h"
 #include "ledger/verify.h"
 
 namespace {
@@ -46,12 +47,12 @@ double Seconds(Clock::time_point start) {
 int Build(const std::string& dir, uint64_t entries) {
   vigil::InitOptions init;
   init.origin = "bench.vigil.example/log";
-  vigil::Result<vigil::LogInfo> info = vigil::Log::Init(dir, init);
+  vigil::Result<vigil::LogInfo> info = vigil::Ledger::Init(dir, init);
   if (!info.ok()) {
     std::cerr << "init: " << info.status().message() << "\n";
     return 2;
   }
-  vigil::Result<std::unique_ptr<vigil::Log>> log = vigil::Log::Open(dir);
+  vigil::Result<std::unique_ptr<vigil::Ledger>> log = vigil::Ledger::Open(dir);
   vigil::Result<vigil::SecretKey> authority = vigil::SecretKey::Load(dir + "/keys/authority.key");
   if (!log.ok() || !authority.ok()) {
     std::cerr << "open: cannot open the new log\n";
@@ -78,7 +79,7 @@ int Build(const std::string& dir, uint64_t entries) {
       s.sig = authority->Sign(vigil::SignContext::kEntry, s.payload);
       subs.push_back(std::move(s));
     }
-    for (auto& r : (*log)->AppendBatch(subs, vigil::NowMs())) {
+    for (auto& r : (*log)->log().AppendBatch(subs, vigil::NowMs())) {
       if (!r.ok()) {
         std::cerr << "append: " << r.status().ToString() << "\n";
         return 2;

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ledger/entry.h"
-#include "ledger/payload.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

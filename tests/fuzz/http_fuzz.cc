@@ -33,8 +33,8 @@
 #include "api/request_signature.h"
 #include "api/server.h"
 #include "keys/key.h"
-#include "ledger/log.h"
-#include "ledger/writer.h"
+#include "ledger/ledger.h"
+#include "ledger/log/writer.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -44,7 +44,8 @@ using vigil::SecretKey;
 
 struct Fixture {
   std::string dir;
-  std::unique_ptr<vigil::Log> log;
+  std::unique_ptr<vigil::Ledger> ledger;
+  vigil::Log* log = nullptr;  // &ledger->log()
   std::unique_ptr<vigil::Writer> writer;
   std::unique_ptr<vigil::api::Server> server;
   std::vector<SecretKey> keys;  // authority, police, inspector, biz-a, biz-c, stranger
@@ -64,11 +65,12 @@ struct Fixture {
     vigil::InitOptions init;
     init.origin = "vigil.fuzz.example/log";
     init.jurisdiction = {{"province", "Hà Nội"}, {"commune", "Phường Hoàn Kiếm"}};
-    vigil::Result<vigil::LogInfo> info = vigil::Log::Init(dir, init);
+    vigil::Result<vigil::LogInfo> info = vigil::Ledger::Init(dir, init);
     if (!info.ok()) Die(info.status().ToString());
-    vigil::Result<std::unique_ptr<vigil::Log>> opened = vigil::Log::Open(dir);
+    vigil::Result<std::unique_ptr<vigil::Ledger>> opened = vigil::Ledger::Open(dir);
     if (!opened.ok()) Die(opened.status().ToString());
-    log = std::move(*opened);
+    ledger = std::move(*opened);
+    log = &ledger->log();
     vigil::Result<SecretKey> authority = SecretKey::Load(dir + "/keys/authority.key");
     if (!authority.ok()) Die(authority.status().ToString());
     keys.push_back(std::move(*authority));
@@ -117,7 +119,7 @@ struct Fixture {
     writer = std::make_unique<vigil::Writer>(*log);
     vigil::api::ServerOptions options;
     options.threads = 1;
-    server = std::make_unique<vigil::api::Server>(*log, *writer, options);
+    server = std::make_unique<vigil::api::Server>(*ledger, *writer, options);
   }
 };
 

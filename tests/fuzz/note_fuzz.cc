@@ -11,8 +11,8 @@
 
 #include "keys/key.h"
 #include "keys/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/receipt.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/receipt.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -21,10 +21,10 @@
 #include <nlohmann/json.hpp>
 
 #include "keys/key.h"
-#include "ledger/entry.h"
-#include "ledger/payload.h"
-#include "ledger/state.h"
-#include "ledger/state_store.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state.h"
+#include "ledger/state/state_store.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

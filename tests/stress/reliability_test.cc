@@ -35,8 +35,8 @@
 
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/db.h"
-#include "ledger/log.h"
+#include "ledger/log/db.h"
+#include "ledger/log/log.h"
 #include "tests/serve_harness.h"
 #include "tests/test_util.h"
 
@@ -146,7 +146,8 @@ struct Contents {
 };
 
 Contents ReadContents(const std::string& data) {
-  std::unique_ptr<Log> log = testing::OpenTestLog(data);
+  std::unique_ptr<Ledger> log_ledger = testing::OpenTestLog(data);
+  Log* log = &log_ledger->log();
   Contents c;
   for (uint64_t s = 0; s < log->Size(); ++s) {
     Result<std::string> e = log->EntryAt(s);
@@ -406,9 +407,9 @@ struct TamperBase {
     for (int b = 0; b < 10; ++b) {
       if (b == 7) {
         // The older copy: closed and copied while the log was shorter.
-        t.log.reset();
+        t.Close();
         fs::copy(data, old_copy, fs::copy_options::recursive);
-        t.log = testing::OpenTestLog(data);
+        t.Reopen(data);
       }
       std::vector<Submission> subs;
       for (int i = 0; i < 10; ++i) subs.push_back(testing::RegisterSubmission(t, "t" + std::to_string(b * 10 + i)));
@@ -420,8 +421,8 @@ struct TamperBase {
     for (uint64_t s = 0; s < t.log->Size(); ++s) entries.push_back(*t.log->EntryAt(s));
     const std::string compact = dir.File("compact");
     fs::create_directories(compact);
-    REQUIRE(t.log->env().CopyTo(compact).ok());
-    t.log.reset();
+    REQUIRE(t.log->CopyTo(compact).ok());
+    t.Close();
     fs::copy_file(compact + "/data.mdb", data + "/store/data.mdb",
                   fs::copy_options::overwrite_existing);
     fs::remove(data + "/store/lock.mdb");

@@ -1,0 +1,104 @@
+#include "ledger/admission.h"
+
+#include "ledger/txn_state_store.h"
+
+namespace vigil {
+
+RecordAttachment& AttachmentOf(Submission& sub) {
+  if (auto* a = dynamic_cast<RecordAttachment*>(sub.attachment.get()); a != nullptr) return *a;
+  auto fresh = std::make_shared<RecordAttachment>();
+  RecordAttachment& ref = *fresh;
+  sub.attachment = std::move(fresh);
+  return ref;
+}
+
+const RecordAttachment* FindAttachment(const Submission& sub) {
+  return dynamic_cast<const RecordAttachment*>(sub.attachment.get());
+}
+
+void RecordAdmission::Prepare(const db::Txn& snapshot, Submission& sub) const {
+  RecordAttachment& a = AttachmentOf(sub);
+  a.parsed.emplace(ParsePayload(sub.payload));
+  a.verified.pairs.clear();
+  const TxnStateStore state(snapshot);
+  auto check = [&](const std::string& signer, const std::string& sig) {
+    Result<std::optional<KeyRecord>> key = LoadKey(state, signer);
+    if (key.ok() && key->has_value() &&
+        (*key)->public_key.Verify(SignContext::kEntry, sub.payload, sig)) {
+      a.verified.pairs.emplace_back((*key)->public_key, sig);
+    }
+  };
+  check(sub.signer, sub.sig);
+  for (const Cosignature& c : sub.cosigners) check(c.signer, c.sig);
+}
+
+namespace {
+
+// Whether `sub` resends, signed by a key of its actor, exactly the payload of entry `seq`.
+Result<bool> IsResendOf(const db::Txn& txn, const StateStore& state, const Submission& sub,
+                        const Payload& payload, const VerifiedSignatures* verified, uint64_t seq) {
+  Result<std::optional<std::string>> stored = txn.Get(db::Table::kEntries, EncodeBigEndian64(seq));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    return Status(Code::kCorruption, "the state names entry " + std::to_string(seq) + ", which is not stored");
+  }
+  Result<Entry> e = DecodeEntry(**stored);
+  if (!e.ok()) return e.status();
+  if (e->payload != sub.payload) return false;
+  Result<std::optional<KeyRecord>> key = LoadKey(state, sub.signer);
+  if (!key.ok()) return key.status();
+  return key->has_value() && (*key)->participant == payload.actor &&
+         ((verified != nullptr && verified->Contains((*key)->public_key, sub.sig)) ||
+          (*key)->public_key.Verify(SignContext::kEntry, sub.payload, sub.sig));
+}
+
+}  // namespace
+
+Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submission& sub,
+                                                       const Entry& entry) {
+  const RecordAttachment* a = FindAttachment(sub);
+  std::optional<Result<Payload>> parsed_here;
+  const Result<Payload>& payload = a != nullptr && a->parsed.has_value()
+                                       ? *a->parsed
+                                       : parsed_here.emplace(ParsePayload(sub.payload));
+  if (!payload.ok()) return payload.status();
+  const std::string no_data;
+  const std::string& personal = a != nullptr ? a->personal : no_data;
+  const auto commitment = payload->body.find("personal_commitment");
+  if ((commitment != payload->body.end()) != !personal.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "personal data and the payload's personal_commitment go together: send both "
+                  "or neither");
+  }
+  if (commitment != payload->body.end()) {
+    if (!commitment->is_string()) {
+      return Status(Code::kInvalidArgument, "personal_commitment must be a string");
+    }
+    VIGIL_RETURN_IF_ERROR(
+        CheckPersonalCommitment(personal, a->personal_salt, commitment->get<std::string>()));
+  }
+  TxnStateStore state(txn);
+  const VerifiedSignatures* verified = a != nullptr ? &a->verified : nullptr;
+  // The one shortcut the server adds to Apply: the same signed payload again is a resend and
+  // gets the original entry. Anything else with a used id is refused by Apply's id rule.
+  Result<std::optional<uint64_t>> prior = FindPriorSeq(state, payload->actor, payload->id);
+  if (!prior.ok()) return prior.status();
+  if (prior->has_value()) {
+    Result<bool> resend = IsResendOf(txn, state, sub, *payload, verified, **prior);
+    if (!resend.ok()) return resend.status();
+    if (*resend) return prior;
+  }
+  VIGIL_RETURN_IF_ERROR(Apply(state, entry, *payload, verified));
+  // Side data, outside the entry and the state: sealed personal data, and its erasure.
+  if (!personal.empty()) {
+    VIGIL_RETURN_IF_ERROR(
+        txn.Put(db::Table::kPersonal, EncodeBigEndian64(entry.seq), vault_->Seal(personal)));
+  }
+  if (payload->type == "erasure") {  // Apply checked the target
+    VIGIL_RETURN_IF_ERROR(txn.Delete(db::Table::kPersonal,
+                                     EncodeBigEndian64(payload->body["target_seq"].get<uint64_t>())));
+  }
+  return std::optional<uint64_t>();
+}
+
+}  // namespace vigil

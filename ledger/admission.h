@@ -1,0 +1,56 @@
+// How the log admits records (the log's Admission, ledger/log/admission.h, for the state
+// machine): parse the payload and check its signatures on the submitter's thread; then, in the
+// batch transaction, answer an identical resend with the original entry, check the personal
+// side data against the payload's commitment, run Apply, and keep the side data sealed.
+#ifndef VIGIL_LEDGER_ADMISSION_H_
+#define VIGIL_LEDGER_ADMISSION_H_
+
+#include "ledger/layering.h"
+
+#include <optional>
+#include <string>
+
+#include "keys/result.h"
+#include "ledger/log/admission.h"
+#include "ledger/personal.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state.h"
+
+namespace vigil {
+
+// What a record's Submission carries beside the entry (Submission::attachment).
+class RecordAttachment : public Attachment {
+ public:
+  // Personal side data (ledger/personal.h): the JSON object's bytes and the base64 salt, or
+  // both empty. Required exactly when the payload has a personal_commitment.
+  std::string personal;
+  std::string personal_salt;
+  // Filled by RecordAdmission::Prepare: the parsed payload and the signatures that verified
+  // with the keys registered then. Admit re-checks every rule either way.
+  std::optional<Result<Payload>> parsed;
+  VerifiedSignatures verified;
+};
+
+// The record attachment of `sub`, created empty if it has none.
+RecordAttachment& AttachmentOf(Submission& sub);
+// The record attachment of `sub`, or nullptr.
+const RecordAttachment* FindAttachment(const Submission& sub);
+
+class RecordAdmission : public Admission {
+ public:
+  // `*vault` seals personal side data; it must remain live while this admission is in use.
+  explicit RecordAdmission(const PersonalVault* vault) : vault_(vault) {}
+
+  void Prepare(const db::Txn& snapshot, Submission& sub) const override;
+  // Errors: those of Apply (state.h), kInvalidArgument for a payload that does not parse or
+  // side data that does not match its commitment.
+  Result<std::optional<uint64_t>> Admit(db::Txn& txn, const Submission& sub,
+                                        const Entry& entry) override;
+
+ private:
+  const PersonalVault* vault_;
+};
+
+}  // namespace vigil
+
+#endif  // VIGIL_LEDGER_ADMISSION_H_

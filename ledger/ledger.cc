@@ -1,0 +1,105 @@
+#include "ledger/ledger.h"
+
+#include <algorithm>
+
+#include "ledger/state/payload.h"
+
+namespace vigil {
+
+Result<LogInfo> Ledger::Init(const std::string& dir, const InitOptions& options) {
+  Result<LogInfo> created = Log::Create(dir, options.origin);
+  if (!created.ok()) return created.status();
+  const std::string keys = dir + "/keys";
+  SecretKey authority_key = SecretKey::Generate();
+  VIGIL_RETURN_IF_ERROR(authority_key.Save(keys + "/authority.key"));
+  VIGIL_RETURN_IF_ERROR(SavePublicKey(authority_key.public_key(), keys + "/authority.pub"));
+
+  Result<std::unique_ptr<Ledger>> ledger = Open(dir);
+  if (!ledger.ok()) return ledger.status();
+  const int64_t now = NowMs();
+  nlohmann::json genesis = {
+      {"type", "participant.register"},
+      {"id", "genesis"},
+      {"actor", options.authority_id},
+      {"at", FormatTimestamp(now)},
+      {"participant", options.authority_id},
+      {"role", "authority"},
+      {"legal_name", options.authority_name},
+      {"jurisdiction", options.jurisdiction},
+      {"keys", {authority_key.public_key().ToBase64()}},
+  };
+  Submission sub;
+  sub.signer = authority_key.Id();
+  sub.payload = genesis.dump();
+  sub.sig = authority_key.Sign(SignContext::kEntry, sub.payload);
+  std::vector<Result<Appended>> r = (*ledger)->log().AppendBatch({sub}, now);
+  if (!r[0].ok()) return r[0].status();
+  return *created;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir) {
+  VIGIL_RETURN_IF_ERROR(Log::CheckExists(dir));  // before the personal key would be created
+  Result<PersonalVault> vault = PersonalVault::Open(dir + "/keys/personal.key", /*create=*/true);
+  if (!vault.ok()) return vault.status();
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(*vault)));
+  Result<std::unique_ptr<Log>> log = Log::Open(dir, &ledger->admission_);
+  if (!log.ok()) return log.status();
+  ledger->log_ = std::move(*log);
+  Result<db::Txn> txn = ledger->log_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<nlohmann::json> jurisdiction = ReadJurisdiction(*txn);
+  if (!jurisdiction.ok()) return jurisdiction.status();
+  ledger->jurisdiction_ = std::move(*jurisdiction);
+  return ledger;
+}
+
+Result<nlohmann::json> Ledger::ReadJurisdiction(const db::Txn& txn) {
+  Result<std::optional<std::string>> e0 = txn.Get(db::Table::kEntries, EncodeBigEndian64(0));
+  if (!e0.ok()) return e0.status();
+  if (e0->has_value()) {
+    Result<Entry> e = DecodeEntry(**e0);
+    if (e.ok()) {
+      Result<Payload> p = ParsePayload(e->payload);
+      if (p.ok() && p->body.contains("jurisdiction")) return p->body["jurisdiction"];
+    }
+  }
+  return nlohmann::json::object();
+}
+
+Result<std::optional<std::string>> Ledger::ReadPersonal(uint64_t seq, const nlohmann::json& reader) {
+  {
+    std::lock_guard<std::mutex> lock(access_mu_);
+    Result<db::Txn> w = log_->BeginSideWrite();
+    if (!w.ok()) return w.status();
+    Result<std::optional<std::pair<std::string, std::string>>> last = w->Last(db::Table::kAccessLog);
+    if (!last.ok()) return last.status();
+    uint64_t key = static_cast<uint64_t>(NowMs());
+    if (last->has_value()) key = std::max(key, DecodeBigEndian64((*last)->first) + 1);
+    nlohmann::json record = reader;
+    record["seq"] = seq;
+    record["at"] = FormatTimestamp(static_cast<int64_t>(key));
+    VIGIL_RETURN_IF_ERROR(w->Append(db::Table::kAccessLog, EncodeBigEndian64(key), record.dump()));
+    VIGIL_RETURN_IF_ERROR(w->Commit());
+  }
+  Result<db::Txn> txn = log_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::string>> sealed = txn->Get(db::Table::kPersonal, EncodeBigEndian64(seq));
+  if (!sealed.ok()) return sealed.status();
+  if (!sealed->has_value()) return std::optional<std::string>();
+  Result<std::string> plain = vault_.Unseal(**sealed);
+  if (!plain.ok()) return plain.status();
+  return std::optional<std::string>(std::move(*plain));
+}
+
+Result<nlohmann::json> Ledger::PersonalAccessLog(size_t limit) {
+  Result<db::Txn> txn = log_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  nlohmann::json out = nlohmann::json::array();
+  VIGIL_RETURN_IF_ERROR(txn->ScanBack(db::Table::kAccessLog, "", [&](std::string_view, std::string_view v) {
+    out.push_back(nlohmann::json::parse(v, nullptr, false));
+    return out.size() < limit;
+  }));
+  return out;
+}
+
+}  // namespace vigil

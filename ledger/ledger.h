@@ -1,0 +1,76 @@
+// A Vigil ledger: the transparency log (ledger/log/) admitting records through the state
+// machine (ledger/state/, via RecordAdmission), plus what lives beside them in a data
+// directory: the authority's genesis registration and the personal side data.
+//
+// Layout of a data directory (the log's part is in ledger/log/log.h):
+//   <dir>/keys/authority.key  the first authority's key (secret, mode 0600; move it offline)
+//   <dir>/keys/authority.pub
+//   <dir>/keys/personal.key   encrypts personal side data at rest (secret, mode 0600)
+//
+// Thread safety: as Log; ReadPersonal and PersonalAccessLog are thread-safe.
+#ifndef VIGIL_LEDGER_LEDGER_H_
+#define VIGIL_LEDGER_LEDGER_H_
+
+#include "ledger/layering.h"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "keys/result.h"
+#include "ledger/admission.h"
+#include "ledger/log/log.h"
+#include "ledger/personal.h"
+
+namespace vigil {
+
+struct InitOptions {
+  std::string origin;                  // e.g. "vigil.hanoi.example/log"
+  std::string authority_id = "authority";
+  std::string authority_name = "Authority";
+  nlohmann::json jurisdiction = nlohmann::json::object();  // {"province","commune"}
+};
+
+class Ledger {
+ public:
+  // Creates a new ledger in `dir`: the log (Log::Create), the authority's key pair, and entry
+  // 0, in which the authority registers itself with its own key. Errors: those of Log::Create
+  // and Open, and the genesis record's refusal. Returns the LogInfo (print its verifier_key
+  // for outside verifiers).
+  static Result<LogInfo> Init(const std::string& dir, const InitOptions& options);
+
+  // Opens the ledger in `dir` to serve it: the personal-data key (created if missing) and the
+  // log with its writer lock. Errors: those of Log::Open and of reading the key files.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir);
+
+  // The jurisdiction of the log, from the genesis registration (entry 0); {} if it has none.
+  static Result<nlohmann::json> ReadJurisdiction(const db::Txn& txn);
+
+  Log& log() { return *log_; }
+  const LogInfo& info() const { return log_->info(); }
+  const nlohmann::json& jurisdiction() const { return jurisdiction_; }
+
+  // The decrypted personal side data of entry `seq`; nullopt if it has none or it was erased.
+  // Every call is recorded first in the access log (`reader` says who), durably: no record,
+  // no data.
+  Result<std::optional<std::string>> ReadPersonal(uint64_t seq, const nlohmann::json& reader);
+  // The access log of personal data, newest first: [{"at","seq",...reader}].
+  Result<nlohmann::json> PersonalAccessLog(size_t limit);
+
+ private:
+  explicit Ledger(PersonalVault vault) : vault_(std::move(vault)), admission_(&vault_) {}
+
+  // In this order: the log uses the admission, which uses the vault.
+  PersonalVault vault_;
+  RecordAdmission admission_;
+  std::unique_ptr<Log> log_;
+  nlohmann::json jurisdiction_ = nlohmann::json::object();
+  std::mutex access_mu_;  // orders access-log keys
+};
+
+}  // namespace vigil
+
+#endif  // VIGIL_LEDGER_LEDGER_H_

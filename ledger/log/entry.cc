@@ -1,0 +1,195 @@
+#include "ledger/log/entry.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+namespace vigil {
+
+namespace {
+
+std::string JsonString(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump();
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+unsigned DaysInMonth(int y, int m) {
+  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+Result<int64_t> ParseDatePart(std::string_view t, std::string_view what) {
+  int y, mo, d;
+  if (t.size() < 10 || !Digits(t, 0, 4, y) || t[4] != '-' || !Digits(t, 5, 2, mo) ||
+      t[7] != '-' || !Digits(t, 8, 2, d) || mo < 1 || mo > 12 || d < 1 ||
+      static_cast<unsigned>(d) > DaysInMonth(y, mo)) {
+    return Status(Code::kInvalidArgument,
+                  std::string(what) + " \"" + std::string(t.substr(0, 40)) +
+                      "\" is not a valid date (expected YYYY-MM-DD)");
+  }
+  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400000;
+}
+
+Status Corrupt(std::string_view why) {
+  return Status(Code::kCorruption, "entry is not in canonical form: " + std::string(why));
+}
+
+}  // namespace
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string FormatTimestamp(int64_t ms) {
+  int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+  int64_t rem = ms - days * 86400000;
+  // civil_from_days
+  int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<long long>(y), m, d, static_cast<int>(rem / 3600000),
+                static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60),
+                static_cast<int>(rem % 1000));
+  return buf;
+}
+
+Result<int64_t> ParseDate(std::string_view text) {
+  if (text.size() != 10) {
+    return Status(Code::kInvalidArgument, "\"" + std::string(text.substr(0, 40)) +
+                                              "\" is not a valid date (expected YYYY-MM-DD)");
+  }
+  return ParseDatePart(text, "date");
+}
+
+Result<int64_t> ParseTimestamp(std::string_view t) {
+  Status bad(Code::kInvalidArgument,
+             "\"" + std::string(t.substr(0, 40)) +
+                 "\" is not an RFC 3339 time (expected e.g. 2026-11-28T15:04:05+07:00)");
+  Result<int64_t> day = ParseDatePart(t, "time");
+  if (!day.ok()) return bad;
+  int h, mi, s;
+  if (t.size() < 20 || (t[10] != 'T' && t[10] != 't') || !Digits(t, 11, 2, h) || t[13] != ':' ||
+      !Digits(t, 14, 2, mi) || t[16] != ':' || !Digits(t, 17, 2, s) || h > 23 || mi > 59 ||
+      s > 60) {
+    return bad;
+  }
+  size_t pos = 19;
+  int64_t ms = 0;
+  if (pos < t.size() && t[pos] == '.') {
+    size_t start = ++pos;
+    int scale = 100;
+    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
+      ms += (t[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return bad;
+  }
+  int64_t offset_min = 0;
+  if (pos < t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
+    ++pos;
+  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int oh, om;
+    if (!Digits(t, pos + 1, 2, oh) || pos + 3 >= t.size() || t[pos + 3] != ':' ||
+        !Digits(t, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return bad;
+    }
+    offset_min = (oh * 60 + om) * (t[pos] == '-' ? -1 : 1);
+    pos += 6;
+  } else {
+    return bad;
+  }
+  if (pos != t.size()) return bad;
+  return *day + ((h * 60 + mi - offset_min) * 60 + std::min(s, 59)) * int64_t{1000} + ms;
+}
+
+std::string EncodeEntry(const Entry& e) {
+  std::string out;
+  out.reserve(e.payload.size() + 256);
+  out += "{\"v\":1,\"seq\":";
+  out += std::to_string(e.seq);
+  out += ",\"ts\":\"" + FormatTimestamp(e.ts_ms) + "\"";
+  out += ",\"prev\":\"" + Base64(e.prev) + "\"";
+  out += ",\"signer\":" + JsonString(e.signer);
+  out += ",\"payload\":" + JsonString(e.payload);
+  out += ",\"sig\":\"" + Base64Encode(e.sig) + "\"";
+  if (!e.cosigners.empty()) {
+    out += ",\"cosigners\":[";
+    for (size_t i = 0; i < e.cosigners.size(); ++i) {
+      if (i > 0) out += ',';
+      out += "{\"signer\":" + JsonString(e.cosigners[i].signer) + ",\"sig\":\"" +
+             Base64Encode(e.cosigners[i].sig) + "\"}";
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
+Result<Entry> DecodeEntry(std::string_view bytes) {
+  if (bytes.size() > Entry::kMaxSize) return Corrupt("longer than 65535 bytes");
+  nlohmann::json j = nlohmann::json::parse(bytes, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Corrupt("not a JSON object");
+  Entry e;
+  try {
+    if (j.at("v").get<int>() != 1) return Corrupt("unknown version");
+    e.seq = j.at("seq").get<uint64_t>();
+    Result<int64_t> ts = ParseTimestamp(j.at("ts").get<std::string>());
+    if (!ts.ok()) return Corrupt("bad ts");
+    e.ts_ms = *ts;
+    Result<Hash> prev = HashFromBase64(j.at("prev").get<std::string>());
+    if (!prev.ok()) return Corrupt("bad prev");
+    e.prev = *prev;
+    e.signer = j.at("signer").get<std::string>();
+    e.payload = j.at("payload").get<std::string>();
+    Result<Bytes> sig = Base64Decode(j.at("sig").get<std::string>());
+    if (!sig.ok() || sig->size() != 64) return Corrupt("bad sig");  // Ed25519: 64 bytes
+    e.sig = *sig;
+    if (j.contains("cosigners")) {
+      for (const auto& c : j.at("cosigners")) {
+        Result<Bytes> csig = Base64Decode(c.at("sig").get<std::string>());
+        if (!csig.ok() || csig->size() != 64) return Corrupt("bad cosigner sig");
+        e.cosigners.push_back({c.at("signer").get<std::string>(), *csig});
+      }
+    }
+  } catch (const nlohmann::json::exception&) {
+    return Corrupt("missing or mistyped field");
+  }
+  if (EncodeEntry(e) != bytes) return Corrupt("bytes differ from the canonical encoding");
+  return e;
+}
+
+}  // namespace vigil

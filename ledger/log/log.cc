@@ -1,0 +1,481 @@
+#include "ledger/log/log.h"
+
+#include <filesystem>
+
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/merkle.h"
+
+namespace vigil {
+
+namespace fs = std::filesystem;
+using db::Table;
+
+namespace {
+
+constexpr char kMetaOrigin[] = "origin";
+constexpr char kMetaLogKey[] = "log_public_key";
+constexpr char kMetaFormat[] = "format";
+// The store layout this build reads and writes: "2" is the compact derived state
+// (ledger/state_codec.h, docs/formats.md §15); "1" stored it as JSON with decimal seqs.
+constexpr char kStoreFormat[] = "2";
+
+std::string StoreDir(const std::string& dir) { return dir + "/store"; }
+std::string KeysDir(const std::string& dir) { return dir + "/keys"; }
+
+merkle::NodeReader Reader(const db::Txn& txn) {
+  return [&txn](int level, uint64_t index) { return ReadNode(txn, level, index); };
+}
+
+}  // namespace
+
+bool IsBatchFatal(const Status& s) {
+  return s.code() == Code::kIoError || s.code() == Code::kResourceExhausted ||
+         s.code() == Code::kCorruption || s.code() == Code::kInternal ||
+         s.code() == Code::kFailedPrecondition;
+}
+
+NoteVerifier LogInfo::verifier() const {
+  return NoteVerifier{origin, NoteKeyHash(origin, public_key), public_key};
+}
+
+Result<Hash> ReadNode(const db::Txn& txn, int level, uint64_t index) {
+  Result<std::optional<std::string>> v =
+      txn.Get(Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(level, index)));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) {
+    return Status(Code::kNotFound, "no tree node at level " + std::to_string(level) + " index " +
+                                       std::to_string(index));
+  }
+  if ((*v)->size() != 32) return Status(Code::kCorruption, "stored tree hash is not 32 bytes");
+  Hash h;
+  std::copy((*v)->begin(), (*v)->end(), reinterpret_cast<char*>(h.data()));
+  return h;
+}
+
+Status AppendLeaf(db::Txn& txn, uint64_t index, const Hash& leaf) {
+  Result<std::vector<merkle::Node>> nodes = merkle::NodesCompletedBy(index, leaf, Reader(txn));
+  if (!nodes.ok()) return nodes.status();
+  for (const merkle::Node& n : *nodes) {
+    VIGIL_RETURN_IF_ERROR(txn.Append(
+        Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)), AsView(n.hash)));
+  }
+  return Status::Ok();
+}
+
+Result<LogInfo> Log::ReadInfo(const db::Txn& txn) {
+  LogInfo info;
+  Result<std::optional<std::string>> origin = txn.Get(Table::kMeta, kMetaOrigin);
+  Result<std::optional<std::string>> key = txn.Get(Table::kMeta, kMetaLogKey);
+  if (!origin.ok()) return origin.status();
+  if (!key.ok()) return key.status();
+  if (!origin->has_value() || !key->has_value()) {
+    return Status(Code::kNotFound, "the store holds no initialised log (run vigil init)");
+  }
+  Result<std::optional<std::string>> format = txn.Get(Table::kMeta, kMetaFormat);
+  if (!format.ok()) return format.status();
+  if (!format->has_value() || **format != kStoreFormat) {
+    const std::string found = format->has_value() ? **format : "none";
+    return Status(Code::kFailedPrecondition,
+                  "the store has format " + found + " but this vigil reads format " +
+                      kStoreFormat + " (the derived state is laid out differently); create the "
+                      "log again with this version (vigil init, then vigil demo for the demo "
+                      "data) or use the vigil that wrote it");
+  }
+  info.origin = **origin;
+  Result<PublicKey> pk = PublicKey::FromBytes(**key);
+  if (!pk.ok()) return Status(Code::kCorruption, "the stored log key is damaged");
+  info.public_key = *pk;
+  info.verifier_key = VerifierKeyString(info.origin, info.public_key);
+  return info;
+}
+
+Result<LogInfo> Log::Create(const std::string& dir, const std::string& origin) {
+  if (origin.empty() || origin.find_first_of(" +\n") != std::string::npos) {
+    return Status(Code::kInvalidArgument,
+                  "the origin must be non-empty with no spaces, '+' or newlines, e.g. "
+                  "vigil.hanoi.example/log");
+  }
+  std::error_code ec;
+  if (fs::exists(StoreDir(dir) + "/data.mdb", ec) || fs::exists(KeysDir(dir) + "/log.key", ec)) {
+    return Status(Code::kConflict, dir + " already holds a Vigil log; refusing to overwrite it");
+  }
+  fs::create_directories(KeysDir(dir), ec);
+  if (ec) return Status(Code::kIoError, "cannot create " + KeysDir(dir) + ": " + ec.message());
+  fs::permissions(KeysDir(dir), fs::perms::owner_all, ec);
+
+  SecretKey log_key = SecretKey::Generate();
+  VIGIL_RETURN_IF_ERROR(log_key.Save(KeysDir(dir) + "/log.key"));
+  VIGIL_RETURN_IF_ERROR(SavePublicKey(log_key.public_key(), KeysDir(dir) + "/log.pub"));
+
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+  if (!env.ok()) return env.status();
+  Result<db::Txn> txn = (*env)->BeginWrite();
+  if (!txn.ok()) return txn.status();
+  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaOrigin, origin));
+  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaLogKey, log_key.public_key().bytes()));
+  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaFormat, kStoreFormat));
+  VIGIL_RETURN_IF_ERROR(txn->Commit());
+  LogInfo info;
+  info.origin = origin;
+  info.public_key = log_key.public_key();
+  info.verifier_key = VerifierKeyString(origin, info.public_key);
+  return info;
+}
+
+Result<FileLock> Log::LockWriter(const std::string& dir) {
+  Result<FileLock> lock = FileLock::TryAcquire(StoreDir(dir) + "/writer.lock");
+  if (lock.status().code() == Code::kFailedPrecondition) {
+    return Status(Code::kFailedPrecondition,
+                  "another vigil process (serve, demo --offline or restore) has " + dir +
+                      " open for writing; stop it first");
+  }
+  return lock;
+}
+
+Status Log::CheckExists(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(StoreDir(dir) + "/data.mdb", ec)) {
+    return Status(Code::kNotFound, "no Vigil log in " + dir + " (create one with vigil init)");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, Admission* admission) {
+  VIGIL_RETURN_IF_ERROR(CheckExists(dir));
+  Result<SecretKey> key = SecretKey::Load(KeysDir(dir) + "/log.key");
+  if (!key.ok()) return key.status();
+  std::unique_ptr<Log> log(new Log());
+  log->admission_ = admission;
+  Result<FileLock> lock = LockWriter(dir);
+  if (!lock.ok()) return lock.status();
+  log->writer_lock_ = std::move(*lock);
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+  if (!env.ok()) return env.status();
+  log->env_ = std::move(*env);
+  {
+    Result<db::Txn> txn = log->env_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    Result<LogInfo> info = ReadInfo(*txn);
+    if (!info.ok()) return info.status();
+    log->info_ = std::move(*info);
+  }
+  if (!(log->info_.public_key == key->public_key())) {
+    return Status(Code::kCorruption,
+                  "keys/log.key does not match the log key recorded in the store");
+  }
+  log->log_key_.emplace(std::move(*key));
+  VIGIL_RETURN_IF_ERROR(log->LoadTail());
+  return log;
+}
+
+Log::~Log() = default;  // members in reverse: the store closes, then the writer lock goes
+
+Status Log::LoadTail() {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::pair<std::string, std::string>>> last = txn->Last(Table::kEntries);
+  if (!last.ok()) return last.status();
+  if (!last->has_value()) {
+    size_ = 0;
+    last_leaf_ = Hash{};
+    last_ts_ = 0;
+    return Status::Ok();
+  }
+  Result<Entry> e = DecodeEntry((*last)->second);
+  if (!e.ok()) return e.status();
+  size_ = DecodeBigEndian64((*last)->first) + 1;
+  last_leaf_ = merkle::HashLeaf((*last)->second);
+  last_ts_ = e->ts_ms;
+  return Status::Ok();
+}
+
+void Log::Prepare(Submission& sub) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return;  // Place will meet the same store error
+  admission_->Prepare(*txn, sub);
+}
+
+Result<db::Txn> Log::BeginRead() { return env_->BeginRead(); }
+
+Result<db::Txn> Log::BeginSideWrite() { return env_->BeginWrite(); }
+
+std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& subs,
+                                               int64_t now_ms) {
+  std::vector<Result<Placed>> placed = Place(subs, now_ms);
+  std::vector<Result<Appended>> results;
+  results.reserve(placed.size());
+  for (Result<Placed>& p : placed) {
+    if (!p.ok()) {
+      results.emplace_back(p.status());
+      continue;
+    }
+    Result<Receipt> r = ReceiptFor(std::move(*p));
+    if (!r.ok()) {
+      results.emplace_back(r.status());
+    } else {
+      results.emplace_back(Appended{std::move(*r), p->duplicate});
+    }
+  }
+  return results;
+}
+
+std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int64_t now_ms) {
+  // Per submission: a rejection, the seq it was given, or the seq of its original.
+  struct Outcome {
+    Status rejected;
+    std::optional<uint64_t> seq;
+    std::optional<Placed::Written> written;  // set when this batch wrote the entry
+    bool duplicate = false;
+  };
+  std::vector<Outcome> outcomes;
+  Status fatal;
+  uint64_t size = 0;
+  Hash last_leaf{};
+  int64_t last_ts = 0;
+  for (int attempt = 0;; ++attempt) {
+    outcomes.assign(subs.size(), Outcome{});
+    size = size_.load();
+    last_leaf = last_leaf_;
+    last_ts = last_ts_;
+    fatal = Status::Ok();
+    Result<db::Txn> txn = env_->BeginWrite();
+    if (!txn.ok()) {
+      fatal = txn.status();
+      break;
+    }
+    const uint64_t start_size = size;
+    for (size_t i = 0; i < subs.size() && fatal.ok(); ++i) {
+      const Submission& sub = subs[i];
+      Outcome& out = outcomes[i];
+      Entry e;
+      e.seq = size;
+      e.ts_ms = std::max(now_ms, last_ts);
+      e.prev = last_leaf;
+      e.signer = sub.signer;
+      e.payload = sub.payload;
+      e.sig = sub.sig;
+      e.cosigners = sub.cosigners;
+      std::string bytes = EncodeEntry(e);
+      if (bytes.size() > Entry::kMaxSize) {
+        out.rejected = Status(Code::kInvalidArgument,
+                              "the entry would be " + std::to_string(bytes.size()) +
+                                  " bytes, over the 65535-byte limit; keep large documents "
+                                  "outside the log and reference them by SHA-256");
+        continue;
+      }
+      Result<std::optional<uint64_t>> admitted = admission_->Admit(*txn, sub, e);
+      if (!admitted.ok()) {
+        if (IsBatchFatal(admitted.status())) {
+          fatal = admitted.status();
+        } else {
+          out.rejected = admitted.status();
+        }
+        continue;
+      }
+      if (admitted->has_value()) {  // a resend: the original's receipt
+        out.seq = **admitted;
+        out.duplicate = true;
+        continue;
+      }
+      Hash leaf = merkle::HashLeaf(bytes);
+      Status s = txn->Append(Table::kEntries, EncodeBigEndian64(e.seq), bytes);
+      if (s.ok()) s = AppendLeaf(*txn, e.seq, leaf);
+      if (!s.ok()) {
+        fatal = s;
+        break;
+      }
+      out.seq = e.seq;
+      out.written = Placed::Written{e.ts_ms, leaf, std::move(bytes), 0, {}};
+      ++size;
+      last_leaf = leaf;
+      last_ts = e.ts_ms;
+    }
+    if (fatal.ok() && size > start_size) {
+      Result<Hash> root = merkle::RootAt(size, Reader(*txn));
+      if (!root.ok()) {
+        fatal = root.status();
+      } else {
+        std::string note = SignCheckpoint(Checkpoint{info_.origin, size, *root}, *log_key_);
+        fatal = txn->Append(Table::kCheckpoints, EncodeBigEndian64(size), note);
+        for (Outcome& out : outcomes) {
+          if (!out.written.has_value()) continue;
+          out.written->tree_size = size;
+          out.written->checkpoint = note;
+        }
+      }
+    }
+    if (fatal.code() == Code::kResourceExhausted && attempt < 16) {
+      txn = Status(Code::kInternal, "aborted");  // ends (aborts) the transaction first
+      Status grown = env_->Grow();
+      if (!grown.ok()) {
+        fatal = grown;
+        break;
+      }
+      continue;  // replay the whole batch in a bigger map
+    }
+    if (fatal.ok()) fatal = txn->Commit();
+    break;
+  }
+
+  std::vector<Result<Placed>> results;
+  results.reserve(subs.size());
+  if (!fatal.ok()) {
+    Status failed(fatal.code() == Code::kResourceExhausted ? Code::kIoError : fatal.code(),
+                  "nothing was written: " + fatal.message());
+    for (size_t i = 0; i < subs.size(); ++i) results.emplace_back(failed);
+    return results;
+  }
+  size_ = size;
+  last_leaf_ = last_leaf;
+  last_ts_ = last_ts;
+  for (Outcome& out : outcomes) {
+    if (!out.seq.has_value()) {
+      results.emplace_back(out.rejected);
+    } else {
+      results.emplace_back(Placed{*out.seq, out.duplicate, std::move(out.written)});
+    }
+  }
+  return results;
+}
+
+Result<std::string> Log::LatestCheckpoint() {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::pair<std::string, std::string>>> last = txn->Last(Table::kCheckpoints);
+  if (!last.ok()) return last.status();
+  if (!last->has_value()) return Status(Code::kNotFound, "the log has no checkpoint yet");
+  return (*last)->second;
+}
+
+Result<std::string> Log::EntryAt(uint64_t seq) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::string>> v = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Status(Code::kNotFound, "no entry " + std::to_string(seq));
+  return **v;
+}
+
+Result<Receipt> Log::ReceiptFor(uint64_t seq) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::optional<std::string>> entry = txn->Get(Table::kEntries, EncodeBigEndian64(seq));
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) return Status(Code::kNotFound, "no entry " + std::to_string(seq));
+  // The batch that holds `seq` is the first checkpoint whose size exceeds it.
+  std::optional<std::pair<uint64_t, std::string>> cp;
+  VIGIL_RETURN_IF_ERROR(txn->Scan(Table::kCheckpoints, EncodeBigEndian64(seq + 1),
+                                  [&](std::string_view k, std::string_view v) {
+                                    cp.emplace(DecodeBigEndian64(k), std::string(v));
+                                    return false;
+                                  }));
+  if (!cp.has_value()) return Status(Code::kCorruption, "no checkpoint covers entry " + std::to_string(seq));
+  Result<Entry> e = DecodeEntry(**entry);
+  if (!e.ok()) return e.status();
+  Result<std::vector<Hash>> proof = merkle::InclusionProof(seq, cp->first, Reader(*txn));
+  if (!proof.ok()) return proof.status();
+  return Receipt{seq, merkle::HashLeaf(**entry), e->ts_ms, std::move(cp->second),
+                 std::move(*proof), std::move(**entry)};
+}
+
+Result<Receipt> Log::ReceiptFor(Placed placed) {
+  if (!placed.written.has_value()) return ReceiptFor(placed.seq);
+  Placed::Written& w = *placed.written;
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<std::vector<Hash>> proof = merkle::InclusionProof(placed.seq, w.tree_size, Reader(*txn));
+  if (!proof.ok()) return proof.status();
+  return Receipt{placed.seq, w.leaf, w.ts_ms, std::move(w.checkpoint), std::move(*proof),
+                 std::move(w.entry)};
+}
+
+Result<std::vector<Hash>> Log::InclusionProof(uint64_t seq, uint64_t size) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<uint64_t> have = txn->Count(Table::kEntries);
+  if (!have.ok()) return have.status();
+  if (size > *have || seq >= size) {
+    return Status(Code::kInvalidArgument, "need seq < size <= " + std::to_string(*have));
+  }
+  return merkle::InclusionProof(seq, size, Reader(*txn));
+}
+
+Result<std::vector<Hash>> Log::ConsistencyProof(uint64_t from, uint64_t to) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<uint64_t> have = txn->Count(Table::kEntries);
+  if (!have.ok()) return have.status();
+  if (to > *have || from == 0 || from > to) {
+    return Status(Code::kInvalidArgument, "need 0 < from <= to <= " + std::to_string(*have));
+  }
+  return merkle::ConsistencyProof(from, to, Reader(*txn));
+}
+
+Result<std::string> Log::ReadTile(const TileRef& tile) {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<uint64_t> have = txn->Count(Table::kEntries);
+  if (!have.ok()) return have.status();
+  return ReadTileAt(*txn, *have, tile);
+}
+
+Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef& tile) {
+  Status missing(Code::kNotFound, "tile " + TilePath(tile) + " does not exist yet");
+  // No existing tile has an index above size / 256; the check also keeps index * 256 from
+  // wrapping around to an existing tile's range.
+  if (tile.index > size / TileRef::kWidth) return missing;
+  const uint64_t first = tile.index * TileRef::kWidth;
+  const uint64_t end = first + tile.width;
+  // Entries and level-0 hashes: one cursor walk per tile instead of a lookup per item. Leaves lie
+  // in post-order between the nodes of the levels above (about two records per leaf), so the
+  // walk keeps the positions it expects; higher levels are too sparse for a walk to pay.
+  std::string out;
+  uint64_t next = first;  // the item expected next
+  Status broken;          // a gap: the store lacks an item that must be there
+  const int level = tile.level == TileRef::kEntries ? 0 : tile.level * TileRef::kHeight;
+  if (tile.level == TileRef::kEntries) {
+    if (end > size) return missing;
+    VIGIL_RETURN_IF_ERROR(txn.Scan(Table::kEntries, EncodeBigEndian64(first),
+                                    [&](std::string_view k, std::string_view v) {
+      if (DecodeBigEndian64(k) != next) {
+        broken = Status(Code::kCorruption, "entry " + std::to_string(next) + " is missing");
+        return false;
+      }
+      out.push_back(static_cast<char>(v.size() >> 8));
+      out.push_back(static_cast<char>(v.size() & 0xff));
+      out += v;
+      return ++next < end;
+    }));
+  } else if (level >= 64 || (end > (size >> level))) {
+    return missing;
+  } else if (level == 0) {
+    out.reserve(tile.width * 32);
+    uint64_t want = merkle::PostOrderPosition(0, next);
+    VIGIL_RETURN_IF_ERROR(txn.Scan(Table::kHashes, EncodeBigEndian64(want),
+                                    [&](std::string_view k, std::string_view v) {
+      const uint64_t pos = DecodeBigEndian64(k);
+      if (pos < want) return true;  // a node of a higher level
+      if (pos > want || v.size() != 32) {
+        broken = Status(Code::kCorruption, "leaf hash " + std::to_string(next) +
+                                               (pos > want ? " is missing" : " is not 32 bytes"));
+        return false;
+      }
+      out += v;
+      if (++next == end) return false;
+      want = merkle::PostOrderPosition(0, next);
+      return true;
+    }));
+  } else {
+    out.reserve(tile.width * 32);
+    for (; next < end; ++next) {
+      Result<Hash> h = ReadNode(txn, level, next);
+      if (!h.ok()) return h.status();
+      out.append(AsView(*h));
+    }
+  }
+  if (!broken.ok()) return broken;
+  if (next != end) return Status(Code::kCorruption, "tile " + TilePath(tile) + " ends early in the store");
+  return out;
+}
+
+}  // namespace vigil

@@ -1,0 +1,166 @@
+// The transparency log: entries, their hash chain and Merkle tree, checkpoints, tiles and
+// receipts over one LMDB store. Entries are opaque here: an Admission (ledger/log/admission.h)
+// judges each submission inside the batch transaction and keeps whatever it derives in the
+// same store; the log knows nothing of what a payload means.
+//
+// Layout of a data directory (the log's part; the layer above adds its own keys):
+//   <dir>/keys/log.key        the log's checkpoint-signing key (secret, mode 0600)
+//   <dir>/keys/log.pub        its public key
+//   <dir>/store/data.mdb      the LMDB store (ledger/log/db.h)
+//   <dir>/store/writer.lock   held (flock) by the one process that may append
+//
+// Thread safety: reads are thread-safe and never block appends. AppendBatch/Place must be
+// called by one thread at a time (the Writer's); it is the only writer of the log's tables.
+#ifndef VIGIL_LEDGER_LOG_LOG_H_
+#define VIGIL_LEDGER_LOG_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keys/key.h"
+#include "keys/note.h"
+#include "keys/result.h"
+#include "ledger/log/admission.h"
+#include "ledger/log/db.h"
+#include "ledger/log/entry.h"
+#include "keys/file.h"
+#include "ledger/log/receipt.h"
+#include "ledger/log/tile.h"
+
+namespace vigil {
+
+// Where one accepted submission landed.
+struct Placed {
+  uint64_t seq = 0;
+  bool duplicate = false;  // true: an idempotent resend; seq is the original's
+  // For an entry this batch wrote: all its receipt needs but the inclusion proof, so that the
+  // submitter's thread does not read them back from the store (Log::ReceiptFor(Placed)).
+  struct Written {
+    int64_t ts_ms = 0;
+    Hash leaf{};
+    std::string entry;       // the entry bytes
+    uint64_t tree_size = 0;  // size of the batch's checkpoint
+    std::string checkpoint;  // the batch's signed checkpoint note
+  };
+  std::optional<Written> written;
+};
+
+// The outcome of one accepted submission.
+struct Appended {
+  Receipt receipt;
+  bool duplicate = false;  // true: an idempotent resend; the receipt is the original one
+};
+
+// Facts about a log that never change after Init.
+struct LogInfo {
+  std::string origin;
+  PublicKey public_key;       // verifies checkpoints
+  std::string verifier_key;   // C2SP verifier key string
+  NoteVerifier verifier() const;
+};
+
+class Log {
+ public:
+  // Creates an empty log in `dir`: the log key pair and the store with its origin, public key
+  // and format. Refuses (kConflict) if `dir` already holds a log; kInvalidArgument for an
+  // origin with spaces, '+' or newlines (it is the checkpoint's first line and key name).
+  static Result<LogInfo> Create(const std::string& dir, const std::string& origin);
+
+  // Opens an existing log to append to it (loads keys/log.key) and takes the store's writer
+  // lock, so two processes can never append to one log. `*admission` judges every submission
+  // and must remain live while the Log is in use. Errors: kNotFound (no log),
+  // kPermissionDenied (key file too open), kCorruption (key does not match the store),
+  // kFailedPrecondition (another process holds the writer lock, or another store format).
+  static Result<std::unique_ptr<Log>> Open(const std::string& dir, Admission* admission);
+  // Ok if `dir` holds a log's store; kNotFound (saying how to create one) otherwise.
+  static Status CheckExists(const std::string& dir);
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Reads the static facts of a store without any secret key (verification, backup).
+  static Result<LogInfo> ReadInfo(const db::Txn& txn);
+  // Takes the writer lock of the log in `dir` (<dir>/store/writer.lock) for as long as the
+  // FileLock lives: the one protocol by which serve, demo --offline and restore exclude each
+  // other. kFailedPrecondition if another process holds it.
+  static Result<FileLock> LockWriter(const std::string& dir);
+
+  const LogInfo& info() const { return info_; }
+  // False once a commit failed: the store refuses writes until restart (db.h).
+  bool writable() const { return !env_->failed(); }
+  // The store's current map size in bytes (it doubles when full).
+  uint64_t map_size() const { return env_->map_size(); }
+  // Writes a consistent, compacted copy of the store to `dir` (existing and empty) while the
+  // log stays in use (db::Env::CopyTo).
+  Status CopyTo(const std::string& dir) { return env_->CopyTo(dir); }
+
+  // Appends `subs` in one durable transaction; result i belongs to subs[i]. Refused records
+  // get their Status (nothing of them is written); accepted ones their receipt. Ordering of
+  // accepted records follows `subs`. `now_ms` is the acceptance time (the log's ts never
+  // decreases). A full map is grown and the batch retried. If the commit fails, every
+  // result is kIoError and the store turns read-only. Call from one thread at a time.
+  std::vector<Result<Appended>> AppendBatch(const std::vector<Submission>& subs, int64_t now_ms);
+  // AppendBatch without the receipts: the Writer makes those on the submitters' threads.
+  std::vector<Result<Placed>> Place(const std::vector<Submission>& subs, int64_t now_ms);
+
+  // The admission's order-free work on `sub` (Admission::Prepare) against the store as it is
+  // now. Thread-safe and lock-free with respect to appends.
+  void Prepare(Submission& sub);
+
+  // Number of entries (committed).
+  uint64_t Size() const { return size_.load(); }
+
+  // ---- reads: thread-safe, each in its own read transaction ----
+
+  // A read transaction over the whole store (the log's tables and the admission's), for the
+  // layer above; it sees one committed log size.
+  Result<db::Txn> BeginRead();
+  // A write transaction for a side table the log never reads (e.g. the personal-data access
+  // log), serialised with the writer by LMDB. Never for the log's own tables.
+  Result<db::Txn> BeginSideWrite();
+
+  // The latest signed checkpoint note.
+  Result<std::string> LatestCheckpoint();
+  // The entry bytes at `seq`; kNotFound past the end.
+  Result<std::string> EntryAt(uint64_t seq);
+  // The receipt of the entry at `seq`: its batch's checkpoint and inclusion proof.
+  Result<Receipt> ReceiptFor(uint64_t seq);
+  // The same for a result of Place: only the inclusion proof is read when it wrote the entry.
+  Result<Receipt> ReceiptFor(Placed placed);
+  // Proofs against tree sizes up to the current size (kInvalidArgument otherwise).
+  Result<std::vector<Hash>> InclusionProof(uint64_t seq, uint64_t size);
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t from, uint64_t to);
+  // Hash tile or entry bundle bytes; kNotFound if the tile is not complete at this width.
+  Result<std::string> ReadTile(const TileRef& tile);
+
+ private:
+  Log() = default;
+  Status LoadTail();
+
+  // Declared first so it is released last: the store closes before the lock is dropped.
+  FileLock writer_lock_;
+  std::unique_ptr<db::Env> env_;
+  std::optional<SecretKey> log_key_;
+  Admission* admission_ = nullptr;
+  LogInfo info_;
+  std::atomic<uint64_t> size_{0};
+  // Writer-only tail of the chain.
+  Hash last_leaf_{};
+  int64_t last_ts_ = 0;
+};
+
+// The Merkle tree's stored nodes, read through a transaction (for merkle::NodeReader).
+Result<Hash> ReadNode(const db::Txn& txn, int level, uint64_t index);
+// Adds leaf `index` (the next one) to the stored tree: the leaf hash and every node it
+// completes, under their post-order positions (MDB_APPEND: the keys only grow).
+Status AppendLeaf(db::Txn& txn, uint64_t index, const Hash& leaf);
+// Log::ReadTile for a tree of `size` leaves, through a transaction.
+Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef& tile);
+
+}  // namespace vigil
+
+#endif  // VIGIL_LEDGER_LOG_LOG_H_

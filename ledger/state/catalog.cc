@@ -1,0 +1,176 @@
+#include "ledger/state/catalog.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include "ledger/state/csv.h"
+
+namespace vigil {
+
+namespace {
+
+std::vector<std::string> SplitList(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    std::string part = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+    while (!part.empty() && part.back() == ' ') part.pop_back();
+    if (!part.empty()) out.push_back(part);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<Substance> ParseShipped() {
+  Result<std::vector<CsvRow>> rows = ParseCsv(data::kUn1988Tables);
+  assert(rows.ok() && !rows->empty());
+  // table,name_en,name_vi,cas,other_cas,synonyms,scheduled,salts_covered,unit,notes
+  const std::regex cas_re(R"(\b\d{2,7}-\d{2}-\d\b)");
+  std::vector<Substance> out;
+  for (size_t i = 1; i < rows->size(); ++i) {
+    const CsvRow& r = (*rows)[i];
+    if (r.size() < 9) continue;
+    Substance s;
+    s.id = r[3];
+    s.table = r[0];
+    s.name_en = r[1];
+    s.name_vi = r[2];
+    s.cas.push_back(r[3]);
+    for (std::sregex_iterator it(r[4].begin(), r[4].end(), cas_re), end; it != end; ++it) {
+      if (ValidCas(it->str())) s.cas.push_back(it->str());
+    }
+    s.synonyms = SplitList(r[5], ';');
+    s.unit = r[8];
+    s.measure = r[8] == "L" ? Measure::kVolume : Measure::kMass;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<ChecklistItem> ParseChecklist(const char* csv, bool has_applies_to) {
+  Result<std::vector<CsvRow>> rows = ParseCsv(csv);
+  assert(rows.ok());
+  std::vector<ChecklistItem> out;
+  for (size_t i = 1; i < rows->size(); ++i) {
+    const CsvRow& r = (*rows)[i];
+    size_t o = has_applies_to ? 1 : 0;
+    if (r.size() < 4 + o) continue;
+    ChecklistItem item;
+    item.code = r[0];
+    if (has_applies_to) item.applies_to = SplitList(r[1], ';');
+    item.item_en = r[1 + o];
+    item.item_vi = r[2 + o];
+    item.basis = r[3 + o];
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json Substance::ToJson() const {
+  return {{"id", id},   {"name_en", name_en}, {"name_vi", name_vi}, {"table", table},
+          {"cas", cas}, {"synonyms", synonyms}, {"unit", unit}};
+}
+
+Result<Substance> Substance::FromJson(const nlohmann::json& j) {
+  try {
+    Substance s;
+    s.id = j.at("id").get<std::string>();
+    s.name_en = j.at("name_en").get<std::string>();
+    s.name_vi = j.value("name_vi", "");
+    s.table = j.at("table").get<std::string>();
+    s.cas = j.at("cas").get<std::vector<std::string>>();
+    s.synonyms = j.value("synonyms", std::vector<std::string>{});
+    s.unit = j.at("unit").get<std::string>();
+    s.measure = s.unit == "L" ? Measure::kVolume : Measure::kMass;
+    return s;
+  } catch (const nlohmann::json::exception&) {
+    return Status(Code::kCorruption, "damaged catalogue record");
+  }
+}
+
+nlohmann::json ChecklistItem::ToJson() const {
+  return {{"code", code}, {"applies_to", applies_to}, {"item_en", item_en},
+          {"item_vi", item_vi}, {"basis", basis}};
+}
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool ValidCas(std::string_view cas) {
+  static const std::regex shape(R"(\d{2,7}-\d{2}-\d)");
+  if (!std::regex_match(cas.begin(), cas.end(), shape)) return false;
+  int sum = 0, pos = 1;
+  for (size_t i = cas.size() - 2; i-- > 0;) {  // digits before the check digit, right to left
+    if (cas[i] == '-') continue;
+    sum += (cas[i] - '0') * pos++;
+  }
+  return sum % 10 == cas.back() - '0';
+}
+
+const std::vector<Substance>& ShippedSubstances() {
+  static const std::vector<Substance> kShipped = ParseShipped();
+  return kShipped;
+}
+
+Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::string_view ident) {
+  using Out = std::optional<Substance>;
+  static const std::map<std::string, const Substance*, std::less<>> kIndex = [] {
+    std::map<std::string, const Substance*, std::less<>> m;
+    for (const Substance& s : ShippedSubstances()) {
+      m.emplace(s.id, &s);
+      for (const std::string& c : s.cas) m.emplace(c, &s);
+      m.emplace(LowerAscii(s.name_en), &s);
+    }
+    return m;
+  }();
+  if (ident.empty() || ident.size() > 200) return Out();
+  const std::string key = LowerAscii(ident);
+  if (auto it = kIndex.find(key); it != kIndex.end()) return Out(*it->second);
+  // Added by the authority: identifier -> id -> record.
+  Result<std::optional<std::string>> id = state.Get("catalog_ident/" + key);
+  if (!id.ok()) return id.status();
+  if (!id->has_value()) return Out();
+  Result<std::optional<std::string>> rec = state.Get("catalog/" + **id);
+  if (!rec.ok()) return rec.status();
+  if (!rec->has_value()) return Status(Code::kCorruption, "catalogue index without record");
+  Result<Substance> s = Substance::FromJson(nlohmann::json::parse(**rec, nullptr, false));
+  if (!s.ok()) return s.status();
+  return Out(std::move(*s));
+}
+
+std::string_view ChecklistName(Checklist list) {
+  return list == Checklist::kVenue ? "venue" : "stock";
+}
+
+Result<std::vector<ChecklistItem>> ChecklistItems(const StateStore& state, Checklist list) {
+  static const std::vector<ChecklistItem> kVenue = ParseChecklist(data::kVenueChecklist, true);
+  static const std::vector<ChecklistItem> kStock = ParseChecklist(data::kStockChecklist, false);
+  std::vector<ChecklistItem> out = list == Checklist::kVenue ? kVenue : kStock;
+  Status s = state.ScanPrefix(
+      "checklist/" + std::string(ChecklistName(list)) + "/",
+      [&](std::string_view, std::string_view value) {
+        nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+        ChecklistItem item;
+        item.code = j.value("code", "");
+        item.applies_to = j.value("applies_to", std::vector<std::string>{});
+        item.item_en = j.value("item_en", "");
+        item.item_vi = j.value("item_vi", "");
+        item.basis = j.value("basis", "");
+        out.push_back(std::move(item));
+        return true;
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace vigil

@@ -1,0 +1,78 @@
+// Reference data the rules use: the catalogue of controlled substances and the inspection
+// checklists. Shipped with the program (ledger/data/*.csv, compiled in) and extended by the
+// authority through ledger entries (catalog.add, checklist.add), so a change of law is a new
+// entry, never a new build.
+//
+// State keys written by the authority's records:
+//   "catalog/<id>"             JSON substance added by catalog.add
+//   "catalog_ident/<ident>"    id of the substance an identifier (CAS or lowercased name) names
+//   "checklist/<list>/<code>"  JSON checklist item added by checklist.add (list: venue|stock)
+#ifndef VIGIL_LEDGER_STATE_CATALOG_H_
+#define VIGIL_LEDGER_STATE_CATALOG_H_
+
+#include "ledger/layering.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keys/result.h"
+#include "ledger/state/quantity.h"
+#include "ledger/state/state_store.h"
+
+namespace vigil {
+
+namespace data {
+extern const char kUn1988Tables[];
+extern const char kVenueChecklist[];
+extern const char kStockChecklist[];
+}  // namespace data
+
+struct Substance {
+  std::string id;        // the base substance's CAS number, or the id given by catalog.add
+  std::string name_en;
+  std::string name_vi;
+  std::string table;     // "I", "II" (UN 1988) or a national list such as "IVA"
+  std::vector<std::string> cas;  // every CAS number that names it (base, salts, esters)
+  std::vector<std::string> synonyms;
+  std::string unit;      // default unit: "kg" or "L"
+  Measure measure = Measure::kMass;
+  nlohmann::json ToJson() const;
+  static Result<Substance> FromJson(const nlohmann::json& j);
+};
+
+// True if `cas` is "NNNNNNN-NN-N" shaped (2-7 digits, 2 digits, 1 check digit) and its check
+// digit is right (sum of digits times their position from the right, mod 10).
+bool ValidCas(std::string_view cas);
+
+// The shipped UN 1988 Table I and II substances, parsed once. Thread-safe.
+const std::vector<Substance>& ShippedSubstances();
+
+// `s` with ASCII letters lowered: how identifiers and searches compare case-insensitively.
+std::string LowerAscii(std::string_view s);
+
+// The substance `ident` names: a catalogue id, any of its CAS numbers, or its English name
+// (case-insensitive), from the shipped list or from catalog.add records in `state`.
+Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::string_view ident);
+
+struct ChecklistItem {
+  std::string code;                     // "V04", "S12"
+  std::vector<std::string> applies_to;  // venue kinds (karaoke, bar, dance_hall); empty: all
+  std::string item_en;
+  std::string item_vi;
+  std::string basis;                    // the rule it comes from
+  nlohmann::json ToJson() const;
+};
+
+enum class Checklist { kVenue, kStock };
+std::string_view ChecklistName(Checklist list);  // "venue" / "stock"
+
+// Every item of `list`: shipped ones, then those added by checklist.add, by code.
+Result<std::vector<ChecklistItem>> ChecklistItems(const StateStore& state, Checklist list);
+
+}  // namespace vigil
+
+#endif  // VIGIL_LEDGER_STATE_CATALOG_H_

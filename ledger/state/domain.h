@@ -1,0 +1,126 @@
+// Shared pieces of the domain rules (DESIGN §5), used by the record handlers in chemicals.cc,
+// inspections.cc, authority.cc and registry.cc: key encodings of the state,
+// settings, substances and quantities in payloads, licences, stock and alerts. Internal to
+// ledger/. All functions run inside Apply and report through the ApplyContext.
+//
+// State keys (besides those of registry.h and catalog.h), store format 2. <seq8> and <time8>
+// are 8 bytes big-endian (state_codec.h); <seq> is 20 decimal digits and <time> 15 (ms since
+// 1970); either way keys sort in seq / time order. "compact" values are state_codec.h's binary
+// forms (JSON text when a record has a shape they do not cover).
+//   "~<seq8>"                                           every entry: its type code, actor,
+//                                                       personal flag and effect (what a
+//                                                       correction undoes); compact
+//   "trail/<participant>/<seq8>", ".../<0xff x 8>"      every entry that concerns a participant,
+//                                                       in chunks of items (closed chunks under
+//                                                       their last seq, the open one last): seq,
+//                                                       type code and the stock after the entry
+//                                                       of each substance of this participant it
+//                                                       changed (the stock history); compact
+//   "id/<actor>\0<payload id>"                          seq of the entry (varint) (state.cc)
+//   "stock/<participant>/<substance>"                  current stock, base units (decimal)
+//   "setting/<name>"                                    jurisdiction-wide setting (JSON)
+//   "threshold/<substance>"                             limits set by threshold.set (JSON)
+//   "transfer/<from>/<transfer id>"                     a dispatch and its receipt (compact)
+//   "due/<due time>/<from>/<transfer id>"               open dispatches by receipt deadline
+//   "acq/<participant>/<substance>/<time8><seq8>"       acquisitions, for rolling windows
+//                                                       (compact {"amount","supplier"})
+//   "acqstat/<participant>/<substance>"                 {"count","total"} of acquisitions (compact)
+//   "count/<participant>/<substance>"                   the last stocktake (JSON)
+//   "licence/<number>"                                  participant holding that licence
+//   "expiry/<warn time>/<participant>/<number>"         licences by expiry-warning time
+//   "licence_warn/<number>"                             the expiry/ key written for it
+//   "inspection/<seq>"                                  an inspection and its status (JSON)
+//   "insp_venue/<business>/<venue>/<seq>", "insp_by/<inspector>/<seq>"   indexes
+//   "venueviol/<business>/<venue>/<time>/<seq>"         venue inspections with violations
+//   "alert/<seq>/<n>"                                   alert n raised by entry seq (JSON)
+//   "alert_by/<participant>/<seq>/<n>"                  index of alerts by participant
+//   "voided/<seq>", "erased/<seq>"                      corrections and erasures applied
+#ifndef VIGIL_LEDGER_STATE_DOMAIN_H_
+#define VIGIL_LEDGER_STATE_DOMAIN_H_
+
+#include "ledger/layering.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/state/catalog.h"
+#include "ledger/state/quantity.h"
+#include "ledger/state/state.h"
+
+namespace vigil::domain {
+
+std::string SeqKey(uint64_t seq);   // 20 digits (the rarer records, and the trail cursor)
+std::string TimeKey(int64_t ms);    // 15 digits
+inline constexpr int64_t kDayMs = 86'400'000;
+
+// Settings with their defaults (changed by settings.set).
+struct Settings {
+  int64_t receipt_days = 10;           // a dispatch must be received within this many days
+  int64_t unusual_factor = 5;          // an acquisition above factor x the buyer's mean
+  int64_t unusual_min_history = 3;     //   ... once the buyer has this many acquisitions
+  int64_t expiry_warning_days = 30;    // warn this long before a licence expires
+  int64_t repeat_violation_days = 365; // repeat violations at a venue within this window
+  nlohmann::json ToJson() const;
+};
+// The names settings.set accepts.
+bool IsSettingName(std::string_view name);
+Settings LoadSettings(ApplyContext& ctx);
+
+// Licence kinds (DESIGN §5 and issue: precursor trading, precursor use, import/export,
+// karaoke, bar, dance hall).
+bool IsLicenceKind(std::string_view kind);
+bool IsVenueKind(std::string_view kind);  // karaoke, bar, dance_hall
+
+// The substance named by string field `field` of `obj`; records "unknown_substance" or
+// "missing_field" and returns nullopt if it cannot.
+std::optional<Substance> ReadSubstance(ApplyContext& ctx, const nlohmann::json& obj,
+                                       std::string_view field = "substance");
+
+// The pure-substance amount of obj's "quantity" + "unit" (+ optional "concentration" in % w/w)
+// in the substance's base unit; records "bad_quantity" / "wrong_unit" and returns nullopt.
+// With `allow_zero` (stocktakes, inspection counts) a quantity of zero is accepted.
+std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
+                                  const Substance& substance, std::string_view where = "",
+                                  bool allow_zero = false);
+
+// Checks that `p` holds, on `at_ms`, a licence of one of `kinds` covering `substance`; records
+// one violation naming the closest licence and what is wrong with it ("licence KD-0042 expired
+// on 2026-03-01") otherwise. `who` prefixes the message when the licence is not the signer's
+// ("the receiver").
+bool CheckLicence(ApplyContext& ctx, const nlohmann::json& participant_record,
+                  std::initializer_list<std::string_view> kinds, const Substance& substance,
+                  int64_t at_ms, std::string_view who);
+
+// Stock of `participant` in `substance`, base units.
+int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view substance);
+// Adds `delta` (negative to take away) to the stock; records "stock_negative" with the amounts
+// if the result would be below zero. Records the change in ctx.effect for corrections.
+void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substance& substance,
+                 int64_t delta);
+
+// Raises an alert of `kind` about `participant` (stored under the current entry's seq).
+// `details` is extra JSON for the alert record; `message` says what happened in words.
+void RaiseAlert(ApplyContext& ctx, std::string_view kind, std::string_view participant,
+                std::string message, nlohmann::json details = nlohmann::json::object());
+
+// Helpers for the frequent "load or fail" reads; nullopt with ctx.failure set on store errors.
+std::optional<nlohmann::json> GetJson(ApplyContext& ctx, const std::string& key);
+void PutJson(ApplyContext& ctx, const std::string& key, const nlohmann::json& value);
+
+// A registered participant, or nullopt with a violation `code` naming it.
+std::optional<Participant> RequireParticipant(ApplyContext& ctx, const std::string& id,
+                                              std::string_view code = "participant_unknown");
+
+// Checks `hashes` is an array of 64-hex SHA-256 strings ("bad_hash").
+void CheckHashes(ApplyContext& ctx, const nlohmann::json* hashes, std::string_view field);
+// Parses an RFC 3339 string field; records "bad_time".
+std::optional<int64_t> ReadTime(ApplyContext& ctx, const nlohmann::json& obj, std::string_view field,
+                                bool required = true);
+
+}  // namespace vigil::domain
+
+#endif  // VIGIL_LEDGER_STATE_DOMAIN_H_

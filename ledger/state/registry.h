@@ -1,0 +1,35 @@
+// Participants and their keys (DESIGN §1, §5): the record handlers of the registry. Internal to
+// ledger/; the state machine's table (state.cc) refers to these.
+//
+// State keys:
+//   "participant/<id>"  JSON: the registration fields plus "revoked" and "registered_seq"
+//   "key/<key id>"      binary (read for every entry): public key (32 bytes), varint
+//                       added_seq, 1 byte revoked (0/1) [then varint revoked_seq], then the
+//                       participant id (the rest of the value)
+//   "genesis"           "1" once the first authority registered itself (entry 0)
+#ifndef VIGIL_LEDGER_STATE_REGISTRY_H_
+#define VIGIL_LEDGER_STATE_REGISTRY_H_
+
+#include "ledger/layering.h"
+
+#include <optional>
+
+#include "ledger/state/state.h"
+
+namespace vigil::registry {
+
+void ApplyParticipantRegister(ApplyContext& ctx);
+void ApplyParticipantUpdate(ApplyContext& ctx);
+void ApplyParticipantRevoke(ApplyContext& ctx);
+void ApplyKeyAdd(ApplyContext& ctx);
+void ApplyKeyRevoke(ApplyContext& ctx);
+
+// For entry 0 only: the signing key and actor of a self-registering first authority, if the
+// state is empty and `payload` is such a registration signed by one of its own keys.
+Result<std::optional<std::pair<KeyRecord, Participant>>> GenesisSigner(const StateStore& state,
+                                                                       const Entry& entry,
+                                                                       const Payload& payload);
+
+}  // namespace vigil::registry
+
+#endif  // VIGIL_LEDGER_STATE_REGISTRY_H_

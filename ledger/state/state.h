@@ -1,0 +1,139 @@
+// The state machine (DESIGN §2, §5): Apply(state, entry) checks every rule an entry must pass
+// and, if all pass, writes the state it changes. It is a pure function of the previous state
+// and the entry: time comes from the entry, never from a clock. The server runs it inside the
+// append transaction; the verifier replays it from entry 0 and must reach the same bytes.
+//
+// Record types register a handler in a table (state.cc); each domain area lives in its own
+// file (registry.cc for participants and keys, ...).
+#ifndef VIGIL_LEDGER_STATE_STATE_H_
+#define VIGIL_LEDGER_STATE_STATE_H_
+
+#include "ledger/layering.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keys/encoding.h"
+#include "keys/key.h"
+#include "keys/result.h"
+#include "ledger/log/entry.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state_store.h"
+
+namespace vigil {
+
+enum class Role : uint8_t { kAuthority = 1, kPolice = 2, kInspector = 4, kBusiness = 8 };
+std::string_view RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);
+
+// How far `at` may lie after the server's acceptance time (clock skew between machines).
+inline constexpr int64_t kMaxFutureSkewMs = 5 * 60 * 1000;
+
+// A registered signing key, as stored under "key/<key id>".
+struct KeyRecord {
+  std::string participant;
+  PublicKey public_key;
+  uint64_t added_seq = 0;
+  std::optional<uint64_t> revoked_seq;  // entries from this seq on may not use the key
+};
+
+// A registered participant, as stored under "participant/<id>" (the JSON of its registration
+// plus status fields the state machine maintains).
+struct Participant {
+  std::string id;
+  Role role = Role::kBusiness;
+  bool revoked = false;
+  nlohmann::json record;  // the stored JSON object
+};
+
+// Everything a record handler sees. Handlers add violations and, when they add none, write
+// the state they change through `state` (an overlay: nothing reaches the store on rejection).
+struct ApplyContext {
+  StateStore& state;
+  const Entry& entry;
+  const Payload& payload;
+  const Participant& actor;
+  std::vector<Violation> violations;
+  std::vector<KeyRecord> cosigners;  // verified cosigning keys, in entry order
+
+  Status failure;  // a store error (not a broken rule): the whole batch is aborted
+  nlohmann::json effect = nlohmann::json::object();  // what a correction must undo (domain.h)
+  int alerts = 0;                                     // alerts raised by this entry so far
+
+  void Violate(std::string code, std::string message) {
+    violations.push_back({std::move(code), std::move(message)});
+  }
+  // Records a store error; returns true if `s` was one (so handlers can `if (ctx.Fail(s))`).
+  bool Fail(const Status& s) {
+    if (s.ok()) return false;
+    if (failure.ok()) failure = s;
+    return true;
+  }
+  // Field accessors: record a violation ("missing_field" / "bad_field") and return nullopt if
+  // the field is absent (when required) or has the wrong type.
+  std::optional<std::string> String(std::string_view field, bool required = true);
+  const nlohmann::json* Array(std::string_view field, bool required = true);
+  const nlohmann::json* Object(std::string_view field, bool required = true);
+  // Records "unknown_field" for every top-level payload field not in `allowed` (the envelope
+  // fields type, id, actor and at are always allowed).
+  void OnlyFields(std::initializer_list<std::string_view> allowed);
+};
+
+using RecordHandler = void (*)(ApplyContext& ctx);
+
+struct RecordType {
+  std::string_view type;
+  uint8_t code;   // stored in the state for the type (codec::EntryInfo, trails); never reused
+  uint8_t roles;  // bit set of Role values allowed to sign it
+  RecordHandler handler;
+};
+
+// The record type named `type`, or nullptr.
+const RecordType* FindRecordType(std::string_view type);
+// The record type stored as `code`, or nullptr.
+const RecordType* FindRecordTypeByCode(uint8_t code);
+// Every record type, in documentation order.
+const std::vector<RecordType>& RecordTypes();
+
+// Signatures already known to verify over one entry's payload: (public key, signature) pairs
+// checked beforehand, off the writer's thread (Log::Prepare on the submitter's thread, or the
+// verifier's workers). Apply still looks up which key the signer holds at this entry and
+// whether it is revoked; a listed pair only saves the Ed25519 arithmetic.
+struct VerifiedSignatures {
+  std::vector<std::pair<PublicKey, std::string>> pairs;
+  bool Contains(const PublicKey& key, std::string_view sig) const;
+};
+
+// Applies `entry` (whose payload parsed to `payload`) to `state`.
+// Ok: every rule passed and the state was updated. Otherwise nothing was written and:
+//   kPermissionDenied  signer unknown, revoked, not the actor's, bad signature, role not allowed
+//   kRuleViolation     one or more domain rules broken; details() lists every one
+//   kInvalidArgument   unknown record type
+//   kConflict          the actor already used the payload id
+//   kIoError / kResourceExhausted from the store (the caller aborts the batch)
+// `verified`, if given, lists signatures over entry.payload checked beforehand.
+Status Apply(StateStore& state, const Entry& entry, const Payload& payload,
+             const VerifiedSignatures* verified = nullptr);
+
+// The seq of the entry that used payload id `id` of `actor`, if any. Payload ids are unique
+// per actor: Apply refuses a reused one (kConflict).
+Result<std::optional<uint64_t>> FindPriorSeq(const StateStore& state, std::string_view actor,
+                                             std::string_view id);
+
+// The participants a record concerns: its actor and every participant it names (the subject
+// of a registration, a counterparty, an inspected business). A business may read exactly the
+// entries that concern it.
+std::vector<std::string> ParticipantsNamed(const Payload& payload);
+
+// Registry lookups (registry.cc).
+Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_view key_id);
+Result<std::optional<Participant>> LoadParticipant(const StateStore& state, std::string_view id);
+
+}  // namespace vigil
+
+#endif  // VIGIL_LEDGER_STATE_STATE_H_
