@@ -7,6 +7,7 @@
 #include "ledger/state/csv.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/payload.h"
+#include "ledger/state/state.h"
 
 namespace vigil::cli {
 
@@ -43,22 +44,26 @@ std::string Quoted(const std::string& s) { return "\"" + s.substr(0, 80) + "\"";
 }  // namespace
 
 const std::vector<std::string>& CsvColumns() {
-  static const std::vector<std::string> kColumns = {
-      "type", "id", "actor", "at",
-      "substance", "quantity", "unit", "concentration", "lot", "packaging", "purpose", "transport", "note",
-      "counterparty", "transfer_id",
-      "party.name", "party.enterprise_code", "party.licence_number", "party.invoice", "party.address",
-      "party.country",
-      "product", "method", "witness", "kind", "discovered_at", "police_report",
-      "document.kind", "document.number", "document.sha256",
-      "target_seq", "action", "reason"};
+  static const std::vector<std::string> kColumns = [] {
+    std::vector<std::string> columns = {"type", "id", "actor", "at"};
+    for (const RecordType& t : RecordTypes()) {
+      for (std::string_view c : t.csv_columns) {
+        if (std::find(columns.begin(), columns.end(), c) == columns.end()) columns.emplace_back(c);
+      }
+    }
+    return columns;
+  }();
   return kColumns;
 }
 
 const std::vector<std::string>& CsvTypes() {
-  static const std::vector<std::string> kTypes = {
-      "chem.purchase", "chem.sale", "chem.dispatch", "chem.receipt", "chem.use",
-      "chem.dispose", "chem.loss", "chem.stocktake", "correction"};
+  static const std::vector<std::string> kTypes = [] {
+    std::vector<std::string> types;
+    for (const RecordType& t : RecordTypes()) {
+      if (!t.csv_columns.empty()) types.emplace_back(t.type);
+    }
+    return types;
+  }();
   return kTypes;
 }
 
@@ -158,10 +163,12 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
     if (type.empty()) {
       problems.push_back("type: empty (give the record type, e.g. chem.purchase)");
     } else if (std::find(types.begin(), types.end(), type) == types.end()) {
-      problems.push_back("type: " + Quoted(type) +
-                         " cannot be a CSV row; the CSV types are chem.purchase, chem.sale, "
-                         "chem.dispatch, chem.receipt, chem.use, chem.dispose, chem.loss, "
-                         "chem.stocktake and correction (send other records as JSON)");
+      std::string list;
+      for (size_t i = 0; i < types.size(); ++i) {
+        list += (i == 0 ? "" : i + 1 == types.size() ? " and " : ", ") + types[i];
+      }
+      problems.push_back("type: " + Quoted(type) + " cannot be a CSV row; the CSV types are " +
+                         list + " (send other records as JSON)");
     }
     if (!p.contains("actor")) problems.push_back("actor: empty (give your participant id, or --actor)");
     if (!p.contains("at")) {

@@ -29,10 +29,11 @@ struct CsvImportOptions {
   std::string default_type;  // used when the file has no "type" column (or the cell is empty)
 };
 
-// Every column name docs/csv.md documents, in its order.
+// Every column name docs/csv.md documents: the envelope, then the csv_columns of each record
+// type of the record table (ledger/state/state.h), in table order.
 const std::vector<std::string>& CsvColumns();
 
-// Record types a CSV row may have.
+// Record types a CSV row may have: those whose table row lists CSV columns.
 const std::vector<std::string>& CsvTypes();
 
 // Parses the CSV text (ledger/csv.h) and builds one payload per data row. Errors that concern

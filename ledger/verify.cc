@@ -85,20 +85,6 @@ class Checker {
   VerifyReport& report_;
 };
 
-// The public keys a payload declares (registrations' "keys", key.add's "key"), whatever its
-// type: a key extracted here is only ever a candidate to pre-check signatures with.
-void DeclaredKeys(const Payload& p, std::vector<PublicKey>& out) {
-  auto take = [&out](const nlohmann::json& v) {
-    if (!v.is_string()) return;
-    Result<PublicKey> k = PublicKey::FromBase64(v.get_ref<const std::string&>());
-    if (k.ok()) out.push_back(*k);
-  };
-  if (auto it = p.body.find("keys"); it != p.body.end() && it->is_array()) {
-    for (const auto& v : *it) take(v);
-  }
-  if (auto it = p.body.find("key"); it != p.body.end()) take(*it);
-}
-
 int DefaultThreads(int threads) {
   if (threads > 0) return threads;
   const unsigned n = std::thread::hardware_concurrency();
@@ -145,7 +131,7 @@ void EntryReplay::Prepare(Chunk& chunk) {
     p.entry = DecodeEntry(bytes);
     if (!p.entry->ok()) return;
     p.payload = ParsePayload((*p.entry)->payload);
-    if (p.payload->ok()) DeclaredKeys(**p.payload, declared[i]);
+    if (p.payload->ok()) declared[i] = DeclaredKeys(**p.payload);
   });
   for (std::vector<PublicKey>& keys : declared) {
     for (const PublicKey& k : keys) {

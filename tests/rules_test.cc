@@ -5,6 +5,8 @@
 // one. Everything runs on a MemoryStateStore (tests/domain_fixture.h): no LMDB, no clock.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -226,6 +228,28 @@ TEST_CASE("The record table lists every record type with the roles of DESIGN §1
   }
   CHECK_FALSE(ParseRole("admin").has_value());
   CHECK_FALSE(ParseRole("Authority").has_value());
+}
+
+TEST_CASE("Each row of the record table is consistent with itself", "[rules]") {
+  std::set<uint8_t> codes;
+  for (const RecordType& t : RecordTypes()) {
+    INFO(t.type);
+    CHECK(codes.insert(t.code).second);  // codes are never shared
+    auto has = [&](std::string_view f) {
+      return std::find(t.fields.begin(), t.fields.end(), f) != t.fields.end();
+    };
+    for (std::string_view f : t.names) CHECK(has(f));
+    for (std::string_view f : t.declares_keys) CHECK(has(f));
+    for (std::string_view c : t.csv_columns) {
+      // A dotted column fills a field of an object; "document.*" fills "documents".
+      const std::string_view top = c.substr(0, c.find('.'));
+      INFO(c);
+      CHECK(has(top == "document" ? std::string_view("documents") : top));
+    }
+  }
+  CHECK(FindRecordType("participant.register")->declares_keys ==
+        std::vector<std::string_view>{"keys"});
+  CHECK(FindRecordType("key.revoke")->declares_keys.empty());  // its "key" is a key id
 }
 
 TEST_CASE("Every role may submit exactly the record types its role allows", "[rules]") {

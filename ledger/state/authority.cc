@@ -49,7 +49,6 @@ std::optional<Target> ReadTarget(ApplyContext& ctx) {
 }  // namespace
 
 void ApplyCatalogAdd(ApplyContext& ctx) {
-  ctx.OnlyFields({"substance"});
   const nlohmann::json* s = ctx.Object("substance");
   if (s == nullptr) return;
   Substance sub;
@@ -93,7 +92,6 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
 }
 
 void ApplyThresholdSet(ApplyContext& ctx) {
-  ctx.OnlyFields({"substance", "single_max", "window_days", "window_max"});
   const nlohmann::json& b = ctx.payload.body;
   std::optional<Substance> s = ReadSubstance(ctx, b);
   if (!s.has_value()) return;
@@ -124,7 +122,6 @@ void ApplyThresholdSet(ApplyContext& ctx) {
 }
 
 void ApplySettingsSet(ApplyContext& ctx) {
-  ctx.OnlyFields({"settings"});
   const nlohmann::json* s = ctx.Object("settings");
   if (s == nullptr) return;
   if (s->empty()) ctx.Violate("missing_field", "\"settings\" names at least one setting");
@@ -140,7 +137,6 @@ void ApplySettingsSet(ApplyContext& ctx) {
 }
 
 void ApplyChecklistAdd(ApplyContext& ctx) {
-  ctx.OnlyFields({"list", "item"});
   std::optional<std::string> list = ctx.String("list");
   const nlohmann::json* item = ctx.Object("item");
   if (!list || !item) return;
@@ -170,7 +166,6 @@ void ApplyChecklistAdd(ApplyContext& ctx) {
 }
 
 void ApplyCorrection(ApplyContext& ctx) {
-  ctx.OnlyFields({"target_seq", "action", "reason"});
   ctx.String("reason");
   std::optional<std::string> action = ctx.String("action");
   if (action && *action != "void") {
@@ -183,9 +178,8 @@ void ApplyCorrection(ApplyContext& ctx) {
     ctx.Violate("not_own_entry", "entry " + std::to_string(t->seq) + " was signed by \"" + t->actor +
                                      "\"; only its signer can correct it");
   }
-  const bool correctable = t->type.rfind("chem.", 0) == 0 || t->type.rfind("inspection.", 0) == 0 ||
-                           t->type == "police.note";
-  if (!correctable) {
+  const RecordType* target_type = FindRecordType(t->type);
+  if (target_type == nullptr || !target_type->correctable) {
     ctx.Violate("not_correctable", t->type + " records are changed by new records, not corrections");
   }
   if (GetJson(ctx, "voided/" + SeqKey(t->seq)).has_value()) {
@@ -260,7 +254,6 @@ void ApplyCorrection(ApplyContext& ctx) {
 }
 
 void ApplyErasure(ApplyContext& ctx) {
-  ctx.OnlyFields({"target_seq", "reason", "order_ref"});
   ctx.String("reason");
   std::optional<Target> t = ReadTarget(ctx);
   if (!t.has_value()) return;
@@ -277,7 +270,6 @@ void ApplyErasure(ApplyContext& ctx) {
 }
 
 void ApplyPoliceNote(ApplyContext& ctx) {
-  ctx.OnlyFields({"subject", "text", "refs", "personal_commitment"});
   ctx.String("text");
   if (std::optional<std::string> subject = ctx.String("subject", false)) {
     RequireParticipant(ctx, *subject);

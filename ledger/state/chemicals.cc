@@ -13,10 +13,6 @@ using namespace domain;  // NOLINT: the helpers of this layer
 namespace {
 
 // Fields every movement may carry besides its own.
-#define VIGIL_MOVEMENT_FIELDS                                                               \
-  "substance", "quantity", "unit", "concentration", "lot", "packaging", "purpose", "transport", \
-      "documents", "note", "personal_commitment"
-
 struct Movement {
   Substance substance;
   int64_t amount = 0;
@@ -128,7 +124,6 @@ std::string TransferKey(const std::string& from, const std::string& transfer_id)
 }  // namespace
 
 void ApplyPurchase(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_MOVEMENT_FIELDS, "party"});
   std::optional<std::string> country = ReadParty(ctx);
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !country.has_value()) return;
@@ -143,7 +138,6 @@ void ApplyPurchase(ApplyContext& ctx) {
 }
 
 void ApplySale(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_MOVEMENT_FIELDS, "party"});
   std::optional<std::string> country = ReadParty(ctx);
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !country.has_value()) return;
@@ -156,7 +150,6 @@ void ApplySale(ApplyContext& ctx) {
 }
 
 void ApplyDispatch(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_MOVEMENT_FIELDS, "counterparty", "transfer_id"});
   std::optional<std::string> to = ctx.String("counterparty");
   std::optional<std::string> tid = ctx.String("transfer_id");
   std::optional<Movement> m = ReadMovement(ctx);
@@ -188,7 +181,6 @@ void ApplyDispatch(ApplyContext& ctx) {
 }
 
 void ApplyReceipt(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_MOVEMENT_FIELDS, "counterparty", "transfer_id"});
   std::optional<std::string> from = ctx.String("counterparty");
   std::optional<std::string> tid = ctx.String("transfer_id");
   std::optional<Movement> m = ReadMovement(ctx);
@@ -236,7 +228,6 @@ void ApplyReceipt(ApplyContext& ctx) {
 }
 
 void ApplyUse(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_MOVEMENT_FIELDS, "product"});
   ctx.String("purpose");
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value()) return;
@@ -245,7 +236,6 @@ void ApplyUse(ApplyContext& ctx) {
 }
 
 void ApplyDispose(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_MOVEMENT_FIELDS, "method", "witness"});
   ctx.String("method");
   bool witnessed = false;
   for (const KeyRecord& k : ctx.cosigners) witnessed = witnessed || k.public_key.Id() != ctx.entry.signer;
@@ -260,7 +250,6 @@ void ApplyDispose(ApplyContext& ctx) {
 }
 
 void ApplyLoss(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_MOVEMENT_FIELDS, "kind", "discovered_at", "police_report"});
   std::optional<std::string> kind = ctx.String("kind");
   if (kind.has_value() && *kind != "lost" && *kind != "stolen") {
     ctx.Violate("bad_field", "\"kind\" must be \"lost\" or \"stolen\"");
@@ -276,7 +265,6 @@ void ApplyLoss(ApplyContext& ctx) {
 }
 
 void ApplyStocktake(ApplyContext& ctx) {
-  ctx.OnlyFields({"substance", "quantity", "unit", "note", "documents"});
   CheckHashes(ctx, ctx.Array("documents", false), "documents");
   std::optional<Substance> s = ReadSubstance(ctx, ctx.payload.body);
   if (!s.has_value()) return;

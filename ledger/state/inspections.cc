@@ -13,10 +13,6 @@ using namespace domain;  // NOLINT: the helpers of this layer
 namespace {
 
 // Fields both kinds of inspection carry.
-#define VIGIL_INSPECTION_FIELDS                                                             \
-  "business", "started_at", "ended_at", "team", "checklist", "violations", "sanctions", \
-      "evidence", "note", "personal_commitment"
-
 struct Common {
   Participant business;
   int64_t started = 0;
@@ -123,7 +119,6 @@ void StoreInspection(ApplyContext& ctx, const Common& c, nlohmann::json extra) {
 }  // namespace
 
 void ApplyVenueInspection(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_INSPECTION_FIELDS, "venue", "kind", "approval_ref", "drug_tests"});
   const nlohmann::json& b = ctx.payload.body;
   std::optional<Participant> business = ReadBusiness(ctx);
   std::optional<std::string> venue_id = ctx.String("venue");
@@ -191,7 +186,6 @@ void ApplyVenueInspection(ApplyContext& ctx) {
 }
 
 void ApplyStockInspection(ApplyContext& ctx) {
-  ctx.OnlyFields({VIGIL_INSPECTION_FIELDS, "counts"});
   std::optional<Participant> business = ReadBusiness(ctx);
   struct Count {
     Substance substance;
@@ -233,7 +227,6 @@ void ApplyStockInspection(ApplyContext& ctx) {
 }
 
 void ApplyAck(ApplyContext& ctx) {
-  ctx.OnlyFields({"inspection_seq", "decision", "reason"});
   const nlohmann::json& b = ctx.payload.body;
   std::optional<std::string> decision = ctx.String("decision");
   if (decision && *decision != "countersign" && *decision != "object") {

@@ -317,8 +317,6 @@ Result<std::optional<std::pair<KeyRecord, Participant>>> GenesisSigner(const Sta
 }
 
 void ApplyParticipantRegister(ApplyContext& ctx) {
-  ctx.OnlyFields({"participant", "role", "legal_name", "tax_code", "address", "jurisdiction",
-                  "keys", "licences", "venues"});
   std::optional<std::string> id = ctx.String("participant");
   std::optional<std::string> role = ctx.String("role");
   ctx.String("legal_name");
@@ -365,8 +363,6 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
 }
 
 void ApplyParticipantUpdate(ApplyContext& ctx) {
-  ctx.OnlyFields({"participant", "legal_name", "tax_code", "address", "jurisdiction", "licences",
-                  "venues", "reason"});
   std::optional<std::string> id = ctx.String("participant");
   if (!id.has_value()) return;
   Result<std::optional<Participant>> p = LoadParticipant(ctx.state, *id);
@@ -396,7 +392,6 @@ void ApplyParticipantUpdate(ApplyContext& ctx) {
 }
 
 void ApplyParticipantRevoke(ApplyContext& ctx) {
-  ctx.OnlyFields({"participant", "reason"});
   std::optional<std::string> id = ctx.String("participant");
   ctx.String("reason");
   if (!id.has_value()) return;
@@ -420,7 +415,6 @@ void ApplyParticipantRevoke(ApplyContext& ctx) {
 }
 
 void ApplyKeyAdd(ApplyContext& ctx) {
-  ctx.OnlyFields({"participant", "key"});
   std::optional<std::string> id = ctx.String("participant");
   std::optional<std::string> key = ctx.String("key");
   if (!id.has_value() || !key.has_value()) return;
@@ -440,7 +434,6 @@ void ApplyKeyAdd(ApplyContext& ctx) {
 }
 
 void ApplyKeyRevoke(ApplyContext& ctx) {
-  ctx.OnlyFields({"key", "reason"});
   std::optional<std::string> key_id = ctx.String("key");
   ctx.String("reason");
   if (!key_id.has_value()) return;

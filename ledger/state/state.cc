@@ -94,45 +94,95 @@ const nlohmann::json* ApplyContext::Object(std::string_view field, bool required
   return TypedField(*this, field, required, &nlohmann::json::is_object, "an object");
 }
 
-void ApplyContext::OnlyFields(std::initializer_list<std::string_view> allowed) {
-  for (const auto& [name, value] : payload.body.items()) {
+namespace {
+// Records "unknown_field" for every top-level payload field that is neither in the envelope nor
+// among the type's fields.
+void OnlyFields(ApplyContext& ctx, const std::vector<std::string_view>& allowed) {
+  for (const auto& [name, value] : ctx.payload.body.items()) {
     if (name == "type" || name == "id" || name == "actor" || name == "at") continue;
-    bool known = false;
-    for (std::string_view a : allowed) known = known || a == name;
-    if (!known) {
-      Violate("unknown_field", "\"" + name + "\" is not a field of " + payload.type + " records");
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      ctx.Violate("unknown_field",
+                  "\"" + name + "\" is not a field of " + ctx.payload.type + " records");
     }
   }
 }
+}  // namespace
 
 // ---- the record table ----
 
 const std::vector<RecordType>& RecordTypes() {
+  // What every record of an area may carry (docs/records.md).
+  using Fields = std::vector<std::string_view>;
+  const Fields movement = {"substance", "quantity", "unit",      "concentration", "lot",
+                           "packaging", "purpose",  "transport", "documents",     "note",
+                           "personal_commitment"};
+  const Fields inspection = {"business", "started_at", "ended_at", "team",     "checklist",
+                             "violations", "sanctions", "evidence", "note",     "personal_commitment"};
+  const Fields movement_csv = {"substance", "quantity", "unit", "concentration", "lot",
+                               "packaging", "purpose", "transport", "note", "document.kind",
+                               "document.number", "document.sha256"};
+  const Fields party_csv = {"party.name", "party.enterprise_code", "party.licence_number",
+                            "party.invoice", "party.address", "party.country"};
+  auto join = [](Fields a, const Fields& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
   // The codes are stored in the state (format 2): a new type takes the next unused code.
   static const std::vector<RecordType> kTypes = {
-      {"participant.register", 1, kAuthority, &registry::ApplyParticipantRegister},
-      {"participant.update", 2, kAuthority, &registry::ApplyParticipantUpdate},
-      {"participant.revoke", 3, kAuthority, &registry::ApplyParticipantRevoke},
-      {"key.add", 4, kAuthority, &registry::ApplyKeyAdd},
-      {"key.revoke", 5, kAuthority, &registry::ApplyKeyRevoke},
-      {"catalog.add", 6, kAuthority, &authority::ApplyCatalogAdd},
-      {"threshold.set", 7, kAuthority, &authority::ApplyThresholdSet},
-      {"settings.set", 8, kAuthority, &authority::ApplySettingsSet},
-      {"checklist.add", 9, kAuthority, &authority::ApplyChecklistAdd},
-      {"chem.purchase", 10, kBusiness, &chemicals::ApplyPurchase},
-      {"chem.sale", 11, kBusiness, &chemicals::ApplySale},
-      {"chem.dispatch", 12, kBusiness, &chemicals::ApplyDispatch},
-      {"chem.receipt", 13, kBusiness, &chemicals::ApplyReceipt},
-      {"chem.use", 14, kBusiness, &chemicals::ApplyUse},
-      {"chem.dispose", 15, kBusiness, &chemicals::ApplyDispose},
-      {"chem.loss", 16, kBusiness, &chemicals::ApplyLoss},
-      {"chem.stocktake", 17, kBusiness, &chemicals::ApplyStocktake},
-      {"inspection.venue", 18, kInspector, &inspections::ApplyVenueInspection},
-      {"inspection.stock", 19, kInspector, &inspections::ApplyStockInspection},
-      {"inspection.ack", 20, kBusiness, &inspections::ApplyAck},
-      {"correction", 21, kAnyRole, &authority::ApplyCorrection},
-      {"erasure", 22, kAuthority, &authority::ApplyErasure},
-      {"police.note", 23, kPolice, &authority::ApplyPoliceNote},
+      {"participant.register", 1, kAuthority, &registry::ApplyParticipantRegister,
+       {"participant", "role", "legal_name", "tax_code", "address", "jurisdiction", "keys",
+        "licences", "venues"},
+       {"participant"}, {"keys"}, false, {}},
+      {"participant.update", 2, kAuthority, &registry::ApplyParticipantUpdate,
+       {"participant", "legal_name", "tax_code", "address", "jurisdiction", "licences", "venues",
+        "reason"},
+       {"participant"}, {}, false, {}},
+      {"participant.revoke", 3, kAuthority, &registry::ApplyParticipantRevoke,
+       {"participant", "reason"}, {"participant"}, {}, false, {}},
+      {"key.add", 4, kAuthority, &registry::ApplyKeyAdd, {"participant", "key"}, {"participant"},
+       {"key"}, false, {}},
+      {"key.revoke", 5, kAuthority, &registry::ApplyKeyRevoke, {"key", "reason"}, {}, {}, false, {}},
+      {"catalog.add", 6, kAuthority, &authority::ApplyCatalogAdd, {"substance"}, {}, {}, false, {}},
+      {"threshold.set", 7, kAuthority, &authority::ApplyThresholdSet,
+       {"substance", "single_max", "window_days", "window_max"}, {}, {}, false, {}},
+      {"settings.set", 8, kAuthority, &authority::ApplySettingsSet, {"settings"}, {}, {}, false, {}},
+      {"checklist.add", 9, kAuthority, &authority::ApplyChecklistAdd, {"list", "item"}, {}, {},
+       false, {}},
+      {"chem.purchase", 10, kBusiness, &chemicals::ApplyPurchase, join(movement, {"party"}), {}, {},
+       true, join(movement_csv, party_csv)},
+      {"chem.sale", 11, kBusiness, &chemicals::ApplySale, join(movement, {"party"}), {}, {}, true,
+       join(movement_csv, party_csv)},
+      {"chem.dispatch", 12, kBusiness, &chemicals::ApplyDispatch,
+       join(movement, {"counterparty", "transfer_id"}), {"counterparty"}, {}, true,
+       join(movement_csv, {"counterparty", "transfer_id"})},
+      {"chem.receipt", 13, kBusiness, &chemicals::ApplyReceipt,
+       join(movement, {"counterparty", "transfer_id"}), {"counterparty"}, {}, true,
+       join(movement_csv, {"counterparty", "transfer_id"})},
+      {"chem.use", 14, kBusiness, &chemicals::ApplyUse, join(movement, {"product"}), {}, {}, true,
+       join(movement_csv, {"product"})},
+      {"chem.dispose", 15, kBusiness, &chemicals::ApplyDispose,
+       join(movement, {"method", "witness"}), {}, {}, true,
+       join(movement_csv, {"method", "witness"})},
+      {"chem.loss", 16, kBusiness, &chemicals::ApplyLoss,
+       join(movement, {"kind", "discovered_at", "police_report"}), {}, {}, true,
+       join(movement_csv, {"kind", "discovered_at", "police_report"})},
+      {"chem.stocktake", 17, kBusiness, &chemicals::ApplyStocktake,
+       {"substance", "quantity", "unit", "note", "documents"}, {}, {}, true,
+       {"substance", "quantity", "unit", "note", "document.kind", "document.number",
+        "document.sha256"}},
+      {"inspection.venue", 18, kInspector, &inspections::ApplyVenueInspection,
+       join(inspection, {"venue", "kind", "approval_ref", "drug_tests"}), {"business"}, {}, true,
+       {}},
+      {"inspection.stock", 19, kInspector, &inspections::ApplyStockInspection,
+       join(inspection, {"counts"}), {"business"}, {}, true, {}},
+      {"inspection.ack", 20, kBusiness, &inspections::ApplyAck,
+       {"inspection_seq", "decision", "reason"}, {}, {}, true, {}},
+      {"correction", 21, kAnyRole, &authority::ApplyCorrection, {"target_seq", "action", "reason"},
+       {}, {}, false, {"target_seq", "action", "reason"}},
+      {"erasure", 22, kAuthority, &authority::ApplyErasure, {"target_seq", "reason", "order_ref"},
+       {}, {}, false, {}},
+      {"police.note", 23, kPolice, &authority::ApplyPoliceNote,
+       {"subject", "text", "refs", "personal_commitment"}, {}, {}, true, {}},
   };
   return kTypes;
 }
@@ -153,10 +203,33 @@ const RecordType* FindRecordTypeByCode(uint8_t code) {
 
 std::vector<std::string> ParticipantsNamed(const Payload& payload) {
   std::vector<std::string> out = {payload.actor};
-  for (const char* field : {"participant", "counterparty", "business"}) {
+  const RecordType* type = FindRecordType(payload.type);
+  if (type == nullptr) return out;
+  for (std::string_view field : type->names) {
     auto it = payload.body.find(field);
     if (it != payload.body.end() && it->is_string() && it->get<std::string>() != payload.actor) {
       out.push_back(it->get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::vector<PublicKey> DeclaredKeys(const Payload& payload) {
+  std::vector<PublicKey> out;
+  const RecordType* type = FindRecordType(payload.type);
+  if (type == nullptr) return out;
+  auto take = [&out](const nlohmann::json& v) {
+    if (!v.is_string()) return;
+    Result<PublicKey> k = PublicKey::FromBase64(v.get_ref<const std::string&>());
+    if (k.ok()) out.push_back(*k);
+  };
+  for (std::string_view field : type->declares_keys) {
+    auto it = payload.body.find(field);
+    if (it == payload.body.end()) continue;
+    if (it->is_array()) {
+      for (const auto& v : *it) take(v);
+    } else {
+      take(*it);
     }
   }
   return out;
@@ -274,6 +347,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   }
   try {
     chemicals::SweepDeadlines(ctx);  // alerts that came due before this entry's time
+    OnlyFields(ctx, type->fields);
     type->handler(ctx);
   } catch (const nlohmann::json::exception&) {
     // A field of the wrong JSON type (a number where text belongs, ...) that a handler read

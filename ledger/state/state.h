@@ -79,18 +79,33 @@ struct ApplyContext {
   std::optional<std::string> String(std::string_view field, bool required = true);
   const nlohmann::json* Array(std::string_view field, bool required = true);
   const nlohmann::json* Object(std::string_view field, bool required = true);
-  // Records "unknown_field" for every top-level payload field not in `allowed` (the envelope
-  // fields type, id, actor and at are always allowed).
-  void OnlyFields(std::initializer_list<std::string_view> allowed);
 };
 
 using RecordHandler = void (*)(ApplyContext& ctx);
 
+// One row per record type: everything the rest of Vigil needs to know about a type is here or
+// in its handler, and access control, the verifier, corrections and CSV import derive from it.
+// Adding a type means a row here, its handler, and its docs and tests (docs/architecture.md).
 struct RecordType {
   std::string_view type;
   uint8_t code;   // stored in the state for the type (codec::EntryInfo, trails); never reused
   uint8_t roles;  // bit set of Role values allowed to sign it
   RecordHandler handler;
+  // The payload fields beyond the envelope (type, id, actor, at): Apply refuses any other
+  // ("unknown_field") before the handler runs.
+  std::vector<std::string_view> fields;
+  // Fields holding the id of a participant the record concerns (beside its actor): it goes into
+  // their trails, and a business may read the record (ParticipantsNamed).
+  std::vector<std::string_view> names;
+  // Fields declaring public keys (a base64 string, or an array of them): the verifier pre-checks
+  // later signatures with them.
+  std::vector<std::string_view> declares_keys;
+  // Whether its signer may void it with a correction; the areas undo their own effects
+  // (UndoEffects). Others are changed by new records, not corrections.
+  bool correctable = false;
+  // The columns of docs/csv.md a CSV row of this type may fill beyond the envelope (a dotted
+  // column fills a field of an object, "document.*" one of "documents"); empty: not importable.
+  std::vector<std::string_view> csv_columns;
 };
 
 // The record type named `type`, or nullptr.
@@ -125,10 +140,13 @@ Status Apply(StateStore& state, const Entry& entry, const Payload& payload,
 Result<std::optional<uint64_t>> FindPriorSeq(const StateStore& state, std::string_view actor,
                                              std::string_view id);
 
-// The participants a record concerns: its actor and every participant it names (the subject
-// of a registration, a counterparty, an inspected business). A business may read exactly the
-// entries that concern it.
+// The participants a record concerns: its actor and every participant its type's `names`
+// fields name (the subject of a registration, a counterparty, an inspected business). A
+// business may read exactly the entries that concern it.
 std::vector<std::string> ParticipantsNamed(const Payload& payload);
+// The public keys a payload declares in its type's `declares_keys` fields (registrations'
+// "keys", key.add's "key"). Only candidates for pre-checking signatures: Apply decides.
+std::vector<PublicKey> DeclaredKeys(const Payload& payload);
 
 // Registry lookups (registry.cc).
 Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_view key_id);
