@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 
@@ -334,33 +335,38 @@ std::string Server::MetricsText() {
                      const std::string& samples) {
     out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + samples;
   };
-  auto one = [](const std::string& name, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return name + " " + buf + "\n";
+  // Counts print as exact integers (a double would round past 2^53); seconds as the shortest
+  // text that reads back as the same double, e.g. "0.25" or "1234.567891".
+  auto one = [](const std::string& name, uint64_t v) {
+    return name + " " + std::to_string(v) + "\n";
   };
-  line("vigil_log_size", "Entries in the log.", "gauge",
-       one("vigil_log_size", static_cast<double>(log_.Size())));
+  auto real = [](const std::string& name, double v) {
+    char buf[64];
+    const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, v);
+    return name + " " + std::string(buf, r.ptr) + "\n";
+  };
+  line("vigil_log_size", "Entries in the log.", "gauge", one("vigil_log_size", log_.Size()));
   line("vigil_appends_total", "Entries appended (durable).", "counter",
-       one("vigil_appends_total", static_cast<double>(w.appended.load())));
+       one("vigil_appends_total", w.appended.load()));
   line("vigil_duplicates_total", "Idempotent resends answered with the original receipt.",
-       "counter", one("vigil_duplicates_total", static_cast<double>(w.duplicates.load())));
+       "counter", one("vigil_duplicates_total", w.duplicates.load()));
   line("vigil_batches_total", "Committed append transactions.", "counter",
-       one("vigil_batches_total", static_cast<double>(w.batches.load())));
+       one("vigil_batches_total", w.batches.load()));
   line("vigil_batch_items_total", "Submissions handled in committed batches.", "counter",
-       one("vigil_batch_items_total", static_cast<double>(w.batch_items.load())));
+       one("vigil_batch_items_total", w.batch_items.load()));
   line("vigil_commit_seconds_total", "Time spent appending and committing batches.", "counter",
-       one("vigil_commit_seconds_total", static_cast<double>(w.commit_us_total.load()) / 1e6));
+       real("vigil_commit_seconds_total", static_cast<double>(w.commit_us_total.load()) / 1e6));
   line("vigil_commit_seconds_max", "Longest batch append and commit.", "gauge",
-       one("vigil_commit_seconds_max", static_cast<double>(w.commit_us_max.load()) / 1e6));
+       real("vigil_commit_seconds_max", static_cast<double>(w.commit_us_max.load()) / 1e6));
   line("vigil_queue_depth", "Submissions waiting for the writer.", "gauge",
-       one("vigil_queue_depth", static_cast<double>(writer_.queue_depth())));
+       one("vigil_queue_depth", writer_.queue_depth()));
   line("vigil_store_writable", "1 while the store accepts writes; 0 after a failed commit.",
        "gauge", one("vigil_store_writable", log_.writable() ? 1 : 0));
   line("vigil_proof_requests_total", "Inclusion and consistency proofs served.", "counter",
-       one("vigil_proof_requests_total", static_cast<double>(metrics_->proofs.load())));
+       one("vigil_proof_requests_total", metrics_->proofs.load()));
   line("vigil_proof_seconds_total", "Time spent building proofs.", "counter",
-       one("vigil_proof_seconds_total", static_cast<double>(metrics_->proof_us_total.load()) / 1e6));
+       real("vigil_proof_seconds_total",
+            static_cast<double>(metrics_->proof_us_total.load()) / 1e6));
   // The standard process metrics (Prometheus client conventions), so that load tests can charge
   // CPU time per request whatever else the machine runs.
   rusage usage{};
@@ -369,10 +375,10 @@ std::string Server::MetricsText() {
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
   };
   line("process_cpu_seconds_total", "User and system CPU time of the server process.", "counter",
-       one("process_cpu_seconds_total", seconds(usage.ru_utime) + seconds(usage.ru_stime)));
+       real("process_cpu_seconds_total", seconds(usage.ru_utime) + seconds(usage.ru_stime)));
   line("process_max_resident_memory_bytes", "Peak resident set size of the server process.",
        "gauge",
-       one("process_max_resident_memory_bytes", static_cast<double>(usage.ru_maxrss) * 1024.0));
+       one("process_max_resident_memory_bytes", static_cast<uint64_t>(usage.ru_maxrss) * 1024));
   std::string responses, rejections;
   {
     std::lock_guard<std::mutex> lock(metrics_->mu);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/request_signature.h"
+#include "cli/reply_shape.h"
 
 namespace vigil::cli {
 
@@ -37,19 +38,45 @@ httplib::Headers SignedHeaders(const std::string& method, const std::string& tar
   return h;
 }
 
+// A string field of a problem object, or "" when it is missing or not a string: an error
+// answer is shown as well as it can be, never refused for its shape.
+std::string ProblemField(const nlohmann::json& j, const char* name) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The (code, message) pairs of a problem's "violations", skipping entries of another shape.
+std::vector<std::pair<std::string, std::string>> ProblemViolations(const nlohmann::json& j) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = j.find("violations");
+  if (it == j.end() || !it->is_array()) return out;
+  for (const auto& v : *it) {
+    if (!v.is_object()) continue;
+    const std::string code = ProblemField(v, "code");
+    out.emplace_back(code.empty() ? "?" : code, ProblemField(v, "message"));
+  }
+  return out;
+}
+
+// The first 200 bytes of an answer that is not a problem object, as one line.
+std::string BodyExcerpt(const std::string& body) {
+  std::string s = body.substr(0, 200);
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string Response::ProblemText() const {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + body.substr(0, 200));
+    return "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + BodyExcerpt(body));
   }
-  std::string s = j.value("detail", "HTTP " + std::to_string(status));
-  if (j.contains("violations") && j["violations"].is_array()) {
-    for (const auto& v : j["violations"]) {
-      s += "\n    - " + v.value("code", "?") + ": " + v.value("message", "");
-    }
-  }
+  std::string s = ProblemField(j, "detail");
+  if (s.empty()) s = "HTTP " + std::to_string(status);
+  for (const auto& [code, message] : ProblemViolations(j)) s += "\n    - " + code + ": " + message;
   return s;
 }
 
@@ -81,11 +108,7 @@ Result<nlohmann::json> Client::Me(const SecretKey& key) {
   if (!res->ok()) {
     return Status(Code::kPermissionDenied, "key " + key.Id() + ": " + res->ProblemText());
   }
-  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
-  if (!j.is_object() || !j.contains("participant") || !j["participant"].is_string()) {
-    return Status(Code::kIoError, "GET /v1/me: the answer has no participant");
-  }
-  return j;
+  return ParseReply(*res, "GET /v1/me", MeShape(), "the caller's participant and role");
 }
 
 Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretKey& key,
@@ -103,27 +126,30 @@ Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretK
   SubmitResult s;
   s.status = res->status;
   s.body = res->body;
-  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
   if (s.accepted()) {
-    if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned()) {
-      return Status(Code::kIoError, "the server accepted the record but its receipt is not JSON with a seq");
+    Result<nlohmann::json> receipt =
+        ParseReply(*res, "POST /v1/entries", ReceiptShape(), "a receipt");
+    if (!receipt.ok()) {
+      return Status(Code::kIoError, receipt.status().message() + " (the server answered " +
+                                        std::to_string(s.status) +
+                                        ": the record may be in the log)");
     }
-    s.seq = j["seq"].get<uint64_t>();
+    s.seq = (*receipt)["seq"].get<uint64_t>();
     return s;
   }
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
   if (j.is_object()) {
-    std::string type = j.value("type", "");
+    const std::string type = ProblemField(j, "type");
     const size_t slash = type.rfind('/');
     s.problem = slash == std::string::npos ? type : type.substr(slash + 1);
-    s.detail = j.value("detail", "");
-    if (j.contains("violations") && j["violations"].is_array()) {
-      for (const auto& v : j["violations"]) {
-        s.violations.emplace_back(v.value("code", "?"), v.value("message", ""));
-      }
-    }
+    s.detail = ProblemField(j, "detail");
+    s.violations = ProblemViolations(j);
   }
   if (s.problem.empty()) s.problem = "http_" + std::to_string(s.status);
-  if (s.detail.empty()) s.detail = "HTTP " + std::to_string(s.status) + (res->body.empty() ? "" : ": " + res->body.substr(0, 200));
+  if (s.detail.empty()) {
+    s.detail = "HTTP " + std::to_string(s.status) +
+               (res->body.empty() ? "" : ": " + BodyExcerpt(res->body));
+  }
   return s;
 }
 

@@ -24,7 +24,8 @@ struct Response {
   std::string body;
   std::string content_type;
   bool ok() const { return status >= 200 && status < 300; }
-  // For an error answer: the problem's detail and the codes of the rules it lists.
+  // For an error answer: the problem's detail and the codes of the rules it lists, or the
+  // status and the start of the body when it is not a problem object. Never fails.
   std::string ProblemText() const;
 };
 
@@ -57,14 +58,15 @@ class Client {
   Result<Response> Post(const std::string& target, const std::string& json_body,
                         const SecretKey* signer = nullptr);
 
-  // The participant and role of `key`, from GET /v1/me: {"participant","role","key","record"}.
-  // Errors: kIoError (unreachable), kPermissionDenied with the server's words (key unknown or
-  // revoked).
+  // The participant and role of `key`, from GET /v1/me: {"participant","role","key","record"},
+  // each of its type (cli/reply_shape.h). Errors: kIoError (unreachable, or a reply of another
+  // shape), kPermissionDenied with the server's words (key unknown or revoked).
   Result<nlohmann::json> Me(const SecretKey& key);
 
   // Serializes `payload` compactly with keys sorted (so the same payload always gives the same
   // bytes and a resend is idempotent), signs it with `key` and each of `cosigners`, and posts
-  // it. Errors: kIoError when the server cannot be reached; every HTTP answer is a SubmitResult.
+  // it. Errors: kIoError when the server cannot be reached, or when it accepts the record (200
+  // or 201) with something that is not a receipt; every other HTTP answer is a SubmitResult.
   Result<SubmitResult> Submit(const nlohmann::json& payload, const SecretKey& key,
                             const std::vector<SecretKey>& cosigners = {});
 

@@ -9,6 +9,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/demo_scenario.h"
+#include "cli/reply_shape.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
 #include "ledger/ledger.h"
@@ -72,14 +73,14 @@ class HttpSink : public Sink {
   HttpSink(std::unique_ptr<Client> client, const SecretKey& authority)
       : client_(std::move(client)), authority_(authority) {}
   Result<uint64_t> Size() override {
-    Result<nlohmann::json> j = GetJson("/v1/log", false);
+    Result<nlohmann::json> j = GetJson("/v1/log", false, LogInfoShape(), "the log's facts");
     if (!j.ok()) return j.status();
-    return j->value("size", uint64_t{0});
+    return (*j)["size"].get<uint64_t>();
   }
   Result<std::string> GenesisEntry() override {
-    Result<nlohmann::json> j = GetJson("/v1/entries/0", true);
+    Result<nlohmann::json> j = GetJson("/v1/entries/0", true, EntryShape(), "an entry");
     if (!j.ok()) return j.status();
-    return j->value("entry", "");
+    return (*j)["entry"].get<std::string>();
   }
   Result<uint64_t> Append(const Submission& sub) override {
     Result<Response> r = client_->Post("/v1/entries", SubmissionBody(sub).dump());
@@ -88,11 +89,10 @@ class HttpSink : public Sink {
       return Status(r->status == 200 ? Code::kConflict : Code::kRuleViolation,
                     r->status == 200 ? "already in the log (the demo ran before)" : r->ProblemText());
     }
-    nlohmann::json receipt = nlohmann::json::parse(r->body, nullptr, false);
-    if (!receipt.is_object() || !receipt.contains("seq")) {
-      return Status(Code::kIoError, "the server's receipt has no seq");
-    }
-    return receipt["seq"].get<uint64_t>();
+    Result<nlohmann::json> receipt =
+        ParseReply(*r, "POST /v1/entries", ReceiptShape(), "a receipt");
+    if (!receipt.ok()) return receipt.status();
+    return (*receipt)["seq"].get<uint64_t>();
   }
   Result<std::map<std::string, int>> AlertsByKind() override {
     std::map<std::string, int> out;
@@ -100,23 +100,22 @@ class HttpSink : public Sink {
     for (;;) {
       std::string target = "/v1/alerts?limit=500";
       if (!after.empty()) target += "&after=" + after;
-      Result<nlohmann::json> page = GetJson(target, true);
+      Result<nlohmann::json> page = GetJson(target, true, AlertPageShape(), "a page of alerts");
       if (!page.ok()) return page.status();
-      for (const auto& a : page->value("items", nlohmann::json::array())) ++out[a.value("kind", "?")];
-      if (!page->contains("next") || !(*page)["next"].is_string()) break;
+      for (const auto& a : (*page)["items"]) ++out[a["kind"].get<std::string>()];
+      if (!(*page)["next"].is_string() || (*page)["next"].get<std::string>() == after) break;
       after = (*page)["next"].get<std::string>();
     }
     return out;
   }
 
  private:
-  Result<nlohmann::json> GetJson(const std::string& target, bool sign) {
+  Result<nlohmann::json> GetJson(const std::string& target, bool sign, const JsonShape& shape,
+                                 const std::string& what) {
     Result<Response> r = client_->Get(target, sign ? &authority_ : nullptr);
     if (!r.ok()) return r.status();
     if (!r->ok()) return Status(Code::kUnavailable, "GET " + target + ": " + r->ProblemText());
-    nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
-    if (!j.is_object()) return Status(Code::kIoError, "GET " + target + ": the answer is not a JSON object");
-    return j;
+    return ParseReply(*r, "GET " + target, shape, what);
   }
 
   std::unique_ptr<Client> client_;

@@ -15,6 +15,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/reply_shape.h"
 #include "keys/key.h"
 #include "keys/note.h"
 #include "ledger/log/checkpoint.h"
@@ -59,9 +60,13 @@ class Exporter {
   std::optional<Failure> Run(std::ostream& out, std::string& checkpoint_note);
 
  private:
-  Out<nlohmann::json> GetJson(const std::string& target, bool sign = true);
+  // A 2xx reply of `shape` (`what` names it), or why not: refused by the server (exit 1),
+  // unreachable or not what was asked for (exit 2).
+  Out<nlohmann::json> GetJson(const std::string& target, const JsonShape& shape,
+                              const std::string& what, bool sign = true);
   Out<Pin> FetchCheckpoint();
-  Out<std::vector<nlohmann::json>> AllPages(std::string target);
+  Out<std::vector<nlohmann::json>> AllPages(std::string target, const JsonShape& shape,
+                                            const std::string& what);
   Out<std::set<std::string>> Jurisdiction();
   std::optional<Failure> Entries(std::vector<nlohmann::json>& rows, Pin& pin);
   std::optional<Failure> Table(std::vector<nlohmann::json>& rows);
@@ -73,22 +78,23 @@ class Exporter {
   std::optional<NoteVerifier> verifier_;
 };
 
-Out<nlohmann::json> Exporter::GetJson(const std::string& target, bool sign) {
+Out<nlohmann::json> Exporter::GetJson(const std::string& target, const JsonShape& shape,
+                                      const std::string& what, bool sign) {
   Result<Response> res = client_.Get(target, sign ? &key_ : nullptr);
   if (!res.ok()) return Failure{res.status().message()};
   if (!res->ok()) return Failure{"GET " + target + ": " + res->ProblemText(), kExitFailure};
-  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
-  if (j.is_discarded()) return Failure{"GET " + target + ": the answer is not JSON", kExitFailure};
-  return j;
+  Result<nlohmann::json> j = ParseReply(*res, "GET " + target, shape, what);
+  if (!j.ok()) return Failure{j.status().message()};
+  return std::move(*j);
 }
 
 Out<Pin> Exporter::FetchCheckpoint() {
   if (!verifier_.has_value()) {
     std::string vkey = a_.log_key;
     if (vkey.empty()) {
-      Out<nlohmann::json> log = GetJson("/v1/log", false);
+      Out<nlohmann::json> log = GetJson("/v1/log", LogInfoShape(), "the log's facts", false);
       if (auto* f = std::get_if<Failure>(&log)) return *f;
-      vkey = std::get<nlohmann::json>(log).value("verifier_key", "");
+      vkey = std::get<nlohmann::json>(log)["verifier_key"].get<std::string>();
     }
     Result<NoteVerifier> v = ParseVerifierKey(vkey);
     if (!v.ok()) return Failure{"verifier key: " + v.status().message()};
@@ -105,17 +111,34 @@ Out<Pin> Exporter::FetchCheckpoint() {
   return Pin{res->body, *cp, VerifierKeyString(verifier_->name, verifier_->key)};
 }
 
-// Follows "next" cursors; `target` already has its query (or none).
-Out<std::vector<nlohmann::json>> Exporter::AllPages(std::string target) {
+// The cursor of the page after `page` ("" at the end). A server that answers a cursor with the
+// same cursor would be followed forever: that is a bad reply.
+Out<std::string> NextCursor(const nlohmann::json& page, const std::string& after,
+                            const std::string& target, const std::string& what) {
+  const std::string next = page["next"].is_string() ? page["next"].get<std::string>() : "";
+  if (!next.empty() && next == after) {
+    return Failure{"the server's reply to GET " + target.substr(0, target.find('?')) + " is not " +
+                   what + ": its next cursor is the one just given, so the pages never end"};
+  }
+  return next;
+}
+
+// Follows "next" cursors; `target` already has its query (or none). Every page has `shape`.
+Out<std::vector<nlohmann::json>> Exporter::AllPages(std::string target, const JsonShape& shape,
+                                                    const std::string& what) {
   std::vector<nlohmann::json> items;
   const char sep = target.find('?') == std::string::npos ? '?' : '&';
   std::string after;
   do {
-    Out<nlohmann::json> page = GetJson(target + sep + "limit=500" + (after.empty() ? "" : "&after=" + UrlEncode(after)));
+    Out<nlohmann::json> page =
+        GetJson(target + sep + "limit=500" + (after.empty() ? "" : "&after=" + UrlEncode(after)),
+                shape, what);
     if (auto* f = std::get_if<Failure>(&page)) return *f;
     const nlohmann::json& j = std::get<nlohmann::json>(page);
-    for (const auto& i : j.value("items", nlohmann::json::array())) items.push_back(i);
-    after = j.contains("next") && j["next"].is_string() ? j["next"].get<std::string>() : "";
+    for (const auto& i : j["items"]) items.push_back(i);
+    Out<std::string> next = NextCursor(j, after, target, what);
+    if (auto* f = std::get_if<Failure>(&next)) return *f;
+    after = std::get<std::string>(next);
   } while (!after.empty());
   return items;
 }
@@ -126,10 +149,13 @@ Out<std::set<std::string>> Exporter::Jurisdiction() {
   char sep = '?';
   if (!a_.province.empty()) target += std::string(1, sep) + "province=" + UrlEncode(a_.province), sep = '&';
   if (!a_.commune.empty()) target += std::string(1, sep) + "commune=" + UrlEncode(a_.commune);
-  Out<std::vector<nlohmann::json>> items = AllPages(target);
+  Out<std::vector<nlohmann::json>> items =
+      AllPages(target, ParticipantPageShape(), "a page of participants");
   if (auto* f = std::get_if<Failure>(&items)) return *f;
   std::set<std::string> ids;
-  for (const auto& p : std::get<std::vector<nlohmann::json>>(items)) ids.insert(p.value("participant", ""));
+  for (const auto& p : std::get<std::vector<nlohmann::json>>(items)) {
+    ids.insert(p["participant"].get<std::string>());
+  }
   return ids;
 }
 
@@ -182,15 +208,17 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
 
   if (!a_.participant.empty()) {
     // The participant's trail, each entry checked by its inclusion proof in the pinned checkpoint.
+    const std::string trail = "/v1/participants/" + UrlEncode(a_.participant) + "/trail";
     std::string after;
     do {
-      Out<nlohmann::json> page = GetJson("/v1/participants/" + UrlEncode(a_.participant) +
-                                         "/trail?proofs=1&limit=500" + (after.empty() ? "" : "&after=" + UrlEncode(after)));
+      Out<nlohmann::json> page = GetJson(
+          trail + "?proofs=1&limit=500" + (after.empty() ? "" : "&after=" + UrlEncode(after)),
+          TrailPageShape(), "a page of a trail");
       if (auto* f = std::get_if<Failure>(&page)) return *f;
       const nlohmann::json& j = std::get<nlohmann::json>(page);
       const bool same_checkpoint = j.value("checkpoint", "") == pin.note;
-      for (const auto& item : j.value("items", nlohmann::json::array())) {
-        const std::string bytes = item.value("entry", "");
+      for (const auto& item : j["items"]) {
+        const std::string bytes = item["entry"].get<std::string>();
         Result<Entry> e = DecodeEntry(bytes);
         if (!e.ok()) return Failure{"the server sent a malformed entry: " + e.status().message(), kExitFailure};
         if (e->seq >= size) continue;  // appended after the pinned checkpoint
@@ -202,8 +230,9 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
             proof.push_back(*hh);
           }
         } else {
-          Out<nlohmann::json> pr = GetJson("/v1/proof/inclusion?seq=" + std::to_string(e->seq) +
-                                           "&size=" + std::to_string(size), false);
+          Out<nlohmann::json> pr = GetJson(
+              "/v1/proof/inclusion?seq=" + std::to_string(e->seq) + "&size=" + std::to_string(size),
+              ProofShape(), "an inclusion proof", false);
           if (auto* f = std::get_if<Failure>(&pr)) return *f;
           for (const auto& h : std::get<nlohmann::json>(pr).value("proof", nlohmann::json::array())) {
             Result<Hash> hh = HashFromBase64(h.get<std::string>());
@@ -218,7 +247,9 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
         }
         if (wanted(*e)) rows.push_back(EntryRow(*e, bytes, proof));
       }
-      after = j.contains("next") && j["next"].is_string() ? j["next"].get<std::string>() : "";
+      Out<std::string> next = NextCursor(j, after, trail, "a page of a trail");
+      if (auto* f = std::get_if<Failure>(&next)) return *f;
+      after = std::get<std::string>(next);
     } while (!after.empty());
     return std::nullopt;
   }
@@ -295,17 +326,18 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
     if (!a_.participant.empty()) {
       who.push_back(a_.participant);
     } else {
-      Out<std::vector<nlohmann::json>> ps = AllPages("/v1/participants?role=business");
+      Out<std::vector<nlohmann::json>> ps = AllPages(
+          "/v1/participants?role=business", ParticipantPageShape(), "a page of participants");
       if (auto* f = std::get_if<Failure>(&ps)) return *f;
       for (const auto& p : std::get<std::vector<nlohmann::json>>(ps)) {
-        if (member(p, {"participant"})) who.push_back(p.value("participant", ""));
+        if (member(p, {"participant"})) who.push_back(p["participant"].get<std::string>());
       }
     }
     for (const std::string& p : who) {
-      Out<nlohmann::json> s = GetJson("/v1/participants/" + UrlEncode(p) + "/stock");
+      Out<nlohmann::json> s = GetJson("/v1/participants/" + UrlEncode(p) + "/stock", StockShape(),
+                                      "a list of stock lines");
       if (auto* f = std::get_if<Failure>(&s)) return *f;
-      const nlohmann::json& j = std::get<nlohmann::json>(s);
-      for (const auto& line : j.is_array() ? j : j.value("stock", nlohmann::json::array())) {
+      for (const auto& line : std::get<nlohmann::json>(s)) {
         nlohmann::json row = {{"participant", p}};
         row.update(line);
         rows.push_back(row);
@@ -336,7 +368,10 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
     target += sep + k + "=" + UrlEncode(v);
     sep = '&';
   }
-  Out<std::vector<nlohmann::json>> items = AllPages(target);
+  const JsonShape& shape = t == "transfers"     ? TransferPageShape()
+                           : t == "inspections" ? InspectionPageShape()
+                                                : AlertPageShape();
+  Out<std::vector<nlohmann::json>> items = AllPages(target, shape, "a page of " + t);
   if (auto* f = std::get_if<Failure>(&items)) return *f;
   for (auto& item : std::get<std::vector<nlohmann::json>>(items)) {
     item.erase("_key");

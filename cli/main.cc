@@ -1,8 +1,41 @@
 // vigil: the command for submitting records to a Vigil ledger, serving it, and verifying it.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "keys/encoding.h"
+
+namespace {
+
+// "register participant": the subcommands that were given, for messages.
+std::string CommandName(const CLI::App& app) {
+  std::string name;
+  for (const CLI::App* a = &app;;) {
+    const std::vector<CLI::App*> sub = a->get_subcommands();
+    if (sub.empty()) break;
+    a = sub.front();
+    name += (name.empty() ? "" : " ") + a->get_name();
+  }
+  return name;
+}
+
+// What escaped a command, on one line: a library's message can hold newlines.
+int Escaped(const CLI::App& app, const std::string& what) {
+  std::string line = what;
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  const std::string name = CommandName(app);
+  std::cerr << "vigil" << (name.empty() ? "" : " " + name) << ": unexpected error: " << line
+            << " (nothing more was done; please report this)\n";
+  return vigil::cli::kExitUsage;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   vigil::EnsureSodium();
@@ -27,11 +60,19 @@ int main(int argc, char** argv) {
   vigil::cli::AddDemo(app, exit_code);
   vigil::cli::AddBackup(app, exit_code);
   vigil::cli::AddQueries(app, exit_code);
+  // Every command runs inside app.parse (CLI11 calls the subcommand's callback), so this is the
+  // one place that turns whatever a command lets escape (nlohmann, httplib, the standard library,
+  // a CLI11 error raised after parsing) into exit 2 and a line naming the command, instead of
+  // std::terminate. Commands still report the errors they expect themselves.
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? vigil::cli::kExitOk : vigil::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    return Escaped(app, e.what());
+  } catch (...) {
+    return Escaped(app, "an exception that is not a std::exception");
   }
   return exit_code;
 }

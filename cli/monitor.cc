@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/client.h"
+#include "cli/reply_shape.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
@@ -335,14 +336,13 @@ class Run {
       Result<Response> info = Get("/v1/log");
       if (!info.ok()) return End(2, info.status().message());
       if (!info->ok()) return End(2, "GET /v1/log: " + info->ProblemText());
-      nlohmann::json j = nlohmann::json::parse(info->body, nullptr, false);
-      if (!j.is_object() || !j.contains("verifier_key") || !j["verifier_key"].is_string()) {
-        return End(2, "GET /v1/log did not answer a verifier_key");
-      }
-      Result<NoteVerifier> k = ParseVerifierKey(j["verifier_key"].get<std::string>());
+      Result<nlohmann::json> j =
+          ParseReply(*info, "GET /v1/log", LogInfoShape(), "the log's facts");
+      if (!j.ok()) return End(2, j.status().message());
+      key_text = (*j)["verifier_key"].get<std::string>();
+      Result<NoteVerifier> k = ParseVerifierKey(key_text);
       if (!k.ok()) return End(2, "the server's verifier key: " + k.status().message());
       key = *k;
-      key_text = j["verifier_key"].get<std::string>();
     } else {
       return End(2, "no state file yet at " + o_.state_file +
                         ": give the log's verifier key with --vkey (from a trusted channel), or "
@@ -409,21 +409,23 @@ class Run {
         Result<Response> pr = Get(target);
         if (!pr.ok()) return End(2, pr.status().message());
         if (pr->status >= 500) return End(2, "GET " + target + ": " + pr->ProblemText());
+        // A 2xx that is not JSON of a proof's shape says nothing about the tree (a proxy's
+        // page, a cut connection): exit 2, try again. A refusal, or hashes that are not
+        // hashes, is the server declining to prove consistency: a fork.
         std::vector<Hash> proof;
         bool parsed = false;
         if (pr->ok()) {
-          nlohmann::json j = nlohmann::json::parse(pr->body, nullptr, false);
-          if (j.is_object() && j.contains("proof") && j["proof"].is_array()) {
-            parsed = true;
-            for (const auto& h : j["proof"]) {
-              Result<Hash> hash = h.is_string() ? HashFromBase64(h.get<std::string>())
-                                                : Result<Hash>(Status(Code::kCorruption, "not a string"));
-              if (!hash.ok()) {
-                parsed = false;
-                break;
-              }
-              proof.push_back(*hash);
+          Result<nlohmann::json> j =
+              ParseReply(*pr, "GET " + target, ProofShape(), "a consistency proof");
+          if (!j.ok()) return End(2, j.status().message());
+          parsed = true;
+          for (const auto& h : (*j)["proof"]) {
+            Result<Hash> hash = HashFromBase64(h.get<std::string>());
+            if (!hash.ok()) {
+              parsed = false;
+              break;
             }
+            proof.push_back(*hash);
           }
         }
         Status consistent = parsed ? merkle::VerifyConsistency(saved->checkpoint.size, cp->size,

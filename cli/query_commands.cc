@@ -7,6 +7,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/reply_shape.h"
 #include "keys/key.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/payload.h"
@@ -67,9 +68,13 @@ std::string Str(const nlohmann::json& j, const char* f) {
   return j[f].is_string() ? j[f].get<std::string>() : j[f].dump();
 }
 
-// Runs a signed GET and hands the parsed JSON to `show`; sets the exit code.
-void Query(const Common& c, const std::string& target, int& exit_code,
-           const std::function<void(const nlohmann::json&)>& show) {
+// Runs a signed GET of `target`, checks that the reply has `shape` (`what` names it in
+// messages), and prints it as JSON (--json) or hands it to `show`. Sets the exit code: 0 shown,
+// 1 refused by the server (its problem is printed), 2 bad key, unreachable server, or a reply
+// that is not what was asked for (also when `show` fails).
+void Query(const Common& c, const std::string& target, const JsonShape& shape,
+           const std::string& what, int& exit_code,
+           const std::function<Status(const nlohmann::json&)>& show) {
   Result<SecretKey> key = SecretKey::Load(c.key);
   if (!key.ok()) {
     std::cerr << "vigil: " << key.status().message() << "\n";
@@ -88,42 +93,52 @@ void Query(const Common& c, const std::string& target, int& exit_code,
     exit_code = kExitFailure;
     return;
   }
-  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  Result<nlohmann::json> j = ParseReply(*res, "GET " + target, shape, what);
+  if (!j.ok()) {
+    std::cerr << "vigil: " << j.status().message() << "\n";
+    exit_code = kExitUsage;
+    return;
+  }
   if (c.json) {
-    std::cout << j.dump(2) << "\n";
-  } else {
-    show(j);
+    std::cout << j->dump(2) << "\n";
+  } else if (Status s = show(*j); !s.ok()) {
+    std::cerr << "vigil: " << s.message() << "\n";
+    exit_code = kExitUsage;
+    return;
   }
   exit_code = kExitOk;
 }
 
 // The catalogue's unit (kg or L) of each substance, from the public GET /v1/catalog; empty if
-// the server cannot be asked (amounts are then shown in base units).
-std::map<std::string, std::string> CatalogUnits(const std::string& server) {
+// the server cannot be asked or refuses (amounts are then shown in base units). Errors:
+// kIoError when it answers 2xx with something that is not a catalogue.
+Result<std::map<std::string, std::string>> CatalogUnits(const std::string& server) {
   std::map<std::string, std::string> units;
   Result<std::unique_ptr<Client>> client = Client::Connect(server);
   if (!client.ok()) return units;
   Result<Response> res = (*client)->Get("/v1/catalog");
   if (!res.ok() || !res->ok()) return units;
-  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
-  if (!j.is_object()) return units;
-  for (const auto& s : j.value("substances", nlohmann::json::array())) {
-    units[s.value("id", "")] = s.value("unit", "");
-  }
+  Result<nlohmann::json> j = ParseReply(*res, "GET /v1/catalog", CatalogShape(), "the catalogue");
+  if (!j.ok()) return j.status();
+  for (const auto& s : (*j)["substances"]) units[s["id"].get<std::string>()] = s.value("unit", "");
   return units;
 }
 
 // An amount in mg or µL (as the state holds it) as "12.5 kg" or "350 L" for a person.
 std::string Amount(const nlohmann::json& base, const std::string& substance,
                    const std::map<std::string, std::string>& units) {
-  if (!base.is_number_unsigned() && !base.is_number_integer()) return base.is_null() ? "" : base.dump();
+  if (!base.is_number_integer()) return base.is_null() ? "" : base.dump();
   auto it = units.find(substance);
   if (it == units.end() || (it->second != "kg" && it->second != "L")) return base.dump() + " (mg or µL)";
-  const int64_t v = base.get<int64_t>();
-  std::string frac = std::to_string(1000000 + (v < 0 ? -v : v) % 1000000).substr(1);
+  // The magnitude as unsigned, so that neither -2^63 nor values above 2^63-1 overflow.
+  const bool negative = !base.is_number_unsigned() && base.get<int64_t>() < 0;
+  const uint64_t magnitude = base.is_number_unsigned() ? base.get<uint64_t>()
+                             : negative ? 0 - static_cast<uint64_t>(base.get<int64_t>())
+                                        : static_cast<uint64_t>(base.get<int64_t>());
+  std::string frac = std::to_string(1000000 + magnitude % 1000000).substr(1);
   while (!frac.empty() && frac.back() == '0') frac.pop_back();
-  return (v < 0 ? "-" : "") + std::to_string((v < 0 ? -v : v) / 1000000) + (frac.empty() ? "" : "." + frac) +
-         " " + it->second;
+  return (negative ? "-" : "") + std::to_string(magnitude / 1000000) +
+         (frac.empty() ? "" : "." + frac) + " " + it->second;
 }
 
 void NextHint(const nlohmann::json& page) {
@@ -149,9 +164,14 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--after", (*f)[4], "Continue after this cursor");
     cmd->footer("Example:\n  vigil participants --key police.key --search KD-0042" + env_hint);
     cmd->callback([c, f, &exit_code] {
-      Query(*c, Target("/v1/participants", {{"role", (*f)[0]}, {"q", (*f)[1]}, {"province", (*f)[2]},
-                                            {"commune", (*f)[3]}, {"after", (*f)[4]}}),
-            exit_code, [](const nlohmann::json& j) {
+      Query(*c,
+            Target("/v1/participants", {{"role", (*f)[0]},
+                                        {"q", (*f)[1]},
+                                        {"province", (*f)[2]},
+                                        {"commune", (*f)[3]},
+                                        {"after", (*f)[4]}}),
+            ParticipantPageShape(), "a page of participants", exit_code,
+            [](const nlohmann::json& j) {
               std::vector<std::vector<std::string>> rows;
               for (const auto& p : j["items"]) {
                 std::string lic;
@@ -164,6 +184,7 @@ void AddQueries(CLI::App& app, int& exit_code) {
               }
               PrintTable({"ID", "ROLE", "NAME", "LICENCES", ""}, rows);
               NextHint(j);
+              return Status::Ok();
             });
     });
   }
@@ -178,19 +199,22 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--limit", (*a)[2], "Entries per page (1-500)")->capture_default_str();
     cmd->footer("Example:\n  vigil trail --key inspector.key cty-hoachat-an-phu" + env_hint);
     cmd->callback([c, a, &exit_code] {
-      Query(*c, Target("/v1/participants/" + UrlEncode((*a)[0]) + "/trail", {{"after", (*a)[1]}, {"limit", (*a)[2]}}),
-            exit_code, [](const nlohmann::json& j) {
+      Query(*c,
+            Target("/v1/participants/" + UrlEncode((*a)[0]) + "/trail",
+                   {{"after", (*a)[1]}, {"limit", (*a)[2]}}),
+            TrailPageShape(), "a page of a trail", exit_code, [](const nlohmann::json& j) {
               std::vector<std::vector<std::string>> rows;
               for (const auto& i : j["items"]) {
-                Result<Entry> e = DecodeEntry(i.value("entry", ""));
+                Result<Entry> e = DecodeEntry(i["entry"].get<std::string>());
                 Result<Payload> p = e.ok() ? ParsePayload(e->payload) : Result<Payload>(e.status());
-                rows.push_back({std::to_string(i.value("seq", uint64_t{0})),
+                rows.push_back({std::to_string(i["seq"].get<uint64_t>()),
                                 e.ok() ? FormatTimestamp(e->ts_ms) : "?", Str(i, "type"),
                                 p.ok() ? p->actor : "?", p.ok() ? p->id : "?",
                                 p.ok() ? p->body["at"].get<std::string>() : "?"});
               }
               PrintTable({"SEQ", "LOGGED", "TYPE", "BY", "ID", "AT"}, rows);
               NextHint(j);
+              return Status::Ok();
             });
     });
   }
@@ -203,24 +227,34 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--substance", (*a)[1], "Also show this substance's history (catalogue id)");
     cmd->footer("Example:\n  vigil stock --key clerk.key cty-hoachat-an-phu --substance 67-64-1" + env_hint);
     cmd->callback([c, a, &exit_code] {
-      Query(*c, Target("/v1/participants/" + UrlEncode((*a)[0]) + "/stock", {{"substance", (*a)[1]}}),
-            exit_code, [server = c->server](const nlohmann::json& j) {
-              const nlohmann::json& stock = j.is_array() ? j : j["stock"];
+      // Without --substance the stock lines; with it, an object that adds that substance's history.
+      const bool history = !(*a)[1].empty();
+      Query(*c,
+            Target("/v1/participants/" + UrlEncode((*a)[0]) + "/stock", {{"substance", (*a)[1]}}),
+            history ? StockHistoryShape() : StockShape(),
+            history ? "the stock and a substance's history" : "a list of stock lines", exit_code,
+            [server = c->server, history](const nlohmann::json& j) {
+              std::map<std::string, std::string> units;
+              if (history) {
+                Result<std::map<std::string, std::string>> u = CatalogUnits(server);
+                if (!u.ok()) return u.status();
+                units = std::move(*u);
+              }
               std::vector<std::vector<std::string>> rows;
-              for (const auto& s : stock) {
+              for (const auto& s : history ? j["stock"] : j) {
                 rows.push_back({Str(s, "substance"), Str(s, "name_en"), Str(s, "name_vi"), Str(s, "display")});
               }
               PrintTable({"SUBSTANCE", "NAME", "TÊN", "STOCK"}, rows);
-              if (j.is_object() && j.contains("history")) {
-                const std::string substance = j.value("substance", "");
-                const std::map<std::string, std::string> units = CatalogUnits(server);
+              if (history) {
+                const std::string substance = j["substance"].get<std::string>();
                 std::cout << "\nhistory of " << substance << " (stock after each entry):\n";
                 std::vector<std::vector<std::string>> h;
                 for (const auto& r : j["history"]) {
-                  h.push_back({Str(r, "seq"), Amount(r.value("amount", nlohmann::json()), substance, units)});
+                  h.push_back({Str(r, "seq"), Amount(r["amount"], substance, units)});
                 }
                 PrintTable({"AFTER ENTRY", "AMOUNT"}, h);
               }
+              return Status::Ok();
             });
     });
   }
@@ -234,22 +268,29 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--after", (*a)[2], "Continue after this cursor");
     cmd->footer("Example:\n  vigil transfers --key police.key --status overdue" + env_hint);
     cmd->callback([c, a, &exit_code] {
-      Query(*c, Target("/v1/transfers", {{"participant", (*a)[0]}, {"status", (*a)[1]}, {"after", (*a)[2]}}),
-            exit_code, [server = c->server](const nlohmann::json& j) {
-              const std::map<std::string, std::string> units = CatalogUnits(server);
+      Query(*c,
+            Target("/v1/transfers",
+                   {{"participant", (*a)[0]}, {"status", (*a)[1]}, {"after", (*a)[2]}}),
+            TransferPageShape(), "a page of transfers", exit_code,
+            [server = c->server](const nlohmann::json& j) {
+              Result<std::map<std::string, std::string>> catalog = CatalogUnits(server);
+              if (!catalog.ok()) return catalog.status();
+              const std::map<std::string, std::string>& units = *catalog;
               std::vector<std::vector<std::string>> rows;
               for (const auto& t : j["items"]) {
                 std::string status = Str(t, "status");
                 if (t.value("mismatched", false)) status += " (quantity differs)";
                 if (t.value("overdue", false)) status += " (OVERDUE)";
                 const std::string substance = Str(t, "substance");
-              rows.push_back({Str(t, "transfer_id"), Str(t, "from"), Str(t, "to"), substance,
-                              Amount(t.value("amount", nlohmann::json()), substance, units),
-                              Amount(t.value("received_amount", nlohmann::json()), substance, units),
-                              status, Str(t, "due")});
+                rows.push_back(
+                    {Str(t, "transfer_id"), Str(t, "from"), Str(t, "to"), substance,
+                     Amount(t.value("amount", nlohmann::json()), substance, units),
+                     Amount(t.value("received_amount", nlohmann::json()), substance, units), status,
+                     Str(t, "due")});
               }
               PrintTable({"TRANSFER", "FROM", "TO", "SUBSTANCE", "SENT", "RECEIVED", "STATUS", "DUE"}, rows);
               NextHint(j);
+              return Status::Ok();
             });
     });
   }
@@ -269,10 +310,16 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--limit", (*a)[7], "Alerts per page (1-500)")->capture_default_str();
     cmd->footer("Example:\n  vigil alerts --key police.key --kind threshold_window --from 2026-01-01T00:00:00+07:00" + env_hint);
     cmd->callback([c, a, &exit_code] {
-      Query(*c, Target("/v1/alerts", {{"kind", (*a)[0]}, {"participant", (*a)[1]}, {"province", (*a)[2]},
-                                      {"commune", (*a)[3]}, {"from", (*a)[4]}, {"to", (*a)[5]},
-                                      {"after", (*a)[6]}, {"limit", (*a)[7]}}),
-            exit_code, [](const nlohmann::json& j) {
+      Query(*c,
+            Target("/v1/alerts", {{"kind", (*a)[0]},
+                                  {"participant", (*a)[1]},
+                                  {"province", (*a)[2]},
+                                  {"commune", (*a)[3]},
+                                  {"from", (*a)[4]},
+                                  {"to", (*a)[5]},
+                                  {"after", (*a)[6]},
+                                  {"limit", (*a)[7]}}),
+            AlertPageShape(), "a page of alerts", exit_code, [](const nlohmann::json& j) {
               std::vector<std::vector<std::string>> rows;
               for (const auto& al : j["items"]) {
                 rows.push_back({Str(al, "at"), Str(al, "kind"), Str(al, "participant"), Str(al, "seq"),
@@ -280,6 +327,7 @@ void AddQueries(CLI::App& app, int& exit_code) {
               }
               PrintTable({"RAISED", "KIND", "PARTICIPANT", "ENTRY", "WHAT"}, rows);
               NextHint(j);
+              return Status::Ok();
             });
     });
   }
@@ -292,10 +340,19 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->footer("Every read is recorded in the server's personal-data access log before the data is\n"
                 "sent.\n\nExample:\n  vigil personal --key police.key 42" + env_hint);
     cmd->callback([c, seq, &exit_code] {
-      Query(*c, "/v1/personal/" + UrlEncode(*seq), exit_code, [](const nlohmann::json& j) {
-        nlohmann::json p = nlohmann::json::parse(j.value("personal", "{}"), nullptr, false);
-        std::cout << "entry " << j.value("seq", uint64_t{0}) << ":\n" << p.dump(2) << "\n";
-      });
+      const std::string target = "/v1/personal/" + UrlEncode(*seq);
+      Query(*c, target, PersonalShape(), "an entry's personal data", exit_code,
+            [target](const nlohmann::json& j) {
+              // The data is the JSON object's text as submitted; shown indented.
+              Result<nlohmann::json> p = ParseJson(j["personal"].get<std::string>());
+              if (!p.ok()) {
+                return Status(Code::kIoError, "the server's reply to GET " + target +
+                                                  " is not an entry's personal data: personal is " +
+                                                  p.status().message());
+              }
+              std::cout << "entry " << j["seq"].get<uint64_t>() << ":\n" << p->dump(2) << "\n";
+              return Status::Ok();
+            });
     });
   }
   {
@@ -309,9 +366,12 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--after", (*a)[3], "Continue after this cursor");
     cmd->footer("Example:\n  vigil inspections --key inspector.key --business karaoke-hoa-mai" + env_hint);
     cmd->callback([c, a, &exit_code] {
-      Query(*c, Target("/v1/inspections", {{"business", (*a)[0]}, {"venue", (*a)[1]},
-                                           {"inspector", (*a)[2]}, {"after", (*a)[3]}}),
-            exit_code, [](const nlohmann::json& j) {
+      Query(*c,
+            Target("/v1/inspections", {{"business", (*a)[0]},
+                                       {"venue", (*a)[1]},
+                                       {"inspector", (*a)[2]},
+                                       {"after", (*a)[3]}}),
+            InspectionPageShape(), "a page of inspections", exit_code, [](const nlohmann::json& j) {
               std::vector<std::vector<std::string>> rows;
               for (const auto& i : j["items"]) {
                 rows.push_back({Str(i, "seq"), Str(i, "at"), Str(i, "type"), Str(i, "business"),
@@ -319,6 +379,7 @@ void AddQueries(CLI::App& app, int& exit_code) {
               }
               PrintTable({"SEQ", "AT", "TYPE", "BUSINESS", "VENUE", "INSPECTOR", "VIOLATIONS", "STATUS"}, rows);
               NextHint(j);
+              return Status::Ok();
             });
     });
   }

@@ -8,6 +8,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/reply_shape.h"
 #include "keys/key.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/payload.h"
@@ -315,14 +316,17 @@ void AddRegister(CLI::App& app, int& exit_code) {
     cmd->callback([c, l, &exit_code] {
       Result<Session> s = Open(*c);
       if (!s.ok()) return Usage(exit_code, s.status().message());
-      Result<Response> res = s->client->Get("/v1/participants/" + l->participant, &s->key);
+      const std::string target = "/v1/participants/" + UrlEncode(l->participant);
+      Result<Response> res = s->client->Get(target, &s->key);
       if (!res.ok()) return Usage(exit_code, res.status().message());
       if (!res->ok()) {
         std::cerr << "vigil register: " << res->ProblemText() << "\n";
         exit_code = res->status == 404 ? kExitFailure : kExitUsage;
         return;
       }
-      nlohmann::json current = nlohmann::json::parse(res->body, nullptr, false);
+      Result<nlohmann::json> current =
+          ParseReply(*res, "GET " + target, ParticipantShape(), "a participant's record");
+      if (!current.ok()) return Usage(exit_code, current.status().message());
       nlohmann::json licence = {{"kind", l->kind}, {"number", l->number}, {"issued", l->issued},
                                 {"expires", l->expires}};
       if (!l->substances.empty()) licence["substances"] = l->substances;
@@ -330,7 +334,7 @@ void AddRegister(CLI::App& app, int& exit_code) {
       if (l->suspended) licence["suspended"] = true;
       nlohmann::json list = nlohmann::json::array();
       bool replaced = false;
-      for (const auto& old : current.value("licences", nlohmann::json::array())) {
+      for (const auto& old : current->value("licences", nlohmann::json::array())) {
         if (old.value("number", "") == l->number) {
           list.push_back(licence);
           replaced = true;

@@ -69,8 +69,14 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  // `status` must not be OK: a Result without a value must say why. Debug builds assert;
+  // release builds turn an OK status into kInternal, so that the caller sees an error instead
+  // of reading a value that is not there.
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok());
+    if (std::get<Status>(v_).ok()) {
+      v_ = Status(Code::kInternal, "internal error: Result built from an OK status");
+    }
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
