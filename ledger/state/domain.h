@@ -53,8 +53,6 @@
 
 namespace vigil::domain {
 
-std::string SeqKey(uint64_t seq);   // 20 digits (the rarer records, and the trail cursor)
-std::string TimeKey(int64_t ms);    // 15 digits
 inline constexpr int64_t kDayMs = 86'400'000;
 
 // Settings with their defaults (changed by settings.set).
