@@ -9,6 +9,7 @@
 
 #include "api/problem.h"
 #include "api/server.h"
+#include "keys/coding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"

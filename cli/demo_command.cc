@@ -14,6 +14,7 @@
 #include "ledger/log/entry.h"
 #include "ledger/ledger.h"
 #include "ledger/state/payload.h"
+#include "ledger/state/state_keys.h"
 #include "ledger/log/writer.h"
 
 namespace vigil::cli {
@@ -50,9 +51,9 @@ class OfflineSink : public Sink {
     std::map<std::string, int> out;
     Result<db::Txn> txn = log_.BeginRead();
     if (!txn.ok()) return txn.status();
-    const std::string prefix = "alert/";
+    const std::string_view prefix = statekey::kAlertPrefix;
     Status s = txn->Scan(db::Table::kState, prefix, [&](std::string_view k, std::string_view v) {
-      if (k.substr(0, prefix.size()) != prefix) return false;
+      if (!k.starts_with(prefix)) return false;
       nlohmann::json a = nlohmann::json::parse(v, nullptr, false);
       ++out[a.is_object() ? a.value("kind", "?") : "?"];
       return true;

@@ -16,6 +16,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/reply_shape.h"
+#include "keys/coding.h"
 #include "keys/key.h"
 #include "keys/note.h"
 #include "ledger/log/checkpoint.h"
@@ -266,7 +267,7 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
     const std::string& b = res->body;
     size_t off = 0;
     while (off + 2 <= b.size()) {
-      const size_t len = (static_cast<unsigned char>(b[off]) << 8) | static_cast<unsigned char>(b[off + 1]);
+      const size_t len = DecodeBigEndian16(std::string_view(b).substr(off, 2));
       if (off + 2 + len > b.size()) break;
       entries.push_back(b.substr(off + 2, len));
       off += 2 + len;

@@ -14,6 +14,7 @@
 
 #include "cli/client.h"
 #include "cli/reply_shape.h"
+#include "keys/coding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
@@ -84,14 +85,11 @@ struct SavedState {
   MemoryStateStore replay;
 };
 
-void PutU32(std::string& out, size_t n) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
-}
+void PutU32(std::string& out, size_t n) { PutBigEndian32(out, static_cast<uint32_t>(n)); }
 
 Result<uint32_t> GetU32(std::string_view& in) {
   if (in.size() < 4) return Status(Code::kCorruption, "truncated");
-  uint32_t n = 0;
-  for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
+  const uint32_t n = DecodeBigEndian32(in.substr(0, 4));
   in.remove_prefix(4);
   return n;
 }
@@ -244,7 +242,7 @@ Result<std::vector<std::string>> SplitBundle(std::string_view data, uint64_t wid
   std::vector<std::string> out;
   while (!data.empty()) {
     if (data.size() < 2) return Status(Code::kCorruption, "ends inside a length prefix");
-    const size_t n = (static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1]);
+    const size_t n = DecodeBigEndian16(data.substr(0, 2));
     data.remove_prefix(2);
     if (data.size() < n) return Status(Code::kCorruption, "ends inside an entry");
     out.emplace_back(data.substr(0, n));

@@ -42,10 +42,6 @@ Result<Hash> HashFromBase64(std::string_view text);
 // Constant-time comparison of two equal-length secrets or MACs (sodium_memcmp).
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 
-// Big-endian fixed-width integers, the key encoding of every LMDB table.
-std::string EncodeBigEndian64(uint64_t v);
-uint64_t DecodeBigEndian64(std::string_view bytes);  // precondition: size() == 8
-
 }  // namespace vigil
 
 #endif  // VIGIL_KEYS_ENCODING_H_

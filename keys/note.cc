@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "keys/coding.h"
+
 namespace vigil {
 
 namespace {
@@ -85,17 +87,14 @@ std::string KeyHashHex(uint32_t hash) {
 }
 
 std::string EncodeKeyHash(uint32_t hash) {
-  std::string out(kKeyHashSize, '\0');
-  for (size_t i = 0; i < kKeyHashSize; ++i) {
-    out[i] = static_cast<char>((hash >> (8 * (kKeyHashSize - 1 - i))) & 0xFF);
-  }
+  std::string out;
+  PutBigEndian32(out, hash);
   return out;
 }
 
-uint32_t DecodeKeyHash(std::string_view four) {
-  uint32_t v = 0;
-  for (size_t i = 0; i < kKeyHashSize; ++i) v = (v << 8) | static_cast<uint8_t>(four[i]);
-  return v;
+// The key hash in the first kKeyHashSize bytes of `bytes` (precondition: at least that many).
+uint32_t DecodeKeyHash(std::string_view bytes) {
+  return DecodeBigEndian32(bytes.substr(0, kKeyHashSize));
 }
 
 // The note key encoding: signature type byte, then the 32-byte public key.

@@ -2,6 +2,8 @@
 
 #include "ledger/txn_state_store.h"
 
+#include "keys/coding.h"
+
 namespace vigil {
 
 RecordAttachment& AttachmentOf(Submission& sub) {

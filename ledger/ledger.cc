@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "keys/coding.h"
 #include "ledger/state/payload.h"
 
 namespace vigil {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "keys/coding.h"
 #include "keys/encoding.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
@@ -12,6 +13,7 @@
 #include "ledger/state/quantity.h"
 #include "ledger/state/state.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::queries {
 
@@ -24,13 +26,14 @@ nlohmann::json Parse(std::string_view v) { return nlohmann::json::parse(v, nullp
 // Scans state keys with `prefix` from just after `after` (or the start), collecting up to
 // `limit` items that `take` accepts (take returns nullopt to skip a record).
 template <typename Take>
-Result<Page> Collect(db::Txn& txn, const std::string& prefix, const std::string& after,
+Result<Page> Collect(db::Txn& txn, std::string_view prefix, const std::string& after,
                      size_t limit, Take take) {
   Page page;
   limit = std::clamp<size_t>(limit, 1, kMaxPage);
-  std::string start = after.empty() || after.rfind(prefix, 0) != 0 ? prefix : after + '\0';
+  std::string start =
+      after.empty() || !after.starts_with(prefix) ? std::string(prefix) : after + '\0';
   Status s = txn.Scan(Table::kState, start, [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, prefix.size()) != prefix) return false;
+    if (!k.starts_with(prefix)) return false;
     std::optional<nlohmann::json> item = take(k, v);
     if (!item.has_value()) return true;
     if (page.items.size() == limit) {
@@ -57,7 +60,7 @@ Status ScanTrail(db::Txn& txn, const std::string& prefix, const std::string& sta
                  const std::function<bool(const codec::TrailItem&)>& fn) {
   Status damaged;
   Status s = txn.Scan(Table::kState, start, [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, prefix.size()) != prefix) return false;
+    if (!k.starts_with(prefix)) return false;
     Result<std::vector<codec::TrailItem>> items = codec::DecodeTrailChunk(v);
     if (!items.ok()) {
       damaged = items.status();
@@ -78,7 +81,7 @@ nlohmann::json Page::ToJson() const {
 }
 
 Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id) {
-  Result<std::optional<std::string>> v = txn.Get(Table::kState, "participant/" + id);
+  Result<std::optional<std::string>> v = txn.Get(Table::kState, statekey::ParticipantKey(id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return Status(Code::kNotFound, "no participant \"" + id + "\"");
   nlohmann::json j = Parse(**v);
@@ -90,7 +93,7 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
                               const std::string& after, size_t limit) {
   const std::string needle = LowerAscii(f.text);
   Status io;
-  Result<Page> page = Collect(txn, "participant/", after, limit,
+  Result<Page> page = Collect(txn, statekey::kParticipantPrefix, after, limit,
                  [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
     nlohmann::json p = Parse(v);
     if (!f.role.empty() && p.value("role", "") != f.role) return std::nullopt;
@@ -118,7 +121,7 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
       }
       // Or it has had stock of it (a stock record exists, zero or not), licensed for it or not.
       const std::string held =
-          "stock/" + std::string(k.substr(sizeof("participant/") - 1)) + "/" + f.substance;
+          statekey::StockKey(statekey::ParseParticipantKey(k).value_or(""), f.substance);
       if (!hit) {
         Result<std::optional<std::string>> stock = txn.Get(Table::kState, held);
         if (!stock.ok()) {
@@ -141,22 +144,19 @@ Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::stri
   // "trail/<participant>/<20-digit seq>" of the last item returned.
   Page page;
   limit = std::clamp<size_t>(limit, 1, kMaxPage);
-  const std::string prefix = codec::TrailPrefix(participant);
+  const std::string prefix = statekey::TrailPrefix(participant);
   std::optional<uint64_t> after_seq;
-  if (after.rfind(prefix, 0) == 0) {
-    if (after.size() != prefix.size() + 20 ||
-        after.find_first_not_of("0123456789", prefix.size()) != std::string::npos ||
-        after.substr(prefix.size()) >= "18446744073709551615") {
-      return page;  // not a cursor of this trail: nothing sorts after it
-    }
-    after_seq = std::stoull(after.substr(prefix.size()));
+  if (after.starts_with(prefix)) {
+    after_seq = statekey::ParseTrailCursor(participant, after);
+    if (!after_seq.has_value()) return page;  // not a cursor of this trail: nothing sorts after it
   }
-  const std::string start = after_seq.has_value() ? codec::TrailKey(participant, *after_seq + 1) : prefix;
+  const std::string start =
+      after_seq.has_value() ? statekey::TrailKey(participant, *after_seq + 1) : prefix;
   Status io;
   Status s = ScanTrail(txn, prefix, start, [&](const codec::TrailItem& item) {
     if (after_seq.has_value() && item.seq <= *after_seq) return true;
     if (page.items.size() == limit) {
-      page.next = prefix + domain::SeqKey(page.items.back()["seq"].get<uint64_t>());
+      page.next = statekey::TrailCursor(participant, page.items.back()["seq"].get<uint64_t>());
       return false;
     }
     const RecordType* type = FindRecordTypeByCode(item.type_code);
@@ -179,10 +179,10 @@ Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::stri
 
 Result<nlohmann::json> Stock(db::Txn& txn, const std::string& participant) {
   nlohmann::json out = nlohmann::json::array();
-  const std::string prefix = "stock/" + participant + "/";
+  const std::string prefix = statekey::StockPrefix(participant);
   std::vector<std::pair<std::string, int64_t>> rows;
   Status s = txn.Scan(Table::kState, prefix, [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, prefix.size()) != prefix) return false;
+    if (!k.starts_with(prefix)) return false;
     rows.emplace_back(std::string(k.substr(prefix.size())), std::stoll(std::string(v)));
     return true;
   });
@@ -206,7 +206,7 @@ Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant
                                     const std::string& substance) {
   // The stock after each entry is kept in the participant's trail records (codec.h).
   nlohmann::json out = nlohmann::json::array();
-  const std::string prefix = codec::TrailPrefix(participant);
+  const std::string prefix = statekey::TrailPrefix(participant);
   Status s = ScanTrail(txn, prefix, prefix, [&](const codec::TrailItem& item) {
     for (const auto& [sub, amount] : item.stock) {
       if (sub == substance) out.push_back({{"seq", item.seq}, {"amount", amount}});
@@ -219,7 +219,7 @@ Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant
 
 Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string& after,
                        size_t limit) {
-  return Collect(txn, "transfer/", after, limit,
+  return Collect(txn, statekey::kTransferPrefix, after, limit,
                  [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
     nlohmann::json t = codec::DecodeJson(k, v).value_or(nlohmann::json());
     if (!f.participant.empty() && t.value("from", "") != f.participant &&
@@ -243,7 +243,7 @@ Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string&
 
 Result<Page> Inspections(db::Txn& txn, const InspectionFilter& f, const std::string& after,
                          size_t limit) {
-  return Collect(txn, "inspection/", after, limit,
+  return Collect(txn, statekey::kInspectionPrefix, after, limit,
                  [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
     nlohmann::json i = Parse(v);
     if (!f.business.empty() && i.value("business", "") != f.business) return std::nullopt;
@@ -257,12 +257,12 @@ Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after
                     size_t limit) {
   Page page;
   limit = std::clamp<size_t>(limit, 1, kMaxPage);
-  const std::string prefix = "alert/";
+  const std::string_view prefix = statekey::kAlertPrefix;
   // Newest first: scan backwards from just before `after`.
-  std::string start = after.rfind(prefix, 0) == 0 ? after : prefix + "\xff";
-  bool skip_first = after.rfind(prefix, 0) == 0;
+  std::string start = after.starts_with(prefix) ? after : std::string(prefix) + "\xff";
+  bool skip_first = after.starts_with(prefix);
   Status s = txn.ScanBack(Table::kState, start, [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, prefix.size()) != prefix) return false;
+    if (!k.starts_with(prefix)) return false;
     if (skip_first && k == after) return true;
     nlohmann::json a = Parse(v);
     Result<int64_t> at = ParseTimestamp(a.value("at", ""));
@@ -292,7 +292,8 @@ Result<nlohmann::json> Catalog(db::Txn& txn) {
   TxnStateStore state(txn);
   nlohmann::json subs = nlohmann::json::array();
   auto with_threshold = [&](nlohmann::json j) -> Result<nlohmann::json> {
-    Result<std::optional<std::string>> t = txn.Get(Table::kState, "threshold/" + j["id"].get<std::string>());
+    Result<std::optional<std::string>> t =
+        txn.Get(Table::kState, statekey::ThresholdKey(j["id"].get<std::string>()));
     if (!t.ok()) return t.status();
     if (t->has_value()) j["threshold"] = Parse(**t);
     return j;
@@ -302,12 +303,13 @@ Result<nlohmann::json> Catalog(db::Txn& txn) {
     if (!j.ok()) return j.status();
     subs.push_back(*j);
   }
-  Status st = txn.Scan(Table::kState, "catalog/", [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, 8) != "catalog/") return false;
+  auto each_catalog = [&](std::string_view k, std::string_view v) {
+    if (!k.starts_with(statekey::kCatalogPrefix)) return false;
     Result<nlohmann::json> j = with_threshold(Parse(v));
     if (j.ok()) subs.push_back(*j);
     return true;
-  });
+  };
+  Status st = txn.Scan(Table::kState, statekey::kCatalogPrefix, each_catalog);
   if (!st.ok()) return st;
   nlohmann::json out = {{"substances", subs}};
   for (Checklist list : {Checklist::kVenue, Checklist::kStock}) {
@@ -318,11 +320,13 @@ Result<nlohmann::json> Catalog(db::Txn& txn) {
     out[std::string(ChecklistName(list)) + "_checklist"] = a;
   }
   nlohmann::json settings = domain::Settings().ToJson();
-  st = txn.Scan(Table::kState, "setting/", [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, 8) != "setting/") return false;
-    settings[std::string(k.substr(8))] = Parse(v);
+  auto each_setting = [&](std::string_view k, std::string_view v) {
+    std::optional<std::string_view> name = statekey::ParseSettingKey(k);
+    if (!name.has_value()) return false;
+    settings[std::string(*name)] = Parse(v);
     return true;
-  });
+  };
+  st = txn.Scan(Table::kState, statekey::kSettingPrefix, each_setting);
   if (!st.ok()) return st;
   out["settings"] = settings;
   return out;

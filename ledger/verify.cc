@@ -6,12 +6,14 @@
 #include <map>
 #include <thread>
 
+#include "keys/coding.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/log.h"
 #include "ledger/log/merkle.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/state.h"
+#include "ledger/state/state_keys.h"
 #include "ledger/state/state_store.h"
 
 namespace vigil {
@@ -223,8 +225,8 @@ Status EntryReplay::Restore(uint64_t next_seq, const Hash& prev, int64_t last_ts
   last_ts_ = last_ts;
   state_ = std::move(state);
   std::vector<std::string> ids;
-  Status s = state_.ScanPrefix("key/", [&](std::string_view key, std::string_view) {
-    ids.emplace_back(key.substr(4));
+  Status s = state_.ScanPrefix(statekey::kKeyPrefix, [&](std::string_view key, std::string_view) {
+    ids.emplace_back(*statekey::ParseKeyKey(key));
     return true;
   });
   if (!s.ok()) return s;

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keys/coding.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/checkpoint.h"

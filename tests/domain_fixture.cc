@@ -4,6 +4,7 @@
 
 #include "ledger/state/payload.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::testing {
 
@@ -121,7 +122,7 @@ Refusal DomainFixture::RejectEntry(const Entry& e, Code code, std::string_view v
 
 std::vector<Json> DomainFixture::Alerts() const {
   std::vector<Json> out;
-  Status s = state_.ScanPrefix("alert/", [&](std::string_view, std::string_view v) {
+  Status s = state_.ScanPrefix(statekey::kAlertPrefix, [&](std::string_view, std::string_view v) {
     out.push_back(Json::parse(v));
     return true;
   });
@@ -138,8 +139,7 @@ std::vector<Json> DomainFixture::Alerts(std::string_view kind) const {
 }
 
 int64_t DomainFixture::Stock(std::string_view participant, std::string_view substance) const {
-  auto it = state_.contents().find("stock/" + std::string(participant) + "/" +
-                                   std::string(substance));
+  auto it = state_.contents().find(statekey::StockKey(participant, substance));
   return it == state_.contents().end() ? 0 : std::stoll(it->second);
 }
 

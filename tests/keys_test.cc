@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "keys/coding.h"
 #include "keys/encoding.h"
 #include "tests/test_util.h"
 
@@ -328,6 +329,22 @@ TEST_CASE("big-endian 64-bit integers round-trip and sort as numbers", "[encodin
   }
   for (size_t i = 1; i < std::size(values); ++i) {
     CHECK(EncodeBigEndian64(values[i - 1]) < EncodeBigEndian64(values[i]));
+  }
+}
+
+TEST_CASE("big-endian 16- and 32-bit integers round-trip", "[encoding]") {
+  std::string out;
+  PutBigEndian16(out, 0x0102);
+  PutBigEndian32(out, 0x03040506u);
+  PutBigEndian64(out, 0x0708090a0b0c0d0eu);
+  CHECK(out == "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e");
+  CHECK(DecodeBigEndian16(out.substr(0, 2)) == 0x0102);
+  CHECK(DecodeBigEndian32(out.substr(2, 4)) == 0x03040506u);
+  CHECK(DecodeBigEndian64(out.substr(6)) == 0x0708090a0b0c0d0eu);
+  for (uint32_t v : {0u, 1u, 255u, 256u, 65535u, 0xffffffffu}) {
+    std::string b;
+    PutBigEndian32(b, v);
+    CHECK(DecodeBigEndian32(b) == v);
   }
 }
 

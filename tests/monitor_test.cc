@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keys/coding.h"
 #include "ledger/log/db.h"
 #include "ledger/log/log.h"
 #include "tests/serve_harness.h"

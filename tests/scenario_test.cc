@@ -18,11 +18,13 @@
 #include <vector>
 
 #include "cli/demo_scenario.h"
+#include "keys/coding.h"
 #include "keys/encoding.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/log.h"
 #include "ledger/state/state.h"
+#include "ledger/state/state_keys.h"
 #include "ledger/verify.h"
 #include "tests/test_util.h"
 
@@ -63,8 +65,9 @@ std::vector<nlohmann::json> Alerts(Log& log) {
   std::vector<nlohmann::json> out;
   Result<db::Txn> txn = log.BeginRead();
   REQUIRE(txn.ok());
-  Status s = txn->Scan(db::Table::kState, "alert/", [&](std::string_view k, std::string_view v) {
-    if (k.substr(0, 6) != "alert/") return false;
+  Status s = txn->Scan(db::Table::kState, statekey::kAlertPrefix,
+                       [&](std::string_view k, std::string_view v) {
+    if (!k.starts_with(statekey::kAlertPrefix)) return false;
     out.push_back(nlohmann::json::parse(v));
     return true;
   });

@@ -6,7 +6,9 @@
 #include <limits>
 #include <string>
 
+#include "keys/coding.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil {
 namespace {
@@ -17,41 +19,41 @@ TEST_CASE("varints and strings round-trip at their edges", "[codec]") {
   for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{127}, uint64_t{128}, uint64_t{300},
                      std::numeric_limits<uint64_t>::max()}) {
     std::string s;
-    codec::PutVarint(s, v);
+    PutVarint(s, v);
     std::string_view in = s;
     uint64_t back = 1;
-    REQUIRE(codec::GetVarint(in, &back));
+    REQUIRE(GetVarint(in, &back));
     CHECK(back == v);
     CHECK(in.empty());
   }
   for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1}, int64_t{-64}, int64_t{64},
                     std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
     std::string s;
-    codec::PutSigned(s, v);
+    PutSigned(s, v);
     std::string_view in = s;
     int64_t back = 7;
-    REQUIRE(codec::GetSigned(in, &back));
+    REQUIRE(GetSigned(in, &back));
     CHECK(back == v);
   }
   std::string s;
-  codec::PutString(s, std::string("a\0b", 3));
+  PutString(s, std::string("a\0b", 3));
   std::string_view in = s;
   std::string back;
-  REQUIRE(codec::GetString(in, &back));
+  REQUIRE(GetString(in, &back));
   CHECK(back == std::string("a\0b", 3));
   std::string_view cut = std::string_view(s).substr(0, 2);
-  CHECK_FALSE(codec::GetString(cut, &back));
+  CHECK_FALSE(GetString(cut, &back));
 }
 
 TEST_CASE("entry records carry type, actor, personal flag and effect exactly", "[codec]") {
   const Json stock_effect = {
       {"stock", Json::array({{{"participant", "acme"}, {"substance", "67-64-1"}, {"delta", -5}},
                              {{"participant", "beta"}, {"substance", "75-09-2"}, {"delta", 7}}})},
-      {"acq", {{"key", "acq/acme/67-64-1/" + codec::TimeBytes(5) + codec::SeqBytes(9)},
+      {"acq", {{"key", "acq/acme/67-64-1/" + statekey::TimeBytes(5) + statekey::SeqBytes(9)},
                {"stat", "acqstat/acme/67-64-1"},
                {"amount", 12}}},
       {"transfer", "transfer/acme/T1"}};
-  const Json odd_effect = {{"stock", "not a list"}, {"key", codec::SeqBytes(3)}};
+  const Json odd_effect = {{"stock", "not a list"}, {"key", statekey::SeqBytes(3)}};
   for (const Json& effect : {Json::object(), stock_effect, odd_effect}) {
     codec::EntryInfo info{13, "acme", true, effect};
     const std::string bytes = codec::EncodeEntryInfo(info);
@@ -69,15 +71,111 @@ TEST_CASE("entry records carry type, actor, personal flag and effect exactly", "
 }
 
 TEST_CASE("entry and trail keys sort in seq order", "[codec]") {
-  CHECK(codec::EntryKey(255) < codec::EntryKey(256));
-  CHECK(codec::EntryKey(9) < codec::EntryKey(10));
-  CHECK(codec::TrailKey("acme", 255) < codec::TrailKey("acme", 256));
-  CHECK(codec::TrailKey("acme", ~uint64_t{0} - 1) < codec::TrailOpenKey("acme"));
-  CHECK(codec::TrailKey("acme", 1).rfind(codec::TrailPrefix("acme"), 0) == 0);
-  CHECK(codec::TrailOpenKey("acme").rfind(codec::TrailPrefix("acme"), 0) == 0);
+  CHECK(statekey::EntryKey(255) < statekey::EntryKey(256));
+  CHECK(statekey::EntryKey(9) < statekey::EntryKey(10));
+  CHECK(statekey::TrailKey("acme", 255) < statekey::TrailKey("acme", 256));
+  CHECK(statekey::TrailKey("acme", ~uint64_t{0} - 1) < statekey::TrailOpenKey("acme"));
+  CHECK(statekey::TrailKey("acme", 1).rfind(statekey::TrailPrefix("acme"), 0) == 0);
+  CHECK(statekey::TrailOpenKey("acme").rfind(statekey::TrailPrefix("acme"), 0) == 0);
   // "~" sorts after every other state key, so entry records are appended at the end.
-  CHECK(codec::EntryKey(0) > std::string("voided/") + std::string(20, '9'));
-  CHECK(codec::TimeBytes(-5) == codec::TimeBytes(0));
+  CHECK(statekey::EntryKey(0) > std::string("voided/") + std::string(20, '9'));
+  CHECK(statekey::TimeBytes(-5) == statekey::TimeBytes(0));
+}
+
+TEST_CASE("state keys have their documented bytes and parse back", "[codec]") {
+  // The builders spell docs/formats.md §15 exactly: these bytes are the store format.
+  CHECK(statekey::EntryKey(1) == std::string("~\0\0\0\0\0\0\0\x01", 9));
+  CHECK(statekey::TrailKey("acme", 2) == std::string("trail/acme/\0\0\0\0\0\0\0\x02", 19));
+  CHECK(statekey::TrailOpenKey("acme") == "trail/acme/" + std::string(8, '\xff'));
+  CHECK(statekey::IdKey("acme", "p-1") == std::string("id/acme\0p-1", 11));
+  CHECK(statekey::ParticipantKey("acme") == "participant/acme");
+  CHECK(statekey::KeyKey("k1") == "key/k1");
+  CHECK(statekey::StockKey("acme", "67-64-1") == "stock/acme/67-64-1");
+  CHECK(statekey::StockPrefix("acme") == "stock/acme/");
+  CHECK(statekey::SettingKey("receipt_days") == "setting/receipt_days");
+  CHECK(statekey::ThresholdKey("67-64-1") == "threshold/67-64-1");
+  CHECK(statekey::CatalogKey("VN-ETH") == "catalog/VN-ETH");
+  CHECK(statekey::CatalogIdentKey("ethanol") == "catalog_ident/ethanol");
+  CHECK(statekey::ChecklistKey("venue", "V18") == "checklist/venue/V18");
+  CHECK(statekey::ChecklistPrefix("stock") == "checklist/stock/");
+  CHECK(statekey::TransferKey("acme", "T/1") == "transfer/acme/T/1");
+  CHECK(statekey::DueKey(1234, "acme", "T1") == "due/000000000001234/acme/T1");
+  CHECK(statekey::DueKey(-1, "acme", "T1") == "due/000000000000000/acme/T1");
+  CHECK(statekey::AcqKey("acme", "67-64-1", 5, 9) ==
+        "acq/acme/67-64-1/" + statekey::TimeBytes(5) + statekey::SeqBytes(9));
+  CHECK(statekey::AcqFrom("acme", "67-64-1", -3) == "acq/acme/67-64-1/" + std::string(8, '\0'));
+  CHECK(statekey::AcqStatKey("acme", "67-64-1") == "acqstat/acme/67-64-1");
+  CHECK(statekey::CountKey("acme", "67-64-1") == "count/acme/67-64-1");
+  CHECK(statekey::LicenceKey("KD-1") == "licence/KD-1");
+  CHECK(statekey::LicenceWarnKey("KD-1") == "licence_warn/KD-1");
+  CHECK(statekey::ExpiryKey(86400000, "acme", "KD-1") == "expiry/000000086400000/acme/KD-1");
+  CHECK(statekey::InspectionKey(42) == "inspection/00000000000000000042");
+  CHECK(statekey::InspectionKey(std::string("00000000000000000042")) ==
+        statekey::InspectionKey(42));
+  CHECK(statekey::InspByKey("insp", 42) == "insp_by/insp/00000000000000000042");
+  CHECK(statekey::InspVenueKey("acme", "v1", 42) == "insp_venue/acme/v1/00000000000000000042");
+  CHECK(statekey::VenueViolKey("acme", "v1", 7, 42) ==
+        "venueviol/acme/v1/000000000000007/00000000000000000042");
+  CHECK(statekey::AlertKey(42, 1) == "alert/00000000000000000042/1");
+  CHECK(statekey::AlertByKey("acme", 42, 1) == "alert_by/acme/00000000000000000042/1");
+  CHECK(statekey::VoidedKey(3) == "voided/00000000000000000003");
+  CHECK(statekey::ErasedKey(3) == "erased/00000000000000000003");
+  CHECK(statekey::TrailCursor("acme", 12) == "trail/acme/00000000000000000012");
+
+  // Every parser takes back what its builder made, and nothing else.
+  CHECK(statekey::ParseParticipantKey(statekey::ParticipantKey("acme")) == "acme");
+  CHECK_FALSE(statekey::ParseParticipantKey("key/acme").has_value());
+  CHECK(statekey::ParseKeyKey(statekey::KeyKey("k1")) == "k1");
+  CHECK(statekey::ParseSettingKey(statekey::SettingKey("x")) == "x");
+  CHECK_FALSE(statekey::ParseSettingKey("settings/x").has_value());
+
+  std::optional<statekey::TransferKeyParts> t = statekey::ParseTransferKey("transfer/acme/T/1");
+  REQUIRE(t.has_value());
+  CHECK(t->from == "acme");
+  CHECK(t->transfer_id == "T/1");
+  CHECK_FALSE(statekey::ParseTransferKey("transfer/acme").has_value());
+
+  const std::string due = statekey::DueKey(1234, "acme", "T/1");
+  std::optional<statekey::DueKeyParts> d = statekey::ParseDueKey(due);
+  REQUIRE(d.has_value());
+  CHECK(d->due_ms == 1234);
+  CHECK(d->from == "acme");
+  CHECK(d->transfer_id == "T/1");
+  CHECK_FALSE(statekey::ParseDueKey("due/12/acme/T1").has_value());
+
+  const std::string expiry = statekey::ExpiryKey(99, "acme", "KD-1");
+  std::optional<statekey::ExpiryKeyParts> e = statekey::ParseExpiryKey(expiry);
+  REQUIRE(e.has_value());
+  CHECK(e->warn_ms == 99);
+  CHECK(e->participant == "acme");
+  CHECK(e->number == "KD-1");
+  CHECK_FALSE(statekey::ParseExpiryKey("expiry/000000000000099/acme").has_value());
+
+  std::optional<statekey::VenueViolKeyParts> v =
+      statekey::ParseVenueViolKey(statekey::VenueViolKey("acme", "v1", 7, 42));
+  REQUIRE(v.has_value());
+  CHECK(v->at_ms == 7);
+  CHECK(v->seq == 42);
+  CHECK_FALSE(statekey::ParseVenueViolKey("venueviol/acme/v1/").has_value());
+
+  const std::string acq = statekey::AcqKey("acme", "67-64-1", 5, 9);
+  std::optional<statekey::AcqKeyParts> a =
+      statekey::ParseAcqKeys(acq, statekey::AcqStatKey("acme", "67-64-1"));
+  REQUIRE(a.has_value());
+  CHECK(a->participant == "acme");
+  CHECK(a->substance == "67-64-1");
+  CHECK(a->time == 5);
+  CHECK(a->seq == 9);
+  CHECK(statekey::AcqKey(*a) == acq);
+  CHECK_FALSE(statekey::ParseAcqKeys(acq, statekey::AcqStatKey("acme", "75-09-2")).has_value());
+  CHECK_FALSE(statekey::ParseAcqKeys(acq, "acqstat/acme/67-64-1/x").has_value());
+
+  CHECK(statekey::ParseTrailCursor("acme", statekey::TrailCursor("acme", 12)) == uint64_t{12});
+  CHECK_FALSE(statekey::ParseTrailCursor("acme", statekey::TrailCursor("acm", 12)).has_value());
+  CHECK_FALSE(statekey::ParseTrailCursor("acme", "trail/acme/12").has_value());
+  CHECK_FALSE(statekey::ParseTrailCursor("acme", "trail/acme/18446744073709551615").has_value());
+  CHECK(statekey::ParseTrailCursor("acme", "trail/acme/18446744073709551614") ==
+        uint64_t{18446744073709551614u});
 }
 
 TEST_CASE("trail chunks carry each item's seq, type and stock after it", "[codec]") {
@@ -140,7 +238,7 @@ TEST_CASE("transfer, acquisition and statistics records are compact and exact", 
   other_status["status"] = "lost";
   CHECK(same(other_status)[0] == '{');
 
-  const std::string acq = "acq/acme/67-64-1/" + codec::TimeBytes(1) + codec::SeqBytes(2);
+  const std::string acq = "acq/acme/67-64-1/" + statekey::TimeBytes(1) + statekey::SeqBytes(2);
   const Json a = {{"amount", 5000}, {"supplier", "party:0301447823"}};
   CHECK(codec::EncodeJson(acq, a)[0] == '\x01');
   CHECK(codec::DecodeJson(acq, codec::EncodeJson(acq, a)) == a);

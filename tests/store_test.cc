@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "keys/coding.h"
 #include "keys/encoding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/db.h"
@@ -231,8 +232,7 @@ TEST_CASE("tiles equal what the entries say", "[store][tile]") {
     std::string out;
     for (uint64_t i = index * 256; i < index * 256 + width; ++i) {
       const std::string& e = entries[i];
-      out.push_back(static_cast<char>(e.size() >> 8));
-      out.push_back(static_cast<char>(e.size() & 0xff));
+      PutBigEndian16(out, static_cast<uint16_t>(e.size()));
       out += e;
     }
     return out;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "keys/coding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/merkle.h"
 
@@ -441,8 +442,7 @@ Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef&
         broken = Status(Code::kCorruption, "entry " + std::to_string(next) + " is missing");
         return false;
       }
-      out.push_back(static_cast<char>(v.size() >> 8));
-      out.push_back(static_cast<char>(v.size() & 0xff));
+      PutBigEndian16(out, static_cast<uint16_t>(v.size()));
       out += v;
       return ++next < end;
     }));

@@ -5,6 +5,7 @@
 #include "ledger/log/entry.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::authority {
 
@@ -33,7 +34,7 @@ std::optional<Target> ReadTarget(ApplyContext& ctx) {
     ctx.Violate("target_unknown", "entry " + std::to_string(seq) + " does not exist yet");
     return std::nullopt;
   }
-  Result<std::optional<std::string>> v = ctx.state.Get(codec::EntryKey(seq));
+  Result<std::optional<std::string>> v = ctx.state.Get(statekey::EntryKey(seq));
   if (ctx.Fail(v.status())) return std::nullopt;
   if (!v->has_value()) {
     ctx.Violate("target_unknown", "entry " + std::to_string(seq) + " is not known");
@@ -87,8 +88,10 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
     }
   }
   if (!ctx.violations.empty()) return;
-  PutJson(ctx, "catalog/" + sub.id, sub.ToJson());
-  for (const std::string& ident : idents) ctx.Fail(ctx.state.Put("catalog_ident/" + LowerAscii(ident), sub.id));
+  PutJson(ctx, statekey::CatalogKey(sub.id), sub.ToJson());
+  for (const std::string& ident : idents) {
+    ctx.Fail(ctx.state.Put(statekey::CatalogIdentKey(LowerAscii(ident)), sub.id));
+  }
 }
 
 void ApplyThresholdSet(ApplyContext& ctx) {
@@ -118,7 +121,7 @@ void ApplyThresholdSet(ApplyContext& ctx) {
   if (!t.contains("single_max") && !t.contains("window_max")) {
     ctx.Violate("missing_field", "give \"single_max\" and/or \"window_max\" with \"window_days\"");
   }
-  if (ctx.violations.empty()) PutJson(ctx, "threshold/" + s->id, t);
+  if (ctx.violations.empty()) PutJson(ctx, statekey::ThresholdKey(s->id), t);
 }
 
 void ApplySettingsSet(ApplyContext& ctx) {
@@ -133,7 +136,7 @@ void ApplySettingsSet(ApplyContext& ctx) {
     }
   }
   if (!ctx.violations.empty()) return;
-  for (const auto& [name, value] : s->items()) PutJson(ctx, "setting/" + name, value);
+  for (const auto& [name, value] : s->items()) PutJson(ctx, statekey::SettingKey(name), value);
 }
 
 void ApplyChecklistAdd(ApplyContext& ctx) {
@@ -162,7 +165,7 @@ void ApplyChecklistAdd(ApplyContext& ctx) {
   if (!ctx.violations.empty()) return;
   ChecklistItem c{code, item->value("applies_to", std::vector<std::string>{}),
                   item->value("item_en", ""), item->value("item_vi", ""), item->value("basis", "")};
-  PutJson(ctx, "checklist/" + *list + "/" + code, c.ToJson());
+  PutJson(ctx, statekey::ChecklistKey(*list, code), c.ToJson());
 }
 
 void ApplyCorrection(ApplyContext& ctx) {
@@ -182,7 +185,7 @@ void ApplyCorrection(ApplyContext& ctx) {
   if (target_type == nullptr || !target_type->correctable) {
     ctx.Violate("not_correctable", t->type + " records are changed by new records, not corrections");
   }
-  if (GetJson(ctx, "voided/" + SeqKey(t->seq)).has_value()) {
+  if (GetJson(ctx, statekey::VoidedKey(t->seq)).has_value()) {
     ctx.Violate("already_voided", "entry " + std::to_string(t->seq) + " is already void");
   }
   if (!ctx.violations.empty()) return;
@@ -204,8 +207,8 @@ void ApplyCorrection(ApplyContext& ctx) {
       }
       Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
       if (due.ok()) {
-        ctx.Fail(ctx.state.Delete("due/" + TimeKey(*due) + "/" + tr->value("from", "") + "/" +
-                                  tr->value("transfer_id", "")));
+        ctx.Fail(ctx.state.Delete(
+            statekey::DueKey(*due, tr->value("from", ""), tr->value("transfer_id", ""))));
       }
       (*tr)["status"] = "voided";
     } else if (tr.has_value() && t->type == "chem.receipt") {
@@ -213,9 +216,8 @@ void ApplyCorrection(ApplyContext& ctx) {
       for (const char* f : {"received_seq", "received_amount", "received_at"}) tr->erase(f);
       Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
       if (due.ok()) {  // if the deadline has passed, the next entry raises receipt_overdue
-        ctx.Fail(ctx.state.Put("due/" + TimeKey(*due) + "/" + tr->value("from", "") + "/" +
-                                   tr->value("transfer_id", ""),
-                               ""));
+        ctx.Fail(ctx.state.Put(
+            statekey::DueKey(*due, tr->value("from", ""), tr->value("transfer_id", "")), ""));
       }
     }
     if (tr.has_value()) PutJson(ctx, key, *tr);
@@ -234,7 +236,7 @@ void ApplyCorrection(ApplyContext& ctx) {
     ctx.Fail(ctx.state.Delete(effect["venueviol"].get<std::string>()));
   }
   if (effect.contains("inspection")) {
-    const std::string key = "inspection/" + effect["inspection"].get<std::string>();
+    const std::string key = statekey::InspectionKey(effect["inspection"].get<std::string>());
     if (std::optional<nlohmann::json> insp = GetJson(ctx, key)) {
       (*insp)["status"] = "voided";
       PutJson(ctx, key, *insp);
@@ -249,7 +251,7 @@ void ApplyCorrection(ApplyContext& ctx) {
       PutJson(ctx, key, *insp);
     }
   }
-  PutJson(ctx, "voided/" + SeqKey(t->seq),
+  PutJson(ctx, statekey::VoidedKey(t->seq),
           {{"by_seq", ctx.entry.seq}, {"reason", ctx.payload.body.value("reason", "")}});
 }
 
@@ -260,12 +262,12 @@ void ApplyErasure(ApplyContext& ctx) {
   if (!t->personal) {
     ctx.Violate("no_personal_data", "entry " + std::to_string(t->seq) + " carries no personal data");
   }
-  if (GetJson(ctx, "erased/" + SeqKey(t->seq)).has_value()) {
+  if (GetJson(ctx, statekey::ErasedKey(t->seq)).has_value()) {
     ctx.Violate("already_erased", "the personal data of entry " + std::to_string(t->seq) +
                                       " was already erased");
   }
   if (!ctx.violations.empty()) return;
-  PutJson(ctx, "erased/" + SeqKey(t->seq),
+  PutJson(ctx, statekey::ErasedKey(t->seq),
           {{"by_seq", ctx.entry.seq}, {"reason", ctx.payload.body.value("reason", "")}});
 }
 

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "ledger/state/csv.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil {
 
@@ -137,10 +138,10 @@ Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::str
   const std::string key = LowerAscii(ident);
   if (auto it = kIndex.find(key); it != kIndex.end()) return Out(*it->second);
   // Added by the authority: identifier -> id -> record.
-  Result<std::optional<std::string>> id = state.Get("catalog_ident/" + key);
+  Result<std::optional<std::string>> id = state.Get(statekey::CatalogIdentKey(key));
   if (!id.ok()) return id.status();
   if (!id->has_value()) return Out();
-  Result<std::optional<std::string>> rec = state.Get("catalog/" + **id);
+  Result<std::optional<std::string>> rec = state.Get(statekey::CatalogKey(**id));
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) return Status(Code::kCorruption, "catalogue index without record");
   Result<Substance> s = Substance::FromJson(nlohmann::json::parse(**rec, nullptr, false));
@@ -157,7 +158,7 @@ Result<std::vector<ChecklistItem>> ChecklistItems(const StateStore& state, Check
   static const std::vector<ChecklistItem> kStock = ParseChecklist(data::kStockChecklist, false);
   std::vector<ChecklistItem> out = list == Checklist::kVenue ? kVenue : kStock;
   Status s = state.ScanPrefix(
-      "checklist/" + std::string(ChecklistName(list)) + "/",
+      statekey::ChecklistPrefix(ChecklistName(list)),
       [&](std::string_view, std::string_view value) {
         nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
         ChecklistItem item;

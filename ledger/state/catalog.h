@@ -3,7 +3,7 @@
 // authority through ledger entries (catalog.add, checklist.add), so a change of law is a new
 // entry, never a new build.
 //
-// State keys written by the authority's records:
+// State records written by the authority's records (keys built by state_keys.h):
 //   "catalog/<id>"             JSON substance added by catalog.add
 //   "catalog_ident/<ident>"    id of the substance an identifier (CAS or lowercased name) names
 //   "checklist/<list>/<code>"  JSON checklist item added by checklist.add (list: venue|stock)

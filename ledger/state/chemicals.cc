@@ -1,10 +1,12 @@
 #include "ledger/state/chemicals.h"
 
+#include <algorithm>
 #include <set>
 
 #include "ledger/state/domain.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::chemicals {
 
@@ -62,10 +64,9 @@ std::optional<std::string> ReadParty(ApplyContext& ctx) {
 void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& supplier) {
   if (!ctx.violations.empty()) return;
   const std::string& buyer = ctx.payload.actor;
-  const std::string base = buyer + "/" + m.substance.id;
   const Settings settings = LoadSettings(ctx);
   const std::string amount_text = FormatQuantity(m.amount, m.substance.measure);
-  if (std::optional<nlohmann::json> t = GetJson(ctx, "threshold/" + m.substance.id)) {
+  if (std::optional<nlohmann::json> t = GetJson(ctx, statekey::ThresholdKey(m.substance.id))) {
     const int64_t single_max = t->value("single_max", int64_t{0});
     if (single_max > 0 && m.amount > single_max) {
       RaiseAlert(ctx, "threshold_single", buyer,
@@ -79,14 +80,14 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
       int64_t before = 0;
       std::set<std::string> suppliers = {supplier};
       ctx.Fail(ctx.state.ScanPrefix(
-          "acq/" + base + "/",
+          statekey::AcqPrefix(buyer, m.substance.id),
           [&](std::string_view k, std::string_view v) {
             const nlohmann::json a = codec::DecodeJson(k, v).value_or(nlohmann::json::object());
             before += a.value("amount", int64_t{0});
             suppliers.insert(a.value("supplier", ""));
             return true;
           },
-          "acq/" + base + "/" + codec::TimeBytes(ctx.payload.at_ms - window_days * kDayMs)));
+          statekey::AcqFrom(buyer, m.substance.id, ctx.payload.at_ms - window_days * kDayMs)));
       const int64_t total = before + m.amount;
       if (before <= window_max && total > window_max) {
         RaiseAlert(ctx, "threshold_window", buyer,
@@ -99,7 +100,8 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
       }
     }
   }
-  nlohmann::json stat = GetJson(ctx, "acqstat/" + base).value_or(nlohmann::json{{"count", 0}, {"total", 0}});
+  const std::string stat_key = statekey::AcqStatKey(buyer, m.substance.id);
+  nlohmann::json stat = GetJson(ctx, stat_key).value_or(nlohmann::json{{"count", 0}, {"total", 0}});
   const int64_t count = stat.value("count", int64_t{0});
   const int64_t total = stat.value("total", int64_t{0});
   if (count >= settings.unusual_min_history && total > 0 &&
@@ -110,15 +112,10 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
                    FormatQuantity(total / count, m.substance.measure),
                {{"substance", m.substance.id}, {"amount", m.amount}, {"average", total / count}});
   }
-  PutJson(ctx, "acqstat/" + base, {{"count", count + 1}, {"total", total + m.amount}});
-  const std::string key =
-      "acq/" + base + "/" + codec::TimeBytes(ctx.payload.at_ms) + codec::SeqBytes(ctx.entry.seq);
+  PutJson(ctx, stat_key, {{"count", count + 1}, {"total", total + m.amount}});
+  const std::string key = statekey::AcqKey(buyer, m.substance.id, ctx.payload.at_ms, ctx.entry.seq);
   PutJson(ctx, key, {{"amount", m.amount}, {"supplier", supplier}});
-  ctx.effect["acq"] = {{"key", key}, {"stat", "acqstat/" + base}, {"amount", m.amount}};
-}
-
-std::string TransferKey(const std::string& from, const std::string& transfer_id) {
-  return "transfer/" + from + "/" + transfer_id;
+  ctx.effect["acq"] = {{"key", key}, {"stat", stat_key}, {"amount", m.amount}};
 }
 
 }  // namespace
@@ -164,7 +161,7 @@ void ApplyDispatch(ApplyContext& ctx) {
                    ctx.payload.at_ms, "the receiver");
     }
   }
-  const std::string key = TransferKey(ctx.payload.actor, *tid);
+  const std::string key = statekey::TransferKey(ctx.payload.actor, *tid);
   if (GetJson(ctx, key).has_value()) {
     ctx.Violate("transfer_exists", "transfer_id \"" + *tid + "\" was already used by this sender");
   }
@@ -176,7 +173,7 @@ void ApplyDispatch(ApplyContext& ctx) {
                      {"dispatched_seq", ctx.entry.seq},
                      {"dispatched_at", FormatTimestamp(ctx.payload.at_ms)},
                      {"due", FormatTimestamp(due)}, {"status", "open"}});
-  ctx.Fail(ctx.state.Put("due/" + TimeKey(due) + "/" + ctx.payload.actor + "/" + *tid, ""));
+  ctx.Fail(ctx.state.Put(statekey::DueKey(due, ctx.payload.actor, *tid), ""));
   ctx.effect["transfer"] = key;
 }
 
@@ -185,7 +182,7 @@ void ApplyReceipt(ApplyContext& ctx) {
   std::optional<std::string> tid = ctx.String("transfer_id");
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !from.has_value() || !tid.has_value()) return;
-  const std::string key = TransferKey(*from, *tid);
+  const std::string key = statekey::TransferKey(*from, *tid);
   std::optional<nlohmann::json> t = GetJson(ctx, key);
   if (!t.has_value() || t->value("to", "") != ctx.payload.actor || t->value("status", "") != "open") {
     ctx.Violate("no_open_dispatch", "there is no open dispatch \"" + *tid + "\" from \"" + *from +
@@ -217,7 +214,7 @@ void ApplyReceipt(ApplyContext& ctx) {
                 {"counterparty", *from}, {"transfer_id", *tid}});
   }
   Result<int64_t> due = ParseTimestamp(t->value("due", ""));
-  if (due.ok()) ctx.Fail(ctx.state.Delete("due/" + TimeKey(*due) + "/" + *from + "/" + *tid));
+  if (due.ok()) ctx.Fail(ctx.state.Delete(statekey::DueKey(*due, *from, *tid)));
   (*t)["status"] = "received";
   (*t)["received_seq"] = ctx.entry.seq;
   (*t)["received_amount"] = m->amount;
@@ -273,7 +270,7 @@ void ApplyStocktake(ApplyContext& ctx) {
   if (!a.has_value() || !ctx.violations.empty()) return;
   const int64_t counted = *a;
   const int64_t ledger = Stock(ctx, ctx.payload.actor, s->id);
-  PutJson(ctx, "count/" + ctx.payload.actor + "/" + s->id,
+  PutJson(ctx, statekey::CountKey(ctx.payload.actor, s->id),
           {{"seq", ctx.entry.seq}, {"counted", counted}, {"ledger", ledger}});
   if (counted != ledger) {
     RaiseAlert(ctx, "count_mismatch", ctx.payload.actor,
@@ -284,16 +281,22 @@ void ApplyStocktake(ApplyContext& ctx) {
 }
 
 void SweepDeadlines(ApplyContext& ctx) {
-  const std::string now = TimeKey(ctx.entry.ts_ms);
-  std::vector<std::string> due_keys;
-  ctx.Fail(ctx.state.ScanPrefix("due/", [&](std::string_view k, std::string_view) {
-    if (k.substr(4, 15) > now) return false;
+  const int64_t now = std::max<int64_t>(ctx.entry.ts_ms, 0);
+  Status damaged;
+  std::vector<std::string> due_keys;  // the keys `due` points into
+  ctx.Fail(ctx.state.ScanPrefix(statekey::kDuePrefix, [&](std::string_view k, std::string_view) {
+    std::optional<statekey::DueKeyParts> d = statekey::ParseDueKey(k);
+    if (!d.has_value()) {
+      damaged = Status(Code::kCorruption, "damaged receipt-deadline key in the state");
+      return false;
+    }
+    if (d->due_ms > now) return false;
     due_keys.emplace_back(k);
     return true;
   }));
   for (const std::string& k : due_keys) {
-    const std::string rest = k.substr(4 + 15 + 1);  // "<from>/<transfer id>"
-    std::optional<nlohmann::json> t = GetJson(ctx, "transfer/" + rest);
+    const statekey::DueKeyParts d = *statekey::ParseDueKey(k);
+    std::optional<nlohmann::json> t = GetJson(ctx, statekey::TransferKey(d.from, d.transfer_id));
     ctx.Fail(ctx.state.Delete(k));
     if (!t.has_value()) continue;
     const std::string to = t->value("to", "");
@@ -309,20 +312,26 @@ void SweepDeadlines(ApplyContext& ctx) {
                 {"transfer_id", t->value("transfer_id", "")}});
   }
   std::vector<std::string> expiry_keys;
-  ctx.Fail(ctx.state.ScanPrefix("expiry/", [&](std::string_view k, std::string_view) {
-    if (k.substr(7, 15) > now) return false;
+  ctx.Fail(ctx.state.ScanPrefix(statekey::kExpiryPrefix, [&](std::string_view k, std::string_view) {
+    std::optional<statekey::ExpiryKeyParts> e = statekey::ParseExpiryKey(k);
+    if (!e.has_value()) {
+      damaged = Status(Code::kCorruption, "damaged licence-expiry key in the state");
+      return false;
+    }
+    if (e->warn_ms > now) return false;
     expiry_keys.emplace_back(k);
     return true;
   }));
   for (const std::string& k : expiry_keys) {
-    const std::string rest = k.substr(7 + 15 + 1);  // "<participant>/<number>"
-    const size_t slash = rest.find('/');
+    const statekey::ExpiryKeyParts e = *statekey::ParseExpiryKey(k);
+    const std::string number(e.number);
     ctx.Fail(ctx.state.Delete(k));
-    RaiseAlert(ctx, "licence_expiring", rest.substr(0, slash),
-               "licence " + rest.substr(slash + 1) + " expires within " +
+    RaiseAlert(ctx, "licence_expiring", e.participant,
+               "licence " + number + " expires within " +
                    std::to_string(LoadSettings(ctx).expiry_warning_days) + " days",
-               {{"licence", rest.substr(slash + 1)}});
+               {{"licence", number}});
   }
+  ctx.Fail(damaged);
 }
 
 }  // namespace vigil::chemicals

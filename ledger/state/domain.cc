@@ -1,9 +1,8 @@
 #include "ledger/state/domain.h"
 
-#include <cstdio>
-
 #include "ledger/log/entry.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::domain {
 
@@ -16,18 +15,9 @@ constexpr std::string_view kSettingNames[] = {"receipt_days", "unusual_factor",
                                               "unusual_min_history", "expiry_warning_days",
                                               "repeat_violation_days"};
 
-std::string Padded(uint64_t v, int width) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string DateOf(int64_t ms) { return FormatTimestamp(ms).substr(0, 10); }
 
 }  // namespace
-
-std::string SeqKey(uint64_t seq) { return Padded(seq, 20); }
-std::string TimeKey(int64_t ms) { return Padded(static_cast<uint64_t>(std::max<int64_t>(ms, 0)), 15); }
 
 nlohmann::json Settings::ToJson() const {
   return {{"receipt_days", receipt_days},
@@ -47,7 +37,7 @@ bool IsSettingName(std::string_view name) {
 Settings LoadSettings(ApplyContext& ctx) {
   Settings s;
   auto read = [&ctx](const char* name, int64_t& field) {
-    std::optional<nlohmann::json> v = GetJson(ctx, std::string("setting/") + name);
+    std::optional<nlohmann::json> v = GetJson(ctx, statekey::SettingKey(name));
     if (v.has_value() && v->is_number_integer()) field = v->get<int64_t>();
   };
   read("receipt_days", s.receipt_days);
@@ -207,7 +197,7 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
 
 int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view substance) {
   Result<std::optional<std::string>> v =
-      ctx.state.Get("stock/" + std::string(participant) + "/" + std::string(substance));
+      ctx.state.Get(statekey::StockKey(participant, substance));
   if (ctx.Fail(v.status()) || !v->has_value()) return 0;
   return std::stoll(**v);
 }
@@ -224,8 +214,7 @@ void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substanc
     return;
   }
   if (!ctx.violations.empty()) return;  // never write state for a record being rejected
-  const std::string key = std::string(participant) + "/" + substance.id;
-  ctx.Fail(ctx.state.Put("stock/" + key, std::to_string(next)));
+  ctx.Fail(ctx.state.Put(statekey::StockKey(participant, substance.id), std::to_string(next)));
   // The stock after this entry goes into the participant's trail record (Apply, from ctx.effect).
   ctx.effect["stock"].push_back(
       {{"participant", participant}, {"substance", substance.id}, {"delta", delta}});
@@ -233,7 +222,7 @@ void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substanc
 
 void RaiseAlert(ApplyContext& ctx, std::string_view kind, std::string_view participant,
                 std::string message, nlohmann::json details) {
-  const std::string n = std::to_string(ctx.alerts++);
+  const int n = ctx.alerts++;
   nlohmann::json alert = {{"kind", kind},
                           {"seq", ctx.entry.seq},
                           {"at", FormatTimestamp(ctx.entry.ts_ms)},
@@ -245,10 +234,8 @@ void RaiseAlert(ApplyContext& ctx, std::string_view kind, std::string_view parti
     alert["jurisdiction"] = (*p)->record["jurisdiction"];
   }
   for (auto& [k, v] : details.items()) alert[k] = v;
-  PutJson(ctx, "alert/" + SeqKey(ctx.entry.seq) + "/" + n, alert);
-  ctx.Fail(ctx.state.Put("alert_by/" + std::string(participant) + "/" + SeqKey(ctx.entry.seq) +
-                             "/" + n,
-                         std::string(kind)));
+  PutJson(ctx, statekey::AlertKey(ctx.entry.seq, n), alert);
+  ctx.Fail(ctx.state.Put(statekey::AlertByKey(participant, ctx.entry.seq, n), std::string(kind)));
 }
 
 void CheckHashes(ApplyContext& ctx, const nlohmann::json* hashes, std::string_view field) {

@@ -1,12 +1,13 @@
 // Shared pieces of the domain rules (DESIGN §5), used by the record handlers in chemicals.cc,
-// inspections.cc, authority.cc and registry.cc: key encodings of the state,
-// settings, substances and quantities in payloads, licences, stock and alerts. Internal to
-// ledger/. All functions run inside Apply and report through the ApplyContext.
+// inspections.cc, authority.cc and registry.cc: settings, substances and quantities in
+// payloads, licences, stock and alerts. Internal to ledger/. All functions run inside Apply
+// and report through the ApplyContext.
 //
-// State keys (besides those of registry.h and catalog.h), store format 2. <seq8> and <time8>
-// are 8 bytes big-endian (state_codec.h); <seq> is 20 decimal digits and <time> 15 (ms since
-// 1970); either way keys sort in seq / time order. "compact" values are state_codec.h's binary
-// forms (JSON text when a record has a shape they do not cover).
+// State records (besides those of registry.h and catalog.h), store format 2; their keys are
+// built and parsed only by state_keys.h. <seq8> and <time8> are 8 bytes big-endian; <seq> is
+// 20 decimal digits and <time> 15 (ms since 1970); either way keys sort in seq / time order.
+// "compact" values are state_codec.h's binary forms (JSON text when a record has a shape they
+// do not cover).
 //   "~<seq8>"                                           every entry: its type code, actor,
 //                                                       personal flag and effect (what a
 //                                                       correction undoes); compact
@@ -53,8 +54,6 @@
 
 namespace vigil::domain {
 
-std::string SeqKey(uint64_t seq);   // 20 digits (the rarer records, and the trail cursor)
-std::string TimeKey(int64_t ms);    // 15 digits
 inline constexpr int64_t kDayMs = 86'400'000;
 
 // Settings with their defaults (changed by settings.set).

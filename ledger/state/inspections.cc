@@ -1,10 +1,12 @@
 #include "ledger/state/inspections.h"
 
+#include <algorithm>
 #include <set>
 
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
 #include "ledger/log/entry.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::inspections {
 
@@ -111,9 +113,9 @@ void StoreInspection(ApplyContext& ctx, const Common& c, nlohmann::json extra) {
                         {"inspector", ctx.payload.actor}, {"business", c.business.id},
                         {"at", FormatTimestamp(ctx.payload.at_ms)}, {"status", "pending"}};
   for (auto& [k, v] : extra.items()) rec[k] = v;
-  PutJson(ctx, "inspection/" + SeqKey(ctx.entry.seq), rec);
-  ctx.Fail(ctx.state.Put("insp_by/" + ctx.payload.actor + "/" + SeqKey(ctx.entry.seq), ""));
-  ctx.effect["inspection"] = SeqKey(ctx.entry.seq);
+  PutJson(ctx, statekey::InspectionKey(ctx.entry.seq), rec);
+  ctx.Fail(ctx.state.Put(statekey::InspByKey(ctx.payload.actor, ctx.entry.seq), ""));
+  ctx.effect["inspection"] = statekey::SeqDigits(ctx.entry.seq);  // statekey::InspectionKey's part
 }
 
 }  // namespace
@@ -155,8 +157,8 @@ void ApplyVenueInspection(ApplyContext& ctx) {
   const size_t n_violations = b.value("violations", nlohmann::json::array()).size();
   StoreInspection(ctx, *c, {{"venue", *venue_id}, {"kind", *kind}, {"violations", n_violations},
                             {"drug_tests", {{"tested", tested}, {"positive", positive}}}});
-  const std::string venue_key = c->business.id + "/" + *venue_id;
-  ctx.Fail(ctx.state.Put("insp_venue/" + venue_key + "/" + SeqKey(ctx.entry.seq), ""));
+  const std::string& business_id = c->business.id;
+  ctx.Fail(ctx.state.Put(statekey::InspVenueKey(business_id, *venue_id, ctx.entry.seq), ""));
   if (n_violations == 0 && positive == 0) return;
   RaiseAlert(ctx, "venue_violation", c->business.id,
              "inspection of venue " + *venue_id + " found " + std::to_string(n_violations) +
@@ -166,12 +168,17 @@ void ApplyVenueInspection(ApplyContext& ctx) {
   const int64_t window = LoadSettings(ctx).repeat_violation_days * kDayMs;
   int earlier = 0;
   ctx.Fail(ctx.state.ScanPrefix(
-      "venueviol/" + venue_key + "/",
+      statekey::VenueViolPrefix(business_id, *venue_id),
       [&](std::string_view k, std::string_view) {
-        earlier += k.substr(k.size() - 36, 15) <= TimeKey(c->started) ? 1 : 0;
+        std::optional<statekey::VenueViolKeyParts> v = statekey::ParseVenueViolKey(k);
+        if (!v.has_value()) {
+          ctx.Fail(Status(Code::kCorruption, "damaged venue-violation key in the state"));
+          return false;
+        }
+        earlier += v->at_ms <= std::max<int64_t>(c->started, 0) ? 1 : 0;
         return true;
       },
-      "venueviol/" + venue_key + "/" + TimeKey(c->started - window)));
+      statekey::VenueViolFrom(business_id, *venue_id, c->started - window)));
   if (earlier > 0) {
     RaiseAlert(ctx, "repeat_violation", c->business.id,
                "venue " + *venue_id + " has " + std::to_string(earlier + 1) +
@@ -180,7 +187,7 @@ void ApplyVenueInspection(ApplyContext& ctx) {
                {{"venue", *venue_id}, {"count", earlier + 1}});
   }
   const std::string viol_key =
-      "venueviol/" + venue_key + "/" + TimeKey(c->started) + "/" + SeqKey(ctx.entry.seq);
+      statekey::VenueViolKey(business_id, *venue_id, c->started, ctx.entry.seq);
   ctx.Fail(ctx.state.Put(viol_key, ""));
   ctx.effect["venueviol"] = viol_key;
 }
@@ -212,7 +219,7 @@ void ApplyStockInspection(ApplyContext& ctx) {
   for (const Count& k : counts) {
     const int64_t ledger = Stock(ctx, c->business.id, k.substance.id);
     stored.push_back({{"substance", k.substance.id}, {"counted", k.counted}, {"ledger", ledger}});
-    PutJson(ctx, "count/" + c->business.id + "/" + k.substance.id,
+    PutJson(ctx, statekey::CountKey(c->business.id, k.substance.id),
             {{"seq", ctx.entry.seq}, {"counted", k.counted}, {"ledger", ledger}});
     if (k.counted != ledger) {
       RaiseAlert(ctx, "count_mismatch", c->business.id,
@@ -239,7 +246,7 @@ void ApplyAck(ApplyContext& ctx) {
     ctx.Violate("missing_field", "\"inspection_seq\" must be the entry number of the inspection");
     return;
   }
-  const std::string key = "inspection/" + SeqKey(b["inspection_seq"].get<uint64_t>());
+  const std::string key = statekey::InspectionKey(b["inspection_seq"].get<uint64_t>());
   std::optional<nlohmann::json> insp = GetJson(ctx, key);
   if (!insp.has_value()) {
     ctx.Violate("inspection_unknown", "entry " + std::to_string(b["inspection_seq"].get<uint64_t>()) +

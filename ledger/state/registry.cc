@@ -2,25 +2,27 @@
 
 #include <set>
 
+#include "keys/coding.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::registry {
 
 namespace {
 
-std::string ParticipantKey(std::string_view id) { return "participant/" + std::string(id); }
-std::string KeyKey(std::string_view key_id) { return "key/" + std::string(key_id); }
+using statekey::KeyKey;
+using statekey::ParticipantKey;
 
-// "key/<key id>": public key (32 bytes) ‖ varint added_seq ‖ 1 byte revoked (0/1)
+// statekey::KeyKey: public key (32 bytes) ‖ varint added_seq ‖ 1 byte revoked (0/1)
 // [‖ varint revoked_seq] ‖ participant id (the rest). Read for every entry (LoadKey).
 std::string EncodeKeyRecord(const KeyRecord& k) {
   std::string out(k.public_key.bytes());
-  codec::PutVarint(out, k.added_seq);
+  PutVarint(out, k.added_seq);
   out.push_back(k.revoked_seq.has_value() ? 1 : 0);
-  if (k.revoked_seq.has_value()) codec::PutVarint(out, *k.revoked_seq);
+  if (k.revoked_seq.has_value()) PutVarint(out, *k.revoked_seq);
   out.append(k.participant);
   return out;
 }
@@ -90,7 +92,7 @@ nlohmann::json ValidLicences(ApplyContext& ctx, const nlohmann::json& licences,
     if (!numbers.insert(number).second) {
       ctx.Violate("bad_licence", "licence " + number + " is listed twice");
     }
-    Result<std::optional<std::string>> holder = ctx.state.Get("licence/" + number);
+    Result<std::optional<std::string>> holder = ctx.state.Get(statekey::LicenceKey(number));
     if (ctx.Fail(holder.status())) return out;
     if (holder->has_value() && **holder != participant) {
       ctx.Violate("licence_taken", "licence " + number + " belongs to \"" + **holder + "\"");
@@ -188,22 +190,23 @@ void IndexLicences(ApplyContext& ctx, const std::string& participant, const nloh
       const bool unchanged = same(other, l);
       Result<int64_t> expires = ParseDate(l.value("expires", ""));
       const std::string number = l.value("number", "");
-      const std::string expiry_key = "expiry/" + domain::TimeKey(expires.ok() ? *expires - warn : 0) +
-                                     "/" + participant + "/" + number;
+      const std::string expiry_key =
+          statekey::ExpiryKey(expires.ok() ? *expires - warn : 0, participant, number);
       if (put) {
-        ctx.Fail(ctx.state.Put("licence/" + number, participant));
+        ctx.Fail(ctx.state.Put(statekey::LicenceKey(number), participant));
         if (expires.ok() && !unchanged) {
           ctx.Fail(ctx.state.Put(expiry_key, ""));
-          ctx.Fail(ctx.state.Put("licence_warn/" + number, expiry_key));
+          ctx.Fail(ctx.state.Put(statekey::LicenceWarnKey(number), expiry_key));
         }
       } else {
-        ctx.Fail(ctx.state.Delete("licence/" + number));
+        ctx.Fail(ctx.state.Delete(statekey::LicenceKey(number)));
         if (!unchanged) {  // the warning time may have been computed with another setting
-          Result<std::optional<std::string>> written = ctx.state.Get("licence_warn/" + number);
+          Result<std::optional<std::string>> written =
+              ctx.state.Get(statekey::LicenceWarnKey(number));
           if (!ctx.Fail(written.status()) && written->has_value()) {
             ctx.Fail(ctx.state.Delete(**written));
           }
-          ctx.Fail(ctx.state.Delete("licence_warn/" + number));
+          ctx.Fail(ctx.state.Delete(statekey::LicenceWarnKey(number)));
         }
       }
     }
@@ -242,7 +245,7 @@ std::optional<nlohmann::json> CheckProfile(ApplyContext& ctx, const std::string&
 namespace vigil {
 
 Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_view key_id) {
-  Result<std::optional<std::string>> v = state.Get(registry::KeyKey(key_id));
+  Result<std::optional<std::string>> v = state.Get(statekey::KeyKey(key_id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<KeyRecord>();
   auto damaged = [&] { return Status(Code::kCorruption, "damaged key record " + std::string(key_id)); };
@@ -253,12 +256,12 @@ Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_vi
   in.remove_prefix(PublicKey::kSize);
   KeyRecord k;
   k.public_key = *pk;
-  if (!codec::GetVarint(in, &k.added_seq) || in.empty()) return damaged();
+  if (!GetVarint(in, &k.added_seq) || in.empty()) return damaged();
   const char revoked = in[0];
   in.remove_prefix(1);
   if (revoked == 1) {
     uint64_t r = 0;
-    if (!codec::GetVarint(in, &r)) return damaged();
+    if (!GetVarint(in, &r)) return damaged();
     k.revoked_seq = r;
   } else if (revoked != 0) {
     return damaged();
@@ -269,7 +272,7 @@ Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_vi
 }
 
 Result<std::optional<Participant>> LoadParticipant(const StateStore& state, std::string_view id) {
-  Result<std::optional<std::string>> v = state.Get(registry::ParticipantKey(id));
+  Result<std::optional<std::string>> v = state.Get(statekey::ParticipantKey(id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<Participant>();
   Participant p;
@@ -294,7 +297,7 @@ Result<std::optional<std::pair<KeyRecord, Participant>>> GenesisSigner(const Sta
                                                                        const Entry& entry,
                                                                        const Payload& payload) {
   using Out = std::optional<std::pair<KeyRecord, Participant>>;
-  Result<std::optional<std::string>> g = state.Get("genesis");
+  Result<std::optional<std::string>> g = state.Get(statekey::kGenesisKey);
   if (!g.ok()) return g.status();
   const nlohmann::json& b = payload.body;
   if (g->has_value() || entry.seq != 0 || payload.type != "participant.register" ||
@@ -358,7 +361,7 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
   record["registered_seq"] = ctx.entry.seq;
   record["revoked"] = false;
   Status s = PutJson(ctx.state, ParticipantKey(*id), record);
-  if (s.ok() && ctx.entry.seq == 0) s = ctx.state.Put("genesis", "1");
+  if (s.ok() && ctx.entry.seq == 0) s = ctx.state.Put(statekey::kGenesisKey, "1");
   ctx.Fail(s);
 }
 

@@ -1,7 +1,7 @@
 // Participants and their keys (DESIGN §1, §5): the record handlers of the registry. Internal to
 // ledger/; the state machine's table (state.cc) refers to these.
 //
-// State keys:
+// State records (keys built and parsed by state_keys.h):
 //   "participant/<id>"  JSON: the registration fields plus "revoked" and "registered_seq"
 //   "key/<key id>"      binary (read for every entry): public key (32 bytes), varint
 //                       added_seq, 1 byte revoked (0/1) [then varint revoked_seq], then the

@@ -1,11 +1,13 @@
 #include "ledger/state/state.h"
 
+#include "keys/coding.h"
 #include "ledger/state/authority.h"
 #include "ledger/state/chemicals.h"
 #include "ledger/state/domain.h"
 #include "ledger/state/inspections.h"
 #include "ledger/state/registry.h"
 #include "ledger/state/state_codec.h"
+#include "ledger/state/state_keys.h"
 
 #include <algorithm>
 #include <map>
@@ -19,14 +21,6 @@ constexpr uint8_t kPolice = static_cast<uint8_t>(Role::kPolice);
 constexpr uint8_t kInspector = static_cast<uint8_t>(Role::kInspector);
 constexpr uint8_t kBusiness = static_cast<uint8_t>(Role::kBusiness);
 constexpr uint8_t kAnyRole = kAuthority | kPolice | kInspector | kBusiness;
-
-std::string IdKey(std::string_view actor, std::string_view id) {
-  std::string k = "id/";
-  k.append(actor);
-  k.push_back('\0');
-  k.append(id);
-  return k;
-}
 
 Status Denied(std::string code, std::string message) {
   std::string summary = message;
@@ -237,12 +231,12 @@ std::vector<PublicKey> DeclaredKeys(const Payload& payload) {
 
 Result<std::optional<uint64_t>> FindPriorSeq(const StateStore& state, std::string_view actor,
                                              std::string_view id) {
-  Result<std::optional<std::string>> v = state.Get(IdKey(actor, id));
+  Result<std::optional<std::string>> v = state.Get(statekey::IdKey(actor, id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<uint64_t>();
   std::string_view in = **v;
   uint64_t seq = 0;
-  if (!codec::GetVarint(in, &seq) || !in.empty()) {
+  if (!GetVarint(in, &seq) || !in.empty()) {
     return Status(Code::kCorruption, "damaged payload-id record");
   }
   return std::optional<uint64_t>(seq);
@@ -392,7 +386,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   for (const std::string& p : named) {
     codec::TrailItem item{entry.seq, type->code, {}};
     if (auto it = stock_after.find(p); it != stock_after.end()) item.stock = it->second;
-    const std::string open_key = codec::TrailOpenKey(p);
+    const std::string open_key = statekey::TrailOpenKey(p);
     Result<std::optional<std::string>> open = overlay.Get(open_key);
     if (ctx.Fail(open.status())) break;
     std::string chunk = open->value_or("");
@@ -401,7 +395,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
       break;
     }
     if (chunk.size() >= codec::kTrailChunkBytes) {  // close it under its last seq
-      ctx.Fail(overlay.Put(codec::TrailKey(p, entry.seq), chunk));
+      ctx.Fail(overlay.Put(statekey::TrailKey(p, entry.seq), chunk));
       ctx.Fail(overlay.Delete(open_key));
     } else {
       ctx.Fail(overlay.Put(open_key, chunk));
@@ -409,11 +403,11 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   }
   codec::EntryInfo info{type->code, payload.actor, payload.body.contains("personal_commitment"),
                         ctx.effect};
-  ctx.Fail(overlay.Put(codec::EntryKey(entry.seq), codec::EncodeEntryInfo(info)));
+  ctx.Fail(overlay.Put(statekey::EntryKey(entry.seq), codec::EncodeEntryInfo(info)));
   if (!ctx.failure.ok()) return ctx.failure;
   std::string seq_value;
-  codec::PutVarint(seq_value, entry.seq);
-  VIGIL_RETURN_IF_ERROR(overlay.Put(IdKey(payload.actor, payload.id), seq_value));
+  PutVarint(seq_value, entry.seq);
+  VIGIL_RETURN_IF_ERROR(overlay.Put(statekey::IdKey(payload.actor, payload.id), seq_value));
   return overlay.Flush();
 }
 

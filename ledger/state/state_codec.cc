@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include "keys/encoding.h"
+#include "keys/coding.h"
 #include "ledger/log/entry.h"
+#include "ledger/state/state_keys.h"
 
 namespace vigil::codec {
 
@@ -24,27 +25,6 @@ enum EffectTag : uint8_t {
   kEffectAck = 6,
   kEffectAcqShort = 7,  // an acquisition with the usual keys, rebuilt from their parts
 };
-
-// The parts of an acquisition effect whose keys have the usual form
-// "acq/<p>/<s>/" ‖ time (8) ‖ seq (8) and "acqstat/<p>/<s>".
-struct AcqParts {
-  std::string participant, substance;
-  uint64_t time = 0, seq = 0;
-};
-std::optional<AcqParts> SplitAcq(std::string_view key, std::string_view stat) {
-  constexpr std::string_view kAcq = "acq/", kStat = "acqstat/";
-  if (!key.starts_with(kAcq) || !stat.starts_with(kStat) || key.size() < kAcq.size() + 17) return std::nullopt;
-  const std::string_view base = stat.substr(kStat.size());
-  const size_t slash = base.find('/');
-  if (slash == std::string_view::npos || base.find('/', slash + 1) != std::string_view::npos) return std::nullopt;
-  if (key.substr(kAcq.size(), key.size() - kAcq.size() - 16) != std::string(base) + "/") return std::nullopt;
-  AcqParts a;
-  a.participant = base.substr(0, slash);
-  a.substance = base.substr(slash + 1);
-  a.time = DecodeBigEndian64(key.substr(key.size() - 16, 8));
-  a.seq = DecodeBigEndian64(key.substr(key.size() - 8));
-  return a;
-}
 
 // Compact effect; nullopt if the effect has a shape it does not cover.
 std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_view actor) {
@@ -73,7 +53,7 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
       }
       const std::string& key = v["key"].get_ref<const std::string&>();
       const std::string& stat = v["stat"].get_ref<const std::string&>();
-      if (std::optional<AcqParts> a = SplitAcq(key, stat)) {
+      if (std::optional<statekey::AcqKeyParts> a = statekey::ParseAcqKeys(key, stat)) {
         out.push_back(kEffectAcqShort);
         PutString(out, a->participant == actor ? std::string_view() : std::string_view(a->participant));
         PutString(out, a->substance);
@@ -133,9 +113,9 @@ std::optional<nlohmann::json> ParseEffect(std::string_view in, std::string_view 
             !GetVarint(in, &seq) || !GetSigned(in, &amount)) {
           return std::nullopt;
         }
-        const std::string base = (p.empty() ? std::string(actor) : p) + "/" + sub;
-        e["acq"] = {{"key", "acq/" + base + "/" + SeqBytes(time) + SeqBytes(seq)},
-                    {"stat", "acqstat/" + base},
+        statekey::AcqKeyParts a{p.empty() ? std::string(actor) : p, sub, time, seq};
+        e["acq"] = {{"key", statekey::AcqKey(a)},
+                    {"stat", statekey::AcqStatKey(a.participant, a.substance)},
                     {"amount", amount}};
         break;
       }
@@ -159,18 +139,6 @@ std::optional<nlohmann::json> ParseEffect(std::string_view in, std::string_view 
 }
 
 // ---- JSON records with a compact form ----
-
-// Splits "transfer/<from>/<transfer id>" (from has no '/').
-bool TransferParts(std::string_view key, std::string_view* from, std::string_view* tid) {
-  constexpr std::string_view kPrefix = "transfer/";
-  if (!key.starts_with(kPrefix)) return false;
-  std::string_view rest = key.substr(kPrefix.size());
-  const size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return false;
-  *from = rest.substr(0, slash);
-  *tid = rest.substr(slash + 1);
-  return true;
-}
 
 enum TransferStatus : uint8_t { kOpen = 0, kReceived = 1, kVoided = 2 };
 
@@ -206,9 +174,11 @@ bool StringField(const nlohmann::json& j, const char* field, std::string& out) {
 }
 
 std::optional<std::string> CompactTransfer(std::string_view key, const nlohmann::json& t) {
-  std::string_view from, tid;
-  if (!TransferParts(key, &from, &tid) || !t.is_object()) return std::nullopt;
-  if (t.value("from", "") != from || t.value("transfer_id", "") != tid) return std::nullopt;
+  std::optional<statekey::TransferKeyParts> parts = statekey::ParseTransferKey(key);
+  if (!parts.has_value() || !t.is_object()) return std::nullopt;
+  if (t.value("from", "") != parts->from || t.value("transfer_id", "") != parts->transfer_id) {
+    return std::nullopt;
+  }
   const std::string status = t.value("status", "");
   const bool received = t.contains("received_seq");
   std::string out(1, kCompact);
@@ -231,8 +201,8 @@ std::optional<std::string> CompactTransfer(std::string_view key, const nlohmann:
 }
 
 std::optional<nlohmann::json> ParseTransfer(std::string_view key, std::string_view in) {
-  std::string_view from, tid;
-  if (!TransferParts(key, &from, &tid) || in.size() < 3) return std::nullopt;
+  std::optional<statekey::TransferKeyParts> parts = statekey::ParseTransferKey(key);
+  if (!parts.has_value() || in.size() < 3) return std::nullopt;
   const uint8_t status = static_cast<uint8_t>(in[1]);
   const bool received = in[2] != 0;
   in.remove_prefix(3);
@@ -244,7 +214,7 @@ std::optional<nlohmann::json> ParseTransfer(std::string_view key, std::string_vi
       !GetSigned(in, &due)) {
     return std::nullopt;
   }
-  nlohmann::json t = {{"from", from}, {"to", to}, {"transfer_id", tid},
+  nlohmann::json t = {{"from", parts->from}, {"to", to}, {"transfer_id", parts->transfer_id},
                       {"substance", substance}, {"amount", amount},
                       {"dispatched_seq", dispatched_seq},
                       {"dispatched_at", FormatTimestamp(dispatched_at)},
@@ -296,9 +266,9 @@ std::optional<nlohmann::json> ParseAcqStat(std::string_view in) {
 
 enum class Kind { kJson, kTransfer, kAcq, kAcqStat };
 Kind KindOf(std::string_view key) {
-  if (key.starts_with("transfer/")) return Kind::kTransfer;
-  if (key.starts_with("acqstat/")) return Kind::kAcqStat;
-  if (key.starts_with("acq/")) return Kind::kAcq;
+  if (key.starts_with(statekey::kTransferPrefix)) return Kind::kTransfer;
+  if (key.starts_with(statekey::kAcqStatPrefix)) return Kind::kAcqStat;
+  if (key.starts_with(statekey::kAcqPrefix)) return Kind::kAcq;
   return Kind::kJson;
 }
 
@@ -314,61 +284,8 @@ std::optional<nlohmann::json> ParseCompact(Kind kind, std::string_view key, std:
 
 }  // namespace
 
-// ---- primitives ----
-
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void PutSigned(std::string& out, int64_t v) {
-  PutVarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
-}
-
-void PutString(std::string& out, std::string_view s) {
-  PutVarint(out, s.size());
-  out.append(s);
-}
-
-bool GetVarint(std::string_view& in, uint64_t* v) {
-  uint64_t r = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in.empty()) return false;
-    const uint8_t b = static_cast<uint8_t>(in[0]);
-    in.remove_prefix(1);
-    r |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) {
-      *v = r;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool GetSigned(std::string_view& in, int64_t* v) {
-  uint64_t u = 0;
-  if (!GetVarint(in, &u)) return false;
-  *v = static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
-  return true;
-}
-
-bool GetString(std::string_view& in, std::string* s) {
-  uint64_t n = 0;
-  if (!GetVarint(in, &n) || n > in.size()) return false;
-  s->assign(in.substr(0, n));
-  in.remove_prefix(n);
-  return true;
-}
-
-std::string SeqBytes(uint64_t seq) { return EncodeBigEndian64(seq); }
-std::string TimeBytes(int64_t ms) { return EncodeBigEndian64(static_cast<uint64_t>(std::max<int64_t>(ms, 0))); }
 
 // ---- the per-entry record ----
-
-std::string EntryKey(uint64_t seq) { return "~" + SeqBytes(seq); }
 
 std::string EncodeEntryInfo(const EntryInfo& info) {
   std::string out;
@@ -422,21 +339,6 @@ bool GetTrailItem(std::string_view& in, uint64_t prev, TrailItem* item) {
 }
 
 }  // namespace
-
-std::string TrailPrefix(std::string_view participant) {
-  std::string k = "trail/";
-  k.append(participant);
-  k.push_back('/');
-  return k;
-}
-
-std::string TrailKey(std::string_view participant, uint64_t last_seq) {
-  return TrailPrefix(participant) + SeqBytes(last_seq);
-}
-
-std::string TrailOpenKey(std::string_view participant) {
-  return TrailPrefix(participant) + std::string(8, '\xff');
-}
 
 bool AppendTrailItem(std::string& chunk, const TrailItem& item) {
   uint64_t last = 0;

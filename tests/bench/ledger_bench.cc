@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keys/coding.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
 #include "ledger/log/db.h"

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "keys/coding.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
 #include "ledger/log/db.h"
