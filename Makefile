@@ -19,7 +19,7 @@ DEB_PACKAGES += openssl
 # playwright-core; only `make test` installs them (`make run` needs nothing from npm).
 TEST_DEB_PACKAGES := chromium
 
-.PHONY: run test bench build deps clean fuzz stress
+.PHONY: run test bench build deps clean fuzz stress tsan
 
 # `make fuzz`: every libFuzzer harness of tests/fuzz (clang, ASan, UBSan) for FUZZ_SECONDS each,
 # in its own build directory (the normal build and `make test` never need clang). New inputs go
@@ -78,6 +78,17 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# `make tsan`: the tests with concurrency of their own under ThreadSanitizer, in a build directory
+# of their own (-DVIGIL_SANITIZE=thread): the writer's group commit (ledger_test "[writer]") and
+# the HTTP server with concurrent clients, Stop() and limits (api_test "[api]"). A race report
+# fails the run (TSan exits 66).
+TSAN_BUILD ?= build-tsan
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=thread
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target ledger_test api_test
+	TSAN_OPTIONS="second_deadlock_stack=1 $(TSAN_OPTIONS)" $(TSAN_BUILD)/bin/ledger_test "[writer]"
+	TSAN_OPTIONS="second_deadlock_stack=1 $(TSAN_OPTIONS)" $(TSAN_BUILD)/bin/api_test "[api]"
 
 fuzz:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_DEB_PACKAGES)"
