@@ -17,7 +17,8 @@ DEB_PACKAGES += python3-nacl
 DEB_PACKAGES += openssl
 # The browser test (tests/browser) also needs Debian's chromium, and node + npm for
 # playwright-core; only `make test` installs them (`make run` needs nothing from npm).
-TEST_DEB_PACKAGES := chromium
+# The format_check test runs clang-format (tests/format_check.sh).
+TEST_DEB_PACKAGES := chromium clang-format
 
 .PHONY: run test bench build deps clean fuzz stress tsan
 
