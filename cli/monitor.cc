@@ -205,7 +205,8 @@ Result<std::vector<std::string>> SplitBundle(std::string_view data, uint64_t wid
   std::vector<std::string> out;
   while (!data.empty()) {
     if (data.size() < 2) return Status(Code::kCorruption, "ends inside a length prefix");
-    const size_t n = (static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1]);
+    const size_t n =
+        static_cast<size_t>((static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1]));
     data.remove_prefix(2);
     if (data.size() < n) return Status(Code::kCorruption, "ends inside an entry");
     out.emplace_back(data.substr(0, n));
