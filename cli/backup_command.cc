@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include <sodium.h>
 
 #include "cli/commands.h"
+#include "keys/file.h"
 #include "keys/note.h"
 #include "ledger/log/db.h"
 #include "ledger/log/log.h"
@@ -56,60 +56,34 @@ Status MakeDir(const std::string& path, mode_t mode) {
   return Status::Ok();
 }
 
-void SyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+// fsyncs a file written through another handle (LMDB's copy of the store).
+Status SyncFile(const std::string& path) {
+  Result<ScopedFd> fd = ScopedFd::Open(path, O_RDONLY);
+  if (!fd.ok()) return fd.status();
+  return fd->Sync(path);
 }
 
-std::string Parent(const std::string& path) {
-  std::string p = path;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  const size_t slash = p.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : p.substr(0, slash);
-}
-
-// Copies a file (fsynced), keeping `mode`. Also returns its SHA-256 when `hash` is given.
-Status CopyFile(const std::string& from, const std::string& to, mode_t mode, Hash* hash = nullptr) {
-  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return Status(Code::kIoError, "cannot open " + from + ": " + std::strerror(errno));
-  int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (out < 0) {
-    ::close(in);
-    return Status(Code::kIoError, "cannot create " + to + ": " + std::strerror(errno));
-  }
+// Copies a file to a new file `to` (fsynced), keeping `mode`. Also returns its SHA-256 when
+// `hash` is given. The caller syncs the directory of `to`.
+Status CopyFile(const std::string& from, const std::string& to, unsigned mode, Hash* hash = nullptr) {
+  Result<ScopedFd> in = ScopedFd::Open(from, O_RDONLY);
+  if (!in.ok()) return in.status();
+  Result<ScopedFd> out = ScopedFd::Open(to, O_WRONLY | O_CREAT | O_EXCL, mode);
+  if (!out.ok()) return out.status();
   crypto_hash_sha256_state sha;
   crypto_hash_sha256_init(&sha);
   std::vector<char> buf(1 << 20);
-  Status s = Status::Ok();
   for (;;) {
-    ssize_t n = ::read(in, buf.data(), buf.size());
+    const ssize_t n = ::read(in->get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      s = Status(Code::kIoError, "cannot read " + from + ": " + std::strerror(errno));
-      break;
-    }
+    if (n < 0) return Status(Code::kIoError, "cannot read " + from + ": " + std::strerror(errno));
     if (n == 0) break;
     crypto_hash_sha256_update(&sha, reinterpret_cast<unsigned char*>(buf.data()), static_cast<size_t>(n));
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        s = Status(Code::kIoError, "cannot write " + to + ": " + std::strerror(errno));
-        break;
-      }
-      done += w;
-    }
-    if (!s.ok()) break;
+    VIGIL_RETURN_IF_ERROR(out->WriteAll(std::string_view(buf.data(), static_cast<size_t>(n)), to));
   }
-  if (s.ok() && ::fsync(out) != 0) s = Status(Code::kIoError, "cannot fsync " + to + ": " + std::strerror(errno));
-  ::close(in);
-  ::close(out);
-  if (s.ok() && hash != nullptr) crypto_hash_sha256_final(&sha, hash->data());
-  return s;
+  VIGIL_RETURN_IF_ERROR(out->Sync(to));
+  if (hash != nullptr) crypto_hash_sha256_final(&sha, hash->data());
+  return Status::Ok();
 }
 
 Result<Hash> HashFile(const std::string& path) {
@@ -218,8 +192,8 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
     if (!env.ok()) return fail(env.status().message());
     if (Status s = (*env)->CopyTo(tmp + "/store"); !s.ok()) return fail(s.message());
   }
-  SyncPath(tmp + "/store/data.mdb");
-  SyncPath(tmp + "/store");
+  if (Status s = SyncFile(tmp + "/store/data.mdb"); !s.ok()) return fail(s.message());
+  if (Status s = SyncDir(tmp + "/store"); !s.ok()) return fail(s.message());
   Result<StoreFacts> facts = ReadFacts(tmp + "/store");
   if (!facts.ok()) return fail("the copy cannot be read: " + facts.status().message());
   ::unlink((tmp + "/store/lock.mdb").c_str());  // made by reading the copy; not part of it
@@ -242,7 +216,7 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
       left_out.push_back(f.name);
     }
   }
-  SyncPath(tmp + "/keys");
+  if (Status s = SyncDir(tmp + "/keys"); !s.ok()) return fail(s.message());
 
   if (verify) {
     VerifyOptions vo;
@@ -270,17 +244,17 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
                              {"data_mdb_sha256", Base64(*file_hash)},
                              {"verified", verify},
                              {"secret_keys", with_keys ? nlohmann::json(copied) : nlohmann::json::array()}};
-  {
-    std::ofstream m(tmp + "/BACKUP.json", std::ios::binary);
-    m << manifest.dump(2) << "\n";
-    if (!m) return fail("cannot write " + tmp + "/BACKUP.json");
+  // WriteNewFile syncs BACKUP.json and tmp, so the rename publishes a complete directory.
+  if (Status s = WriteNewFile(tmp + "/BACKUP.json", manifest.dump(2) + "\n", 0644); !s.ok()) {
+    return fail(s.message());
   }
-  SyncPath(tmp + "/BACKUP.json");
-  SyncPath(tmp);
   if (::rename(tmp.c_str(), out.c_str()) != 0) {
     return fail("cannot rename " + tmp + " to " + out + ": " + std::strerror(errno));
   }
-  SyncPath(Parent(out));
+  if (Status s = SyncDir(ParentDir(out)); !s.ok()) {
+    std::cerr << "vigil backup: " << out << " is complete, but " << s.message() << "\n";
+    return kExitUsage;
+  }
 
   std::cout << "backup of " << facts->info.origin << " written to " << out << ": "
             << facts->entries << " entries" << (verify ? ", verified" : "") << "\n"
@@ -401,20 +375,18 @@ int Restore(const std::string& backup, const std::string& data, bool force,
       if (!Exists(from)) continue;
       if (Status s = CopyFile(from, tmp + "/keys/" + f.name, 0600); !s.ok()) return fail(s.message());
     }
-    SyncPath(tmp + "/keys");
+    if (Status s = SyncDir(tmp + "/keys"); !s.ok()) return fail(s.message());
   }
-  SyncPath(tmp + "/store");
-  SyncPath(tmp);
+  if (Status s = SyncDir(tmp + "/store"); !s.ok()) return fail(s.message());
+  if (Status s = SyncDir(tmp); !s.ok()) return fail(s.message());
 
-  // No server may hold the store while it is swapped.
-  int lock_fd = -1;
+  // No server (nor demo --offline, nor another restore) may hold the store while it is
+  // swapped: the writer lock of the log, kept until the end of this function.
+  FileLock writer_lock;
   if (replacing) {
-    lock_fd = ::open((store + "/writer.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-      if (lock_fd >= 0) ::close(lock_fd);
-      return fail("a server is running on " + data + " (it holds " + store +
-                  "/writer.lock); stop it first");
-    }
+    Result<FileLock> lock = Log::LockWriter(data);
+    if (!lock.ok()) return fail(lock.status().message());
+    writer_lock = std::move(*lock);
   }
   // The swap: each step is one rename, so the store is always either the old one or the new.
   std::string kept;
@@ -426,7 +398,6 @@ int Restore(const std::string& backup, const std::string& data, bool force,
     } else {
       if (::rename(store.c_str(), kept.c_str()) != 0 ||
           ::rename((tmp + "/store").c_str(), store.c_str()) != 0) {
-        ::close(lock_fd);
         return fail("cannot move the restored store into place: " + std::string(std::strerror(errno)));
       }
     }
@@ -434,9 +405,12 @@ int Restore(const std::string& backup, const std::string& data, bool force,
     return fail("cannot move the restored store into place: " + std::string(std::strerror(errno)));
   }
   if (!Exists(keys) && Exists(tmp + "/keys")) ::rename((tmp + "/keys").c_str(), keys.c_str());
-  SyncPath(data);
-  if (lock_fd >= 0) ::close(lock_fd);
+  const Status synced = SyncDir(data);
   if (kept != tmp + "/store") RemoveTree(tmp);
+  if (!synced.ok()) {
+    std::cerr << "vigil restore: the store is in place, but " << synced.message() << "\n";
+    return kExitUsage;
+  }
 
   std::cout << "restored " << facts->info.origin << " (" << report->size << " entries, verified"
             << (key.has_value() ? " against the given key" : "") << ") into " << data << "\n";

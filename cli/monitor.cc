@@ -1,11 +1,7 @@
 #include "cli/monitor.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -15,6 +11,7 @@
 #include "cli/client.h"
 #include "cli/reply_shape.h"
 #include "keys/coding.h"
+#include "keys/file.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
@@ -174,41 +171,6 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
   return s;
 }
 
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status(Code::kIoError, "cannot write " + path + ": " + std::strerror(errno));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-// Replaces `path` atomically: a temporary file beside it, fsync, rename, fsync of the directory.
-Status AtomicWrite(const std::string& path, std::string_view data) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status(Code::kIoError, "cannot create " + tmp + ": " + std::strerror(errno));
-  Status s = WriteAll(fd, data, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Status(Code::kIoError, "cannot fsync " + tmp + ": " + std::strerror(errno));
-  ::close(fd);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = Status(Code::kIoError, "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
-  }
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
-}
-
 std::string EncodeState(const std::string& log_key_text, const std::string& mode,
                         const std::string& server, const std::string& checkpoint_note,
                         const Frontier& frontier, const EntryReplay* replay) {
@@ -291,14 +253,12 @@ class Run {
   void Execute() {
     // One run at a time per state file (cron can overlap a slow run).
     const std::string lock_path = o_.state_file + ".lock";
-    int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0) return End(2, "cannot open " + lock_path + ": " + std::strerror(errno));
-    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(lock_fd);
+    Result<FileLock> lock = FileLock::TryAcquire(lock_path);
+    if (lock.status().code() == Code::kFailedPrecondition) {
       return End(2, "another monitor run holds " + lock_path + "; try again when it ends");
     }
+    if (!lock.ok()) return End(2, lock.status().message());
     ExecuteLocked();
-    ::close(lock_fd);
   }
 
   void ExecuteLocked() {
@@ -461,9 +421,10 @@ class Run {
                               "size " + std::to_string(to));
     }
     r_.root = cp->root;
-    Status w = AtomicWrite(o_.state_file,
-                           EncodeState(key_text, r_.mode, o_.server, note, frontier,
-                                       r_.mode == "entries" ? &replay : nullptr));
+    Status w = WriteFileAtomic(o_.state_file,
+                               EncodeState(key_text, r_.mode, o_.server, note, frontier,
+                                           r_.mode == "entries" ? &replay : nullptr),
+                               0600);
     if (!w.ok()) return End(2, w.message() + " (the log verified; the state was not saved)");
     r_.state_saved = true;
     End(0, "ok: " + std::to_string(to - from) + " new " +

@@ -30,7 +30,8 @@ ScopedFd::~ScopedFd() {
 Result<ScopedFd> ScopedFd::Open(const std::string& path, int flags, unsigned mode) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) {
-    if (errno == ENOENT) return Status(Code::kNotFound, "no file " + path);
+    // With O_CREAT, ENOENT means a missing directory on the way: an I/O error, as file.h says.
+    if (errno == ENOENT && (flags & O_CREAT) == 0) return Status(Code::kNotFound, "no file " + path);
     if (errno == EEXIST) return Status(Code::kConflict, path + " already exists");
     return IoError("cannot open " + path);
   }
@@ -79,8 +80,12 @@ Status SyncDir(const std::string& dir) {
 Status WriteNewFile(const std::string& path, std::string_view contents, unsigned mode) {
   Result<ScopedFd> fd = ScopedFd::Open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
   if (!fd.ok()) return fd.status();
-  VIGIL_RETURN_IF_ERROR(fd->WriteAll(contents, path));
-  VIGIL_RETURN_IF_ERROR(fd->Sync(path));
+  Status s = fd->WriteAll(contents, path);
+  if (s.ok()) s = fd->Sync(path);
+  if (!s.ok()) {
+    ::unlink(path.c_str());  // ours (O_EXCL), and never to be left half written
+    return s;
+  }
   return SyncDir(ParentDir(path));
 }
 

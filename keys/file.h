@@ -58,7 +58,8 @@ class FileLock {
 };
 
 // Writes `contents` to a new file `path` with `mode`, refusing to replace an existing one
-// (kConflict), fsynced together with its directory.
+// (kConflict), fsynced together with its directory. If the contents cannot be written and
+// synced, the new file is removed again (kIoError).
 Status WriteNewFile(const std::string& path, std::string_view contents, unsigned mode);
 // Replaces `path` atomically with `contents` (a temporary file beside it, fsync, rename, fsync
 // of the directory): after a crash the file holds the old or the new contents, never a mix.

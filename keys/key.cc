@@ -1,14 +1,13 @@
 #include "keys/key.h"
 
-#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "keys/file.h"
 
 namespace vigil {
 
@@ -27,24 +26,14 @@ std::string WithContext(SignContext context, std::string_view msg) {
   return m;
 }
 
-// Writes `contents` to a new file (O_EXCL) with `mode`, and fsyncs it.
-Status WriteNewFile(const std::string& path, std::string_view contents, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return Status(Code::kConflict, path + " already exists; refusing to overwrite a key file");
-    }
-    return Status(Code::kIoError, "cannot create " + path + ": " + std::strerror(errno));
+// Writes a new key file (keys/file.h WriteNewFile: fsynced with its directory, removed again if
+// it cannot be written whole), naming a key file in the refusal to overwrite one.
+Status WriteKeyFile(const std::string& path, std::string_view contents, unsigned mode) {
+  Status s = WriteNewFile(path, contents, mode);
+  if (s.code() == Code::kConflict) {
+    return Status(Code::kConflict, path + " already exists; refusing to overwrite a key file");
   }
-  ssize_t n = ::write(fd, contents.data(), contents.size());
-  bool ok = n == static_cast<ssize_t>(contents.size()) && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(path.c_str());
-    return Status(Code::kIoError, "cannot write " + path + ": " + std::strerror(err));
-  }
-  return Status::Ok();
+  return s;
 }
 
 Result<std::string> ReadSmallFile(const std::string& path) {
@@ -154,7 +143,7 @@ Status SecretKey::Save(const std::string& path) const {
 Status WriteSecretFile(const std::string& path, std::string_view header, std::string_view secret) {
   std::string b64 = Base64Encode(secret);
   std::string line = std::string(header) + b64 + "\n";
-  Status s = WriteNewFile(path, line, 0600);
+  Status s = WriteKeyFile(path, line, 0600);
   sodium_memzero(b64.data(), b64.size());
   sodium_memzero(line.data(), line.size());
   return s;
@@ -210,7 +199,7 @@ std::string SecretKey::Sign(SignContext context, std::string_view msg) const {
 }
 
 Status SavePublicKey(const PublicKey& key, const std::string& path) {
-  return WriteNewFile(path, std::string(kPublicHeader) + key.ToBase64() + "\n", 0644);
+  return WriteKeyFile(path, std::string(kPublicHeader) + key.ToBase64() + "\n", 0644);
 }
 
 Result<PublicKey> LoadPublicKey(const std::string& path) {

@@ -185,7 +185,7 @@ void WriterPlace(benchmark::State& state) {
     std::vector<Result<Placed>> placed = b.log->Place(subs, NowMs());
     for (const Result<Placed>& p : placed) Require(p.status());
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch));
 }
 BENCHMARK(WriterPlace)->Name("writer_place")->Arg(1)->Arg(64)->Arg(512)->UseRealTime()->MinTime(2.0);
 

@@ -81,19 +81,21 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 double CpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 // p50/p90/p99/max/mean of latencies in microseconds.
 json Summary(std::vector<double> us) {
   if (us.empty()) return json::object();
   std::sort(us.begin(), us.end());
-  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))]; };
+  const double n = static_cast<double>(us.size());
+  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * n))]; };
   double sum = 0;
   for (double v : us) sum += v;
   auto r = [](double v) { return std::round(v * 10) / 10; };
   return {{"n", us.size()}, {"p50_us", r(at(0.50))}, {"p90_us", r(at(0.90))},
-          {"p99_us", r(at(0.99))}, {"max_us", r(us.back())}, {"mean_us", r(sum / us.size())}};
+          {"p99_us", r(at(0.99))}, {"max_us", r(us.back())}, {"mean_us", r(sum / n)}};
 }
 
 // ---- the generator ----
@@ -251,7 +253,7 @@ std::vector<Submission> Build(const Generator& gen, Log& log, uint64_t from, uin
   std::vector<std::thread> ts;
   for (int w = 0; w < threads; ++w) {
     ts.emplace_back([&, w] {
-      for (uint64_t k = from + w; k < to; k += threads) {
+      for (uint64_t k = from + static_cast<uint64_t>(w); k < to; k += static_cast<uint64_t>(threads)) {
         subs[k - from] = gen.Make(k);
         log.Prepare(subs[k - from]);
       }
@@ -324,8 +326,9 @@ json Grow(const Args& a, Log& log, const std::string& authority_id, const Secret
   const double wall = Seconds(t0, Clock::now());
   return {{"from_size", start_size}, {"to_size", log.Size()}, {"records", placed},
           {"batches", batches}, {"wall_s", wall}, {"cpu_s", CpuSeconds() - c0},
-          {"place_s", place_s}, {"records_per_s", wall > 0 ? placed / wall : 0},
-          {"place_records_per_s", place_s > 0 ? placed / place_s : 0}, {"threads", a.threads}};
+          {"place_s", place_s}, {"records_per_s", wall > 0 ? static_cast<double>(placed) / wall : 0},
+          {"place_records_per_s", place_s > 0 ? static_cast<double>(placed) / place_s : 0},
+          {"threads", a.threads}};
 }
 
 double ThreadCpuUs() {
@@ -419,9 +422,10 @@ json Storage(Log& log, const std::string& dir) {
   struct stat sb {};
   const std::string file = dir + "/store/data.mdb";
   if (::stat(file.c_str(), &sb) != 0) Die("stat " + file);
-  const double mean = entries ? static_cast<double>(bytes) / entries : 0;
-  const double per_entry = entries ? static_cast<double>(sb.st_size) / entries : 0;
-  const double allocated_per_entry = entries ? static_cast<double>(sb.st_blocks) * 512 / entries : 0;
+  const double n = static_cast<double>(entries);
+  const double mean = entries ? static_cast<double>(bytes) / n : 0;
+  const double per_entry = entries ? static_cast<double>(sb.st_size) / n : 0;
+  const double allocated_per_entry = entries ? static_cast<double>(sb.st_blocks) * 512 / n : 0;
   return {{"entries", entries}, {"entry_bytes_total", bytes}, {"mean_entry_bytes", mean},
           {"data_mdb_bytes", sb.st_size}, {"data_mdb_allocated_bytes", sb.st_blocks * 512},
           {"disk_bytes_per_entry", per_entry}, {"allocated_bytes_per_entry", allocated_per_entry},
@@ -486,7 +490,7 @@ struct Req {
 };
 
 json RunHttp(const Args& a, const std::vector<Req>& reqs) {
-  std::vector<std::vector<double>> lat(a.clients);
+  std::vector<std::vector<double>> lat(static_cast<size_t>(a.clients));
   std::atomic<size_t> next{0};
   std::atomic<size_t> errors{0};
   std::string first_error;
@@ -514,7 +518,7 @@ json RunHttp(const Args& a, const std::vector<Req>& reqs) {
           }
           continue;
         }
-        lat[c].push_back(us);
+        lat[static_cast<size_t>(c)].push_back(us);
       }
     });
   }
@@ -525,7 +529,7 @@ json RunHttp(const Args& a, const std::vector<Req>& reqs) {
   json s = Summary(std::move(all));
   s["errors"] = errors.load();
   if (!first_error.empty()) s["first_error"] = first_error;
-  s["requests_per_s"] = wall > 0 ? reqs.size() / wall : 0;
+  s["requests_per_s"] = wall > 0 ? static_cast<double>(reqs.size()) / wall : 0;
   s["clients"] = a.clients;
   return s;
 }
