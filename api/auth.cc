@@ -28,9 +28,9 @@ bool Authenticator::RememberNonce(const std::string& key_id, const std::string& 
 
 Result<Caller> Authenticator::Authenticate(const httplib::Request& req, int64_t now_s) {
   SignedRequestParts parts{req.method, req.target, req.body};
-  Result<SignatureClaims> claims =
-      ParseSignedRequest(parts, req.get_header_value("Content-Digest"),
-                         req.get_header_value("Signature-Input"), req.get_header_value("Signature"));
+  Result<SignatureClaims> claims = ParseSignedRequest(parts, req.get_header_value("Content-Digest"),
+                                                      req.get_header_value("Signature-Input"),
+                                                      req.get_header_value("Signature"));
   if (!claims.ok()) return claims.status();
   if (claims->created > now_s + kSignatureMaxAgeSeconds ||
       claims->created < now_s - kSignatureMaxAgeSeconds) {

@@ -35,7 +35,8 @@ struct Caller {
 
 class Authenticator {
  public:
-  explicit Authenticator(Log& log, size_t max_nonces = 200000) : log_(log), max_nonces_(max_nonces) {}
+  explicit Authenticator(Log& log, size_t max_nonces = 200000)
+      : log_(log), max_nonces_(max_nonces) {}
 
   // The caller of `req` at server time `now_s` (unix seconds). Errors: kUnauthenticated (no
   // signature, malformed, stale, replayed, unknown or revoked key, signature does not verify),
@@ -48,8 +49,8 @@ class Authenticator {
   Log& log_;
   const size_t max_nonces_;
   std::mutex mu_;
-  std::unordered_map<std::string, int64_t> nonces_;           // key id + nonce -> expiry
-  std::deque<std::pair<int64_t, std::string>> nonce_order_;   // (expiry, key) oldest first
+  std::unordered_map<std::string, int64_t> nonces_;          // key id + nonce -> expiry
+  std::deque<std::pair<int64_t, std::string>> nonce_order_;  // (expiry, key) oldest first
 };
 
 }  // namespace vigil::api

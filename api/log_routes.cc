@@ -22,7 +22,8 @@ constexpr char kJson[] = "application/json";
 // A required unsigned decimal query parameter.
 Result<uint64_t> UintParam(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) {
-    return Status(Code::kInvalidArgument, std::string("query parameter \"") + name + "\" is required");
+    return Status(Code::kInvalidArgument,
+                  std::string("query parameter \"") + name + "\" is required");
   }
   const std::string v = req.get_param_value(name);
   uint64_t out = 0;
@@ -94,7 +95,8 @@ Result<Submission> ParseSubmission(const std::string& body) {
       }
       Result<Bytes> csig = Base64Decode(c["sig"].get<std::string>());
       if (!csig.ok() || csig->size() != 64) {
-        return Status(Code::kInvalidArgument, "a cosigner \"sig\" must be a base64 64-byte signature");
+        return Status(Code::kInvalidArgument,
+                      "a cosigner \"sig\" must be a base64 64-byte signature");
       }
       sub.cosigners.push_back({c["signer"].get<std::string>(), *csig});
     }
@@ -130,11 +132,11 @@ std::vector<Route> Server::LogRoutes() {
   std::vector<Route> r;
 
   r.push_back({"GET", "/checkpoint", "/checkpoint", Access::kPublic, [this](Call& c) {
-    Result<std::string> cp = log_.LatestCheckpoint();
-    if (!cp.ok()) return Fail(c.res, cp.status());
-    c.res.set_header("Cache-Control", "no-cache");
-    c.res.set_content(*cp, "text/plain; charset=utf-8");
-  }});
+                 Result<std::string> cp = log_.LatestCheckpoint();
+                 if (!cp.ok()) return Fail(c.res, cp.status());
+                 c.res.set_header("Cache-Control", "no-cache");
+                 c.res.set_content(*cp, "text/plain; charset=utf-8");
+               }});
 
   // Entry bundles hold every participant's records: full readers only. Registered before the
   // hash tiles so that its pattern matches first.
@@ -163,78 +165,78 @@ std::vector<Route> Server::LogRoutes() {
                [tile](Call& c) { tile(c, c.req.matches[1].str()); }});
 
   r.push_back({"GET", "/v1/log", "/v1/log", Access::kPublic, [this](Call& c) {
-    const LogInfo& info = log_.info();
-    nlohmann::json j = {{"origin", info.origin},
-                        {"verifier_key", info.verifier_key},
-                        {"size", log_.Size()},
-                        {"jurisdiction", ledger_.jurisdiction()}};
-    c.res.set_header("Cache-Control", "no-cache");
-    c.res.set_content(j.dump(), kJson);
-  }});
+                 const LogInfo& info = log_.info();
+                 nlohmann::json j = {{"origin", info.origin},
+                                     {"verifier_key", info.verifier_key},
+                                     {"size", log_.Size()},
+                                     {"jurisdiction", ledger_.jurisdiction()}};
+                 c.res.set_header("Cache-Control", "no-cache");
+                 c.res.set_content(j.dump(), kJson);
+               }});
 
   // Appends need no request signature: the payload itself is signed, and checked by the rules.
   r.push_back({"POST", "/v1/entries", "/v1/entries", Access::kPublic, [this](Call& c) {
-    Result<Submission> sub = ParseSubmission(c.req.body);
-    if (!sub.ok()) return Fail(c.res, sub.status());
-    Result<Appended> appended = writer_.Submit(std::move(*sub));
-    if (!appended.ok()) return Fail(c.res, appended.status());
-    c.res.status = appended->duplicate ? 200 : 201;
-    SendReceipt(c.req, c.res, appended->receipt);
-  }});
+                 Result<Submission> sub = ParseSubmission(c.req.body);
+                 if (!sub.ok()) return Fail(c.res, sub.status());
+                 Result<Appended> appended = writer_.Submit(std::move(*sub));
+                 if (!appended.ok()) return Fail(c.res, appended.status());
+                 c.res.status = appended->duplicate ? 200 : 201;
+                 SendReceipt(c.req, c.res, appended->receipt);
+               }});
 
-  r.push_back({"GET", R"(/v1/entries/(\d{1,19}))", "/v1/entries/{seq}", Access::kSigned,
-               [this](Call& c) {
-    const uint64_t seq = std::stoull(c.req.matches[1].str());
-    Result<std::string> cp = log_.LatestCheckpoint();
-    if (!cp.ok()) return Fail(c.res, cp.status());
-    Result<uint64_t> size = CheckpointSize(*cp);
-    if (!size.ok()) return Fail(c.res, size.status());
-    if (seq >= *size) {
-      return Fail(c.res, Status(Code::kNotFound, "no entry " + std::to_string(seq) +
-                                                     "; the log has " + std::to_string(*size)));
-    }
-    Result<std::string> entry = log_.EntryAt(seq);
-    if (!entry.ok()) return Fail(c.res, entry.status());
-    if (Status s = CheckConcerns(*c.caller, *entry, seq); !s.ok()) return Fail(c.res, s);
-    Result<std::vector<Hash>> proof = log_.InclusionProof(seq, *size);
-    if (!proof.ok()) return Fail(c.res, proof.status());
-    nlohmann::json j = {{"entry", *entry},
-                        {"leaf_hash", Base64(merkle::HashLeaf(*entry))},
-                        {"inclusion", HashesJson(*proof)},
-                        {"checkpoint", *cp}};
-    c.res.set_content(j.dump(), kJson);
-  }});
+  r.push_back(
+      {"GET", R"(/v1/entries/(\d{1,19}))", "/v1/entries/{seq}", Access::kSigned, [this](Call& c) {
+         const uint64_t seq = std::stoull(c.req.matches[1].str());
+         Result<std::string> cp = log_.LatestCheckpoint();
+         if (!cp.ok()) return Fail(c.res, cp.status());
+         Result<uint64_t> size = CheckpointSize(*cp);
+         if (!size.ok()) return Fail(c.res, size.status());
+         if (seq >= *size) {
+           return Fail(
+               c.res, Status(Code::kNotFound, "no entry " + std::to_string(seq) + "; the log has " +
+                                                  std::to_string(*size)));
+         }
+         Result<std::string> entry = log_.EntryAt(seq);
+         if (!entry.ok()) return Fail(c.res, entry.status());
+         if (Status s = CheckConcerns(*c.caller, *entry, seq); !s.ok()) return Fail(c.res, s);
+         Result<std::vector<Hash>> proof = log_.InclusionProof(seq, *size);
+         if (!proof.ok()) return Fail(c.res, proof.status());
+         nlohmann::json j = {{"entry", *entry},
+                             {"leaf_hash", Base64(merkle::HashLeaf(*entry))},
+                             {"inclusion", HashesJson(*proof)},
+                             {"checkpoint", *cp}};
+         c.res.set_content(j.dump(), kJson);
+       }});
 
   // Both proof routes: two unsigned integer parameters in, {"proof": [base64 hashes]} out.
   using ProofFn = Result<std::vector<Hash>> (Log::*)(uint64_t, uint64_t);
   auto proof_route = [this](const char* path, const char* a, const char* b, ProofFn fn) {
     return Route{"GET", path, path, Access::kPublic, [this, a, b, fn](Call& c) {
-      const auto start = std::chrono::steady_clock::now();
-      Result<uint64_t> x = UintParam(c.req, a);
-      Result<uint64_t> y = UintParam(c.req, b);
-      if (!x.ok()) return Fail(c.res, x.status());
-      if (!y.ok()) return Fail(c.res, y.status());
-      Result<std::vector<Hash>> proof = (log_.*fn)(*x, *y);
-      if (!proof.ok()) return Fail(c.res, proof.status());
-      CountProof(start);
-      c.res.set_content(nlohmann::json({{"proof", HashesJson(*proof)}}).dump(), kJson);
-    }};
+                   const auto start = std::chrono::steady_clock::now();
+                   Result<uint64_t> x = UintParam(c.req, a);
+                   Result<uint64_t> y = UintParam(c.req, b);
+                   if (!x.ok()) return Fail(c.res, x.status());
+                   if (!y.ok()) return Fail(c.res, y.status());
+                   Result<std::vector<Hash>> proof = (log_.*fn)(*x, *y);
+                   if (!proof.ok()) return Fail(c.res, proof.status());
+                   CountProof(start);
+                   c.res.set_content(nlohmann::json({{"proof", HashesJson(*proof)}}).dump(), kJson);
+                 }};
   };
   r.push_back(proof_route("/v1/proof/inclusion", "seq", "size", &Log::InclusionProof));
   r.push_back(proof_route("/v1/proof/consistency", "from", "to", &Log::ConsistencyProof));
 
   r.push_back({"GET", "/healthz", "/healthz", Access::kPublic, [this](Call& c) {
-    const bool writable = log_.writable();
-    nlohmann::json j = {{"status", writable ? "ok" : "read-only"},
-                        {"size", log_.Size()},
-                        {"writable", writable}};
-    c.res.status = writable ? 200 : 503;
-    c.res.set_content(j.dump(), kJson);
-  }});
+                 const bool writable = log_.writable();
+                 nlohmann::json j = {{"status", writable ? "ok" : "read-only"},
+                                     {"size", log_.Size()},
+                                     {"writable", writable}};
+                 c.res.status = writable ? 200 : 503;
+                 c.res.set_content(j.dump(), kJson);
+               }});
 
-  r.push_back({"GET", "/metrics", "/metrics", Access::kPublic, [this](Call& c) {
-    c.res.set_content(MetricsText(), "text/plain; version=0.0.4");
-  }});
+  r.push_back({"GET", "/metrics", "/metrics", Access::kPublic,
+               [this](Call& c) { c.res.set_content(MetricsText(), "text/plain; version=0.0.4"); }});
   return r;
 }
 

@@ -8,22 +8,38 @@ namespace {
 
 const char* Title(int http_status) {
   switch (http_status) {
-    case 400: return "Bad request";
-    case 401: return "Signature required";
-    case 403: return "Forbidden";
-    case 404: return "Not found";
-    case 405: return "Method not allowed";
-    case 408: return "Request timeout";
-    case 409: return "Conflict";
-    case 411: return "Length required";
-    case 413: return "Payload too large";
-    case 414: return "URI too long";
-    case 415: return "Unsupported media type";
-    case 422: return "Rule violated";
-    case 431: return "Request header fields too large";
-    case 503: return "Service unavailable";
-    case 507: return "Insufficient storage";
-    default: return "Internal error";
+    case 400:
+      return "Bad request";
+    case 401:
+      return "Signature required";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not found";
+    case 405:
+      return "Method not allowed";
+    case 408:
+      return "Request timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length required";
+    case 413:
+      return "Payload too large";
+    case 414:
+      return "URI too long";
+    case 415:
+      return "Unsupported media type";
+    case 422:
+      return "Rule violated";
+    case 431:
+      return "Request header fields too large";
+    case 503:
+      return "Service unavailable";
+    case 507:
+      return "Insufficient storage";
+    default:
+      return "Internal error";
   }
 }
 
@@ -35,7 +51,8 @@ void Send(httplib::Response& res, int http_status, std::string_view type, std::s
                       {"detail", std::string(detail)}};
   if (violations != nullptr && !violations->empty()) {
     nlohmann::json list = nlohmann::json::array();
-    for (const Violation& v : *violations) list.push_back({{"code", v.code}, {"message", v.message}});
+    for (const Violation& v : *violations)
+      list.push_back({{"code", v.code}, {"message", v.message}});
     j["violations"] = list;
   }
   res.status = http_status;
@@ -48,19 +65,30 @@ void Send(httplib::Response& res, int http_status, std::string_view type, std::s
 
 int HttpStatus(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kNotFound: return 404;
-    case Code::kConflict: return 409;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kRuleViolation: return 422;
-    case Code::kUnavailable: return 503;
-    case Code::kFailedPrecondition: return 503;
-    case Code::kResourceExhausted: return 507;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kNotFound:
+      return 404;
+    case Code::kConflict:
+      return 409;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kRuleViolation:
+      return 422;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kFailedPrecondition:
+      return 503;
+    case Code::kResourceExhausted:
+      return 507;
     case Code::kIoError:
     case Code::kCorruption:
-    case Code::kInternal: return 500;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

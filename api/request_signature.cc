@@ -92,7 +92,8 @@ Result<SignatureClaims> ParseSignedRequest(const SignedRequestParts& req,
   }
   if (*alg != "ed25519") return Bad("alg must be ed25519");
   if (nonce->size() < 16 || nonce->size() > 128 ||
-      nonce->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+      nonce->find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
           std::string::npos) {
     return Bad("nonce must be 16 to 128 letters, digits, '-' or '_'");
   }

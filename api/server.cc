@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
-
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -51,8 +50,14 @@ class StringStream : public httplib::Stream {
     out_.append(ptr, size);
     return static_cast<ssize_t>(size);
   }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = "raw"; port = 0; }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { ip = "raw"; port = 0; }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "raw";
+    port = 0;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "raw";
+    port = 0;
+  }
   socket_t socket() const override { return INVALID_SOCKET; }
   std::string& out() { return out_; }
 
@@ -68,11 +73,24 @@ bool IsUtf8(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     size_t n = 0;
     uint32_t cp = 0, min = 0;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1Fu; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0Fu; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07u; min = 0x10000; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1Fu;
+      min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0Fu;
+      min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07u;
+      min = 0x10000;
+    } else
+      return false;
     for (size_t k = 1; k <= n; ++k) {
       if (i + k >= s.size()) return false;
       const auto d = static_cast<unsigned char>(s[i + k]);
@@ -114,23 +132,29 @@ void RefuseAndClose(httplib::Response& res, int status, std::string_view type,
 
 struct Server::Metrics {
   std::mutex mu;
-  std::map<int, uint64_t> responses;            // by HTTP status
-  std::map<std::string, uint64_t> rejections;   // by violation or error code
+  std::map<int, uint64_t> responses;           // by HTTP status
+  std::map<std::string, uint64_t> rejections;  // by violation or error code
   std::atomic<uint64_t> proofs{0};
   std::atomic<uint64_t> proof_us_total{0};
 };
 
 Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
-    : ledger_(ledger), log_(ledger.log()), writer_(writer), options_(std::move(options)),
+    : ledger_(ledger),
+      log_(ledger.log()),
+      writer_(writer),
+      options_(std::move(options)),
       auth_(ledger.log()),
       metrics_(std::make_unique<Metrics>()) {
   if (!options_.tls_cert.empty() && !options_.tls_key.empty()) {
-    http_ = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
+    http_ =
+        std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
   } else {
     http_ = std::make_unique<httplib::Server>();
   }
   const int threads = options_.threads;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_read_timeout(options_.read_timeout_s, 0);
   http_->set_write_timeout(options_.write_timeout_s, 0);
@@ -143,14 +167,14 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
   http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.has_header("Transfer-Encoding")) {
       RefuseAndClose(res, 411, "length_required",
-                  "send the body with a Content-Length; chunked bodies are not accepted");
+                     "send the body with a Content-Length; chunked bodies are not accepted");
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string enc = req.get_header_value("Content-Encoding");
     if (!enc.empty() && enc != "identity") {
       RefuseAndClose(res, 415, "unsupported_encoding",
-                  "compressed request bodies are not accepted (Content-Encoding: " +
-                      Printable(enc, 32) + ")");
+                     "compressed request bodies are not accepted (Content-Encoding: " +
+                         Printable(enc, 32) + ")");
       return httplib::Server::HandlerResponse::Handled;
     }
     // Handlers see the path and query percent-decoded and may echo them in JSON answers, which
@@ -167,41 +191,51 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
     // on become a second request (request smuggling).
     const size_t lengths = req.get_header_value_count("Content-Length");
     const std::string length = req.get_header_value("Content-Length");
-    if (lengths > 1 ||
-        (lengths == 1 && (length.empty() || length.find_first_not_of("0123456789") != std::string::npos))) {
+    if (lengths > 1 || (lengths == 1 && (length.empty() || length.find_first_not_of("0123456789") !=
+                                                               std::string::npos))) {
       RefuseAndClose(res, 400, "bad_request",
                      "send exactly one Content-Length header, a decimal number of bytes");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (lengths > 0 && req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes) {
-      RefuseAndClose(res, 413, "payload_too_large",
-                     "the body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+      RefuseAndClose(
+          res, 413, "payload_too_large",
+          "the body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // An exception must never leak its text: log it, answer "internal".
-  http_->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                  std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("handler for {} {} threw: {}", req.method, req.path, what);
-    SendProblem(res, Status(Code::kInternal, "exception"));
-  });
+  http_->set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("handler for {} {} threw: {}", req.method, req.path, what);
+        SendProblem(res, Status(Code::kInternal, "exception"));
+      });
   // Errors httplib produces itself (no route, body too large, bad request line).
   http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty() || res.content_provider_) return;
     switch (res.status) {
-      case 404: SendProblem(res, 404, "no_route", "no such endpoint; see docs/api.md"); break;
-      case 413: SendProblem(res, 413, "payload_too_large", "the request body is too large"); break;
-      case 414: SendProblem(res, 414, "uri_too_long", "the request line is too long"); break;
-      case 408: SendProblem(res, 408, "request_timeout", "the request was not received in time"); break;
-      default: SendProblem(res, res.status, "bad_request", "the request could not be handled");
+      case 404:
+        SendProblem(res, 404, "no_route", "no such endpoint; see docs/api.md");
+        break;
+      case 413:
+        SendProblem(res, 413, "payload_too_large", "the request body is too large");
+        break;
+      case 414:
+        SendProblem(res, 414, "uri_too_long", "the request line is too long");
+        break;
+      case 408:
+        SendProblem(res, 408, "request_timeout", "the request was not received in time");
+        break;
+      default:
+        SendProblem(res, res.status, "bad_request", "the request could not be handled");
     }
   });
   http_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
@@ -239,7 +273,8 @@ Status Server::Bind() {
     port_ = options_.port;
   }
   if (::listen(ListeningSocket::Of(*http_), SOMAXCONN) != 0) {
-    return Status(Code::kIoError, std::string("cannot raise the listen backlog: ") + std::strerror(errno));
+    return Status(Code::kIoError,
+                  std::string("cannot raise the listen backlog: ") + std::strerror(errno));
   }
   return Status::Ok();
 }
@@ -281,10 +316,14 @@ std::optional<Caller> Server::Authenticate(const httplib::Request& req, httplib:
 
 const char* AccessName(Access access) {
   switch (access) {
-    case Access::kPublic: return "public";
-    case Access::kSigned: return "signed";
-    case Access::kFullReader: return "full_reader";
-    case Access::kPersonalData: return "personal_data";
+    case Access::kPublic:
+      return "public";
+    case Access::kSigned:
+      return "signed";
+    case Access::kFullReader:
+      return "full_reader";
+    case Access::kPersonalData:
+      return "personal_data";
   }
   return "?";
 }
@@ -292,9 +331,12 @@ const char* AccessName(Access access) {
 bool RoleAllowed(Access access, Role role) {
   switch (access) {
     case Access::kPublic:
-    case Access::kSigned: return true;
-    case Access::kFullReader: return role != Role::kBusiness;
-    case Access::kPersonalData: return role == Role::kAuthority || role == Role::kPolice;
+    case Access::kSigned:
+      return true;
+    case Access::kFullReader:
+      return role != Role::kBusiness;
+    case Access::kPersonalData:
+      return role == Role::kAuthority || role == Role::kPolice;
   }
   return false;
 }
@@ -323,9 +365,10 @@ void Server::Install(const Route& route) {
 
 void Server::CountProof(std::chrono::steady_clock::time_point start) {
   metrics_->proofs++;
-  metrics_->proof_us_total += static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
-          .count());
+  metrics_->proof_us_total +=
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count());
 }
 
 std::string Server::MetricsText() {

@@ -32,13 +32,13 @@ namespace vigil::api {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;               // 0: pick a free port (tests); see Server::port()
-  std::string tls_cert;          // PEM files; both set: serve HTTPS
+  int port = 8080;       // 0: pick a free port (tests); see Server::port()
+  std::string tls_cert;  // PEM files; both set: serve HTTPS
   std::string tls_key;
   size_t max_body_bytes = 256 * 1024;  // a whole entry is at most 64 KiB
-  int read_timeout_s = 10;       // slow clients are cut off (408 / closed)
+  int read_timeout_s = 10;             // slow clients are cut off (408 / closed)
   int write_timeout_s = 10;
-  int threads = 64;              // handler threads; bounds concurrent submitters per batch
+  int threads = 64;  // handler threads; bounds concurrent submitters per batch
 };
 
 class Server {

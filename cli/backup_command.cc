@@ -8,6 +8,7 @@
 //   BACKUP.json      what it is: origin, verifier key, entries, checkpoint, file hash
 #include <dirent.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,11 +18,9 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <sodium.h>
 
 #include "cli/commands.h"
 #include "keys/file.h"
@@ -65,7 +64,8 @@ Status SyncFile(const std::string& path) {
 
 // Copies a file to a new file `to` (fsynced), keeping `mode`. Also returns its SHA-256 when
 // `hash` is given. The caller syncs the directory of `to`.
-Status CopyFile(const std::string& from, const std::string& to, unsigned mode, Hash* hash = nullptr) {
+Status CopyFile(const std::string& from, const std::string& to, unsigned mode,
+                Hash* hash = nullptr) {
   Result<ScopedFd> in = ScopedFd::Open(from, O_RDONLY);
   if (!in.ok()) return in.status();
   Result<ScopedFd> out = ScopedFd::Open(to, O_WRONLY | O_CREAT | O_EXCL, mode);
@@ -78,7 +78,8 @@ Status CopyFile(const std::string& from, const std::string& to, unsigned mode, H
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status(Code::kIoError, "cannot read " + from + ": " + std::strerror(errno));
     if (n == 0) break;
-    crypto_hash_sha256_update(&sha, reinterpret_cast<unsigned char*>(buf.data()), static_cast<size_t>(n));
+    crypto_hash_sha256_update(&sha, reinterpret_cast<unsigned char*>(buf.data()),
+                              static_cast<size_t>(n));
     VIGIL_RETURN_IF_ERROR(out->WriteAll(std::string_view(buf.data(), static_cast<size_t>(n)), to));
   }
   VIGIL_RETURN_IF_ERROR(out->Sync(to));
@@ -94,7 +95,8 @@ Result<Hash> HashFile(const std::string& path) {
   std::vector<char> buf(1 << 20);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    crypto_hash_sha256_update(&sha, reinterpret_cast<unsigned char*>(buf.data()), static_cast<size_t>(in.gcount()));
+    crypto_hash_sha256_update(&sha, reinterpret_cast<unsigned char*>(buf.data()),
+                              static_cast<size_t>(in.gcount()));
   }
   Hash h;
   crypto_hash_sha256_final(&sha, h.data());
@@ -125,7 +127,8 @@ std::vector<std::string> FilesIn(const std::string& dir, const std::string& suff
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       const std::string name = e->d_name;
-      if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      if (name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
         out.push_back(name);
       }
     }
@@ -160,7 +163,8 @@ Result<StoreFacts> ReadFacts(const std::string& store_dir) {
   Result<uint64_t> p = txn->Count(db::Table::kPersonal);
   if (!p.ok()) return p.status();
   f.personal_records = *p;
-  Result<std::optional<std::pair<std::string, std::string>>> last = txn->Last(db::Table::kCheckpoints);
+  Result<std::optional<std::pair<std::string, std::string>>> last =
+      txn->Last(db::Table::kCheckpoints);
   if (last.ok() && last->has_value()) f.checkpoint = (*last)->second;
   return f;
 }
@@ -202,7 +206,8 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
   const std::string keys = data + "/keys";
   std::vector<std::string> copied;
   for (const std::string& name : FilesIn(keys, ".pub")) {
-    if (Status s = CopyFile(keys + "/" + name, tmp + "/keys/" + name, 0644); !s.ok()) return fail(s.message());
+    if (Status s = CopyFile(keys + "/" + name, tmp + "/keys/" + name, 0644); !s.ok())
+      return fail(s.message());
     copied.push_back("keys/" + name);
   }
   std::vector<std::string> left_out;
@@ -210,7 +215,8 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
     const std::string path = keys + "/" + f.name;
     if (!Exists(path)) continue;
     if (with_keys) {
-      if (Status s = CopyFile(path, tmp + "/keys/" + f.name, 0600); !s.ok()) return fail(s.message());
+      if (Status s = CopyFile(path, tmp + "/keys/" + f.name, 0600); !s.ok())
+        return fail(s.message());
       copied.push_back(std::string("keys/") + f.name);
     } else {
       left_out.push_back(f.name);
@@ -226,24 +232,25 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
     if (!report->ok()) {
       RemoveTree(tmp);
       std::cout << "FAILED: the copy does not verify, so the store itself is damaged: "
-                << report->problems.front().what
-                << "\nRun vigil verify --data " << data << " --all-errors for every problem.\n";
+                << report->problems.front().what << "\nRun vigil verify --data " << data
+                << " --all-errors for every problem.\n";
       return kExitFailure;
     }
   }
   Result<Hash> file_hash = HashFile(tmp + "/store/data.mdb");
   if (!file_hash.ok()) return fail(file_hash.status().message());
-  nlohmann::json manifest = {{"format", "vigil-backup/v1"},
-                             {"origin", facts->info.origin},
-                             {"verifier_key", facts->info.verifier_key},
-                             {"entries", facts->entries},
-                             {"checkpoint", facts->checkpoint},
-                             {"personal_records", facts->personal_records},
-                             {"created_at", FormatTimestamp(NowMs())},
-                             {"from", data},
-                             {"data_mdb_sha256", Base64(*file_hash)},
-                             {"verified", verify},
-                             {"secret_keys", with_keys ? nlohmann::json(copied) : nlohmann::json::array()}};
+  nlohmann::json manifest = {
+      {"format", "vigil-backup/v1"},
+      {"origin", facts->info.origin},
+      {"verifier_key", facts->info.verifier_key},
+      {"entries", facts->entries},
+      {"checkpoint", facts->checkpoint},
+      {"personal_records", facts->personal_records},
+      {"created_at", FormatTimestamp(NowMs())},
+      {"from", data},
+      {"data_mdb_sha256", Base64(*file_hash)},
+      {"verified", verify},
+      {"secret_keys", with_keys ? nlohmann::json(copied) : nlohmann::json::array()}};
   // WriteNewFile syncs BACKUP.json and tmp, so the rename publishes a complete directory.
   if (Status s = WriteNewFile(tmp + "/BACKUP.json", manifest.dump(2) + "\n", 0644); !s.ok()) {
     return fail(s.message());
@@ -256,8 +263,8 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
     return kExitUsage;
   }
 
-  std::cout << "backup of " << facts->info.origin << " written to " << out << ": "
-            << facts->entries << " entries" << (verify ? ", verified" : "") << "\n"
+  std::cout << "backup of " << facts->info.origin << " written to " << out << ": " << facts->entries
+            << " entries" << (verify ? ", verified" : "") << "\n"
             << "copied: store/data.mdb (compacted), BACKUP.json";
   for (const std::string& c : copied) std::cout << ", " << c;
   std::cout << "\n";
@@ -269,8 +276,7 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
     }
     if (facts->personal_records > 0) {
       std::cout << "this store holds " << facts->personal_records
-                << " personal-data records: they are useless without " << keys
-                << "/personal.key\n";
+                << " personal-data records: they are useless without " << keys << "/personal.key\n";
     }
   } else if (with_keys) {
     std::cout << "the backup holds secret keys: keep " << out << " as private as the server\n";
@@ -308,7 +314,8 @@ int Restore(const std::string& backup, const std::string& data, bool force,
   if (Status s = MakeDir(tmp, 0700); !s.ok()) return fail(s.message());
   if (Status s = MakeDir(tmp + "/store", 0700); !s.ok()) return fail(s.message());
   Hash copied_hash{};
-  if (Status s = CopyFile(bstore + "/data.mdb", tmp + "/store/data.mdb", 0600, &copied_hash); !s.ok()) {
+  if (Status s = CopyFile(bstore + "/data.mdb", tmp + "/store/data.mdb", 0600, &copied_hash);
+      !s.ok()) {
     return fail(s.message());
   }
   if (Exists(backup + "/BACKUP.json")) {
@@ -353,27 +360,29 @@ int Restore(const std::string& backup, const std::string& data, bool force,
     mine << a.rdbuf();
     const std::string expected = "vigil-ed25519-public-v1 " + facts->info.public_key.ToBase64();
     if (mine.str().rfind(expected, 0) != 0) {
-      return fail(keys + "/log.pub is not the key of the log in the backup (" +
-                  facts->info.origin + "); restore into another directory");
+      return fail(keys + "/log.pub is not the key of the log in the backup (" + facts->info.origin +
+                  "); restore into another directory");
     }
   }
   if (replacing) {
     Result<StoreFacts> current = ReadFacts(store);
     if (current.ok() && !(current->info.public_key == facts->info.public_key)) {
-      return fail(data + " holds another log (" + current->info.origin +
-                  ") than the backup (" + facts->info.origin + "); restore into another directory");
+      return fail(data + " holds another log (" + current->info.origin + ") than the backup (" +
+                  facts->info.origin + "); restore into another directory");
     }
   }
   // Keys the directory lacks come from the backup (public ones always; secret ones if it has them).
   if (!Exists(keys)) {
     if (Status s = MakeDir(tmp + "/keys", 0700); !s.ok()) return fail(s.message());
     for (const std::string& name : FilesIn(backup + "/keys", ".pub")) {
-      if (Status s = CopyFile(backup + "/keys/" + name, tmp + "/keys/" + name, 0644); !s.ok()) return fail(s.message());
+      if (Status s = CopyFile(backup + "/keys/" + name, tmp + "/keys/" + name, 0644); !s.ok())
+        return fail(s.message());
     }
     for (const SecretFile& f : kSecretFiles) {
       const std::string from = backup + "/keys/" + f.name;
       if (!Exists(from)) continue;
-      if (Status s = CopyFile(from, tmp + "/keys/" + f.name, 0600); !s.ok()) return fail(s.message());
+      if (Status s = CopyFile(from, tmp + "/keys/" + f.name, 0600); !s.ok())
+        return fail(s.message());
     }
     if (Status s = SyncDir(tmp + "/keys"); !s.ok()) return fail(s.message());
   }
@@ -392,13 +401,15 @@ int Restore(const std::string& backup, const std::string& data, bool force,
   std::string kept;
   if (replacing) {
     kept = store + ".replaced-" + std::to_string(::time(nullptr));
-    if (::renameat2(AT_FDCWD, (tmp + "/store").c_str(), AT_FDCWD, store.c_str(), RENAME_EXCHANGE) == 0) {
+    if (::renameat2(AT_FDCWD, (tmp + "/store").c_str(), AT_FDCWD, store.c_str(), RENAME_EXCHANGE) ==
+        0) {
       // tmp/store now holds the old store.
       if (::rename((tmp + "/store").c_str(), kept.c_str()) != 0) kept = tmp + "/store";
     } else {
       if (::rename(store.c_str(), kept.c_str()) != 0 ||
           ::rename((tmp + "/store").c_str(), store.c_str()) != 0) {
-        return fail("cannot move the restored store into place: " + std::string(std::strerror(errno)));
+        return fail("cannot move the restored store into place: " +
+                    std::string(std::strerror(errno)));
       }
     }
   } else if (::rename((tmp + "/store").c_str(), store.c_str()) != 0) {
@@ -457,9 +468,11 @@ void AddBackup(CLI::App& app, int& exit_code) {
   backup->add_option("OUT", b->out, "Directory to create for the backup")->required();
   backup->add_flag("--with-keys", b->with_keys, "Also copy the secret keys (mode 0600)");
   backup->add_flag("--no-verify", b->no_verify, "Do not verify the copy");
-  backup->callback([b, &exit_code] { exit_code = Backup(b->data, b->out, b->with_keys, !b->no_verify); });
+  backup->callback(
+      [b, &exit_code] { exit_code = Backup(b->data, b->out, b->with_keys, !b->no_verify); });
 
-  auto* restore = app.add_subcommand("restore", "Restore a backup made by vigil backup, after verifying it");
+  auto* restore =
+      app.add_subcommand("restore", "Restore a backup made by vigil backup, after verifying it");
   restore->footer(
       "Verifies the backup fully (every entry, signature, rule, tree hash, checkpoint and the\n"
       "stored state) and refuses one that does not verify. Refuses to replace an existing\n"
@@ -467,7 +480,8 @@ void AddBackup(CLI::App& app, int& exit_code) {
       "as DATA/store.replaced-<time>. The new store is moved into place by rename, so DATA\n"
       "never holds a half-restored store. Keys already in DATA/keys are kept.\n"
       "Exit status: 0 restored, 1 the backup does not verify, 2 usage or I/O error.\n\n"
-      "Example:\n  vigil restore /backup/vigil-2026-11-28 --data /var/lib/vigil --key \"$(cat verifier.key)\"");
+      "Example:\n  vigil restore /backup/vigil-2026-11-28 --data /var/lib/vigil --key \"$(cat "
+      "verifier.key)\"");
   struct RestoreArgs {
     std::string backup, data, key;
     bool force = false;

@@ -112,7 +112,7 @@ Result<nlohmann::json> Client::Me(const SecretKey& key) {
 }
 
 Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretKey& key,
-                                  const std::vector<SecretKey>& cosigners) {
+                                    const std::vector<SecretKey>& cosigners) {
   const std::string bytes = payload.dump();
   nlohmann::json body = {{"signer", key.Id()},
                          {"payload", bytes},
@@ -174,7 +174,8 @@ Client::~Client() = default;
 Result<Response> Client::Get(const std::string& target, const SecretKey* signer) {
   httplib::Result r = http_->Get(target, SignedHeaders("GET", target, "", signer));
   if (!r) {
-    return Status(Code::kIoError, "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
+    return Status(Code::kIoError,
+                  "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
   }
   return Response{r->status, r->body, r->get_header_value("Content-Type")};
 }
@@ -184,7 +185,8 @@ Result<Response> Client::Post(const std::string& target, const std::string& json
   httplib::Result r = http_->Post(target, SignedHeaders("POST", target, json_body, signer),
                                   json_body, "application/json");
   if (!r) {
-    return Status(Code::kIoError, "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
+    return Status(Code::kIoError,
+                  "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
   }
   return Response{r->status, r->body, r->get_header_value("Content-Type")};
 }

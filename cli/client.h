@@ -4,11 +4,10 @@
 #define VIGIL_CLI_CLIENT_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/key.h"
 #include "keys/result.h"
@@ -36,11 +35,11 @@ std::string UrlEncode(const std::string& s);
 struct SubmitResult {
   int status = 0;  // 201 appended, 200 already in the log, 4xx/5xx refused
   bool accepted() const { return status == 200 || status == 201; }
-  uint64_t seq = 0;          // when accepted
-  std::string problem;       // when refused: the problem type's code, e.g. "rule_violation"
-  std::string detail;        // when refused: the server's detail
+  uint64_t seq = 0;     // when accepted
+  std::string problem;  // when refused: the problem type's code, e.g. "rule_violation"
+  std::string detail;   // when refused: the server's detail
   std::vector<std::pair<std::string, std::string>> violations;  // (code, message) per rule broken
-  std::string body;          // the server's answer (the receipt when accepted)
+  std::string body;  // the server's answer (the receipt when accepted)
   // The rule codes, comma separated ("stock_negative,licence_invalid"), or the problem code
   // when no rule is listed ("conflict").
   std::string Codes() const;
@@ -68,7 +67,7 @@ class Client {
   // it. Errors: kIoError when the server cannot be reached, or when it accepts the record (200
   // or 201) with something that is not a receipt; every other HTTP answer is a SubmitResult.
   Result<SubmitResult> Submit(const nlohmann::json& payload, const SecretKey& key,
-                            const std::vector<SecretKey>& cosigners = {});
+                              const std::vector<SecretKey>& cosigners = {});
 
  private:
   Client() = default;

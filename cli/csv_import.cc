@@ -4,8 +4,8 @@
 #include <map>
 
 #include "keys/encoding.h"
-#include "ledger/state/csv.h"
 #include "ledger/log/entry.h"
+#include "ledger/state/csv.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/state.h"
 
@@ -32,7 +32,8 @@ std::vector<std::string> SplitList(const std::string& cell) {
   size_t start = 0;
   while (true) {
     const size_t semi = cell.find(';', start);
-    out.push_back(Trim(std::string_view(cell).substr(start, semi == std::string::npos ? std::string::npos : semi - start)));
+    out.push_back(Trim(std::string_view(cell).substr(
+        start, semi == std::string::npos ? std::string::npos : semi - start)));
     if (semi == std::string::npos) break;
     start = semi + 1;
   }
@@ -76,7 +77,8 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
   Result<std::vector<CsvRow>> rows = ParseCsv(text);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) {
-    return Status(Code::kInvalidArgument, "the CSV file is empty; it needs a header row (see docs/csv.md)");
+    return Status(Code::kInvalidArgument,
+                  "the CSV file is empty; it needs a header row (see docs/csv.md)");
   }
   const std::vector<std::string>& known = CsvColumns();
   std::vector<std::string> header;
@@ -99,11 +101,14 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
                         "(names are lowercase, e.g. quantity, party.name, document.sha256)");
     }
     if (std::find(header.begin(), header.end(), name) != header.end()) {
-      return Status(Code::kInvalidArgument, "column " + Quoted(name) + " appears twice in the header");
+      return Status(Code::kInvalidArgument,
+                    "column " + Quoted(name) + " appears twice in the header");
     }
     header.push_back(name);
   }
-  auto has = [&](const char* c) { return std::find(header.begin(), header.end(), c) != header.end(); };
+  auto has = [&](const char* c) {
+    return std::find(header.begin(), header.end(), c) != header.end();
+  };
   if (!has("at")) {
     return Status(Code::kInvalidArgument,
                   "the header has no \"at\" column (when each movement happened, e.g. "
@@ -149,7 +154,8 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
         p["party"][col.substr(kPartyPrefix.size())] = cell;
       } else if (IsNumberColumn(col)) {
         if (cell.size() > 18 || cell.find_first_not_of("0123456789") != std::string::npos) {
-          problems.push_back(col + ": " + Quoted(cell) + " is not a whole number (an entry number such as 42)");
+          problems.push_back(col + ": " + Quoted(cell) +
+                             " is not a whole number (an entry number such as 42)");
         } else {
           p[col] = std::stoull(cell);
         }
@@ -170,7 +176,8 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
       problems.push_back("type: " + Quoted(type) + " cannot be a CSV row; the CSV types are " +
                          list + " (send other records as JSON)");
     }
-    if (!p.contains("actor")) problems.push_back("actor: empty (give your participant id, or --actor)");
+    if (!p.contains("actor"))
+      problems.push_back("actor: empty (give your participant id, or --actor)");
     if (!p.contains("at")) {
       problems.push_back("at: empty (when it happened, e.g. 2026-11-20T09:30:00+07:00)");
     } else if (Result<int64_t> at = ParseTimestamp(p["at"].get<std::string>()); !at.ok()) {

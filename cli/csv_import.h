@@ -5,12 +5,11 @@
 #ifndef VIGIL_CLI_CSV_IMPORT_H_
 #define VIGIL_CLI_CSV_IMPORT_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/result.h"
 

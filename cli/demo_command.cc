@@ -10,12 +10,12 @@
 #include "cli/commands.h"
 #include "cli/demo_scenario.h"
 #include "cli/reply_shape.h"
+#include "ledger/ledger.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
-#include "ledger/ledger.h"
+#include "ledger/log/writer.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/state_keys.h"
-#include "ledger/log/writer.h"
 
 namespace vigil::cli {
 
@@ -87,8 +87,9 @@ class HttpSink : public Sink {
     Result<Response> r = client_->Post("/v1/entries", SubmissionBody(sub).dump());
     if (!r.ok()) return r.status();
     if (r->status != 201) {
-      return Status(r->status == 200 ? Code::kConflict : Code::kRuleViolation,
-                    r->status == 200 ? "already in the log (the demo ran before)" : r->ProblemText());
+      return Status(
+          r->status == 200 ? Code::kConflict : Code::kRuleViolation,
+          r->status == 200 ? "already in the log (the demo ran before)" : r->ProblemText());
     }
     Result<nlohmann::json> receipt =
         ParseReply(*r, "POST /v1/entries", ReceiptShape(), "a receipt");
@@ -163,7 +164,8 @@ void PrintSummary(const Scenario& s, const std::string& data, uint64_t first, ui
     for (const auto& [kind, n] : *alerts) total += n;
     std::cout << "alerts: " << total << "\n";
     for (const auto& [kind, n] : *alerts) {
-      std::cout << "  " << kind << std::string(kind.size() < 18 ? 18 - kind.size() : 1, ' ') << n << "\n";
+      std::cout << "  " << kind << std::string(kind.size() < 18 ? 18 - kind.size() : 1, ' ') << n
+                << "\n";
     }
   } else {
     std::cout << "alerts: cannot list them (" << alerts.status().message() << "); expected kinds:";
@@ -174,8 +176,8 @@ void PrintSummary(const Scenario& s, const std::string& data, uint64_t first, ui
             << "  authority  " << data << "/keys/authority.key  (participant \"" << s.authority_id
             << "\")\n";
   for (const DemoParticipant& p : s.participants) {
-    std::cout << "  " << p.role << std::string(p.role.size() < 10 ? 10 - p.role.size() : 1, ' ') << " "
-              << data << "/demo-keys/" << p.id << ".key  " << p.what << "\n";
+    std::cout << "  " << p.role << std::string(p.role.size() < 10 ? 10 - p.role.size() : 1, ' ')
+              << " " << data << "/demo-keys/" << p.id << ".key  " << p.what << "\n";
   }
   for (const auto& [name, key] : s.keys) {
     if (name.size() > 4 && name.substr(name.size() - 4) == ".old") {
@@ -204,7 +206,8 @@ void AddDemo(CLI::App& app, int& exit_code) {
     bool offline = false;
   };
   auto a = std::make_shared<Args>();
-  cmd->add_option("--data,-d", a->data, "Data directory of the log (holds keys/authority.key)")->required();
+  cmd->add_option("--data,-d", a->data, "Data directory of the log (holds keys/authority.key)")
+      ->required();
   auto* server = cmd->add_option("--server,-s", a->server, "URL of the server serving that log")
                      ->capture_default_str();
   cmd->add_flag("--offline", a->offline,
@@ -218,7 +221,8 @@ void AddDemo(CLI::App& app, int& exit_code) {
     const std::string key_dir = a->data + "/demo-keys";
     std::error_code ec;
     if (fs::exists(key_dir, ec)) {
-      return fail(key_dir + " exists: the demo already ran on this log, and a second run would "
+      return fail(key_dir +
+                  " exists: the demo already ran on this log, and a second run would "
                   "collide on participant and record ids. Use a fresh directory (vigil init).");
     }
     Result<SecretKey> authority = SecretKey::Load(a->data + "/keys/authority.key");
@@ -257,9 +261,9 @@ void AddDemo(CLI::App& app, int& exit_code) {
         const Status refused = seq.status();
         std::string why = refused.message();
         for (const Violation& v : refused.details()) why += "\n    - " + v.code + ": " + v.message;
-        return fail("record " + std::to_string(i + 1) + " of " + std::to_string(s.steps.size()) + " (" +
-                        s.steps[i].payload.value("type", "") + " " + s.steps[i].payload.value("id", "") +
-                        ") was refused: " + why +
+        return fail("record " + std::to_string(i + 1) + " of " + std::to_string(s.steps.size()) +
+                        " (" + s.steps[i].payload.value("type", "") + " " +
+                        s.steps[i].payload.value("id", "") + ") was refused: " + why +
                         "\nThe log now holds part of the demo; start again from a fresh directory.",
                     kExitFailure);
       }

@@ -11,11 +11,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/key.h"
 #include "keys/result.h"
@@ -50,7 +49,7 @@ struct ScenarioStep {
 };
 
 struct Scenario {
-  std::string authority_id;                 // the log's first authority (entry 0)
+  std::string authority_id;  // the log's first authority (entry 0)
   std::vector<DemoParticipant> participants;
   // Every signing key by name: the authority's under authority_id, each participant's current
   // key under its id, and retired keys under "<id>.old".

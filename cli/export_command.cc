@@ -22,8 +22,8 @@
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
-#include "ledger/state/payload.h"
 #include "ledger/log/tile.h"
+#include "ledger/state/payload.h"
 
 namespace vigil::cli {
 
@@ -31,7 +31,7 @@ namespace {
 
 struct Args {
   std::string table, key, server = "http://127.0.0.1:8080", format = "csv", from, to, participant,
-                     province, commune, output, log_key;
+                          province, commune, output, log_key;
 };
 
 // An error that ends the export: the message and the exit status.
@@ -52,7 +52,8 @@ struct Pin {
 
 class Exporter {
  public:
-  Exporter(const Args& a, Client& client, const SecretKey& key) : a_(a), client_(client), key_(key) {}
+  Exporter(const Args& a, Client& client, const SecretKey& key)
+      : a_(a), client_(client), key_(key) {}
 
   // A business may read only its own records: without --participant, its export is of itself
   // (GET /v1/me), not a refusal.
@@ -106,8 +107,9 @@ Out<Pin> Exporter::FetchCheckpoint() {
   if (!res->ok()) return Failure{"GET /checkpoint: " + res->ProblemText(), kExitFailure};
   Result<vigil::Checkpoint> cp = OpenCheckpoint(res->body, *verifier_);
   if (!cp.ok()) {
-    return Failure{"the server's checkpoint does not verify with the log key: " + cp.status().message(),
-                   kExitFailure};
+    return Failure{
+        "the server's checkpoint does not verify with the log key: " + cp.status().message(),
+        kExitFailure};
   }
   return Pin{res->body, *cp, VerifierKeyString(verifier_->name, verifier_->key)};
 }
@@ -148,7 +150,8 @@ Out<std::vector<nlohmann::json>> Exporter::AllPages(std::string target, const Js
 Out<std::set<std::string>> Exporter::Jurisdiction() {
   std::string target = "/v1/participants";
   char sep = '?';
-  if (!a_.province.empty()) target += std::string(1, sep) + "province=" + UrlEncode(a_.province), sep = '&';
+  if (!a_.province.empty())
+    target += std::string(1, sep) + "province=" + UrlEncode(a_.province), sep = '&';
   if (!a_.commune.empty()) target += std::string(1, sep) + "commune=" + UrlEncode(a_.commune);
   Out<std::vector<nlohmann::json>> items =
       AllPages(target, ParticipantPageShape(), "a page of participants");
@@ -174,7 +177,8 @@ nlohmann::json EntryRow(const Entry& e, const std::string& bytes, const std::vec
   Result<Payload> p = ParsePayload(e.payload);
   nlohmann::json row = {{"seq", e.seq}, {"logged", FormatTimestamp(e.ts_ms)}};
   const nlohmann::json body = p.ok() ? p->body : nlohmann::json::object();
-  for (const char* f : {"type", "actor", "id", "at", "substance", "quantity", "unit", "counterparty"}) {
+  for (const char* f :
+       {"type", "actor", "id", "at", "substance", "quantity", "unit", "counterparty"}) {
     row[f] = body.contains(f) && body[f].is_string() ? body[f].get<std::string>() : "";
   }
   row["signer"] = e.signer;
@@ -199,7 +203,8 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
     if (!InPeriod(p->body["at"].get<std::string>())) return false;
     if (!members.has_value()) return true;
     for (const char* f : {"actor", "participant", "counterparty", "business"}) {
-      if (p->body.contains(f) && p->body[f].is_string() && members->count(p->body[f].get<std::string>()) != 0) {
+      if (p->body.contains(f) && p->body[f].is_string() &&
+          members->count(p->body[f].get<std::string>()) != 0) {
         return true;
       }
     }
@@ -221,7 +226,9 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
       for (const auto& item : j["items"]) {
         const std::string bytes = item["entry"].get<std::string>();
         Result<Entry> e = DecodeEntry(bytes);
-        if (!e.ok()) return Failure{"the server sent a malformed entry: " + e.status().message(), kExitFailure};
+        if (!e.ok())
+          return Failure{"the server sent a malformed entry: " + e.status().message(),
+                         kExitFailure};
         if (e->seq >= size) continue;  // appended after the pinned checkpoint
         std::vector<Hash> proof;
         if (same_checkpoint) {
@@ -235,16 +242,19 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
               "/v1/proof/inclusion?seq=" + std::to_string(e->seq) + "&size=" + std::to_string(size),
               ProofShape(), "an inclusion proof", false);
           if (auto* f = std::get_if<Failure>(&pr)) return *f;
-          for (const auto& h : std::get<nlohmann::json>(pr).value("proof", nlohmann::json::array())) {
+          for (const auto& h :
+               std::get<nlohmann::json>(pr).value("proof", nlohmann::json::array())) {
             Result<Hash> hh = HashFromBase64(h.get<std::string>());
             if (!hh.ok()) return Failure{"the server sent a malformed proof", kExitFailure};
             proof.push_back(*hh);
           }
         }
-        Status ok = merkle::VerifyInclusion(e->seq, size, merkle::HashLeaf(bytes), proof, pin.cp.root);
+        Status ok =
+            merkle::VerifyInclusion(e->seq, size, merkle::HashLeaf(bytes), proof, pin.cp.root);
         if (!ok.ok()) {
           return Failure{"entry " + std::to_string(e->seq) + " is not in the checkpoint of size " +
-                             std::to_string(size) + ": " + ok.message(), kExitFailure};
+                             std::to_string(size) + ": " + ok.message(),
+                         kExitFailure};
         }
         if (wanted(*e)) rows.push_back(EntryRow(*e, bytes, proof));
       }
@@ -259,7 +269,9 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
   std::vector<std::string> entries;
   entries.reserve(size);
   for (uint64_t n = 0; n * TileRef::kWidth < size; ++n) {
-    TileRef t{TileRef::kEntries, n, static_cast<uint32_t>(std::min<uint64_t>(TileRef::kWidth, size - n * TileRef::kWidth))};
+    TileRef t{
+        TileRef::kEntries, n,
+        static_cast<uint32_t>(std::min<uint64_t>(TileRef::kWidth, size - n * TileRef::kWidth))};
     const std::string target = "/tile/" + TilePath(t);
     Result<Response> res = client_.Get(target, &key_);
     if (!res.ok()) return Failure{res.status().message()};
@@ -283,14 +295,16 @@ std::optional<Failure> Exporter::Entries(std::vector<nlohmann::json>& rows, Pin&
     return it->second;
   };
   for (uint64_t i = 0; i < entries.size(); ++i) {
-    Result<std::vector<merkle::Node>> made = merkle::NodesCompletedBy(i, merkle::HashLeaf(entries[i]), read);
+    Result<std::vector<merkle::Node>> made =
+        merkle::NodesCompletedBy(i, merkle::HashLeaf(entries[i]), read);
     if (!made.ok()) return Failure{made.status().message(), kExitFailure};
     for (const merkle::Node& node : *made) nodes[{node.level, node.index}] = node.hash;
   }
   Result<Hash> root = size == 0 ? Result<Hash>(merkle::EmptyRoot()) : merkle::RootAt(size, read);
   if (!root.ok() || *root != pin.cp.root) {
     return Failure{"the entries the server sent do not hash to its checkpoint's root (size " +
-                       std::to_string(size) + "); do not trust this server's copy, and run vigil verify",
+                       std::to_string(size) +
+                       "); do not trust this server's copy, and run vigil verify",
                    kExitFailure};
   }
   for (uint64_t i = 0; i < entries.size(); ++i) {
@@ -317,7 +331,8 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
   auto member = [&](const nlohmann::json& j, const std::vector<std::string>& fields) {
     if (!members.has_value()) return true;
     for (const std::string& f : fields) {
-      if (j.contains(f) && j[f].is_string() && members->count(j[f].get<std::string>()) != 0) return true;
+      if (j.contains(f) && j[f].is_string() && members->count(j[f].get<std::string>()) != 0)
+        return true;
     }
     return false;
   };
@@ -359,8 +374,11 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
     fields = {"business", "inspector"};
   } else {
     target = "/v1/alerts";
-    q = {{"participant", a_.participant}, {"province", a_.province}, {"commune", a_.commune},
-         {"from", a_.from}, {"to", a_.to}};
+    q = {{"participant", a_.participant},
+         {"province", a_.province},
+         {"commune", a_.commune},
+         {"from", a_.from},
+         {"to", a_.to}};
     fields = {"participant"};
   }
   char sep = '?';
@@ -379,7 +397,8 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
     if (t != "alerts") {
       if (!member(item, fields)) continue;
       const char* when = t == "transfers" ? "dispatched_at" : "at";
-      const std::string at = item.contains(when) && item[when].is_string() ? item[when].get<std::string>() : "";
+      const std::string at =
+          item.contains(when) && item[when].is_string() ? item[when].get<std::string>() : "";
       if (!InPeriod(at)) continue;
     }
     rows.push_back(std::move(item));
@@ -390,7 +409,9 @@ std::optional<Failure> Exporter::Table(std::vector<nlohmann::json>& rows) {
 std::optional<Failure> Exporter::PinBusiness() {
   if (!a_.participant.empty()) return std::nullopt;
   Result<nlohmann::json> me = client_.Me(key_);
-  if (!me.ok()) return Failure{me.status().message(), me.status().code() == Code::kIoError ? kExitUsage : kExitFailure};
+  if (!me.ok())
+    return Failure{me.status().message(),
+                   me.status().code() == Code::kIoError ? kExitUsage : kExitFailure};
   if (me->value("role", "") == "business") {
     if (!a_.province.empty() || !a_.commune.empty()) {
       return Failure{"a business exports only its own records; leave out --province and --commune",
@@ -430,23 +451,24 @@ std::optional<Failure> Exporter::Run(std::ostream& out, std::string& checkpoint_
     if (auto* g = std::get_if<Failure>(&after)) return *g;
     if (std::get<Pin>(after).cp == pin.cp) break;
     if (attempt == 4) {
-      return Failure{"the log kept growing while the table was read (5 attempts); export at a quieter time",
-                     kExitFailure};
+      return Failure{
+          "the log kept growing while the table was read (5 attempts); export at a quieter time",
+          kExitFailure};
     }
   }
   checkpoint_note = pin.note;
   const std::string root = Base64(pin.cp.root);
   if (a_.format == "jsonl") {
-    nlohmann::json header = {{"vigil_export", a_.table},
-                             {"origin", pin.cp.origin},
-                             {"size", pin.cp.size},
-                             {"root", root},
-                             {"checkpoint", pin.note},
-                             {"verifier_key", pin.verifier_key},
+    nlohmann::json header = {{"vigil_export", a_.table}, {"origin", pin.cp.origin},
+                             {"size", pin.cp.size},      {"root", root},
+                             {"checkpoint", pin.note},   {"verifier_key", pin.verifier_key},
                              {"rows", rows.size()}};
     nlohmann::json filters = nlohmann::json::object();
-    for (const auto& [k, v] : {std::pair<const char*, const std::string&>{"from", a_.from}, {"to", a_.to},
-                               {"participant", a_.participant}, {"province", a_.province}, {"commune", a_.commune}}) {
+    for (const auto& [k, v] : {std::pair<const char*, const std::string&>{"from", a_.from},
+                               {"to", a_.to},
+                               {"participant", a_.participant},
+                               {"province", a_.province},
+                               {"commune", a_.commune}}) {
       if (!v.empty()) filters[k] = v;
     }
     header["filters"] = filters;
@@ -454,14 +476,16 @@ std::optional<Failure> Exporter::Run(std::ostream& out, std::string& checkpoint_
     for (const auto& r : rows) out << r.dump() << "\n";
     return std::nullopt;
   }
-  out << "# vigil export " << a_.table << " at checkpoint " << pin.cp.origin << " size " << pin.cp.size
-      << " root " << root << "\n";
+  out << "# vigil export " << a_.table << " at checkpoint " << pin.cp.origin << " size "
+      << pin.cp.size << " root " << root << "\n";
   // Columns: those every reader looks for first, in this order, then the others by name, and
   // the long entry bytes last.
   static const std::vector<std::string> kFirst = {
-      "seq", "logged", "type", "participant", "transfer_id", "from", "to", "business", "venue",
-      "inspector", "kind", "actor", "id", "at", "substance", "name_en", "name_vi", "quantity",
-      "unit", "display", "amount", "received_amount", "counterparty", "status", "message"};
+      "seq",    "logged",   "type",      "participant",     "transfer_id",  "from",
+      "to",     "business", "venue",     "inspector",       "kind",         "actor",
+      "id",     "at",       "substance", "name_en",         "name_vi",      "quantity",
+      "unit",   "display",  "amount",    "received_amount", "counterparty", "status",
+      "message"};
   std::set<std::string> present;
   for (const auto& r : rows) {
     for (const auto& [k, v] : r.items()) present.insert(k);
@@ -488,20 +512,31 @@ std::optional<Failure> Exporter::Run(std::ostream& out, std::string& checkpoint_
 }  // namespace
 
 void AddExport(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("export", "Export entries or derived tables as CSV or JSON lines, at a signed checkpoint");
+  auto* cmd = app.add_subcommand(
+      "export", "Export entries or derived tables as CSV or JSON lines, at a signed checkpoint");
   auto a = std::make_shared<Args>();
   cmd->add_option("TABLE", a->table, "entries, stock, transfers, inspections or alerts")
-      ->required()->check(CLI::IsMember({"entries", "stock", "transfers", "inspections", "alerts"}));
-  cmd->add_option("--key,-k", a->key, "Secret key file that signs the requests")->required()->envname("VIGIL_KEY");
-  cmd->add_option("--server,-s", a->server, "Server URL")->envname("VIGIL_SERVER")->capture_default_str();
-  cmd->add_option("--format,-f", a->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}))->capture_default_str();
+      ->required()
+      ->check(CLI::IsMember({"entries", "stock", "transfers", "inspections", "alerts"}));
+  cmd->add_option("--key,-k", a->key, "Secret key file that signs the requests")
+      ->required()
+      ->envname("VIGIL_KEY");
+  cmd->add_option("--server,-s", a->server, "Server URL")
+      ->envname("VIGIL_SERVER")
+      ->capture_default_str();
+  cmd->add_option("--format,-f", a->format, "csv or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
   cmd->add_option("--from", a->from, "Only what happened at or after this time (RFC 3339)");
   cmd->add_option("--to", a->to, "Only what happened before this time (RFC 3339)");
-  cmd->add_option("--participant", a->participant, "Only records by or naming this participant (a business: always itself)");
+  cmd->add_option("--participant", a->participant,
+                  "Only records by or naming this participant (a business: always itself)");
   cmd->add_option("--province", a->province, "Only participants of this province");
   cmd->add_option("--commune", a->commune, "Only participants of this commune or ward");
-  cmd->add_option("--output,-o", a->output, "Write here (and the signed checkpoint to OUTPUT.checkpoint) instead of stdout");
-  cmd->add_option("--log-key", a->log_key, "The log's verifier key from a trusted source (default: the server's)");
+  cmd->add_option("--output,-o", a->output,
+                  "Write here (and the signed checkpoint to OUTPUT.checkpoint) instead of stdout");
+  cmd->add_option("--log-key", a->log_key,
+                  "The log's verifier key from a trusted source (default: the server's)");
   cmd->footer(
       "The export is pinned to one signed checkpoint, verified with the log key. A CSV starts\n"
       "with the line '# vigil export TABLE at checkpoint ORIGIN size N root HASH'; JSON lines\n"
@@ -524,7 +559,8 @@ void AddExport(CLI::App& app, int& exit_code) {
     };
     for (const std::string* t : {&a->from, &a->to}) {
       if (!t->empty() && !ParseTimestamp(*t).ok()) {
-        return fail("\"" + *t + "\" is not an RFC 3339 time, e.g. 2026-11-01T00:00:00+07:00", kExitUsage);
+        return fail("\"" + *t + "\" is not an RFC 3339 time, e.g. 2026-11-01T00:00:00+07:00",
+                    kExitUsage);
       }
     }
     Result<SecretKey> key = SecretKey::Load(a->key);

@@ -45,7 +45,8 @@ void AddInit(CLI::App& app, int& exit_code) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--data,-d", a->data, "Data directory for the new log")->required();
-  cmd->add_option("--origin", a->init.origin, "Log origin (also the checkpoint key name)")->required();
+  cmd->add_option("--origin", a->init.origin, "Log origin (also the checkpoint key name)")
+      ->required();
   cmd->add_option("--authority-id", a->init.authority_id, "Participant id of the first authority")
       ->capture_default_str();
   cmd->add_option("--authority-name", a->init.authority_name, "Legal name of the first authority")

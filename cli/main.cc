@@ -1,10 +1,9 @@
 // vigil: the command for submitting records to a Vigil ledger, serving it, and verifying it.
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "keys/encoding.h"

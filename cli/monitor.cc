@@ -4,9 +4,8 @@
 
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/client.h"
 #include "cli/reply_shape.h"
@@ -15,8 +14,8 @@
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
-#include "ledger/state/state_store.h"
 #include "ledger/log/tile.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil::cli {
 
@@ -54,7 +53,8 @@ class Frontier {
   const std::vector<Hash>& nodes() const { return nodes_; }
   static Result<Frontier> From(uint64_t size, const std::vector<Hash>& nodes) {
     if (static_cast<size_t>(__builtin_popcountll(size)) != nodes.size()) {
-      return Status(Code::kCorruption, "the frontier does not have one hash per set bit of the size");
+      return Status(Code::kCorruption,
+                    "the frontier does not have one hash per set bit of the size");
     }
     Frontier f;
     f.size_ = size;
@@ -110,12 +110,15 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
   nlohmann::json j = nlohmann::json::parse(text.substr(0, nl), nullptr, false);
   if (j.is_object() && j.value("format", "") == kOldStateFormat) {
     return Status(Code::kFailedPrecondition,
-                  "state file " + path + " is " + kOldStateFormat + ", written by an older vigil "
-                  "whose replayed state has another layout; this vigil reads " + kStateFormat +
-                  ". Move the file away to start over (the next run trusts the log afresh; "
-                  "pin it with --vkey)");
+                  "state file " + path + " is " + kOldStateFormat +
+                      ", written by an older vigil "
+                      "whose replayed state has another layout; this vigil reads " +
+                      kStateFormat +
+                      ". Move the file away to start over (the next run trusts the log afresh; "
+                      "pin it with --vkey)");
   }
-  if (!j.is_object() || j.value("format", "") != kStateFormat) return bad("not a " + std::string(kStateFormat) + " file");
+  if (!j.is_object() || j.value("format", "") != kStateFormat)
+    return bad("not a " + std::string(kStateFormat) + " file");
   SavedState s;
   try {
     s.log_key_text = j.at("verifier_key").get<std::string>();
@@ -136,7 +139,8 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
     }
     Result<Frontier> f = Frontier::From(s.checkpoint.size, nodes);
     if (!f.ok()) return bad(f.status().message());
-    if (f->Root() != s.checkpoint.root) return bad("its frontier does not give its checkpoint's root");
+    if (f->Root() != s.checkpoint.root)
+      return bad("its frontier does not give its checkpoint's root");
     s.frontier = *f;
     if (s.mode == "entries") {
       const nlohmann::json& e = j.at("entries");
@@ -145,7 +149,8 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
       if (!prev.ok()) return bad("entries.prev");
       s.prev = *prev;
       s.last_ts = e.at("last_ts_ms").get<int64_t>();
-      if (s.next_seq != s.checkpoint.size) return bad("entries.next_seq differs from the checkpoint size");
+      if (s.next_seq != s.checkpoint.size)
+        return bad("entries.next_seq differs from the checkpoint size");
       const uint64_t length = j.at("replay_bytes").get<uint64_t>();
       std::string_view rest = std::string_view(text).substr(nl + 1);
       if (rest.size() != length) return bad("the replayed state is truncated");
@@ -211,8 +216,8 @@ Result<std::vector<std::string>> SplitBundle(std::string_view data, uint64_t wid
     data.remove_prefix(n);
   }
   if (out.size() != width) {
-    return Status(Code::kCorruption, "holds " + std::to_string(out.size()) + " entries, not " +
-                                         std::to_string(width));
+    return Status(Code::kCorruption,
+                  "holds " + std::to_string(out.size()) + " entries, not " + std::to_string(width));
   }
   return out;
 }
@@ -319,8 +324,10 @@ class Run {
                           "check only checkpoints and the tree");
     }
     if (r_.mode == "tree" && !o_.tree_only && o_.reader != nullptr && saved.has_value()) {
-      return End(2, "the state file " + o_.state_file + " was started with --tree-only; entries "
-                    "cannot be checked from the middle. Start a new state file to verify entries");
+      return End(2,
+                 "the state file " + o_.state_file +
+                     " was started with --tree-only; entries "
+                     "cannot be checked from the middle. Start a new state file to verify entries");
     }
 
     // The server's checkpoint, under the pinned key.
@@ -361,9 +368,9 @@ class Run {
       }
       if (saved->checkpoint.size > 0) {
         // The server's own proof that the new tree extends the saved one.
-        const std::string target = "/v1/proof/consistency?from=" +
-                                   std::to_string(saved->checkpoint.size) +
-                                   "&to=" + std::to_string(cp->size);
+        const std::string target =
+            "/v1/proof/consistency?from=" + std::to_string(saved->checkpoint.size) +
+            "&to=" + std::to_string(cp->size);
         Result<Response> pr = Get(target);
         if (!pr.ok()) return End(2, pr.status().message());
         if (pr->status >= 500) return End(2, "GET " + target + ": " + pr->ProblemText());
@@ -386,10 +393,11 @@ class Run {
             proof.push_back(*hash);
           }
         }
-        Status consistent = parsed ? merkle::VerifyConsistency(saved->checkpoint.size, cp->size,
-                                                               saved->checkpoint.root, cp->root, proof)
-                                   : Status(Code::kCorruption, "the server gave no consistency proof (" +
-                                                                   pr->ProblemText() + ")");
+        Status consistent =
+            parsed ? merkle::VerifyConsistency(saved->checkpoint.size, cp->size,
+                                               saved->checkpoint.root, cp->root, proof)
+                   : Status(Code::kCorruption,
+                            "the server gave no consistency proof (" + pr->ProblemText() + ")");
         if (!consistent.ok()) {
           return Fail(saved->checkpoint.size - 1,
                       "fork: the log at size " + std::to_string(cp->size) +
@@ -418,7 +426,8 @@ class Run {
       return Fail(to - 1, std::string("the ") + (r_.mode == "entries" ? "entries" : "hash tiles") +
                               " " + std::to_string(from) + ".." + std::to_string(to - 1) +
                               " served by the server do not give the root of its checkpoint at "
-                              "size " + std::to_string(to));
+                              "size " +
+                              std::to_string(to));
     }
     r_.root = cp->root;
     Status w = WriteFileAtomic(o_.state_file,
@@ -463,8 +472,10 @@ class Run {
         return false;
       }
       if (!res->ok()) {
-        End(res->status == 404 ? 1 : 2, "GET " + target + ": " + res->ProblemText() +
-                                            (res->status == 404 ? " (the checkpoint claims entries the server does not serve)" : ""));
+        End(res->status == 404 ? 1 : 2,
+            "GET " + target + ": " + res->ProblemText() +
+                (res->status == 404 ? " (the checkpoint claims entries the server does not serve)"
+                                    : ""));
         return false;
       }
       Result<std::vector<std::string>> entries = SplitBundle(res->body, width);

@@ -41,15 +41,15 @@ struct MonitorOptions {
 };
 
 struct MonitorReport {
-  int exit_code = 0;      // 0 verified, 1 integrity failure, 2 usage or unreachable
-  std::string summary;    // one line: what happened, or what is wrong and what to do
+  int exit_code = 0;                    // 0 verified, 1 integrity failure, 2 usage or unreachable
+  std::string summary;                  // one line: what happened, or what is wrong and what to do
   std::vector<VerifyProblem> problems;  // integrity problems (exit 1)
-  std::string mode;       // "entries" or "tree"
+  std::string mode;                     // "entries" or "tree"
   bool first_run = false;
-  uint64_t old_size = 0;  // size of the checkpoint saved before this run
-  uint64_t new_size = 0;  // size of the server's checkpoint
-  uint64_t checked = 0;   // entries (or leaves) downloaded and checked this run
-  uint64_t requests = 0;  // HTTP requests made
+  uint64_t old_size = 0;     // size of the checkpoint saved before this run
+  uint64_t new_size = 0;     // size of the server's checkpoint
+  uint64_t checked = 0;      // entries (or leaves) downloaded and checked this run
+  uint64_t requests = 0;     // HTTP requests made
   std::optional<Hash> root;  // the verified new root
   bool state_saved = false;
 };

@@ -2,7 +2,6 @@
 // the API (docs/api.md), signed with the caller's key, as tables on a terminal or --json.
 #include <iostream>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/client.h"
@@ -22,13 +21,18 @@ struct Common {
 };
 
 void AddCommon(CLI::App* cmd, Common& c) {
-  cmd->add_option("--key,-k", c.key, "Secret key file that signs the request")->required()->envname("VIGIL_KEY");
-  cmd->add_option("--server,-s", c.server, "Server URL")->envname("VIGIL_SERVER")->capture_default_str();
+  cmd->add_option("--key,-k", c.key, "Secret key file that signs the request")
+      ->required()
+      ->envname("VIGIL_KEY");
+  cmd->add_option("--server,-s", c.server, "Server URL")
+      ->envname("VIGIL_SERVER")
+      ->capture_default_str();
   cmd->add_flag("--json", c.json, "Print the server's JSON instead of a table");
 }
 
 // "path?a=1&b=2" from the non-empty parameters.
-std::string Target(std::string path, const std::vector<std::pair<std::string, std::string>>& params) {
+std::string Target(std::string path,
+                   const std::vector<std::pair<std::string, std::string>>& params) {
   char sep = '?';
   for (const auto& [k, v] : params) {
     if (v.empty()) continue;
@@ -45,16 +49,19 @@ size_t Width(const std::string& s) {
   return n;
 }
 
-void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> w(header.size());
   for (size_t i = 0; i < header.size(); ++i) w[i] = Width(header[i]);
   for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], std::min<size_t>(Width(r[i]), 60));
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i)
+      w[i] = std::max(w[i], std::min<size_t>(Width(r[i]), 60));
   }
   auto line = [&](const std::vector<std::string>& r) {
     for (size_t i = 0; i < r.size(); ++i) {
       std::cout << r[i];
-      if (i + 1 < r.size()) std::cout << std::string(w[i] > Width(r[i]) ? w[i] - Width(r[i]) + 2 : 2, ' ');
+      if (i + 1 < r.size())
+        std::cout << std::string(w[i] > Width(r[i]) ? w[i] - Width(r[i]) + 2 : 2, ' ');
     }
     std::cout << "\n";
   };
@@ -82,7 +89,8 @@ void Query(const Common& c, const std::string& target, const JsonShape& shape,
     return;
   }
   Result<std::unique_ptr<Client>> client = Client::Connect(c.server);
-  Result<Response> res = client.ok() ? (*client)->Get(target, &*key) : Result<Response>(client.status());
+  Result<Response> res =
+      client.ok() ? (*client)->Get(target, &*key) : Result<Response>(client.status());
   if (!res.ok()) {
     std::cerr << "vigil: " << res.status().message() << "\n";
     exit_code = kExitUsage;
@@ -129,7 +137,8 @@ std::string Amount(const nlohmann::json& base, const std::string& substance,
                    const std::map<std::string, std::string>& units) {
   if (!base.is_number_integer()) return base.is_null() ? "" : base.dump();
   auto it = units.find(substance);
-  if (it == units.end() || (it->second != "kg" && it->second != "L")) return base.dump() + " (mg or µL)";
+  if (it == units.end() || (it->second != "kg" && it->second != "L"))
+    return base.dump() + " (mg or µL)";
   // The magnitude as unsigned, so that neither -2^63 nor values above 2^63-1 overflow.
   const bool negative = !base.is_number_unsigned() && base.get<int64_t>() < 0;
   const uint64_t magnitude = base.is_number_unsigned() ? base.get<uint64_t>()
@@ -150,10 +159,10 @@ void NextHint(const nlohmann::json& page) {
 }  // namespace
 
 void AddQueries(CLI::App& app, int& exit_code) {
-  const std::string env_hint =
-      "\nThe key and server can come from VIGIL_KEY and VIGIL_SERVER.";
+  const std::string env_hint = "\nThe key and server can come from VIGIL_KEY and VIGIL_SERVER.";
   {
-    auto* cmd = app.add_subcommand("participants", "List or search registered participants (not for businesses)");
+    auto* cmd = app.add_subcommand("participants",
+                                   "List or search registered participants (not for businesses)");
     auto c = std::make_shared<Common>();
     auto f = std::make_shared<std::array<std::string, 5>>();  // role, q, province, commune, after
     AddCommon(cmd, *c);
@@ -176,8 +185,8 @@ void AddQueries(CLI::App& app, int& exit_code) {
               for (const auto& p : j["items"]) {
                 std::string lic;
                 for (const auto& l : p.value("licences", nlohmann::json::array())) {
-                  lic += (lic.empty() ? "" : ", ") + l.value("number", "") + " (" + l.value("kind", "") +
-                         ", to " + l.value("expires", "") + ")";
+                  lic += (lic.empty() ? "" : ", ") + l.value("number", "") + " (" +
+                         l.value("kind", "") + ", to " + l.value("expires", "") + ")";
                 }
                 rows.push_back({Str(p, "participant"), Str(p, "role"), Str(p, "legal_name"), lic,
                                 p.value("revoked", false) ? "REVOKED" : ""});
@@ -189,7 +198,8 @@ void AddQueries(CLI::App& app, int& exit_code) {
     });
   }
   {
-    auto* cmd = app.add_subcommand("trail", "Every entry by or naming a participant (its audit trail)");
+    auto* cmd =
+        app.add_subcommand("trail", "Every entry by or naming a participant (its audit trail)");
     auto c = std::make_shared<Common>();
     auto a = std::make_shared<std::array<std::string, 3>>();  // participant, after, limit
     (*a)[2] = "100";
@@ -219,13 +229,15 @@ void AddQueries(CLI::App& app, int& exit_code) {
     });
   }
   {
-    auto* cmd = app.add_subcommand("stock", "Stock of a participant by substance, as the ledger computes it");
+    auto* cmd = app.add_subcommand(
+        "stock", "Stock of a participant by substance, as the ledger computes it");
     auto c = std::make_shared<Common>();
     auto a = std::make_shared<std::array<std::string, 2>>();  // participant, substance
     AddCommon(cmd, *c);
     cmd->add_option("PARTICIPANT", (*a)[0], "Participant id")->required();
     cmd->add_option("--substance", (*a)[1], "Also show this substance's history (catalogue id)");
-    cmd->footer("Example:\n  vigil stock --key clerk.key cty-hoachat-an-phu --substance 67-64-1" + env_hint);
+    cmd->footer("Example:\n  vigil stock --key clerk.key cty-hoachat-an-phu --substance 67-64-1" +
+                env_hint);
     cmd->callback([c, a, &exit_code] {
       // Without --substance the stock lines; with it, an object that adds that substance's history.
       const bool history = !(*a)[1].empty();
@@ -242,7 +254,8 @@ void AddQueries(CLI::App& app, int& exit_code) {
               }
               std::vector<std::vector<std::string>> rows;
               for (const auto& s : history ? j["stock"] : j) {
-                rows.push_back({Str(s, "substance"), Str(s, "name_en"), Str(s, "name_vi"), Str(s, "display")});
+                rows.push_back(
+                    {Str(s, "substance"), Str(s, "name_en"), Str(s, "name_vi"), Str(s, "display")});
               }
               PrintTable({"SUBSTANCE", "NAME", "TÊN", "STOCK"}, rows);
               if (history) {
@@ -288,7 +301,9 @@ void AddQueries(CLI::App& app, int& exit_code) {
                      Amount(t.value("received_amount", nlohmann::json()), substance, units), status,
                      Str(t, "due")});
               }
-              PrintTable({"TRANSFER", "FROM", "TO", "SUBSTANCE", "SENT", "RECEIVED", "STATUS", "DUE"}, rows);
+              PrintTable(
+                  {"TRANSFER", "FROM", "TO", "SUBSTANCE", "SENT", "RECEIVED", "STATUS", "DUE"},
+                  rows);
               NextHint(j);
               return Status::Ok();
             });
@@ -308,7 +323,10 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--to", (*a)[5], "Raised before (RFC 3339)");
     cmd->add_option("--after", (*a)[6], "Continue after this cursor");
     cmd->add_option("--limit", (*a)[7], "Alerts per page (1-500)")->capture_default_str();
-    cmd->footer("Example:\n  vigil alerts --key police.key --kind threshold_window --from 2026-01-01T00:00:00+07:00" + env_hint);
+    cmd->footer(
+        "Example:\n  vigil alerts --key police.key --kind threshold_window --from "
+        "2026-01-01T00:00:00+07:00" +
+        env_hint);
     cmd->callback([c, a, &exit_code] {
       Query(*c,
             Target("/v1/alerts", {{"kind", (*a)[0]},
@@ -322,8 +340,8 @@ void AddQueries(CLI::App& app, int& exit_code) {
             AlertPageShape(), "a page of alerts", exit_code, [](const nlohmann::json& j) {
               std::vector<std::vector<std::string>> rows;
               for (const auto& al : j["items"]) {
-                rows.push_back({Str(al, "at"), Str(al, "kind"), Str(al, "participant"), Str(al, "seq"),
-                                Str(al, "message")});
+                rows.push_back({Str(al, "at"), Str(al, "kind"), Str(al, "participant"),
+                                Str(al, "seq"), Str(al, "message")});
               }
               PrintTable({"RAISED", "KIND", "PARTICIPANT", "ENTRY", "WHAT"}, rows);
               NextHint(j);
@@ -332,13 +350,16 @@ void AddQueries(CLI::App& app, int& exit_code) {
     });
   }
   {
-    auto* cmd = app.add_subcommand("personal", "Read the personal side data of an entry (authority, police)");
+    auto* cmd = app.add_subcommand("personal",
+                                   "Read the personal side data of an entry (authority, police)");
     auto c = std::make_shared<Common>();
     auto seq = std::make_shared<std::string>();
     AddCommon(cmd, *c);
     cmd->add_option("SEQ", *seq, "Entry number")->required();
-    cmd->footer("Every read is recorded in the server's personal-data access log before the data is\n"
-                "sent.\n\nExample:\n  vigil personal --key police.key 42" + env_hint);
+    cmd->footer(
+        "Every read is recorded in the server's personal-data access log before the data is\n"
+        "sent.\n\nExample:\n  vigil personal --key police.key 42" +
+        env_hint);
     cmd->callback([c, seq, &exit_code] {
       const std::string target = "/v1/personal/" + UrlEncode(*seq);
       Query(*c, target, PersonalShape(), "an entry's personal data", exit_code,
@@ -364,7 +385,8 @@ void AddQueries(CLI::App& app, int& exit_code) {
     cmd->add_option("--venue", (*a)[1], "Venue id");
     cmd->add_option("--inspector", (*a)[2], "Inspector's participant id");
     cmd->add_option("--after", (*a)[3], "Continue after this cursor");
-    cmd->footer("Example:\n  vigil inspections --key inspector.key --business karaoke-hoa-mai" + env_hint);
+    cmd->footer("Example:\n  vigil inspections --key inspector.key --business karaoke-hoa-mai" +
+                env_hint);
     cmd->callback([c, a, &exit_code] {
       Query(*c,
             Target("/v1/inspections", {{"business", (*a)[0]},
@@ -375,9 +397,12 @@ void AddQueries(CLI::App& app, int& exit_code) {
               std::vector<std::vector<std::string>> rows;
               for (const auto& i : j["items"]) {
                 rows.push_back({Str(i, "seq"), Str(i, "at"), Str(i, "type"), Str(i, "business"),
-                                Str(i, "venue"), Str(i, "inspector"), Str(i, "violations"), Str(i, "status")});
+                                Str(i, "venue"), Str(i, "inspector"), Str(i, "violations"),
+                                Str(i, "status")});
               }
-              PrintTable({"SEQ", "AT", "TYPE", "BUSINESS", "VENUE", "INSPECTOR", "VIOLATIONS", "STATUS"}, rows);
+              PrintTable(
+                  {"SEQ", "AT", "TYPE", "BUSINESS", "VENUE", "INSPECTOR", "VIOLATIONS", "STATUS"},
+                  rows);
               NextHint(j);
               return Status::Ok();
             });

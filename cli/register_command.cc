@@ -24,14 +24,19 @@ struct Common {
 
 void AddCommon(CLI::App* cmd, Common& c) {
   cmd->add_option("--key,-k", c.key, "Authority secret key file that signs the record")
-      ->required()->envname("VIGIL_KEY");
-  cmd->add_option("--server,-s", c.server, "Server URL")->envname("VIGIL_SERVER")->capture_default_str();
+      ->required()
+      ->envname("VIGIL_KEY");
+  cmd->add_option("--server,-s", c.server, "Server URL")
+      ->envname("VIGIL_SERVER")
+      ->capture_default_str();
   // Not from VIGIL_ACTOR: that names the participant a clerk submits as, and an authority
   // signing in the same shell must not inherit it.
   cmd->add_option("--actor", c.actor,
                   "Your authority's participant id (default: found from --key on the server)");
   cmd->add_option("--at", c.at, "Time of the decision, RFC 3339 (default: now)");
-  cmd->add_option("--record-id", c.record_id, "Record id (default: derived from the participant, so a rerun is refused, not doubled)");
+  cmd->add_option(
+      "--record-id", c.record_id,
+      "Record id (default: derived from the participant, so a rerun is refused, not doubled)");
   cmd->add_flag("--json", c.json, "Print the result as one JSON object");
   cmd->add_flag("--dry-run,-n", c.dry_run, "Print the record that would be signed; send nothing");
 }
@@ -43,8 +48,9 @@ Result<PublicKey> ReadPublicKey(const std::string& arg) {
   Result<PublicKey> k = PublicKey::FromBase64(arg);
   if (!k.ok()) {
     return Status(Code::kInvalidArgument,
-                  "public key \"" + arg.substr(0, 60) + "\" is neither a file nor the base64 key "
-                  "that `vigil keygen` prints (give the .pub file, never the secret key)");
+                  "public key \"" + arg.substr(0, 60) +
+                      "\" is neither a file nor the base64 key "
+                      "that `vigil keygen` prints (give the .pub file, never the secret key)");
   }
   return k;
 }
@@ -56,10 +62,12 @@ Result<nlohmann::json> ParseLicenceSpec(const std::string& spec) {
   for (std::string p; std::getline(ss, p, ':');) parts.push_back(p);
   if (parts.size() < 4 || parts.size() > 5) {
     return Status(Code::kInvalidArgument,
-                  "--licence \"" + spec + "\": write KIND:NUMBER:ISSUED:EXPIRES[:SUBSTANCE,...], e.g. "
-                  "precursor_trading:KD-0042:2026-01-05:2031-01-04:67-64-1,108-88-3");
+                  "--licence \"" + spec +
+                      "\": write KIND:NUMBER:ISSUED:EXPIRES[:SUBSTANCE,...], e.g. "
+                      "precursor_trading:KD-0042:2026-01-05:2031-01-04:67-64-1,108-88-3");
   }
-  nlohmann::json l = {{"kind", parts[0]}, {"number", parts[1]}, {"issued", parts[2]}, {"expires", parts[3]}};
+  nlohmann::json l = {
+      {"kind", parts[0]}, {"number", parts[1]}, {"issued", parts[2]}, {"expires", parts[3]}};
   if (parts.size() == 5) {
     l["substances"] = nlohmann::json::array();
     std::stringstream subs(parts[4]);
@@ -83,8 +91,9 @@ Result<std::string> FindActor(Client& client, const SecretKey& key) {
   if (!me.ok()) return me.status();
   if (me->value("role", "") != "authority") {
     return Status(Code::kPermissionDenied,
-                  "key " + key.Id() + " belongs to \"" + me->value("participant", "") + "\" (role " +
-                      me->value("role", "") + "); registry records are signed with an authority key");
+                  "key " + key.Id() + " belongs to \"" + me->value("participant", "") +
+                      "\" (role " + me->value("role", "") +
+                      "); registry records are signed with an authority key");
   }
   return me->value("participant", "");
 }
@@ -115,7 +124,8 @@ void Send(const Common& c, Session& s, nlohmann::json payload, const std::string
     exit_code = kExitUsage;
     return;
   }
-  const std::string id = payload["id"].get<std::string>(), type = payload["type"].get<std::string>();
+  const std::string id = payload["id"].get<std::string>(),
+                    type = payload["type"].get<std::string>();
   if (c.dry_run) {
     std::cout << payload.dump(2) << "\n";
     exit_code = kExitOk;
@@ -123,7 +133,8 @@ void Send(const Common& c, Session& s, nlohmann::json payload, const std::string
   }
   Result<SubmitResult> sub = s.client->Submit(payload, s.key);
   if (!sub.ok()) {
-    std::cerr << "vigil register: " << sub.status().message() << "; nothing is known to be written, "
+    std::cerr << "vigil register: " << sub.status().message()
+              << "; nothing is known to be written, "
               << "rerun the same command\n";
     exit_code = kExitUsage;
     return;
@@ -151,7 +162,8 @@ void Send(const Common& c, Session& s, nlohmann::json payload, const std::string
   } else {
     std::cout << type << ": rejected (id " << id << ") [" << sub->Codes() << "]"
               << (sub->violations.empty() ? ": " + sub->detail : "") << "\n";
-    for (const auto& [code, message] : sub->violations) std::cout << "    - " << code << ": " << message << "\n";
+    for (const auto& [code, message] : sub->violations)
+      std::cout << "    - " << code << ": " << message << "\n";
     if (sub->status == 409) {
       std::cout << "    (this id was used before; if that record is the one you meant, nothing "
                    "more is needed, otherwise choose --record-id)\n";
@@ -168,8 +180,8 @@ void Usage(int& exit_code, const std::string& msg) {
 }  // namespace
 
 void AddRegister(CLI::App& app, int& exit_code) {
-  auto* reg = app.add_subcommand(
-      "register", "Authority: register participants, their licences and keys");
+  auto* reg =
+      app.add_subcommand("register", "Authority: register participants, their licences and keys");
   reg->require_subcommand(1);
   reg->footer(
       "Each subcommand builds one record, signs it with the authority --key and submits it.\n"
@@ -184,7 +196,8 @@ void AddRegister(CLI::App& app, int& exit_code) {
     };
     auto p = std::make_shared<P>();
     AddCommon(cmd, *c);
-    cmd->add_option("--from", p->from, "JSON description: one object or an array of them (see below)");
+    cmd->add_option("--from", p->from,
+                    "JSON description: one object or an array of them (see below)");
     cmd->add_option("--id", p->id, "New participant id, e.g. cty-hoachat-an-phu");
     cmd->add_option("--role", p->role, "business, inspector, police or authority")
         ->check(CLI::IsMember({"business", "inspector", "police", "authority"}));
@@ -193,19 +206,24 @@ void AddRegister(CLI::App& app, int& exit_code) {
     cmd->add_option("--address", p->address, "Head office address");
     cmd->add_option("--province", p->province, "Jurisdiction: province");
     cmd->add_option("--commune", p->commune, "Jurisdiction: commune or ward");
-    cmd->add_option("--public-key", p->keys, "Public key: the .pub file from `vigil keygen`, or its base64; repeatable");
-    cmd->add_option("--licence", p->licences, "KIND:NUMBER:ISSUED:EXPIRES[:SUBSTANCE,...]; repeatable");
+    cmd->add_option("--public-key", p->keys,
+                    "Public key: the .pub file from `vigil keygen`, or its base64; repeatable");
+    cmd->add_option("--licence", p->licences,
+                    "KIND:NUMBER:ISSUED:EXPIRES[:SUBSTANCE,...]; repeatable");
     cmd->footer(
         "Examples:\n"
-        "  vigil register participant --key authority.key --id cty-hoachat-an-phu --role business \\\n"
-        "    --name \"Công ty TNHH Hóa chất An Phú\" --tax-code 0101234567 --province \"Hà Nội\" \\\n"
+        "  vigil register participant --key authority.key --id cty-hoachat-an-phu --role business "
+        "\\\n"
+        "    --name \"Công ty TNHH Hóa chất An Phú\" --tax-code 0101234567 --province \"Hà Nội\" "
+        "\\\n"
         "    --public-key clerk.key.pub \\\n"
         "    --licence precursor_trading:KD-0042:2026-01-05:2031-01-04:67-64-1,108-88-3\n"
         "  vigil register participant --key authority.key --from an-phu.json\n\n"
         "A description (--from) is the participant.register record of docs/records.md §12\n"
         "without type, id, actor and at, e.g.\n"
         "  {\"participant\": \"cty-hoachat-an-phu\", \"role\": \"business\",\n"
-        "   \"legal_name\": \"Công ty TNHH Hóa chất An Phú\", \"jurisdiction\": {\"province\": \"Hà Nội\"},\n"
+        "   \"legal_name\": \"Công ty TNHH Hóa chất An Phú\", \"jurisdiction\": {\"province\": "
+        "\"Hà Nội\"},\n"
         "   \"keys\": [\"clerk.key.pub\"], \"licences\": [{\"kind\": \"precursor_trading\",\n"
         "   \"number\": \"KD-0042\", \"issued\": \"2026-01-05\", \"expires\": \"2031-01-04\",\n"
         "   \"substances\": [\"67-64-1\"]}]}\n"
@@ -215,7 +233,8 @@ void AddRegister(CLI::App& app, int& exit_code) {
       std::vector<nlohmann::json> descriptions;
       std::filesystem::path base = ".";
       if (!p->from.empty()) {
-        if (!p->id.empty() || !p->role.empty() || !p->name.empty() || !p->keys.empty() || !p->licences.empty()) {
+        if (!p->id.empty() || !p->role.empty() || !p->name.empty() || !p->keys.empty() ||
+            !p->licences.empty()) {
           return Usage(exit_code, "give either --from or the participant flags, not both");
         }
         std::ifstream in(p->from, std::ios::binary);
@@ -229,11 +248,13 @@ void AddRegister(CLI::App& app, int& exit_code) {
         } else if (j->is_array()) {
           for (const auto& d : *j) descriptions.push_back(d);
         }
-        if (descriptions.empty()) return Usage(exit_code, p->from + ": expected a JSON object or an array of objects");
+        if (descriptions.empty())
+          return Usage(exit_code, p->from + ": expected a JSON object or an array of objects");
         base = std::filesystem::path(p->from).parent_path();
       } else {
         if (p->id.empty() || p->role.empty() || p->name.empty() || p->keys.empty()) {
-          return Usage(exit_code, "give --id, --role, --name and at least one --public-key (or --from FILE)");
+          return Usage(exit_code,
+                       "give --id, --role, --name and at least one --public-key (or --from FILE)");
         }
         nlohmann::json d = {{"participant", p->id}, {"role", p->role}, {"legal_name", p->name}};
         if (!p->tax_code.empty()) d["tax_code"] = p->tax_code;
@@ -252,19 +273,23 @@ void AddRegister(CLI::App& app, int& exit_code) {
       for (nlohmann::json& d : descriptions) {
         if (!d.is_object()) return Usage(exit_code, "each description must be a JSON object");
         for (const char* f : {"type", "actor"}) {
-          if (d.contains(f)) return Usage(exit_code, std::string("a description has no \"") + f + "\"; it is added for you");
+          if (d.contains(f))
+            return Usage(exit_code,
+                         std::string("a description has no \"") + f + "\"; it is added for you");
         }
         if (!d.contains("participant") || !d["participant"].is_string()) {
           return Usage(exit_code, "each description needs a \"participant\" id");
         }
         for (auto& k : d.value("keys", nlohmann::json::array())) {
-          if (!k.is_string()) return Usage(exit_code, "\"keys\" holds .pub file names or base64 keys");
+          if (!k.is_string())
+            return Usage(exit_code, "\"keys\" holds .pub file names or base64 keys");
         }
         if (d.contains("keys") && d["keys"].is_array()) {
           for (auto& k : d["keys"]) {
             std::string arg = k.get<std::string>();
             std::error_code ec;
-            if (!p->from.empty() && std::filesystem::is_regular_file(base / arg, ec)) arg = (base / arg).string();
+            if (!p->from.empty() && std::filesystem::is_regular_file(base / arg, ec))
+              arg = (base / arg).string();
             Result<PublicKey> pk = ReadPublicKey(arg);
             if (!pk.ok()) return Usage(exit_code, pk.status().message());
             k = pk->ToBase64();
@@ -286,7 +311,8 @@ void AddRegister(CLI::App& app, int& exit_code) {
   }
   {
     auto* cmd = reg->add_subcommand(
-        "licence", "Add, renew or suspend a business's licence (participant.update of its licence list)");
+        "licence",
+        "Add, renew or suspend a business's licence (participant.update of its licence list)");
     auto c = std::make_shared<Common>();
     struct L {
       std::string participant, kind, number, issued, expires, venue;
@@ -296,7 +322,8 @@ void AddRegister(CLI::App& app, int& exit_code) {
     auto l = std::make_shared<L>();
     AddCommon(cmd, *c);
     cmd->add_option("--participant", l->participant, "The business")->required();
-    cmd->add_option("--kind", l->kind, "precursor_trading, precursor_use, import_export, karaoke, bar or dance_hall")
+    cmd->add_option("--kind", l->kind,
+                    "precursor_trading, precursor_use, import_export, karaoke, bar or dance_hall")
         ->required();
     cmd->add_option("--number", l->number, "Licence number (write '/' as '-')")->required();
     cmd->add_option("--issued", l->issued, "Issue date, YYYY-MM-DD")->required();
@@ -327,8 +354,8 @@ void AddRegister(CLI::App& app, int& exit_code) {
       Result<nlohmann::json> current =
           ParseReply(*res, "GET " + target, ParticipantShape(), "a participant's record");
       if (!current.ok()) return Usage(exit_code, current.status().message());
-      nlohmann::json licence = {{"kind", l->kind}, {"number", l->number}, {"issued", l->issued},
-                                {"expires", l->expires}};
+      nlohmann::json licence = {
+          {"kind", l->kind}, {"number", l->number}, {"issued", l->issued}, {"expires", l->expires}};
       if (!l->substances.empty()) licence["substances"] = l->substances;
       if (!l->venue.empty()) licence["venue"] = l->venue;
       if (l->suspended) licence["suspended"] = true;
@@ -343,16 +370,17 @@ void AddRegister(CLI::App& app, int& exit_code) {
         }
       }
       if (!replaced) list.push_back(licence);
-      nlohmann::json payload = {{"type", "participant.update"}, {"participant", l->participant},
-                                {"licences", list}};
+      nlohmann::json payload = {
+          {"type", "participant.update"}, {"participant", l->participant}, {"licences", list}};
       if (!c->reason.empty()) payload["reason"] = c->reason;
       if (!c->json && !c->dry_run) {
         std::cout << (replaced ? "replacing" : "adding") << " licence " << l->number << " of "
-                  << l->participant << " (" << list.size() << " licence" << (list.size() == 1 ? "" : "s")
-                  << " after the update)\n";
+                  << l->participant << " (" << list.size() << " licence"
+                  << (list.size() == 1 ? "" : "s") << " after the update)\n";
       }
       Send(*c, *s, payload,
-           "licence-" + l->participant + "-" + l->number + (l->suspended ? "-suspended" : "") + "-" + l->expires,
+           "licence-" + l->participant + "-" + l->number + (l->suspended ? "-suspended" : "") +
+               "-" + l->expires,
            exit_code);
     });
   }
@@ -362,17 +390,20 @@ void AddRegister(CLI::App& app, int& exit_code) {
     auto a = std::make_shared<std::array<std::string, 2>>();  // participant, public key
     AddCommon(cmd, *c);
     cmd->add_option("--participant", (*a)[0], "Owner of the new key")->required();
-    cmd->add_option("--public-key", (*a)[1], "The .pub file from `vigil keygen`, or its base64")->required();
+    cmd->add_option("--public-key", (*a)[1], "The .pub file from `vigil keygen`, or its base64")
+        ->required();
     cmd->footer(
         "The participant makes the key with `vigil keygen` and hands over only the .pub file.\n\n"
         "Example:\n"
-        "  vigil register key --key authority.key --participant karaoke-hoa-mi --public-key new.key.pub");
+        "  vigil register key --key authority.key --participant karaoke-hoa-mi --public-key "
+        "new.key.pub");
     cmd->callback([c, a, &exit_code] {
       Result<PublicKey> pk = ReadPublicKey((*a)[1]);
       if (!pk.ok()) return Usage(exit_code, pk.status().message());
       Result<Session> s = Open(*c);
       if (!s.ok()) return Usage(exit_code, s.status().message());
-      nlohmann::json payload = {{"type", "key.add"}, {"participant", (*a)[0]}, {"key", pk->ToBase64()}};
+      nlohmann::json payload = {
+          {"type", "key.add"}, {"participant", (*a)[0]}, {"key", pk->ToBase64()}};
       Send(*c, *s, payload, "key-add-" + (*a)[0] + "-" + pk->Id(), exit_code);
     });
   }

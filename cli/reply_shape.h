@@ -8,10 +8,9 @@
 #ifndef VIGIL_CLI_REPLY_SHAPE_H_
 #define VIGIL_CLI_REPLY_SHAPE_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/client.h"
 #include "keys/result.h"

@@ -46,7 +46,8 @@ void AddServe(CLI::App& app, int& exit_code) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--data,-d", a->data, "Data directory of the log")->required();
-  cmd->add_option("--listen,-l", a->listen, "Address to listen on, host:port")->capture_default_str();
+  cmd->add_option("--listen,-l", a->listen, "Address to listen on, host:port")
+      ->capture_default_str();
   cmd->add_option("--tls-cert", a->server.tls_cert, "PEM certificate file (enables HTTPS)");
   cmd->add_option("--tls-key", a->server.tls_key, "PEM private key file for --tls-cert");
   cmd->add_option("--threads", a->server.threads, "HTTP handler threads")->capture_default_str();
@@ -54,13 +55,16 @@ void AddServe(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--read-timeout", a->server.read_timeout_s,
                   "Seconds a client may take to send its request")
-      ->capture_default_str()->check(CLI::Range(1, 3600));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--write-timeout", a->server.write_timeout_s,
                   "Seconds a client may take to read the answer")
-      ->capture_default_str()->check(CLI::Range(1, 3600));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--max-queue", a->writer.max_queue,
                   "Submissions waiting for the writer before new ones get 503 + Retry-After")
-      ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   cmd->add_option("--log-level", a->log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

@@ -72,7 +72,8 @@ bool EndsWithCsv(const std::string& path) {
 }  // namespace
 
 void AddSubmit(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("submit", "Sign records (JSON, JSON lines or CSV) and append them to the log");
+  auto* cmd = app.add_subcommand(
+      "submit", "Sign records (JSON, JSON lines or CSV) and append them to the log");
   cmd->footer(
       "INPUT holds one JSON payload, JSON lines (one payload per line), or CSV (a spreadsheet\n"
       "export, one row per movement; the columns are in docs/csv.md). A file ending in .csv,\n"
@@ -93,22 +94,29 @@ void AddSubmit(CLI::App& app, int& exit_code) {
       "  vigil submit --key clerk.key --cosign witness.key --server $URL disposal.json\n"
       "The key and server can come from VIGIL_KEY and VIGIL_SERVER, the actor from VIGIL_ACTOR.");
   struct Args {
-    std::string key, server = "http://127.0.0.1:8080", receipts, input, format = "auto", actor, type;
+    std::string key, server = "http://127.0.0.1:8080", receipts, input, format = "auto", actor,
+                     type;
     std::vector<std::string> cosign;
     bool json = false, dry_run = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--key,-k", a->key, "Secret key file to sign with")->envname("VIGIL_KEY");
-  cmd->add_option("--server,-s", a->server, "Server URL")->envname("VIGIL_SERVER")->capture_default_str();
+  cmd->add_option("--server,-s", a->server, "Server URL")
+      ->envname("VIGIL_SERVER")
+      ->capture_default_str();
   cmd->add_option("--receipts,-r", a->receipts, "Append each receipt (JSON line) to this file");
   cmd->add_option("--cosign", a->cosign, "Also sign with this key file (a witness); repeatable");
   cmd->add_option("--format,-f", a->format, "auto (by extension), json or csv")
-      ->check(CLI::IsMember({"auto", "json", "csv"}))->capture_default_str();
-  cmd->add_option("--actor", a->actor, "CSV: participant id for rows without an actor cell (default: the key's)")
+      ->check(CLI::IsMember({"auto", "json", "csv"}))
+      ->capture_default_str();
+  cmd->add_option("--actor", a->actor,
+                  "CSV: participant id for rows without an actor cell (default: the key's)")
       ->envname("VIGIL_ACTOR");
-  cmd->add_option("--type", a->type, "CSV: record type for rows without a type cell, e.g. chem.purchase");
+  cmd->add_option("--type", a->type,
+                  "CSV: record type for rows without a type cell, e.g. chem.purchase");
   cmd->add_flag("--json", a->json, "Print one JSON object per record instead of text");
-  cmd->add_flag("--dry-run,-n", a->dry_run, "CSV or JSON: print the payloads that would be sent; send nothing");
+  cmd->add_flag("--dry-run,-n", a->dry_run,
+                "CSV or JSON: print the payloads that would be sent; send nothing");
   cmd->add_option("INPUT", a->input, "Payload file, JSON lines, CSV, or - for stdin")->required();
   cmd->callback([a, &exit_code] {
     auto fail = [&exit_code](const std::string& msg) {
@@ -122,8 +130,8 @@ void AddSubmit(CLI::App& app, int& exit_code) {
     if (csv && a->actor.empty() && !a->key.empty()) {
       // No --actor: the participant of the signing key (used only by rows without an actor).
       Result<SecretKey> k = SecretKey::Load(a->key);
-      Result<std::unique_ptr<Client>> c = k.ok() ? Client::Connect(a->server)
-                                                 : Result<std::unique_ptr<Client>>(k.status());
+      Result<std::unique_ptr<Client>> c =
+          k.ok() ? Client::Connect(a->server) : Result<std::unique_ptr<Client>>(k.status());
       Result<nlohmann::json> me = c.ok() ? (*c)->Me(*k) : Result<nlohmann::json>(c.status());
       if (me.ok()) {
         a->actor = me->value("participant", "");
@@ -206,8 +214,9 @@ void AddSubmit(CLI::App& app, int& exit_code) {
         if (a->json) {
           std::cout << result.dump() << "\n";
         } else {
-          std::cout << where << ": " << (sub->status == 201 ? "appended as" : "already in the log as")
-                    << " entry " << sub->seq << " (id " << id << ")\n";
+          std::cout << where << ": "
+                    << (sub->status == 201 ? "appended as" : "already in the log as") << " entry "
+                    << sub->seq << " (id " << id << ")\n";
         }
       } else {
         ++rejected;

@@ -35,7 +35,10 @@ std::function<void(uint64_t, uint64_t)> ProgressBar(const char* what = "entries"
     const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
     const double eta = rate > 0 && total > done ? static_cast<double>(total - done) / rate : 0;
     constexpr int kBar = 24;
-    const int filled = total == 0 ? kBar : static_cast<int>(kBar * static_cast<double>(done) / static_cast<double>(total));
+    const int filled =
+        total == 0
+            ? kBar
+            : static_cast<int>(kBar * static_cast<double>(done) / static_cast<double>(total));
     std::string bar(static_cast<size_t>(std::min(filled, kBar)), '#');
     bar.resize(kBar, '.');
     std::fprintf(stderr, "\r[%s] %llu/%llu %s  %.0f/s  ETA %.0fs   ", bar.c_str(),
@@ -89,7 +92,8 @@ int VerifyData(const std::string& dir, const std::optional<NoteVerifier>& key, b
     std::cout << "ok: " << report->size << " entries, " << report->checkpoints
               << " checkpoints and " << report->state_records << " state records verified";
     if (report->latest.has_value()) {
-      std::cout << "\nroot at size " << report->latest->size << ": " << Base64(report->latest->root);
+      std::cout << "\nroot at size " << report->latest->size << ": "
+                << Base64(report->latest->root);
     }
     std::cout << "\n";
     if (!key.has_value()) {
@@ -192,7 +196,8 @@ int VerifyReceiptFile(const std::string& path, const NoteVerifier& key) {
 }  // namespace
 
 void AddVerify(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("verify", "Verify a log's integrity (offline or as a monitor), or a receipt");
+  auto* cmd = app.add_subcommand(
+      "verify", "Verify a log's integrity (offline or as a monitor), or a receipt");
   cmd->footer(
       "--data DIR checks every entry, link, signature, rule (by replaying the state), tree hash,\n"
       "checkpoint and the stored state, on every core (--threads).\n"
@@ -218,22 +223,27 @@ void AddVerify(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<Args>();
   auto* data = cmd->add_option("--data,-d", a->data, "Data directory to verify offline");
   auto* receipt = cmd->add_option("--receipt", a->receipt, "Receipt file to verify offline");
-  auto* server = cmd->add_option("--server", a->server, "Monitor this server (http(s)://host:port)");
+  auto* server =
+      cmd->add_option("--server", a->server, "Monitor this server (http(s)://host:port)");
   auto* state = cmd->add_option("--state", a->state, "With --server: the monitor's state file");
   data->excludes(receipt);
   server->excludes(data)->excludes(receipt);
   server->needs(state);
   state->needs(server);
-  cmd->add_option("--key,--vkey", a->key, "The log's verifier key (name+hash+base64)")->envname("VIGIL_LOG_KEY");
+  cmd->add_option("--key,--vkey", a->key, "The log's verifier key (name+hash+base64)")
+      ->envname("VIGIL_LOG_KEY");
   cmd->add_option("--checkpoint", a->checkpoint,
                   "With --data: a checkpoint saved earlier; detects rollback and forks");
   cmd->add_flag("--trust-on-first-use", a->tofu,
-                "With --server, first run only: pin the log key the server announces")->needs(server);
-  cmd->add_option("--reader-key", a->reader_key,
-                  "With --server: secret key of an authority, police or inspector, to read entry bundles")
+                "With --server, first run only: pin the log key the server announces")
+      ->needs(server);
+  cmd->add_option(
+         "--reader-key", a->reader_key,
+         "With --server: secret key of an authority, police or inspector, to read entry bundles")
       ->needs(server);
   cmd->add_flag("--tree-only", a->tree_only,
-                "With --server: check checkpoints and the tree, not the entries")->needs(server);
+                "With --server: check checkpoints and the tree, not the entries")
+      ->needs(server);
   cmd->add_option("--threads", a->threads, "Worker threads (default: one per core)")
       ->check(CLI::Range(0, 1024));
   cmd->add_flag("--all-errors", a->all_errors, "Report every damaged entry, not just the first");

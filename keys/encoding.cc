@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 namespace vigil {
 
@@ -95,8 +95,8 @@ Result<Hash> HashFromBase64(std::string_view text) {
   Result<Bytes> raw = Base64Decode(text);
   if (!raw.ok()) return raw.status();
   if (raw->size() != 32) {
-    return Status(Code::kInvalidArgument, "a SHA-256 hash must be 32 bytes, got " +
-                                              std::to_string(raw->size()));
+    return Status(Code::kInvalidArgument,
+                  "a SHA-256 hash must be 32 bytes, got " + std::to_string(raw->size()));
   }
   Hash h;
   std::copy(raw->begin(), raw->end(), reinterpret_cast<char*>(h.data()));

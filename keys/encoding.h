@@ -12,8 +12,8 @@
 
 namespace vigil {
 
-using Bytes = std::string;                 // raw bytes; std::string owns and compares them
-using Hash = std::array<uint8_t, 32>;      // a SHA-256 digest
+using Bytes = std::string;             // raw bytes; std::string owns and compares them
+using Hash = std::array<uint8_t, 32>;  // a SHA-256 digest
 
 // Calls sodium_init() once; every entry point that uses libsodium calls it, so callers
 // never have to. Aborts the process if libsodium cannot initialise (no usable RNG).

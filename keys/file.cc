@@ -31,7 +31,8 @@ Result<ScopedFd> ScopedFd::Open(const std::string& path, int flags, unsigned mod
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) {
     // With O_CREAT, ENOENT means a missing directory on the way: an I/O error, as file.h says.
-    if (errno == ENOENT && (flags & O_CREAT) == 0) return Status(Code::kNotFound, "no file " + path);
+    if (errno == ENOENT && (flags & O_CREAT) == 0)
+      return Status(Code::kNotFound, "no file " + path);
     if (errno == EEXIST) return Status(Code::kConflict, path + " already exists");
     return IoError("cannot open " + path);
   }
@@ -57,7 +58,8 @@ Result<FileLock> FileLock::TryAcquire(const std::string& path) {
   Result<ScopedFd> fd = ScopedFd::Open(path, O_RDWR | O_CREAT, 0600);
   if (!fd.ok()) return fd.status();
   if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) return Status(Code::kFailedPrecondition, path + " is locked by another process");
+    if (errno == EWOULDBLOCK)
+      return Status(Code::kFailedPrecondition, path + " is locked by another process");
     return IoError("cannot lock " + path);
   }
   return FileLock(std::move(*fd));

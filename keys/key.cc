@@ -63,8 +63,10 @@ Result<std::string> KeyFileBody(const std::string& path, const std::string& text
 
 std::string_view ContextLine(SignContext context) {
   switch (context) {
-    case SignContext::kEntry: return "vigil/v1/entry\n";
-    case SignContext::kRequest: return "vigil/v1/request\n";
+    case SignContext::kEntry:
+      return "vigil/v1/entry\n";
+    case SignContext::kRequest:
+      return "vigil/v1/request\n";
   }
   return "";
 }

@@ -51,8 +51,8 @@ size_t DecodeRune(std::string_view s, size_t i, uint32_t* rune) {
 // Unicode White_Space (what Go's unicode.IsSpace reports), the spaces a key name may not hold.
 bool IsUnicodeSpace(uint32_t r) {
   return (r >= 0x09 && r <= 0x0D) || r == 0x20 || r == 0x85 || r == 0xA0 || r == 0x1680 ||
-         (r >= 0x2000 && r <= 0x200A) || r == 0x2028 || r == 0x2029 || r == 0x202F ||
-         r == 0x205F || r == 0x3000;
+         (r >= 0x2000 && r <= 0x200A) || r == 0x2028 || r == 0x2029 || r == 0x202F || r == 0x205F ||
+         r == 0x3000;
 }
 
 // True if `s` is well-formed UTF-8 with no ASCII control character other than '\n', the
@@ -167,8 +167,7 @@ Result<NoteVerifier> ParseVerifierKey(std::string_view vkey) {
 std::string SignNote(std::string_view text, std::string_view name, const SecretKey& key) {
   assert(!text.empty() && text.back() == '\n' && IsNoteText(text));
   assert(IsValidKeyName(name));
-  const std::string blob =
-      EncodeKeyHash(NoteKeyHash(name, key.public_key())) + key.SignRaw(text);
+  const std::string blob = EncodeKeyHash(NoteKeyHash(name, key.public_key())) + key.SignRaw(text);
   std::string note(text);
   note += '\n';
   note += kSigPrefix;
@@ -233,8 +232,8 @@ Result<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerifie
 
     // Every signature by a known key is checked, repeats included: one bad one taints the note.
     if (!verifier->key.VerifyRaw(text, std::string_view(*blob).substr(kKeyHashSize))) {
-      return Status(Code::kCorruption, "signed note: the signature by known key " +
-                                           verifier->name + "+" + KeyHashHex(hash) +
+      return Status(Code::kCorruption, "signed note: the signature by known key " + verifier->name +
+                                           "+" + KeyHashHex(hash) +
                                            " does not verify; the note was altered or forged");
     }
     bool seen = false;
@@ -245,9 +244,8 @@ Result<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerifie
     }
   }
   if (verified.empty()) {
-    return Status(Code::kPermissionDenied,
-                  "signed note: no signature by a known key (checked " +
-                      std::to_string(known.size()) + " known key(s))");
+    return Status(Code::kPermissionDenied, "signed note: no signature by a known key (checked " +
+                                               std::to_string(known.size()) + " known key(s))");
   }
   return opened;
 }

@@ -40,8 +40,8 @@ std::string SignNote(std::string_view text, std::string_view name, const SecretK
 
 // A note whose signatures were checked.
 struct OpenedNote {
-  std::string text;                       // the signed text, ending in '\n'
-  std::vector<std::string> verified_by;   // names of the known keys whose signatures verified
+  std::string text;                      // the signed text, ending in '\n'
+  std::vector<std::string> verified_by;  // names of the known keys whose signatures verified
 };
 
 // Verifies `note` against `known` keys, following signed-note v1.0.0: the text ends at the

@@ -18,18 +18,18 @@ namespace vigil {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,    // malformed input: bad JSON, bad base64, wrong field type
-  kNotFound,           // no such entry, key, participant or file
-  kConflict,           // same payload id with different content
-  kUnauthenticated,    // a request signature is missing, stale, replayed or does not verify
-  kPermissionDenied,   // key not registered, revoked, or role not allowed
-  kRuleViolation,      // a domain rule is broken; details() names every rule
-  kFailedPrecondition, // the store is read-only after a failed commit, or not initialised
-  kUnavailable,        // queue full or shutting down; retry later
-  kResourceExhausted,  // the store's map is full; the writer grows it and retries
-  kIoError,            // the file system or LMDB failed
-  kCorruption,         // stored bytes do not verify
-  kInternal,           // a bug; the message says where
+  kInvalidArgument,     // malformed input: bad JSON, bad base64, wrong field type
+  kNotFound,            // no such entry, key, participant or file
+  kConflict,            // same payload id with different content
+  kUnauthenticated,     // a request signature is missing, stale, replayed or does not verify
+  kPermissionDenied,    // key not registered, revoked, or role not allowed
+  kRuleViolation,       // a domain rule is broken; details() names every rule
+  kFailedPrecondition,  // the store is read-only after a failed commit, or not initialised
+  kUnavailable,         // queue full or shutting down; retry later
+  kResourceExhausted,   // the store's map is full; the writer grows it and retries
+  kIoError,             // the file system or LMDB failed
+  kCorruption,          // stored bytes do not verify
+  kInternal,            // a bug; the message says where
 };
 
 // Stable lowercase name of a code ("invalid_argument", ...), used in problem types and logs.
@@ -83,9 +83,18 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return ok(); }
 
   // Precondition: ok().
-  T& value() & { assert(ok()); return std::get<T>(v_); }
-  const T& value() const& { assert(ok()); return std::get<T>(v_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -102,9 +111,9 @@ class [[nodiscard]] Result {
 }  // namespace vigil
 
 // Returns early from the enclosing function with the Status of `expr` if it is not ok.
-#define VIGIL_RETURN_IF_ERROR(expr)           \
-  do {                                        \
-    ::vigil::Status vigil_status_ = (expr);   \
+#define VIGIL_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::vigil::Status vigil_status_ = (expr);        \
     if (!vigil_status_.ok()) return vigil_status_; \
   } while (0)
 

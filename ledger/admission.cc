@@ -1,8 +1,7 @@
 #include "ledger/admission.h"
 
-#include "ledger/txn_state_store.h"
-
 #include "keys/coding.h"
+#include "ledger/txn_state_store.h"
 
 namespace vigil {
 
@@ -42,7 +41,8 @@ Result<bool> IsResendOf(const db::Txn& txn, const StateStore& state, const Submi
   Result<std::optional<std::string>> stored = txn.Get(db::Table::kEntries, EncodeBigEndian64(seq));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
-    return Status(Code::kCorruption, "the state names entry " + std::to_string(seq) + ", which is not stored");
+    return Status(Code::kCorruption,
+                  "the state names entry " + std::to_string(seq) + ", which is not stored");
   }
   Result<Entry> e = DecodeEntry(**stored);
   if (!e.ok()) return e.status();
@@ -97,8 +97,8 @@ Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submi
         txn.Put(db::Table::kPersonal, EncodeBigEndian64(entry.seq), vault_->Seal(personal)));
   }
   if (payload->type == "erasure") {  // Apply checked the target
-    VIGIL_RETURN_IF_ERROR(txn.Delete(db::Table::kPersonal,
-                                     EncodeBigEndian64(payload->body["target_seq"].get<uint64_t>())));
+    VIGIL_RETURN_IF_ERROR(txn.Delete(
+        db::Table::kPersonal, EncodeBigEndian64(payload->body["target_seq"].get<uint64_t>())));
   }
   return std::optional<uint64_t>();
 }

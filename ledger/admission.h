@@ -5,12 +5,11 @@
 #ifndef VIGIL_LEDGER_ADMISSION_H_
 #define VIGIL_LEDGER_ADMISSION_H_
 
-#include "ledger/layering.h"
-
 #include <optional>
 #include <string>
 
 #include "keys/result.h"
+#include "ledger/layering.h"
 #include "ledger/log/admission.h"
 #include "ledger/personal.h"
 #include "ledger/state/payload.h"

@@ -67,12 +67,14 @@ Result<nlohmann::json> Ledger::ReadJurisdiction(const db::Txn& txn) {
   return nlohmann::json::object();
 }
 
-Result<std::optional<std::string>> Ledger::ReadPersonal(uint64_t seq, const nlohmann::json& reader) {
+Result<std::optional<std::string>> Ledger::ReadPersonal(uint64_t seq,
+                                                        const nlohmann::json& reader) {
   {
     std::lock_guard<std::mutex> lock(access_mu_);
     Result<db::Txn> w = log_->BeginSideWrite();
     if (!w.ok()) return w.status();
-    Result<std::optional<std::pair<std::string, std::string>>> last = w->Last(db::Table::kAccessLog);
+    Result<std::optional<std::pair<std::string, std::string>>> last =
+        w->Last(db::Table::kAccessLog);
     if (!last.ok()) return last.status();
     uint64_t key = static_cast<uint64_t>(NowMs());
     if (last->has_value()) key = std::max(key, DecodeBigEndian64((*last)->first) + 1);
@@ -84,7 +86,8 @@ Result<std::optional<std::string>> Ledger::ReadPersonal(uint64_t seq, const nloh
   }
   Result<db::Txn> txn = log_->BeginRead();
   if (!txn.ok()) return txn.status();
-  Result<std::optional<std::string>> sealed = txn->Get(db::Table::kPersonal, EncodeBigEndian64(seq));
+  Result<std::optional<std::string>> sealed =
+      txn->Get(db::Table::kPersonal, EncodeBigEndian64(seq));
   if (!sealed.ok()) return sealed.status();
   if (!sealed->has_value()) return std::optional<std::string>();
   Result<std::string> plain = vault_.Unseal(**sealed);
@@ -96,10 +99,11 @@ Result<nlohmann::json> Ledger::PersonalAccessLog(size_t limit) {
   Result<db::Txn> txn = log_->BeginRead();
   if (!txn.ok()) return txn.status();
   nlohmann::json out = nlohmann::json::array();
-  VIGIL_RETURN_IF_ERROR(txn->ScanBack(db::Table::kAccessLog, "", [&](std::string_view, std::string_view v) {
-    out.push_back(nlohmann::json::parse(v, nullptr, false));
-    return out.size() < limit;
-  }));
+  VIGIL_RETURN_IF_ERROR(
+      txn->ScanBack(db::Table::kAccessLog, "", [&](std::string_view, std::string_view v) {
+        out.push_back(nlohmann::json::parse(v, nullptr, false));
+        return out.size() < limit;
+      }));
   return out;
 }
 

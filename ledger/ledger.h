@@ -11,24 +11,22 @@
 #ifndef VIGIL_LEDGER_LEDGER_H_
 #define VIGIL_LEDGER_LEDGER_H_
 
-#include "ledger/layering.h"
-
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/result.h"
 #include "ledger/admission.h"
+#include "ledger/layering.h"
 #include "ledger/log/log.h"
 #include "ledger/personal.h"
 
 namespace vigil {
 
 struct InitOptions {
-  std::string origin;                  // e.g. "vigil.hanoi.example/log"
+  std::string origin;  // e.g. "vigil.hanoi.example/log"
   std::string authority_id = "authority";
   std::string authority_name = "Authority";
   nlohmann::json jurisdiction = nlohmann::json::object();  // {"province","commune"}

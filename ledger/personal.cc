@@ -85,7 +85,8 @@ Result<std::string> PersonalVault::Unseal(std::string_view sealed) const {
   const size_t clen = sealed.size() - crypto_secretbox_NONCEBYTES;
   std::string out(clen - crypto_secretbox_MACBYTES, '\0');
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()),
-                                 nonce + crypto_secretbox_NONCEBYTES, clen, nonce, key_.data()) != 0) {
+                                 nonce + crypto_secretbox_NONCEBYTES, clen, nonce,
+                                 key_.data()) != 0) {
     return Status(Code::kCorruption, "personal data does not decrypt with this key (altered?)");
   }
   return out;

@@ -8,13 +8,12 @@
 #ifndef VIGIL_LEDGER_PERSONAL_H_
 #define VIGIL_LEDGER_PERSONAL_H_
 
-#include "ledger/layering.h"
-
 #include <array>
 #include <string>
 #include <string_view>
 
 #include "keys/result.h"
+#include "ledger/layering.h"
 
 namespace vigil {
 

@@ -1,19 +1,18 @@
 #include "ledger/queries.h"
 
-#include "ledger/txn_state_store.h"
-
 #include <algorithm>
 #include <functional>
 
 #include "keys/coding.h"
 #include "keys/encoding.h"
+#include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
-#include "ledger/log/entry.h"
 #include "ledger/state/quantity.h"
 #include "ledger/state/state.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
+#include "ledger/txn_state_store.h"
 
 namespace vigil::queries {
 
@@ -26,8 +25,8 @@ nlohmann::json Parse(std::string_view v) { return nlohmann::json::parse(v, nullp
 // Scans state keys with `prefix` from just after `after` (or the start), collecting up to
 // `limit` items that `take` accepts (take returns nullopt to skip a record).
 template <typename Take>
-Result<Page> Collect(db::Txn& txn, std::string_view prefix, const std::string& after,
-                     size_t limit, Take take) {
+Result<Page> Collect(db::Txn& txn, std::string_view prefix, const std::string& after, size_t limit,
+                     Take take) {
   Page page;
   limit = std::clamp<size_t>(limit, 1, kMaxPage);
   std::string start =
@@ -89,51 +88,55 @@ Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id) {
   return j;
 }
 
-Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
-                              const std::string& after, size_t limit) {
+Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f, const std::string& after,
+                              size_t limit) {
   const std::string needle = LowerAscii(f.text);
   Status io;
-  Result<Page> page = Collect(txn, statekey::kParticipantPrefix, after, limit,
-                 [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
-    nlohmann::json p = Parse(v);
-    if (!f.role.empty() && p.value("role", "") != f.role) return std::nullopt;
-    const nlohmann::json j = p.value("jurisdiction", nlohmann::json::object());
-    if (!f.province.empty() && j.value("province", "") != f.province) return std::nullopt;
-    if (!f.commune.empty() && j.value("commune", "") != f.commune) return std::nullopt;
-    if (!needle.empty()) {
-      bool hit = Contains(p.value("participant", ""), needle) ||
-                 Contains(p.value("legal_name", ""), needle) ||
-                 Contains(p.value("tax_code", ""), needle);
-      for (const auto& l : p.value("licences", nlohmann::json::array())) {
-        hit = hit || Contains(l.value("number", ""), needle);
-      }
-      for (const auto& ven : p.value("venues", nlohmann::json::array())) {
-        hit = hit || Contains(ven.value("id", ""), needle) || Contains(ven.value("name", ""), needle);
-      }
-      if (!hit) return std::nullopt;
-    }
-    if (!f.substance.empty()) {
-      bool hit = false;
-      for (const auto& l : p.value("licences", nlohmann::json::array())) {
-        for (const auto& sub : l.value("substances", nlohmann::json::array())) {
-          hit = hit || (sub.is_string() && sub.get<std::string>() == f.substance);
-        }
-      }
-      // Or it has had stock of it (a stock record exists, zero or not), licensed for it or not.
-      const std::string held =
-          statekey::StockKey(statekey::ParseParticipantKey(k).value_or(""), f.substance);
-      if (!hit) {
-        Result<std::optional<std::string>> stock = txn.Get(Table::kState, held);
-        if (!stock.ok()) {
-          io = stock.status();
-        } else {
-          hit = stock->has_value();
-        }
-      }
-      if (!hit) return std::nullopt;
-    }
-    return p;
-  });
+  Result<Page> page =
+      Collect(txn, statekey::kParticipantPrefix, after, limit,
+              [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
+                nlohmann::json p = Parse(v);
+                if (!f.role.empty() && p.value("role", "") != f.role) return std::nullopt;
+                const nlohmann::json j = p.value("jurisdiction", nlohmann::json::object());
+                if (!f.province.empty() && j.value("province", "") != f.province)
+                  return std::nullopt;
+                if (!f.commune.empty() && j.value("commune", "") != f.commune) return std::nullopt;
+                if (!needle.empty()) {
+                  bool hit = Contains(p.value("participant", ""), needle) ||
+                             Contains(p.value("legal_name", ""), needle) ||
+                             Contains(p.value("tax_code", ""), needle);
+                  for (const auto& l : p.value("licences", nlohmann::json::array())) {
+                    hit = hit || Contains(l.value("number", ""), needle);
+                  }
+                  for (const auto& ven : p.value("venues", nlohmann::json::array())) {
+                    hit = hit || Contains(ven.value("id", ""), needle) ||
+                          Contains(ven.value("name", ""), needle);
+                  }
+                  if (!hit) return std::nullopt;
+                }
+                if (!f.substance.empty()) {
+                  bool hit = false;
+                  for (const auto& l : p.value("licences", nlohmann::json::array())) {
+                    for (const auto& sub : l.value("substances", nlohmann::json::array())) {
+                      hit = hit || (sub.is_string() && sub.get<std::string>() == f.substance);
+                    }
+                  }
+                  // Or it has had stock of it (a stock record exists, zero or not), licensed for it
+                  // or not.
+                  const std::string held = statekey::StockKey(
+                      statekey::ParseParticipantKey(k).value_or(""), f.substance);
+                  if (!hit) {
+                    Result<std::optional<std::string>> stock = txn.Get(Table::kState, held);
+                    if (!stock.ok()) {
+                      io = stock.status();
+                    } else {
+                      hit = stock->has_value();
+                    }
+                  }
+                  if (!hit) return std::nullopt;
+                }
+                return p;
+              });
   if (!io.ok()) return io;
   return page;
 }
@@ -219,42 +222,44 @@ Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant
 
 Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string& after,
                        size_t limit) {
-  return Collect(txn, statekey::kTransferPrefix, after, limit,
-                 [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
-    nlohmann::json t = codec::DecodeJson(k, v).value_or(nlohmann::json());
-    if (!f.participant.empty() && t.value("from", "") != f.participant &&
-        t.value("to", "") != f.participant) {
-      return std::nullopt;
-    }
-    const std::string status = t.value("status", "");
-    const bool mismatched = status == "received" &&
-                            t.value("received_amount", int64_t{0}) != t.value("amount", int64_t{0});
-    Result<int64_t> due = ParseTimestamp(t.value("due", ""));
-    const bool overdue = status == "open" && due.ok() && *due < f.now_ms;
-    t["mismatched"] = mismatched;
-    t["overdue"] = overdue;
-    if (f.status.empty() || f.status == status || (f.status == "mismatched" && mismatched) ||
-        (f.status == "overdue" && overdue)) {
-      return t;
-    }
-    return std::nullopt;
-  });
+  return Collect(
+      txn, statekey::kTransferPrefix, after, limit,
+      [&](std::string_view k, std::string_view v) -> std::optional<nlohmann::json> {
+        nlohmann::json t = codec::DecodeJson(k, v).value_or(nlohmann::json());
+        if (!f.participant.empty() && t.value("from", "") != f.participant &&
+            t.value("to", "") != f.participant) {
+          return std::nullopt;
+        }
+        const std::string status = t.value("status", "");
+        const bool mismatched = status == "received" && t.value("received_amount", int64_t{0}) !=
+                                                            t.value("amount", int64_t{0});
+        Result<int64_t> due = ParseTimestamp(t.value("due", ""));
+        const bool overdue = status == "open" && due.ok() && *due < f.now_ms;
+        t["mismatched"] = mismatched;
+        t["overdue"] = overdue;
+        if (f.status.empty() || f.status == status || (f.status == "mismatched" && mismatched) ||
+            (f.status == "overdue" && overdue)) {
+          return t;
+        }
+        return std::nullopt;
+      });
 }
 
 Result<Page> Inspections(db::Txn& txn, const InspectionFilter& f, const std::string& after,
                          size_t limit) {
   return Collect(txn, statekey::kInspectionPrefix, after, limit,
                  [&](std::string_view, std::string_view v) -> std::optional<nlohmann::json> {
-    nlohmann::json i = Parse(v);
-    if (!f.business.empty() && i.value("business", "") != f.business) return std::nullopt;
-    if (!f.venue.empty() && i.value("venue", "") != f.venue) return std::nullopt;
-    if (!f.inspector.empty() && i.value("inspector", "") != f.inspector) return std::nullopt;
-    return i;
-  });
+                   nlohmann::json i = Parse(v);
+                   if (!f.business.empty() && i.value("business", "") != f.business)
+                     return std::nullopt;
+                   if (!f.venue.empty() && i.value("venue", "") != f.venue) return std::nullopt;
+                   if (!f.inspector.empty() && i.value("inspector", "") != f.inspector)
+                     return std::nullopt;
+                   return i;
+                 });
 }
 
-Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after,
-                    size_t limit) {
+Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after, size_t limit) {
   Page page;
   limit = std::clamp<size_t>(limit, 1, kMaxPage);
   const std::string_view prefix = statekey::kAlertPrefix;

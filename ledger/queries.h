@@ -5,15 +5,13 @@
 #ifndef VIGIL_LEDGER_STATE_QUERIES_H_
 #define VIGIL_LEDGER_STATE_QUERIES_H_
 
-#include "ledger/layering.h"
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/result.h"
+#include "ledger/layering.h"
 #include "ledger/log/db.h"
 #include "ledger/state/state_store.h"
 
@@ -38,8 +36,8 @@ struct ParticipantFilter {
   std::string commune;
   std::string substance;  // catalogue id: a licence covers it or the participant has held it
 };
-Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f,
-                              const std::string& after, size_t limit);
+Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f, const std::string& after,
+                              size_t limit);
 
 // Entries by or naming `participant`, oldest first, with their bytes:
 // items [{"seq","type","entry"}].
@@ -67,8 +65,8 @@ struct InspectionFilter {
   std::string venue;
   std::string inspector;
 };
-Result<Page> Inspections(db::Txn& txn, const InspectionFilter& f,
-                         const std::string& after, size_t limit);
+Result<Page> Inspections(db::Txn& txn, const InspectionFilter& f, const std::string& after,
+                         size_t limit);
 
 struct AlertFilter {
   std::string kind;
@@ -79,8 +77,7 @@ struct AlertFilter {
   std::optional<int64_t> to_ms;    // alert time < to
 };
 // Newest first.
-Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after,
-                    size_t limit);
+Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after, size_t limit);
 
 // The shipped catalogue plus catalog.add additions, with thresholds:
 // {"substances":[...], "venue_checklist":[...], "stock_checklist":[...], "settings":{...}}.

@@ -26,9 +26,9 @@ Status TxnStateStore::Delete(std::string_view key) {
 
 Status TxnStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
                                  std::string_view from) const {
-  return txn_->Scan(db::Table::kState, std::max(prefix, from), [&](std::string_view k, std::string_view v) {
-    return k.starts_with(prefix) && fn(k, v);
-  });
+  return txn_->Scan(
+      db::Table::kState, std::max(prefix, from),
+      [&](std::string_view k, std::string_view v) { return k.starts_with(prefix) && fn(k, v); });
 }
 
 }  // namespace vigil

@@ -5,7 +5,6 @@
 #define VIGIL_LEDGER_TXN_STATE_STORE_H_
 
 #include "ledger/layering.h"
-
 #include "ledger/log/db.h"
 #include "ledger/state/state_store.h"
 

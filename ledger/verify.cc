@@ -38,24 +38,25 @@ std::string Printable(std::string_view key) {
   return out;
 }
 
-
 using db::Table;
 
 // The tree rebuilt from the entries: every complete-subtree hash, per level.
 class MemoryTree {
  public:
   Result<Hash> Read(int level, uint64_t index) const {
-    if (static_cast<size_t>(level) >= levels_.size() || index >= levels_[static_cast<size_t>(level)].size()) {
+    if (static_cast<size_t>(level) >= levels_.size() ||
+        index >= levels_[static_cast<size_t>(level)].size()) {
       return Status(Code::kNotFound, "node not built");
     }
     return levels_[static_cast<size_t>(level)][index];
   }
   Status Add(uint64_t seq, const Hash& leaf) {
-    Result<std::vector<merkle::Node>> nodes = merkle::NodesCompletedBy(
-        seq, leaf, [this](int l, uint64_t i) { return Read(l, i); });
+    Result<std::vector<merkle::Node>> nodes =
+        merkle::NodesCompletedBy(seq, leaf, [this](int l, uint64_t i) { return Read(l, i); });
     if (!nodes.ok()) return nodes.status();
     for (const merkle::Node& n : *nodes) {
-      if (levels_.size() <= static_cast<size_t>(n.level)) levels_.resize(static_cast<size_t>(n.level) + 1);
+      if (levels_.size() <= static_cast<size_t>(n.level))
+        levels_.resize(static_cast<size_t>(n.level) + 1);
       levels_[static_cast<size_t>(n.level)].push_back(n.hash);
       made_.push_back(n);
     }
@@ -74,7 +75,8 @@ class MemoryTree {
 
 class Checker {
  public:
-  Checker(const VerifyOptions& options, VerifyReport& report) : options_(options), report_(report) {}
+  Checker(const VerifyOptions& options, VerifyReport& report)
+      : options_(options), report_(report) {}
   // Records a problem; returns false when verification should stop.
   bool Problem(std::optional<uint64_t> seq, std::string what) {
     report_.problems.push_back({seq, std::move(what)});
@@ -199,8 +201,11 @@ bool EntryReplay::Replay(const Chunk& chunk, bool all_errors, std::vector<Verify
     const Entry& e = **pre.entry;
     bool go = true;
     if (e.seq != seq) go = problem(seq, name + " says it is entry " + std::to_string(e.seq));
-    if (go && e.prev != prev_) go = problem(seq, name + ": prev does not match the hash of entry " + std::to_string(seq - 1) + " (broken chain)");
-    if (go && e.ts_ms < last_ts_) go = problem(seq, name + ": time goes backwards (" + FormatTimestamp(e.ts_ms) + ")");
+    if (go && e.prev != prev_)
+      go = problem(seq, name + ": prev does not match the hash of entry " +
+                            std::to_string(seq - 1) + " (broken chain)");
+    if (go && e.ts_ms < last_ts_)
+      go = problem(seq, name + ": time goes backwards (" + FormatTimestamp(e.ts_ms) + ")");
     prev_ = leaf;
     last_ts_ = std::max(last_ts_, e.ts_ms);
     if (!go) return false;
@@ -282,10 +287,10 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
   Status scan = txn->Scan(Table::kEntries, "", [&](std::string_view key, std::string_view bytes) {
     const uint64_t seq = key.size() == 8 ? DecodeBigEndian64(key) : UINT64_MAX;
     if (seq != expected) {
-      gap = VerifyProblem{expected, "entry " + std::to_string(expected) +
-                                        " is missing or out of place (found key " +
-                                        (seq == UINT64_MAX ? std::string("malformed") : std::to_string(seq)) +
-                                        ")"};
+      gap = VerifyProblem{
+          expected, "entry " + std::to_string(expected) +
+                        " is missing or out of place (found key " +
+                        (seq == UINT64_MAX ? std::string("malformed") : std::to_string(seq)) + ")"};
       return false;  // positions after a gap cannot be trusted
     }
     ++expected;
@@ -312,10 +317,18 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
     size_t i = 0;
     const std::vector<merkle::Node>& made = tree.made();
     Status s = txn->Scan(Table::kHashes, "", [&](std::string_view key, std::string_view value) {
-      if (i >= made.size()) return check.Problem(report.size, "the store holds tree hashes beyond the last entry: entry " + std::to_string(report.size) + " and any after it were removed");
+      if (i >= made.size())
+        return check.Problem(report.size,
+                             "the store holds tree hashes beyond the last entry: entry " +
+                                 std::to_string(report.size) + " and any after it were removed");
       const merkle::Node& n = made[i++];
-      if (key != EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)) || value != AsView(n.hash)) {
-        return check.Problem(n.index << n.level, "stored tree hash at level " + std::to_string(n.level) + " index " + std::to_string(n.index) + " does not match the entries (first entry it covers: " + std::to_string(n.index << n.level) + ")");
+      if (key != EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)) ||
+          value != AsView(n.hash)) {
+        return check.Problem(n.index << n.level,
+                             "stored tree hash at level " + std::to_string(n.level) + " index " +
+                                 std::to_string(n.index) +
+                                 " does not match the entries (first entry it covers: " +
+                                 std::to_string(n.index << n.level) + ")");
       }
       return true;
     });
@@ -340,22 +353,37 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
                 [&](size_t i) { opened[i] = OpenCheckpoint(notes[i].second, verifier); });
     for (size_t i = 0; i < notes.size(); ++i) {
       if (![&] {
-      const uint64_t size = notes[i].first;
-      ++report.checkpoints;
-      const Result<Checkpoint>& cp = *opened[i];
-      if (!cp.ok()) return check.Problem(std::nullopt, "checkpoint at size " + std::to_string(size) + ": " + cp.status().message());
-      if (cp->size != size) return check.Problem(std::nullopt, "checkpoint stored at size " + std::to_string(size) + " says size " + std::to_string(cp->size));
-      if (size > report.size) return check.Problem(report.size, "checkpoint at size " + std::to_string(size) + " is beyond the " + std::to_string(report.size) + " entries present (entries were removed)");
-      Result<Hash> root = merkle::RootAt(size, tree.reader());
-      if (!root.ok() || *root != cp->root) {
-        return check.Problem(size - 1, "checkpoint at size " + std::to_string(size) + ": its root does not match the entries (some entry before " + std::to_string(size) + " was changed)");
-      }
-      report.latest = *cp;
-      return true;
-    }()) break;
+            const uint64_t size = notes[i].first;
+            ++report.checkpoints;
+            const Result<Checkpoint>& cp = *opened[i];
+            if (!cp.ok())
+              return check.Problem(std::nullopt, "checkpoint at size " + std::to_string(size) +
+                                                     ": " + cp.status().message());
+            if (cp->size != size)
+              return check.Problem(std::nullopt, "checkpoint stored at size " +
+                                                     std::to_string(size) + " says size " +
+                                                     std::to_string(cp->size));
+            if (size > report.size)
+              return check.Problem(report.size, "checkpoint at size " + std::to_string(size) +
+                                                    " is beyond the " +
+                                                    std::to_string(report.size) +
+                                                    " entries present (entries were removed)");
+            Result<Hash> root = merkle::RootAt(size, tree.reader());
+            if (!root.ok() || *root != cp->root) {
+              return check.Problem(size - 1,
+                                   "checkpoint at size " + std::to_string(size) +
+                                       ": its root does not match the entries (some entry before " +
+                                       std::to_string(size) + " was changed)");
+            }
+            report.latest = *cp;
+            return true;
+          }())
+        break;
     }
-    if (!check.stop() && report.size > 0 && (!report.latest.has_value() || report.latest->size != report.size)) {
-      check.Problem(report.size - 1, "no valid checkpoint covers the last entry " + std::to_string(report.size - 1));
+    if (!check.stop() && report.size > 0 &&
+        (!report.latest.has_value() || report.latest->size != report.size)) {
+      check.Problem(report.size - 1,
+                    "no valid checkpoint covers the last entry " + std::to_string(report.size - 1));
     }
   }
   if (check.stop()) return report;
@@ -364,7 +392,8 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
   if (options.saved_checkpoint.has_value()) {
     Result<Checkpoint> saved = OpenCheckpoint(*options.saved_checkpoint, verifier);
     if (!saved.ok()) {
-      check.Problem(std::nullopt, "the saved checkpoint does not verify: " + saved.status().message());
+      check.Problem(std::nullopt,
+                    "the saved checkpoint does not verify: " + saved.status().message());
     } else if (saved->size > report.size) {
       check.Problem(report.size, "rollback: a checkpoint saved earlier has " +
                                      std::to_string(saved->size) + " entries, the store only " +
@@ -387,20 +416,24 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
     Status s = txn->Scan(Table::kState, "", [&](std::string_view key, std::string_view value) {
       ++report.state_records;
       if (it == want.end() || it->first > key) {
-        return check.Problem(std::nullopt, "derived state has a record the replay does not make: " + Printable(key));
+        return check.Problem(
+            std::nullopt, "derived state has a record the replay does not make: " + Printable(key));
       }
       if (it->first < key) {
-        return check.Problem(std::nullopt, "derived state lacks a record the replay makes: " + Printable(it->first));
+        return check.Problem(
+            std::nullopt, "derived state lacks a record the replay makes: " + Printable(it->first));
       }
       if (it->second != value) {
-        check.Problem(std::nullopt, "derived state record differs from the replay: " + Printable(key));
+        check.Problem(std::nullopt,
+                      "derived state record differs from the replay: " + Printable(key));
       }
       ++it;
       return !check.stop();
     });
     if (!s.ok()) return s;
     if (it != want.end() && !check.stop()) {
-      check.Problem(std::nullopt, "derived state lacks a record the replay makes: " + Printable(it->first));
+      check.Problem(std::nullopt,
+                    "derived state lacks a record the replay makes: " + Printable(it->first));
     }
   }
   return report;

@@ -5,8 +5,6 @@
 #ifndef VIGIL_LEDGER_VERIFY_H_
 #define VIGIL_LEDGER_VERIFY_H_
 
-#include "ledger/layering.h"
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -16,6 +14,7 @@
 
 #include "keys/note.h"
 #include "keys/result.h"
+#include "ledger/layering.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/payload.h"
@@ -49,10 +48,10 @@ struct VerifyProblem {
 };
 
 struct VerifyReport {
-  uint64_t size = 0;                  // entries checked
-  std::optional<Checkpoint> latest;   // the newest valid checkpoint
-  uint64_t checkpoints = 0;           // checkpoints checked
-  uint64_t state_records = 0;         // derived-state records compared
+  uint64_t size = 0;                 // entries checked
+  std::optional<Checkpoint> latest;  // the newest valid checkpoint
+  uint64_t checkpoints = 0;          // checkpoints checked
+  uint64_t state_records = 0;        // derived-state records compared
   std::vector<VerifyProblem> problems;
   bool ok() const { return problems.empty(); }
 };

@@ -9,15 +9,16 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
@@ -27,16 +28,13 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include "api/request_signature.h"
 #include "api/server.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
 #include "ledger/log/entry.h"
-#include "ledger/personal.h"
 #include "ledger/log/writer.h"
+#include "ledger/personal.h"
 #include "tests/test_util.h"
 
 namespace vigil::apitest {
@@ -99,7 +97,8 @@ inline std::ostream& operator<<(std::ostream& os, const Reply& r) {
 
 // CHECKs that `r` is an RFC 9457 problem document with `status` and type "/problems/<code>",
 // carrying exactly type, title, status and detail (plus "violations" when `violations`).
-inline void CheckProblem(const Reply& r, int status, const std::string& code, bool violations = false) {
+inline void CheckProblem(const Reply& r, int status, const std::string& code,
+                         bool violations = false) {
   INFO(r);
   CHECK(r.status == status);
   CHECK(r.content_type == "application/problem+json");
@@ -128,7 +127,8 @@ inline std::string SubmissionBody(const Submission& sub) {
       body["cosigners"].push_back({{"signer", c.signer}, {"sig", Base64Encode(c.sig)}});
     }
   }
-  if (const RecordAttachment* side = FindAttachment(sub); side != nullptr && !side->personal.empty()) {
+  if (const RecordAttachment* side = FindAttachment(sub);
+      side != nullptr && !side->personal.empty()) {
     body["personal"] = side->personal;
     body["personal_salt"] = side->personal_salt;
   }
@@ -140,10 +140,10 @@ inline std::string SubmissionBody(const Submission& sub) {
 // independent signer. `params` is the Signature-Input value after "vigil="; `signer` signs the
 // base whatever keyid `params` names.
 inline std::map<std::string, std::string> ReferenceSign(const std::string& method,
-                                                 const std::string& target,
-                                                 const std::string& digest,
-                                                 const std::string& params,
-                                                 const SecretKey& signer) {
+                                                        const std::string& target,
+                                                        const std::string& digest,
+                                                        const std::string& params,
+                                                        const SecretKey& signer) {
   const size_t q = target.find('?');
   const std::string path = target.substr(0, q);
   const std::string query = q == std::string::npos ? "?" : target.substr(q);
@@ -155,9 +155,9 @@ inline std::map<std::string, std::string> ReferenceSign(const std::string& metho
           {"Signature", "vigil=:" + Base64Encode(signer.SignRaw(base)) + ":"}};
 }
 
-inline std::string Params(int64_t created, const std::string& keyid, const std::string& nonce,
-                   const std::string& components =
-                       R"(("@method" "@path" "@query" "content-digest"))") {
+inline std::string Params(
+    int64_t created, const std::string& keyid, const std::string& nonce,
+    const std::string& components = R"(("@method" "@path" "@query" "content-digest"))") {
   return components + ";created=" + std::to_string(created) + ";keyid=\"" + keyid +
          "\";alg=\"ed25519\";nonce=\"" + nonce + "\"";
 }
@@ -253,7 +253,9 @@ class TestServer {
   Reply Get(const std::string& target, const SecretKey* key = nullptr) const {
     return Call("GET", target, key);
   }
-  Reply Get(const std::string& target, const SecretKey& key) const { return Call("GET", target, &key); }
+  Reply Get(const std::string& target, const SecretKey& key) const {
+    return Call("GET", target, &key);
+  }
   Reply Post(const std::string& body, const std::string& target = "/v1/entries") const {
     return Send("POST", target, body);
   }
@@ -290,7 +292,7 @@ class TestServer {
 // and answered the head on its own), `rest`. Returns everything the server sends until it closes
 // the connection or stays silent for `quiet_ms`.
 inline std::string RawExchange(int port, const std::string& head, const std::string& rest = "",
-                        int quiet_ms = 300) {
+                               int quiet_ms = 300) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   timeval tv{quiet_ms / 1000, (quiet_ms % 1000) * 1000};
@@ -337,7 +339,8 @@ inline std::vector<Reply> ParseResponses(std::string_view raw) {
     size_t pos = head.find("\r\n");
     while (pos != std::string_view::npos) {
       const size_t next = head.find("\r\n", pos + 2);
-      std::string_view line = head.substr(pos + 2, next == std::string_view::npos ? next : next - pos - 2);
+      std::string_view line =
+          head.substr(pos + 2, next == std::string_view::npos ? next : next - pos - 2);
       const size_t colon = line.find(':');
       if (colon != std::string_view::npos) {
         std::string name(line.substr(0, colon));
@@ -370,15 +373,17 @@ inline json Licence(const std::string& kind, const std::string& number) {
 
 // A payload {type, id, actor, at = a minute ago} plus `fields`.
 inline json Payload(const std::string& type, const std::string& id, const std::string& actor,
-             const json& fields = json::object()) {
-  json p = {{"type", type}, {"id", id}, {"actor", actor},
+                    const json& fields = json::object()) {
+  json p = {{"type", type},
+            {"id", id},
+            {"actor", actor},
             {"at", FormatTimestamp(testing::NowMs() - 60'000)}};
   for (const auto& [k, v] : fields.items()) p[k] = v;
   return p;
 }
 
 inline json Register(const std::string& participant, const std::string& role, const PublicKey& key,
-              const json& extra = json::object()) {
+                     const json& extra = json::object()) {
   json fields = {{"participant", participant},
                  {"role", role},
                  {"legal_name", "Test " + participant},
@@ -413,23 +418,30 @@ class World : public TestServer {
   explicit World(api::ServerOptions options = {}) : TestServer(options) {
     AppendSeq(authority(), Register("pol-1", "police", police.public_key()));
     AppendSeq(authority(), Register("insp-1", "inspector", inspector.public_key()));
-    a_registration = AppendSeq(authority(), Register("biz-a", "business", a.public_key(),
-                                                     {{"licences", {Licence("precursor_trading", "KD-A")}}}));
+    a_registration =
+        AppendSeq(authority(), Register("biz-a", "business", a.public_key(),
+                                        {{"licences", {Licence("precursor_trading", "KD-A")}}}));
     AppendSeq(authority(), Register("biz-b", "business", b.public_key(),
                                     {{"licences", {Licence("precursor_trading", "KD-B")}}}));
     AppendSeq(authority(), Register("biz-c", "business", c.public_key(),
                                     {{"licences", {Licence("precursor_use", "SD-C")}}}));
     const json party = {{"name", "Supplier JSC"}, {"country", "VN"}};
-    a_purchase = AppendSeq(a, Payload("chem.purchase", "a-buy-1", "biz-a", Move("100", {{"party", party}})));
-    b_purchase = AppendSeq(b, Payload("chem.purchase", "b-buy-1", "biz-b", Move("50", {{"party", party}})));
-    a_dispatch = AppendSeq(a, Payload("chem.dispatch", "a-send-1", "biz-a",
-                                      Move("10", {{"counterparty", "biz-c"}, {"transfer_id", "T-A1"}})));
-    b_dispatch = AppendSeq(b, Payload("chem.dispatch", "b-send-1", "biz-b",
-                                      Move("5", {{"counterparty", "biz-c"}, {"transfer_id", "T-B1"}})));
+    a_purchase =
+        AppendSeq(a, Payload("chem.purchase", "a-buy-1", "biz-a", Move("100", {{"party", party}})));
+    b_purchase =
+        AppendSeq(b, Payload("chem.purchase", "b-buy-1", "biz-b", Move("50", {{"party", party}})));
+    a_dispatch =
+        AppendSeq(a, Payload("chem.dispatch", "a-send-1", "biz-a",
+                             Move("10", {{"counterparty", "biz-c"}, {"transfer_id", "T-A1"}})));
+    b_dispatch =
+        AppendSeq(b, Payload("chem.dispatch", "b-send-1", "biz-b",
+                             Move("5", {{"counterparty", "biz-c"}, {"transfer_id", "T-B1"}})));
     AppendSeq(a, Payload("chem.loss", "a-loss-1", "biz-a", Move("1", {{"kind", "lost"}})));
     AppendSeq(b, Payload("chem.loss", "b-loss-1", "biz-b", Move("1", {{"kind", "stolen"}})));
-    AppendSeq(inspector, Payload("inspection.stock", "insp-a-1", "insp-1", StockInspection("biz-a")));
-    AppendSeq(inspector, Payload("inspection.stock", "insp-b-1", "insp-1", StockInspection("biz-b")));
+    AppendSeq(inspector,
+              Payload("inspection.stock", "insp-a-1", "insp-1", StockInspection("biz-a")));
+    AppendSeq(inspector,
+              Payload("inspection.stock", "insp-b-1", "insp-1", StockInspection("biz-b")));
     // Personal side data (ledger/personal.h) on a police note about A.
     personal = json{{"full_name", "Nguyễn Văn An"}, {"id_number", "001099012345"}}.dump();
     std::string salt(16, '\0');

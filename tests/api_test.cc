@@ -6,18 +6,19 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <regex>
@@ -27,9 +28,6 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include "api/request_signature.h"
 #include "api/route.h"
 #include "api/server.h"
@@ -38,11 +36,11 @@
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
-#include "ledger/state/payload.h"
-#include "ledger/personal.h"
 #include "ledger/log/receipt.h"
-#include "ledger/state/state.h"
 #include "ledger/log/writer.h"
+#include "ledger/personal.h"
+#include "ledger/state/payload.h"
+#include "ledger/state/state.h"
 #include "tests/api_fixture.h"
 #include "tests/test_util.h"
 
@@ -103,12 +101,22 @@ struct Probe {
 // own tests below. A route missing here fails "Every route has a row in the access matrix".
 const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() {
   static const auto* probes = new std::map<std::string, std::function<Probe(World&, const Who&)>>{
-      {"GET /checkpoint", [](World&, const Who&) { return Probe{"/checkpoint", ""}; }},
+      {"GET /checkpoint",
+       [](World&, const Who&) {
+         return Probe{"/checkpoint", ""};
+       }},
       {"GET /tile/entries/{N}",
-       [](World& w, const Who&) { return Probe{"/tile/entries/000.p/" + std::to_string(w.Size()), ""}; }},
+       [](World& w, const Who&) {
+         return Probe{"/tile/entries/000.p/" + std::to_string(w.Size()), ""};
+       }},
       {"GET /tile/{L}/{N}",
-       [](World& w, const Who&) { return Probe{"/tile/0/000.p/" + std::to_string(w.Size()), ""}; }},
-      {"GET /v1/log", [](World&, const Who&) { return Probe{"/v1/log", ""}; }},
+       [](World& w, const Who&) {
+         return Probe{"/tile/0/000.p/" + std::to_string(w.Size()), ""};
+       }},
+      {"GET /v1/log",
+       [](World&, const Who&) {
+         return Probe{"/v1/log", ""};
+       }},
       // An idempotent resend of A's purchase: 200 whoever sends it.
       {"POST /v1/entries",
        [](World& w, const Who&) {
@@ -133,25 +141,66 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
        [](World& w, const Who&) {
          return Probe{"/v1/proof/consistency?from=1&to=" + std::to_string(w.Size()), ""};
        }},
-      {"GET /healthz", [](World&, const Who&) { return Probe{"/healthz", ""}; }},
-      {"GET /metrics", [](World&, const Who&) { return Probe{"/metrics", ""}; }},
-      {"GET /v1/participants", [](World&, const Who&) { return Probe{"/v1/participants", ""}; }},
-      {"GET /v1/participants/{id}", [](World&, const Who&) { return Probe{"/v1/participants/biz-a", ""}; }},
+      {"GET /healthz",
+       [](World&, const Who&) {
+         return Probe{"/healthz", ""};
+       }},
+      {"GET /metrics",
+       [](World&, const Who&) {
+         return Probe{"/metrics", ""};
+       }},
+      {"GET /v1/participants",
+       [](World&, const Who&) {
+         return Probe{"/v1/participants", ""};
+       }},
+      {"GET /v1/participants/{id}",
+       [](World&, const Who&) {
+         return Probe{"/v1/participants/biz-a", ""};
+       }},
       {"GET /v1/participants/{id}/trail",
-       [](World&, const Who&) { return Probe{"/v1/participants/biz-a/trail?proofs=1", ""}; }},
+       [](World&, const Who&) {
+         return Probe{"/v1/participants/biz-a/trail?proofs=1", ""};
+       }},
       {"GET /v1/participants/{id}/stock",
-       [](World&, const Who&) { return Probe{"/v1/participants/biz-a/stock?substance=67-64-1", ""}; }},
-      {"GET /v1/transfers", [](World&, const Who&) { return Probe{"/v1/transfers", ""}; }},
-      {"GET /v1/inspections", [](World&, const Who&) { return Probe{"/v1/inspections", ""}; }},
-      {"GET /v1/alerts", [](World&, const Who&) { return Probe{"/v1/alerts", ""}; }},
-      {"GET /v1/catalog", [](World&, const Who&) { return Probe{"/v1/catalog", ""}; }},
+       [](World&, const Who&) {
+         return Probe{"/v1/participants/biz-a/stock?substance=67-64-1", ""};
+       }},
+      {"GET /v1/transfers",
+       [](World&, const Who&) {
+         return Probe{"/v1/transfers", ""};
+       }},
+      {"GET /v1/inspections",
+       [](World&, const Who&) {
+         return Probe{"/v1/inspections", ""};
+       }},
+      {"GET /v1/alerts",
+       [](World&, const Who&) {
+         return Probe{"/v1/alerts", ""};
+       }},
+      {"GET /v1/catalog",
+       [](World&, const Who&) {
+         return Probe{"/v1/catalog", ""};
+       }},
       {"GET /v1/personal/{seq}",
-       [](World& w, const Who&) { return Probe{"/v1/personal/" + std::to_string(w.personal_seq), ""}; }},
+       [](World& w, const Who&) {
+         return Probe{"/v1/personal/" + std::to_string(w.personal_seq), ""};
+       }},
       {"GET /v1/personal-access-log",
-       [](World&, const Who&) { return Probe{"/v1/personal-access-log", ""}; }},
-      {"GET /v1/me", [](World&, const Who&) { return Probe{"/v1/me", ""}; }},
-      {"GET /", [](World&, const Who&) { return Probe{"/", ""}; }},
-      {"GET /web/{file}", [](World&, const Who&) { return Probe{"/web/app.js", ""}; }},
+       [](World&, const Who&) {
+         return Probe{"/v1/personal-access-log", ""};
+       }},
+      {"GET /v1/me",
+       [](World&, const Who&) {
+         return Probe{"/v1/me", ""};
+       }},
+      {"GET /",
+       [](World&, const Who&) {
+         return Probe{"/", ""};
+       }},
+      {"GET /web/{file}",
+       [](World&, const Who&) {
+         return Probe{"/web/app.js", ""};
+       }},
   };
   return *probes;
 }
@@ -241,7 +290,7 @@ TEST_CASE("A business reads only what concerns it", "[api][access]") {
   // Entries: its own records and those naming it; not its competitor's, not the genesis.
   CHECK(w.Get(seq(w.a_purchase), w.a).status == 200);
   CHECK(w.Get(seq(w.a_registration), w.a).status == 200);  // names it as "participant"
-  CHECK(w.Get(seq(w.a_dispatch), w.c).status == 200);       // C is the counterparty
+  CHECK(w.Get(seq(w.a_dispatch), w.c).status == 200);      // C is the counterparty
   CheckProblem(w.Get(seq(w.b_purchase), w.a), 403, "permission_denied");
   CheckProblem(w.Get(seq(w.b_dispatch), w.a), 403, "permission_denied");
   CheckProblem(w.Get(seq(0), w.a), 403, "permission_denied");
@@ -280,9 +329,10 @@ TEST_CASE("A business reads only what concerns it", "[api][access]") {
   struct ListRoute {
     std::string path, filter, field1, field2;
   };
-  for (const ListRoute& l : std::vector<ListRoute>{{"/v1/transfers", "participant", "from", "to"},
-                                                   {"/v1/inspections", "business", "business", "business"},
-                                                   {"/v1/alerts", "participant", "participant", "participant"}}) {
+  for (const ListRoute& l :
+       std::vector<ListRoute>{{"/v1/transfers", "participant", "from", "to"},
+                              {"/v1/inspections", "business", "business", "business"},
+                              {"/v1/alerts", "participant", "participant", "participant"}}) {
     INFO(l.path);
     CheckProblem(w.Get(l.path + "?" + l.filter + "=biz-b", w.a), 403, "permission_denied");
     CHECK(w.Get(l.path + "?" + l.filter + "=biz-a", w.a).status == 200);
@@ -390,12 +440,15 @@ TEST_CASE("Request signatures: the reference signer matches api::SignRequest", "
       {"Signature-Input",
        R"(vigil=("@method" "@path" "@query" "content-digest");created=1795884519;keyid="04c8321afd4f8832";alg="ed25519";nonce="docs-example-nonce-0001")"},
       {"Signature",
-       "vigil=:nn0Wap4tpZQEBj8OKqOI3xPFpmLcbqLGZVsmW0sypvuFHbH669vLsBoifo97Dv97JMV5wJceL/ljc2uqG1naDw==:"}};
-  CHECK(api::SignRequest({"GET", "/v1/entries/1", ""}, *key, 1795884519, "docs-example-nonce-0001") == want);
+       "vigil=:nn0Wap4tpZQEBj8OKqOI3xPFpmLcbqLGZVsmW0sypvuFHbH669vLsBoifo97Dv97JMV5wJceL/"
+       "ljc2uqG1naDw==:"}};
+  CHECK(api::SignRequest({"GET", "/v1/entries/1", ""}, *key, 1795884519,
+                         "docs-example-nonce-0001") == want);
   CHECK(ReferenceSign("GET", "/v1/entries/1", api::ContentDigest(""),
                       Params(1795884519, key->Id(), "docs-example-nonce-0001"), *key) == want);
   // With a query and a body.
-  CHECK(api::SignRequest({"GET", "/v1/alerts?kind=x&limit=2", "body"}, *key, 1, "n-0123456789abcdef") ==
+  CHECK(api::SignRequest({"GET", "/v1/alerts?kind=x&limit=2", "body"}, *key, 1,
+                         "n-0123456789abcdef") ==
         ReferenceSign("GET", "/v1/alerts?kind=x&limit=2", api::ContentDigest("body"),
                       Params(1, key->Id(), "n-0123456789abcdef"), *key));
 }
@@ -502,10 +555,12 @@ TEST_CASE("Request signatures: every way to get one wrong is 401 unauthenticated
     auto with_params = [&](const std::string& params) {
       return send(ReferenceSign("GET", target, digest, params, w.police), target);
     };
-    unauthenticated(with_params(Params(now, id, Nonce(), R"(("@method" "@path" "content-digest"))")),
-                    "covered components");
-    unauthenticated(with_params(Params(now, id, Nonce(), R"(("@method" "@query" "@path" "content-digest"))")),
-                    "covered components");
+    unauthenticated(
+        with_params(Params(now, id, Nonce(), R"(("@method" "@path" "content-digest"))")),
+        "covered components");
+    unauthenticated(
+        with_params(Params(now, id, Nonce(), R"(("@method" "@query" "@path" "content-digest"))")),
+        "covered components");
     unauthenticated(with_params(R"(("@method" "@path" "@query" "content-digest");created=)" +
                                 std::to_string(now) + ";keyid=\"" + id + "\";alg=\"ed25519\""),
                     "needs created, keyid, alg and nonce");
@@ -521,8 +576,8 @@ TEST_CASE("Request signatures: every way to get one wrong is 401 unauthenticated
     unauthenticated(with_params(Params(now, id, Nonce()) + ";expires=" + std::to_string(now + 60)),
                     "documented order");
     unauthenticated(with_params(R"(("@method" "@path" "@query" "content-digest");created=)" +
-                                std::to_string(now) + ";keyid=\"" + id + "\";alg=\"rsa-pss-sha512\";nonce=\"" +
-                                Nonce() + "\""),
+                                std::to_string(now) + ";keyid=\"" + id +
+                                "\";alg=\"rsa-pss-sha512\";nonce=\"" + Nonce() + "\""),
                     "alg must be ed25519");
     // Wrong label; a signature that is not 64 bytes.
     auto h = signed_as(w.police, id, now, Nonce());
@@ -537,27 +592,31 @@ TEST_CASE("Request signatures: every way to get one wrong is 401 unauthenticated
 // ---- limits and errors -----------------------------------------------------------------------
 
 // A JSON value of `levels` nested arrays.
-std::string Nested(int levels) { return std::string(static_cast<size_t>(levels), '[') + std::string(static_cast<size_t>(levels), ']'); }
+std::string Nested(int levels) {
+  return std::string(static_cast<size_t>(levels), '[') +
+         std::string(static_cast<size_t>(levels), ']');
+}
 
 TEST_CASE("Limits: refused bodies are problems and append nothing", "[api][limits]") {
   World w;
   const uint64_t size = w.Size();
   const std::string good = SubmissionBody(testing::MakeSubmission(
       w.police, Payload("police.note", "note-limits", "pol-1", {{"text", "fine"}})));
-  const std::string head = "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  const std::string head =
+      "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
 
   SECTION("Transfer-Encoding: chunked -> 411") {
     std::ostringstream chunk;
     chunk << std::hex << good.size() << "\r\n" << good << "\r\n0\r\n\r\n";
-    const std::vector<Reply> replies =
-        ParseResponses(RawExchange(w.port(), head + "Transfer-Encoding: chunked\r\n\r\n" + chunk.str()));
+    const std::vector<Reply> replies = ParseResponses(
+        RawExchange(w.port(), head + "Transfer-Encoding: chunked\r\n\r\n" + chunk.str()));
     REQUIRE(!replies.empty());
     CheckProblem(replies[0], 411, "length_required");
   }
   SECTION("Content-Encoding: gzip -> 415") {
-    const std::vector<Reply> replies = ParseResponses(RawExchange(
-        w.port(), head + "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(good.size()) +
-                      "\r\n\r\n" + good));
+    const std::vector<Reply> replies =
+        ParseResponses(RawExchange(w.port(), head + "Content-Encoding: gzip\r\nContent-Length: " +
+                                                 std::to_string(good.size()) + "\r\n\r\n" + good));
     REQUIRE(!replies.empty());
     CheckProblem(replies[0], 415, "unsupported_encoding");
     // Through httplib::Client as well.
@@ -567,8 +626,8 @@ TEST_CASE("Limits: refused bodies are problems and append nothing", "[api][limit
   SECTION("a body over max_body_bytes -> 413") {
     const size_t max = api::ServerOptions{}.max_body_bytes;
     // Announced: answered from the Content-Length before any body is read.
-    const std::vector<Reply> replies = ParseResponses(RawExchange(
-        w.port(), head + "Content-Length: " + std::to_string(max + 1) + "\r\n\r\n"));
+    const std::vector<Reply> replies = ParseResponses(
+        RawExchange(w.port(), head + "Content-Length: " + std::to_string(max + 1) + "\r\n\r\n"));
     REQUIRE(!replies.empty());
     CheckProblem(replies[0], 413, "payload_too_large");
     // Sent in full by a client; the detail names the limit. (A server that closes the connection
@@ -589,15 +648,18 @@ TEST_CASE("Limits: refused bodies are problems and append nothing", "[api][limit
       return w.Post(good.substr(0, good.size() - 1) + ",\"x\":" + x + "}");
     };
     auto is_depth_error = [](const Reply& r) {
-      return r.Json()["detail"].get<std::string>().find("nested deeper than 16") != std::string::npos;
+      return r.Json()["detail"].get<std::string>().find("nested deeper than 16") !=
+             std::string::npos;
     };
-    for (const std::string& x : std::vector<std::string>{Nested(15), "[" + Nested(14) + ",1]", "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]"}) {
+    for (const std::string& x : std::vector<std::string>{Nested(15), "[" + Nested(14) + ",1]",
+                                                         "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]"}) {
       INFO("16 levels: " << x);
       const Reply r = body_with(x);
       CheckProblem(r, 400, "invalid_argument");  // parsed, then "x" is an unknown field
       CHECK(r.Json()["detail"] == "unknown field \"x\" in the body");
     }
-    for (const std::string& x : std::vector<std::string>{Nested(16), "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", Nested(40)}) {
+    for (const std::string& x :
+         std::vector<std::string>{Nested(16), "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", Nested(40)}) {
       INFO("17 levels or more: " << x);
       const Reply r = body_with(x);
       CheckProblem(r, 400, "invalid_argument");
@@ -612,7 +674,8 @@ TEST_CASE("Limits: refused bodies are problems and append nothing", "[api][limit
       sub.sig = w.police.Sign(SignContext::kEntry, sub.payload);
       return w.Post(SubmissionBody(sub));
     };
-    CheckProblem(payload_with("note-deep-16", "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]"), 422, "rule_violation", true);
+    CheckProblem(payload_with("note-deep-16", "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]"), 422,
+                 "rule_violation", true);
     const Reply r = payload_with("note-deep-17", "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]");
     CheckProblem(r, 400, "invalid_argument");
     CHECK(is_depth_error(r));
@@ -663,7 +726,8 @@ TEST_CASE("An early refusal closes the connection: the unread body is not a requ
           "[api][limits]") {
   World w;
   const uint64_t size = w.Size();
-  const std::string head = "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  const std::string head =
+      "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
   // The body of the refused request is itself a complete request: an append.
   auto smuggled_append = [&](const std::string& id) {
     const std::string body = SubmissionBody(testing::MakeSubmission(
@@ -675,11 +739,13 @@ TEST_CASE("An early refusal closes the connection: the unread body is not a requ
     int status;
   };
   const size_t max = api::ServerOptions{}.max_body_bytes;
-  for (const Case& c : std::vector<Case>{
-           {"415", "Content-Encoding: gzip\r\nContent-Length: " +
-                       std::to_string(smuggled_append("smuggled-415").size()), 415},
-           {"413", "Content-Length: " + std::to_string(max + 1), 413},
-           {"411", "Transfer-Encoding: chunked", 411}}) {
+  for (const Case& c :
+       std::vector<Case>{{"415",
+                          "Content-Encoding: gzip\r\nContent-Length: " +
+                              std::to_string(smuggled_append("smuggled-415").size()),
+                          415},
+                         {"413", "Content-Length: " + std::to_string(max + 1), 413},
+                         {"411", "Transfer-Encoding: chunked", 411}}) {
     INFO(c.name);
     const std::string smuggled = smuggled_append("smuggled-" + c.name);
     const std::vector<Reply> replies =
@@ -697,9 +763,9 @@ TEST_CASE("An early refusal closes the connection: the unread body is not a requ
 TEST_CASE("Rule violations are 422 listing every broken rule", "[api][errors]") {
   World w;
   const uint64_t size = w.Size();
-  json p = Payload("participant.register", "reg-bad", "authority",
-                   {{"participant", "bad id"}, {"role", "owner"}, {"keys", json::array()},
-                    {"colour", "red"}});
+  json p = Payload(
+      "participant.register", "reg-bad", "authority",
+      {{"participant", "bad id"}, {"role", "owner"}, {"keys", json::array()}, {"colour", "red"}});
   Reply r = w.Post(SubmissionBody(testing::MakeSubmission(w.authority(), p)));
   CheckProblem(r, 422, "rule_violation", /*violations=*/true);
   std::set<std::string> codes;
@@ -708,13 +774,17 @@ TEST_CASE("Rule violations are 422 listing every broken rule", "[api][errors]") 
     CHECK(v["message"].is_string());
     codes.insert(v["code"].get<std::string>());
   }
-  CHECK(codes == std::set<std::string>{"unknown_field", "missing_field", "bad_field", "bad_role", "no_keys"});
+  CHECK(codes == std::set<std::string>{"unknown_field", "missing_field", "bad_field", "bad_role",
+                                       "no_keys"});
   CHECK(r.Json()["detail"] == "5 rules broken");
 
   // A business buying what its licence does not cover, with an unknown field.
   p = Payload("chem.purchase", "a-bad-buy", "biz-a",
-              {{"substance", "7722-64-7"}, {"quantity", "1"}, {"unit", "kg"},
-               {"party", {{"name", "X"}}}, {"price", "100"}});
+              {{"substance", "7722-64-7"},
+               {"quantity", "1"},
+               {"unit", "kg"},
+               {"party", {{"name", "X"}}},
+               {"price", "100"}});
   r = w.Post(SubmissionBody(testing::MakeSubmission(w.a, p)));
   CheckProblem(r, 422, "rule_violation", true);
   codes.clear();
@@ -724,11 +794,13 @@ TEST_CASE("Rule violations are 422 listing every broken rule", "[api][errors]") 
   CHECK(codes.size() >= 2);
 
   // Signed by a key of another participant: 403 with one violation.
-  r = w.Post(SubmissionBody(testing::MakeSubmission(w.b, Payload("chem.loss", "x", "biz-a", Move("1")))));
+  r = w.Post(
+      SubmissionBody(testing::MakeSubmission(w.b, Payload("chem.loss", "x", "biz-a", Move("1")))));
   CheckProblem(r, 403, "permission_denied", true);
   CHECK(r.Json()["violations"][0]["code"] == "actor_mismatch");
   // A role that may not write this record type.
-  r = w.Post(SubmissionBody(testing::MakeSubmission(w.inspector, Payload("police.note", "y", "insp-1", {{"text", "x"}}))));
+  r = w.Post(SubmissionBody(testing::MakeSubmission(
+      w.inspector, Payload("police.note", "y", "insp-1", {{"text", "x"}}))));
   CheckProblem(r, 403, "permission_denied", true);
   CHECK(r.Json()["violations"][0]["code"] == "role_not_allowed");
   CHECK(w.Size() == size);
@@ -736,7 +808,8 @@ TEST_CASE("Rule violations are 422 listing every broken rule", "[api][errors]") 
 
 // ---- appends and receipts --------------------------------------------------------------------
 
-TEST_CASE("POST /v1/entries: receipts, idempotent resends, conflicts, tlog-proof", "[api][entries]") {
+TEST_CASE("POST /v1/entries: receipts, idempotent resends, conflicts, tlog-proof",
+          "[api][entries]") {
   World w;
   const NoteVerifier verifier = w.log().info().verifier();
   Submission sub = testing::MakeSubmission(
@@ -777,9 +850,10 @@ TEST_CASE("POST /v1/entries: receipts, idempotent resends, conflicts, tlog-proof
   CHECK(from_text->entry == *w.log().EntryAt(size));
   CHECK(VerifyReceipt(*from_text, verifier).ok());
   // A new record asked for as text: 201 and the text form.
-  const Reply new_text = w.Post(SubmissionBody(testing::MakeSubmission(
-                                    w.police, Payload("police.note", "note-text", "pol-1", {{"text", "t"}}))),
-                                "/v1/entries?format=tlog-proof");
+  const Reply new_text =
+      w.Post(SubmissionBody(testing::MakeSubmission(
+                 w.police, Payload("police.note", "note-text", "pol-1", {{"text", "t"}}))),
+             "/v1/entries?format=tlog-proof");
   CHECK(new_text.status == 201);
   CHECK(new_text.body.rfind("c2sp.org/tlog-proof@v1\n", 0) == 0);
 
@@ -788,7 +862,8 @@ TEST_CASE("POST /v1/entries: receipts, idempotent resends, conflicts, tlog-proof
   const Reply conflict = w.Post(SubmissionBody(testing::MakeSubmission(
       w.police, Payload("police.note", "note-receipt", "pol-1", {{"text", "something else"}}))));
   CheckProblem(conflict, 409, "conflict");
-  CHECK(conflict.Json()["detail"].get<std::string>().find(std::to_string(size)) != std::string::npos);
+  CHECK(conflict.Json()["detail"].get<std::string>().find(std::to_string(size)) !=
+        std::string::npos);
   CHECK(w.Size() == before);
 
   // The receipt's entry is served back to its author with a proof to the newest checkpoint.
@@ -835,21 +910,24 @@ TEST_CASE("Personal data: police read it (logged), inspectors cannot, erasure re
   // Personal data must match its commitment and come with one.
   Submission sub = testing::MakeSubmission(
       w.police, Payload("police.note", "note-p2", "pol-1",
-                        {{"text", "x"}, {"personal_commitment", PersonalCommitment("{}", std::string(16, 'a'))}}));
+                        {{"text", "x"},
+                         {"personal_commitment", PersonalCommitment("{}", std::string(16, 'a'))}}));
   AttachmentOf(sub).personal = R"({"full_name":"someone else"})";
   AttachmentOf(sub).personal_salt = Base64Encode(std::string(16, 'a'));
   const uint64_t size = w.Size();
   CheckProblem(w.Post(SubmissionBody(sub)), 400, "invalid_argument");
-  sub = testing::MakeSubmission(w.police, Payload("police.note", "note-p3", "pol-1", {{"text", "x"}}));
+  sub = testing::MakeSubmission(w.police,
+                                Payload("police.note", "note-p3", "pol-1", {{"text", "x"}}));
   AttachmentOf(sub).personal = R"({"full_name":"no commitment"})";
   AttachmentOf(sub).personal_salt = Base64Encode(std::string(16, 'a'));
   CheckProblem(w.Post(SubmissionBody(sub)), 400, "invalid_argument");
   CHECK(w.Size() == size);
 
   // Erasure by the authority: the record stands, the data is gone.
-  w.AppendSeq(w.authority(), Payload("erasure", "erase-1", "authority",
-                                     {{"target_seq", w.personal_seq}, {"reason", "court order"},
-                                      {"order_ref", "QD-1"}}));
+  w.AppendSeq(
+      w.authority(),
+      Payload("erasure", "erase-1", "authority",
+              {{"target_seq", w.personal_seq}, {"reason", "court order"}, {"order_ref", "QD-1"}}));
   CheckProblem(w.Get(path, w.police), 404, "not_found");
   CheckProblem(w.Get(path, w.authority()), 404, "not_found");
   CHECK(w.Get("/v1/entries/" + std::to_string(w.personal_seq), w.police).status == 200);
@@ -877,7 +955,8 @@ TEST_CASE("/v1/log, /healthz, /checkpoint and /metrics", "[api][ops]") {
 
   const Reply cp = w.Get("/checkpoint");
   CHECK(cp.status == 200);
-  CHECK(cp.body.rfind(std::string(testing::kTestOrigin) + "\n" + std::to_string(size) + "\n", 0) == 0);
+  CHECK(cp.body.rfind(std::string(testing::kTestOrigin) + "\n" + std::to_string(size) + "\n", 0) ==
+        0);
   CHECK(ParseCheckpointBody(cp.body.substr(0, cp.body.find("\n\n") + 1)).ok());
 
   // A refusal, a proof and a resend, to be counted.
@@ -896,11 +975,11 @@ TEST_CASE("/v1/log, /healthz, /checkpoint and /metrics", "[api][ops]") {
     const size_t space = line.rfind(' ');
     samples[line.substr(0, space)] = line.substr(space + 1);
   }
-  for (const char* name : {"vigil_log_size", "vigil_appends_total", "vigil_duplicates_total",
-                           "vigil_batches_total", "vigil_batch_items_total",
-                           "vigil_commit_seconds_total", "vigil_commit_seconds_max",
-                           "vigil_queue_depth", "vigil_store_writable",
-                           "vigil_proof_requests_total", "vigil_proof_seconds_total"}) {
+  for (const char* name :
+       {"vigil_log_size", "vigil_appends_total", "vigil_duplicates_total", "vigil_batches_total",
+        "vigil_batch_items_total", "vigil_commit_seconds_total", "vigil_commit_seconds_max",
+        "vigil_queue_depth", "vigil_store_writable", "vigil_proof_requests_total",
+        "vigil_proof_seconds_total"}) {
     INFO(name);
     CHECK(typed.count(name) == 1);
     CHECK(samples.count(name) == 1);
@@ -923,7 +1002,7 @@ TEST_CASE("Stop() during concurrent appends: every 201 is in the reopened log at
           "[api][shutdown]") {
   std::optional<TempDir> dir;
   std::vector<std::pair<std::string, json>> acknowledged;  // payload id, receipt
-  std::vector<std::string> unexpected;  // answers other than 201 and 503
+  std::vector<std::string> unexpected;                     // answers other than 201 and 503
   std::mutex mu;
   uint64_t size_at_stop = 0;
   {
@@ -945,9 +1024,9 @@ TEST_CASE("Stop() during concurrent appends: every 201 is in the reopened log at
           json p = Register("p-" + id, "business", key.public_key());
           p["id"] = id;
           p["at"] = at;
-          httplib::Result res = client.Post("/v1/entries",
-                                            SubmissionBody(testing::MakeSubmission(s.authority(), p)),
-                                            "application/json");
+          httplib::Result res =
+              client.Post("/v1/entries", SubmissionBody(testing::MakeSubmission(s.authority(), p)),
+                          "application/json");
           if (res && res->status == 201) {
             std::lock_guard<std::mutex> lock(mu);
             acknowledged.emplace_back(id, json::parse(res->body));

@@ -1,23 +1,21 @@
 // vigil backup / vigil restore as real commands (hot backup while `vigil serve` takes
 // submissions, restore that refuses damage and existing stores), and the parallel verifier:
 // every kind of damage reported identically with 1 thread and many, across many chunks.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/coding.h"
+#include "ledger/log/checkpoint.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
-#include "ledger/log/checkpoint.h"
 #include "ledger/log/log.h"
 #include "ledger/log/merkle.h"
 #include "ledger/verify.h"
@@ -131,7 +129,8 @@ TEST_CASE("vigil restore verifies first and never half-restores", "[backup]") {
 
   SECTION("into an empty directory, then serve-ready apart from its secret keys") {
     const std::string target = dir.File("restored");
-    CommandResult r = RunVigil("restore " + Quote(backup) + " --data " + Quote(target) + " --key " + Quote(vkey));
+    CommandResult r =
+        RunVigil("restore " + Quote(backup) + " --data " + Quote(target) + " --key " + Quote(vkey));
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("41 entries, verified against the given key") != std::string::npos);
@@ -150,12 +149,14 @@ TEST_CASE("vigil restore verifies first and never half-restores", "[backup]") {
     // Nor while a server holds it.
     {
       Server server(data);
-      CommandResult busy = RunVigil("restore " + Quote(backup) + " --data " + Quote(data) + " --force");
+      CommandResult busy =
+          RunVigil("restore " + Quote(backup) + " --data " + Quote(data) + " --force");
       INFO(busy.out);
       CHECK(busy.exit_code == 2);
       CHECK(busy.out.find("stop it first") != std::string::npos);
     }
-    CommandResult forced = RunVigil("restore " + Quote(backup) + " --data " + Quote(data) + " --force");
+    CommandResult forced =
+        RunVigil("restore " + Quote(backup) + " --data " + Quote(data) + " --force");
     INFO(forced.out);
     CHECK(forced.exit_code == 0);
     CHECK(forced.out.find("previous store is kept in") != std::string::npos);
@@ -254,7 +255,8 @@ std::string Run(const std::string& dir, int threads, size_t chunk, bool all_erro
   o.all_errors = all_errors;
   Result<VerifyReport> r = VerifyStore(dir, o);
   REQUIRE(r.ok());
-  std::string s = "size " + std::to_string(r->size) + " cps " + std::to_string(r->checkpoints) + "\n";
+  std::string s =
+      "size " + std::to_string(r->size) + " cps " + std::to_string(r->checkpoints) + "\n";
   for (const VerifyProblem& p : r->problems) {
     s += (p.seq.has_value() ? std::to_string(*p.seq) : std::string("-")) + ": " + p.what + "\n";
   }
@@ -281,12 +283,15 @@ std::string Changed(std::string s, size_t pos) {
   return s;
 }
 
-TEST_CASE("parallel verification reports every damage exactly as sequential", "[verify][parallel]") {
+TEST_CASE("parallel verification reports every damage exactly as sequential",
+          "[verify][parallel]") {
   Damaged d;
   REQUIRE(d.entries.size() == 300);
   using db::Table;
   auto put = [](uint64_t seq, std::string bytes) {
-    return [seq, bytes](db::Txn& txn) { REQUIRE(txn.Put(Table::kEntries, EncodeBigEndian64(seq), bytes).ok()); };
+    return [seq, bytes](db::Txn& txn) {
+      REQUIRE(txn.Put(Table::kEntries, EncodeBigEndian64(seq), bytes).ok());
+    };
   };
   CHECK(SameEverywhere(d.Copy([](db::Txn&) {})) == "size 300 cps 14\n");
 
@@ -327,24 +332,30 @@ TEST_CASE("parallel verification reports every damage exactly as sequential", "[
       };
       for (uint64_t seq = 0; seq < forged.size(); ++seq) {
         REQUIRE(txn.Put(Table::kEntries, EncodeBigEndian64(seq), forged[seq]).ok());
-        Result<std::vector<merkle::Node>> made = merkle::NodesCompletedBy(seq, merkle::HashLeaf(forged[seq]), read);
+        Result<std::vector<merkle::Node>> made =
+            merkle::NodesCompletedBy(seq, merkle::HashLeaf(forged[seq]), read);
         REQUIRE(made.ok());
         for (const merkle::Node& n : *made) {
           nodes[{n.level, n.index}] = n.hash;
-          REQUIRE(txn.Put(Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)),
-                          AsView(n.hash)).ok());
+          REQUIRE(txn.Put(Table::kHashes,
+                          EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)),
+                          AsView(n.hash))
+                      .ok());
         }
       }
       std::vector<uint64_t> sizes;
-      REQUIRE(txn.Scan(Table::kCheckpoints, "", [&](std::string_view k, std::string_view) {
-        sizes.push_back(DecodeBigEndian64(k));
-        return true;
-      }).ok());
+      REQUIRE(txn.Scan(Table::kCheckpoints, "",
+                       [&](std::string_view k, std::string_view) {
+                         sizes.push_back(DecodeBigEndian64(k));
+                         return true;
+                       })
+                  .ok());
       for (uint64_t size : sizes) {
         Result<Hash> root = merkle::RootAt(size, read);
         REQUIRE(root.ok());
         Checkpoint c{testing::kTestOrigin, size, *root};
-        REQUIRE(txn.Put(Table::kCheckpoints, EncodeBigEndian64(size), SignCheckpoint(c, *log_key)).ok());
+        REQUIRE(txn.Put(Table::kCheckpoints, EncodeBigEndian64(size), SignCheckpoint(c, *log_key))
+                    .ok());
       }
     });
     std::string r = SameEverywhere(dir);
@@ -354,9 +365,8 @@ TEST_CASE("parallel verification reports every damage exactly as sequential", "[
     CHECK(r.find("bad_signature") != std::string::npos);
   }
   SECTION("an entry removed") {
-    std::string r = SameEverywhere(d.Copy([](db::Txn& txn) {
-      REQUIRE(txn.Delete(Table::kEntries, EncodeBigEndian64(99)).ok());
-    }));
+    std::string r = SameEverywhere(d.Copy(
+        [](db::Txn& txn) { REQUIRE(txn.Delete(Table::kEntries, EncodeBigEndian64(99)).ok()); }));
     CHECK(r.find("99: entry 99 is missing or out of place") != std::string::npos);
   }
   SECTION("two entries swapped") {
@@ -384,15 +394,16 @@ TEST_CASE("parallel verification reports every damage exactly as sequential", "[
     CHECK(r.find("checkpoint at size 47") != std::string::npos);
   }
   SECTION("derived state changed") {
-    std::string r = SameEverywhere(d.Copy([](db::Txn& txn) {
-      REQUIRE(txn.Put(Table::kState, "participant/p-r5", "{}").ok());
-    }));
-    CHECK(r.find("derived state record differs from the replay: participant/p-r5") != std::string::npos);
+    std::string r = SameEverywhere(d.Copy(
+        [](db::Txn& txn) { REQUIRE(txn.Put(Table::kState, "participant/p-r5", "{}").ok()); }));
+    CHECK(r.find("derived state record differs from the replay: participant/p-r5") !=
+          std::string::npos);
   }
   SECTION("several damages at once, all reported in order") {
     const std::string& e = d.entries[30];
     std::string dir = d.Copy([&](db::Txn& txn) {
-      REQUIRE(txn.Put(Table::kEntries, EncodeBigEndian64(30), Changed(e, e.find("payload") + 20)).ok());
+      REQUIRE(
+          txn.Put(Table::kEntries, EncodeBigEndian64(30), Changed(e, e.find("payload") + 20)).ok());
       REQUIRE(txn.Put(Table::kEntries, EncodeBigEndian64(250), d.entries[249]).ok());
     });
     SameEverywhere(dir);

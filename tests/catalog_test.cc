@@ -4,7 +4,6 @@
 #include "ledger/state/catalog.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <random>
 #include <set>
@@ -92,10 +91,10 @@ TEST_CASE("ValidCas refuses wrong check digits and malformed numbers", "[catalog
     const std::string cas = "67-64-" + std::to_string(d);
     CHECK(ValidCas(cas) == (d == 1));
   }
-  for (const char* bad : {"", "-", "67-64-", "67-64", "6764-1", "6-64-1", "12345678-12-3",
-                          "67-6-41", "67-641-1", "67-64-11", "a7-64-1", "67--64-1", " 67-64-1",
-                          "67-64-1 ", "67 64 1", "67_64_1", "67-64-1\n", "+67-64-1",
-                          "0067-64-1x"}) {
+  for (const char* bad :
+       {"", "-", "67-64-", "67-64", "6764-1", "6-64-1", "12345678-12-3", "67-6-41", "67-641-1",
+        "67-64-11", "a7-64-1", "67--64-1", " 67-64-1", "67-64-1 ", "67 64 1", "67_64_1",
+        "67-64-1\n", "+67-64-1", "0067-64-1x"}) {
     INFO("\"" << bad << "\"");
     CHECK_FALSE(ValidCas(bad));
   }
@@ -138,9 +137,9 @@ TEST_CASE("The shipped catalogue holds the 36 UN 1988 substances with their unit
   CHECK(liquids == 12);
 
   MemoryStateStore empty;
-  CHECK(Find(empty, "67-64-1").unit == "L");           // acetone
-  CHECK(Find(empty, "108-24-7").unit == "L");          // acetic anhydride
-  CHECK(Find(empty, "7722-64-7").unit == "kg");        // potassium permanganate
+  CHECK(Find(empty, "67-64-1").unit == "L");     // acetone
+  CHECK(Find(empty, "108-24-7").unit == "L");    // acetic anhydride
+  CHECK(Find(empty, "7722-64-7").unit == "kg");  // potassium permanganate
   CHECK(Find(empty, "7722-64-7").measure == Measure::kMass);
   CHECK(Find(empty, "7664-93-9").measure == Measure::kVolume);  // sulphuric acid
   CHECK(Find(empty, "7722-64-7").name_vi == "Kali permanganat");
@@ -150,7 +149,8 @@ TEST_CASE("The shipped catalogue holds the 36 UN 1988 substances with their unit
 
 TEST_CASE("FindSubstance finds by id, by any CAS and by English name", "[catalog]") {
   MemoryStateStore empty;
-  CHECK(Find(empty, "2167189-50-4").name_en == "3,4-MDP-2-P methyl glycidic acid (PMK glycidic acid)");
+  CHECK(Find(empty, "2167189-50-4").name_en ==
+        "3,4-MDP-2-P methyl glycidic acid (PMK glycidic acid)");
   CHECK(Find(empty, "28578-16-7").id == "2167189-50-4");  // its ethyl ester
   CHECK(Find(empty, "80532-66-7").id == "25547-51-7");    // BMK glycidic acid methyl ester
   CHECK(Find(empty, "41232-97-7").id == "25547-51-7");    // ... and ethyl ester
@@ -278,7 +278,8 @@ TEST_CASE("ParseCsv reads RFC 4180 quoting", "[csv]") {
 
 TEST_CASE("ParseCsv handles CRLF, a BOM and blank lines", "[csv]") {
   CHECK(Csv("a,b\r\n1,2\r\n") == std::vector<CsvRow>{{"a", "b"}, {"1", "2"}});
-  CHECK(Csv("\xEF\xBB\xBF" "a,b\n") == std::vector<CsvRow>{{"a", "b"}});
+  CHECK(Csv("\xEF\xBB\xBF"
+            "a,b\n") == std::vector<CsvRow>{{"a", "b"}});
   CHECK(Csv("\xEF\xBB\xBF\"a\",b\r\n") == std::vector<CsvRow>{{"a", "b"}});
   CHECK(Csv("a\n\n\nb\n") == std::vector<CsvRow>{{"a"}, {"b"}});
   CHECK(Csv("a\r\n\r\nb\r\n") == std::vector<CsvRow>{{"a"}, {"b"}});

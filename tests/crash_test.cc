@@ -21,8 +21,8 @@
 
 #include "ledger/log/entry.h"
 #include "ledger/log/log.h"
-#include "ledger/verify.h"
 #include "ledger/log/writer.h"
+#include "ledger/verify.h"
 #include "tests/test_util.h"
 
 namespace vigil {

@@ -104,7 +104,7 @@ uint64_t DomainFixture::AcceptEntry(const Entry& e) {
 }
 
 Refusal DomainFixture::RejectEntry(const Entry& e, Code code, std::string_view violation,
-                                  bool only) {
+                                   bool only) {
   const StateContents before = Snapshot();
   const uint64_t seq_before = seq_;
   Status s = SubmitEntry(e);
@@ -145,7 +145,8 @@ int64_t DomainFixture::Stock(std::string_view participant, std::string_view subs
 
 Json DomainFixture::StateJson(std::string_view key) const {
   auto it = state_.contents().find(key);
-  return it == state_.contents().end() ? Json() : codec::DecodeJson(key, it->second).value_or(Json());
+  return it == state_.contents().end() ? Json()
+                                       : codec::DecodeJson(key, it->second).value_or(Json());
 }
 
 }  // namespace vigil::testing

@@ -13,11 +13,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/key.h"
 #include "keys/result.h"
@@ -31,10 +30,10 @@ using Json = nlohmann::json;
 using StateContents = std::map<std::string, std::string, std::less<>>;
 
 // Substances of the shipped catalogue the tests use (catalogue ids are the base CAS numbers).
-inline constexpr char kAcetone[] = "67-64-1";        // Table II, L
-inline constexpr char kPermanganate[] = "7722-64-7"; // Table I, kg
-inline constexpr char kEphedrine[] = "299-42-3";     // Table I, kg
-inline constexpr char kToluene[] = "108-88-3";       // Table II, L
+inline constexpr char kAcetone[] = "67-64-1";         // Table II, L
+inline constexpr char kPermanganate[] = "7722-64-7";  // Table I, kg
+inline constexpr char kEphedrine[] = "299-42-3";      // Table I, kg
+inline constexpr char kToluene[] = "108-88-3";        // Table II, L
 
 // What the Reject helpers return: the refusal, for further checks. (A plain Status would be
 // [[nodiscard]], and most callers need nothing more than the checks Reject already made.)
@@ -108,13 +107,13 @@ class DomainFixture {
   // as before. Returns the status.
   template <typename... Cosigners>
   Refusal Reject(const SecretKey& key, const Json& payload, Code code, std::string_view violation,
-                const Cosigners&... cosigners) {
+                 const Cosigners&... cosigners) {
     return RejectEntry(MakeEntry(key, payload, {&cosigners...}), code, violation, true);
   }
   // Like Reject, but other violations may be reported besides `violation`.
   template <typename... Cosigners>
   Refusal RejectAmong(const SecretKey& key, const Json& payload, Code code,
-                     std::string_view violation, const Cosigners&... cosigners) {
+                      std::string_view violation, const Cosigners&... cosigners) {
     return RejectEntry(MakeEntry(key, payload, {&cosigners...}), code, violation, false);
   }
   Refusal RejectEntry(const Entry& e, Code code, std::string_view violation, bool only = true);

@@ -1,12 +1,9 @@
 // Tests for keys/key and keys/encoding: key ids, domain-separated signatures, key files and
 // their permissions, and the strictness of the byte encodings.
-#include "keys/key.h"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +13,7 @@
 
 #include "keys/coding.h"
 #include "keys/encoding.h"
+#include "keys/key.h"
 #include "tests/test_util.h"
 
 namespace vigil {
@@ -28,8 +26,8 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string templ = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                        "/vigil_keys_test.XXXXXX";
+    std::string templ =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/vigil_keys_test.XXXXXX";
     REQUIRE(::mkdtemp(templ.data()) != nullptr);
     path_ = templ;
   }
@@ -129,7 +127,7 @@ TEST_CASE("signatures are bound to their context", "[keys]") {
   CHECK_FALSE(pk.Verify(SignContext::kRequest, msg, sig));
   CHECK_FALSE(pk.VerifyRaw(msg, sig));
   CHECK(sig == key.SignRaw("vigil/v1/entry\n" + msg));  // the documented framing
-  CHECK(key.Sign(SignContext::kEntry, msg) == sig);       // Ed25519 is deterministic
+  CHECK(key.Sign(SignContext::kEntry, msg) == sig);     // Ed25519 is deterministic
 
   const std::string req = key.Sign(SignContext::kRequest, msg);
   CHECK(pk.Verify(SignContext::kRequest, msg, req));
@@ -260,8 +258,13 @@ TEST_CASE("damaged key files are kInvalidArgument and never echo their contents"
 TEST_CASE("base64 is standard, padded and strict", "[encoding]") {
   // RFC 4648 section 10.
   const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [raw, text] : vectors) {
     CHECK(Base64Encode(raw) == text);
@@ -276,11 +279,11 @@ TEST_CASE("base64 is standard, padded and strict", "[encoding]") {
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<char>(i);
   CHECK(*Base64Decode(Base64Encode(all)) == all);
 
-  for (std::string_view bad : {"Zg", "Zg=", "Zg===", "Zm8", "Zm9v=", "=Zm9", "Zm9v\n", " Zm9v",
-                               "Zm9v ", "Zm 9v", "Zm9v!AAA", "-_8=", "Zm9v\r\n", "Z===",
-                               "Zg==Zg==", "Zm9vYmFy==",
-                               "Zh==", "Zm9=",  // non-zero padding bits
-                               "Zm9\x85", "Zm9\xc2\x85", "Zm9\xff"}) {  // libsodium took 0x85 as '/'
+  for (std::string_view bad :
+       {"Zg",       "Zg=",         "Zg===",  "Zm8",      "Zm9v=", "=Zm9",     "Zm9v\n",
+        " Zm9v",    "Zm9v ",       "Zm 9v",  "Zm9v!AAA", "-_8=",  "Zm9v\r\n", "Z===",
+        "Zg==Zg==", "Zm9vYmFy==",  "Zh==",   "Zm9=",  // non-zero padding bits
+        "Zm9\x85",  "Zm9\xc2\x85", "Zm9\xff"}) {      // libsodium took 0x85 as '/'
     INFO(bad);
     CHECK(Base64Decode(bad).status().code() == Code::kInvalidArgument);
   }
@@ -292,8 +295,8 @@ TEST_CASE("hex is lowercase out and strict in", "[encoding]") {
   CHECK(*HexDecode("0001abff") == std::string("\x00\x01\xab\xff", 4));
   CHECK(*HexDecode("0001ABFF") == std::string("\x00\x01\xab\xff", 4));
   CHECK(*HexDecode("") == "");
-  for (std::string_view bad : {"0", "abc", "0g", "zz", "0x12", " 12", "12 ", "1 2", "12\n",
-                               "-1", "12:34"}) {
+  for (std::string_view bad :
+       {"0", "abc", "0g", "zz", "0x12", " 12", "12 ", "1 2", "12\n", "-1", "12:34"}) {
     INFO(bad);
     CHECK(HexDecode(bad).status().code() == Code::kInvalidArgument);
   }
@@ -321,8 +324,16 @@ TEST_CASE("big-endian 64-bit integers round-trip and sort as numbers", "[encodin
   CHECK(EncodeBigEndian64(0x0102030405060708u) == "\x01\x02\x03\x04\x05\x06\x07\x08");
   CHECK(EncodeBigEndian64(0) == std::string(8, '\0'));
   CHECK(EncodeBigEndian64(UINT64_MAX) == std::string(8, '\xff'));
-  const uint64_t values[] = {0, 1, 255, 256, 65535, 65536, 0x7fffffffffffffffu,
-                             0x8000000000000000u, UINT64_MAX - 1, UINT64_MAX};
+  const uint64_t values[] = {0,
+                             1,
+                             255,
+                             256,
+                             65535,
+                             65536,
+                             0x7fffffffffffffffu,
+                             0x8000000000000000u,
+                             UINT64_MAX - 1,
+                             UINT64_MAX};
   for (uint64_t v : values) {
     CHECK(EncodeBigEndian64(v).size() == 8);
     CHECK(DecodeBigEndian64(EncodeBigEndian64(v)) == v);

@@ -2,10 +2,10 @@
 // through a scripted Admission, so that no rule change can break what is tested here: group
 // commit, refusals that write nothing, resends, batch-fatal errors that roll back derived
 // writes, receipts, proofs, tiles and reopening.
-#include <catch2/catch.hpp>
 #include <stdlib.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -36,8 +36,8 @@ class ScriptedAdmission : public Admission {
     if (sub.payload.rfind("resend:", 0) == 0) {
       return std::optional<uint64_t>(std::stoull(sub.payload.substr(7)));
     }
-    VIGIL_RETURN_IF_ERROR(txn.Put(db::Table::kState, "derived/" + std::to_string(entry.seq),
-                                  sub.payload));
+    VIGIL_RETURN_IF_ERROR(
+        txn.Put(db::Table::kState, "derived/" + std::to_string(entry.seq), sub.payload));
     return std::optional<uint64_t>();
   }
   mutable std::atomic<int> prepared{0};
@@ -83,7 +83,8 @@ struct CoreLog {
   std::optional<std::string> Derived(uint64_t seq) {
     Result<db::Txn> txn = log->BeginRead();
     REQUIRE(txn.ok());
-    Result<std::optional<std::string>> v = txn->Get(db::Table::kState, "derived/" + std::to_string(seq));
+    Result<std::optional<std::string>> v =
+        txn->Get(db::Table::kState, "derived/" + std::to_string(seq));
     REQUIRE(v.ok());
     return *v;
   }
@@ -108,7 +109,8 @@ TEST_CASE("log core: concurrent opaque appends get contiguous, durable, verifiab
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kEach; ++i) {
-          results[static_cast<size_t>(t)].push_back(writer.Submit(Opaque("t" + std::to_string(t) + "-" + std::to_string(i))));
+          results[static_cast<size_t>(t)].push_back(
+              writer.Submit(Opaque("t" + std::to_string(t) + "-" + std::to_string(i))));
         }
       });
     }

@@ -3,13 +3,11 @@
 // an older backup), forks (another history under the same log key, at the same size and
 // beyond), wrong and unpinned keys, and the state file's refusal to move on after a failure.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/coding.h"
 #include "ledger/log/db.h"
@@ -48,7 +46,8 @@ struct MonitoredLog {
     std::vector<Submission> subs = {testing::MakeSubmission(
         t.authority, testing::RegisterPayload(t.authority_id, "reg-insp", "insp",
                                               inspector.public_key(), "inspector"))};
-    for (int i = 0; i < count; ++i) subs.push_back(testing::RegisterSubmission(t, "b" + std::to_string(i)));
+    for (int i = 0; i < count; ++i)
+      subs.push_back(testing::RegisterSubmission(t, "b" + std::to_string(i)));
     for (auto& r : t.log->AppendBatch(subs, NowMs())) {
       INFO(r.status().ToString());
       REQUIRE(r.ok());
@@ -213,7 +212,8 @@ TEST_CASE("the monitor catches a rollback to an older backup", "[monitor][backup
     CHECK(r.out.find("size 0 -> 32") != std::string::npos);
   }
   // The operator (or an intruder) puts the older copy back and restarts the server.
-  CommandResult restore = RunVigil("restore " + Quote(old_backup) + " --data " + Quote(m.data) + " --force");
+  CommandResult restore =
+      RunVigil("restore " + Quote(old_backup) + " --data " + Quote(m.data) + " --force");
   INFO(restore.out);
   REQUIRE(restore.exit_code == 0);
   Server server(m.data, port);
@@ -231,7 +231,8 @@ TEST_CASE("the monitor catches a fork under the same key", "[monitor][backup]") 
   MonitoredLog m(10);
   // A second history: the same store and keys, then other entries.
   const std::string full = m.dir.File("full-backup");
-  REQUIRE(RunVigil("backup --with-keys --data " + Quote(m.data) + " " + Quote(full)).exit_code == 0);
+  REQUIRE(RunVigil("backup --with-keys --data " + Quote(m.data) + " " + Quote(full)).exit_code ==
+          0);
   const std::string twin = m.dir.File("twin");
   CommandResult rt = RunVigil("restore " + Quote(full) + " --data " + Quote(twin));
   INFO(rt.out);
@@ -271,7 +272,8 @@ TEST_CASE("the monitor catches a fork under the same key", "[monitor][backup]") 
     const std::string tree_state = m.dir.File("tree.state");
     {
       Server server(m.data, port);
-      REQUIRE(Monitor(server.url(), tree_state, "--tree-only --vkey " + Quote(m.vkey)).exit_code == 0);
+      REQUIRE(Monitor(server.url(), tree_state, "--tree-only --vkey " + Quote(m.vkey)).exit_code ==
+              0);
     }
     Server server(twin, port);
     CommandResult r = Monitor(server.url(), tree_state, "--tree-only");

@@ -3,7 +3,6 @@
 #include "keys/note.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -23,11 +22,15 @@ constexpr std::string_view kPeterText =
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n";
 constexpr std::string_view kPeterSigLine =
-    "\xE2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "\xE2\x80\x94 PeterNeumann "
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 // The documentation's second signer: GenerateKey reading from an all-zero source, so the seed
 // is 32 zero bytes.
 constexpr std::string_view kEnochSigLine =
-    "\xE2\x80\x94 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+    "\xE2\x80\x94 EnochRoot "
+    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"
+    "5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 constexpr std::string_view kDash = "\xE2\x80\x94 ";
 
@@ -87,8 +90,8 @@ TEST_CASE("the key hash is SHA-256(name, 0x0A, 0x01, key), first 4 bytes big-end
   NoteVerifier v = PeterVerifier();
   CHECK(NoteKeyHash("PeterNeumann", v.key) == 0xc74f20a3u);
   Hash h = Sha256("PeterNeumann\n\x01", v.key.bytes());
-  uint32_t expected = (uint32_t{h[0]} << 24) | (uint32_t{h[1]} << 16) |
-                      (uint32_t{h[2]} << 8) | uint32_t{h[3]};
+  uint32_t expected =
+      (uint32_t{h[0]} << 24) | (uint32_t{h[1]} << 16) | (uint32_t{h[2]} << 8) | uint32_t{h[3]};
   CHECK(NoteKeyHash("PeterNeumann", v.key) == expected);
   CHECK(NoteKeyHash("PeterNeumann2", v.key) != expected);
 }
@@ -121,7 +124,8 @@ TEST_CASE("Go's doubly signed note: second signer has the all-zero seed", "[note
 TEST_CASE("signatures from unknown keys are ignored", "[note]") {
   NoteVerifier peter = PeterVerifier();
   SecretKey stranger = SecretKey::Generate();
-  const std::string stranger_line = SigLines(SignNote(kPeterText, "stranger", stranger), kPeterText);
+  const std::string stranger_line =
+      SigLines(SignNote(kPeterText, "stranger", stranger), kPeterText);
 
   SECTION("an unknown name and hash beside a known signature") {
     Result<OpenedNote> opened = OpenNote(PeterNote() + stranger_line, {peter});
@@ -130,8 +134,8 @@ TEST_CASE("signatures from unknown keys are ignored", "[note]") {
   }
   SECTION("a garbage signature from an unknown key is not checked") {
     std::string junk = SigLine("stranger", std::string(68, '\x5a'));
-    Result<OpenedNote> opened = OpenNote(std::string(kPeterText) + "\n" + junk +
-                                             std::string(kPeterSigLine), {peter});
+    Result<OpenedNote> opened =
+        OpenNote(std::string(kPeterText) + "\n" + junk + std::string(kPeterSigLine), {peter});
     REQUIRE(opened.ok());
     CHECK(opened->verified_by == std::vector<std::string>{"PeterNeumann"});
   }
@@ -158,7 +162,9 @@ TEST_CASE("a bad signature from a known key rejects the whole note", "[note]") {
   NoteVerifier peter = PeterVerifier();
   SecretKey enoch = ZeroSeedKey();
   NoteVerifier enoch_v = VerifierFor("EnochRoot", enoch);
-  Result<Bytes> blob = Base64Decode("x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=");
+  Result<Bytes> blob = Base64Decode(
+      "x08go/ZJkuBS9UG/"
+      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=");
   REQUIRE(blob.ok());
   REQUIRE(blob->size() == 68);
 
@@ -174,7 +180,8 @@ TEST_CASE("a bad signature from a known key rejects the whole note", "[note]") {
     CHECK(OpenCode(note, {peter}) == Code::kCorruption);
   }
   SECTION("a signature of the wrong length from a known key") {
-    std::string note = std::string(kPeterText) + "\n" + SigLine("PeterNeumann", blob->substr(0, 67));
+    std::string note =
+        std::string(kPeterText) + "\n" + SigLine("PeterNeumann", blob->substr(0, 67));
     CHECK(OpenCode(note, {peter}) == Code::kCorruption);
   }
   SECTION("a valid signature does not excuse a bad one from another known key") {
@@ -251,23 +258,23 @@ TEST_CASE("ParseVerifierKey rejects malformed keys", "[note]") {
       "PeterNeumann",
       "PeterNeumann+c74f20a3",
       "PeterNeumann+c74f20a3" + k,
-      "PeterNeumann+c74f20a4+" + k,              // key hash does not match
-      "PeterNeumann+c74f20a+" + k,               // 7 hex digits
-      "PeterNeumann+0c74f20a3+" + k,             // 9 hex digits
-      "PeterNeumann+c74f20ag+" + k,              // not hex
-      "PeterNeumann++" + k,                      // empty hash
-      "+c74f20a3+" + k,                          // empty name
-      "Peter Neumann+c74f20a3+" + k,             // space in name
-      "Peter\tNeumann+c74f20a3+" + k,            // control character in name
-      "Peter\xC2\xA0Neumann+c74f20a3+" + k,      // U+00A0 no-break space in name
-      "Peter\xFFNeumann+c74f20a3+" + k,          // not UTF-8
-      "PeterNeumann+c74f20a3+" + k.substr(0, 43),                      // bad padding
-      "PeterNeumann+c74f20a3+" + k + "=",                              // bad padding
+      "PeterNeumann+c74f20a4+" + k,                // key hash does not match
+      "PeterNeumann+c74f20a+" + k,                 // 7 hex digits
+      "PeterNeumann+0c74f20a3+" + k,               // 9 hex digits
+      "PeterNeumann+c74f20ag+" + k,                // not hex
+      "PeterNeumann++" + k,                        // empty hash
+      "+c74f20a3+" + k,                            // empty name
+      "Peter Neumann+c74f20a3+" + k,               // space in name
+      "Peter\tNeumann+c74f20a3+" + k,              // control character in name
+      "Peter\xC2\xA0Neumann+c74f20a3+" + k,        // U+00A0 no-break space in name
+      "Peter\xFFNeumann+c74f20a3+" + k,            // not UTF-8
+      "PeterNeumann+c74f20a3+" + k.substr(0, 43),  // bad padding
+      "PeterNeumann+c74f20a3+" + k + "=",          // bad padding
       "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq_LDE4izWy10TW",  // URL alphabet
-      "PeterNeumann+c74f20a3+",                                        // no key
-      with_hash("\x02" + raw),                   // unknown key type
-      with_hash("\x01" + raw.substr(1)),         // 31-byte key
-      with_hash("\x01" + raw + "x"),             // 33-byte key
+      "PeterNeumann+c74f20a3+",                                              // no key
+      with_hash("\x02" + raw),                                               // unknown key type
+      with_hash("\x01" + raw.substr(1)),                                     // 31-byte key
+      with_hash("\x01" + raw + "x"),                                         // 33-byte key
   };
   for (const std::string& vkey : bad) {
     INFO(vkey);
@@ -276,14 +283,15 @@ TEST_CASE("ParseVerifierKey rejects malformed keys", "[note]") {
     CHECK(v.status().code() == Code::kInvalidArgument);
   }
   CHECK(ParseVerifierKey("PeterNeumann+C74F20A3+" + k).ok());  // hex digits in either case
-  CHECK(with_hash("\x01" + raw) == kPeterVerifier);  // the helper itself is right
+  CHECK(with_hash("\x01" + raw) == kPeterVerifier);            // the helper itself is right
 }
 
 TEST_CASE("malformed notes are rejected with kInvalidArgument", "[note]") {
   NoteVerifier peter = PeterVerifier();
   const std::string text(kPeterText);
   const std::string sig_b64 =
-      "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=";
+      "x08go/ZJkuBS9UG/"
+      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=";
   const std::string good = text + "\n" + std::string(kDash) + "PeterNeumann " + sig_b64 + "\n";
   REQUIRE(OpenNote(good, {peter}).ok());
 
@@ -300,8 +308,8 @@ TEST_CASE("malformed notes are rejected with kInvalidArgument", "[note]") {
       {"empty name", text + "\n" + std::string(kDash) + " " + sig_b64 + "\n"},
       {"'+' in name", text + "\n" + std::string(kDash) + "Peter+Neumann " + sig_b64 + "\n"},
       {"two spaces", text + "\n" + std::string(kDash) + "PeterNeumann  " + sig_b64 + "\n"},
-      {"bad base64 character", text + "\n" + std::string(kDash) + "PeterNeumann !" +
-                                   sig_b64.substr(1) + "\n"},
+      {"bad base64 character",
+       text + "\n" + std::string(kDash) + "PeterNeumann !" + sig_b64.substr(1) + "\n"},
       {"base64 without padding", text + "\n" + std::string(kDash) + "PeterNeumann " +
                                      sig_b64.substr(0, sig_b64.size() - 1) + "\n"},
       {"trailing space", good.substr(0, good.size() - 1) + " \n"},
@@ -340,7 +348,9 @@ TEST_CASE("two different known keys with one name and key hash are refused", "[n
 
 TEST_CASE("non-ASCII UTF-8 text and names sign and verify", "[note]") {
   SecretKey key = SecretKey::Generate();
-  const std::string name = "nh\xC3\xA0-n\xC6\xB0\xE1\xBB\x9B" "c.example/s\xE1\xBB\x95";
+  const std::string name =
+      "nh\xC3\xA0-n\xC6\xB0\xE1\xBB\x9B"
+      "c.example/s\xE1\xBB\x95";
   const std::string text = "H\xC3\xA0 N\xE1\xBB\x99i \xF0\x9F\x93\x9C\n42\n";
   Result<OpenedNote> opened = OpenNote(SignNote(text, name, key), {VerifierFor(name, key)});
   REQUIRE(opened.ok());

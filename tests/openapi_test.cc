@@ -3,17 +3,15 @@
 // document's own references and path parameters consistent. A route added to the server
 // without its OpenAPI operation (or the other way round) fails here.
 #include <catch2/catch.hpp>
-
 #include <cctype>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "api/route.h"
 #include "api/server.h"
@@ -47,7 +45,7 @@ std::vector<api::Route> ServerRoutes() {
 }
 
 const std::set<std::string>& HttpMethods() {
-  static const std::set<std::string> methods = {"get", "put", "post", "delete",
+  static const std::set<std::string> methods = {"get",     "put",  "post",  "delete",
                                                 "options", "head", "patch", "trace"};
   return methods;
 }
@@ -154,7 +152,8 @@ TEST_CASE("docs/openapi.json is self-consistent", "[openapi]") {
     // The {names} of the path and its path parameters are the same set.
     std::set<std::string> in_path, declared;
     const std::regex name(R"(\{([^}]+)\})");
-    for (auto it = std::sregex_iterator(path.begin(), path.end(), name); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(path.begin(), path.end(), name);
+         it != std::sregex_iterator(); ++it) {
       in_path.insert((*it)[1].str());
     }
     for (const auto& [method, op] : item.items()) {
@@ -178,9 +177,10 @@ TEST_CASE("docs/openapi.json is self-consistent", "[openapi]") {
       REQUIRE(op.contains("responses"));
       bool success = false, problem = false;
       for (const auto& [status, response] : op["responses"].items()) {
-        const json res = response.contains("$ref")
-                             ? doc.at(json::json_pointer(response["$ref"].get<std::string>().substr(1)))
-                             : response;
+        const json res =
+            response.contains("$ref")
+                ? doc.at(json::json_pointer(response["$ref"].get<std::string>().substr(1)))
+                : response;
         CHECK(res.contains("description"));
         if (status[0] == '2') success = true;
         if (status[0] == '4' || status[0] == '5') {

@@ -4,7 +4,6 @@
 #include "ledger/state/quantity.h"
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -83,9 +82,9 @@ TEST_CASE("ParseQuantity refuses zero, signs, exponents, spaces and junk", "[qua
   }
   CHECK(ParseQuantity("0", "kg").status().message().find("greater than zero") != std::string::npos);
   ExpectBadQuantity("0.0000001", "kg");  // below one mg and too many digits
-  for (const char* bad : {"-1", "-0.5", "+1", "+0.5", "1e3", "1E3", "1e-3", " 1", "1 ", "1 000",
-                          "1,5", "1.2.3", ".5", "5.", ".", "", "0x10", "one", "1kg", "１",
-                          "NaN", "inf", "\t1", "1\n"}) {
+  for (const char* bad :
+       {"-1", "-0.5", "+1", "+0.5", "1e3",  "1E3", "1e-3", " 1", "1 ",  "1 000", "1,5", "1.2.3",
+        ".5", "5.",   ".",  "",     "0x10", "one", "1kg",  "１", "NaN", "inf",   "\t1", "1\n"}) {
     ExpectBadQuantity(bad, "kg");
   }
 }
@@ -143,10 +142,10 @@ TEST_CASE("ParseConcentration reads % w/w as parts per million", "[quantity]") {
 TEST_CASE("PureAmount is floor(amount * ppm / 10^6) exactly", "[quantity]") {
   CHECK(PureAmount(10'000'000, 375'000) == 3'750'000);
   CHECK(PureAmount(1'000, 1'000'000) == 1'000);
-  CHECK(PureAmount(1, 999'999) == 0);      // rounds down
+  CHECK(PureAmount(1, 999'999) == 0);  // rounds down
   CHECK(PureAmount(999'999, 1) == 0);
   CHECK(PureAmount(1'000'000, 1) == 1);
-  CHECK(PureAmount(3, 333'334) == 1);      // 1.000002 -> 1
+  CHECK(PureAmount(3, 333'334) == 1);  // 1.000002 -> 1
   CHECK(PureAmount(kMaxQuantity, 1'000'000) == kMaxQuantity);
   CHECK(PureAmount(kMaxQuantity, 375'000) == 375'000'000'000'000);
   CHECK(PureAmount(kMaxQuantity - 1, 999'999) == ReferencePure(kMaxQuantity - 1, 999'999));

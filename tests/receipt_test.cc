@@ -95,7 +95,8 @@ TEST_CASE("receipt JSON form round-trips", "[receipt]") {
   // The text is written by hand: a checkpoint with characters JSON must escape survives it.
   Receipt odd = r;
   odd.checkpoint = "quote \" backslash \\ tab \t nul " + std::string(1, '\0') + " Hà Nội\n";
-  CHECK(nlohmann::json::parse(ReceiptToJson(odd)).at("checkpoint").get<std::string>() == odd.checkpoint);
+  CHECK(nlohmann::json::parse(ReceiptToJson(odd)).at("checkpoint").get<std::string>() ==
+        odd.checkpoint);
 
   Receipt want = r;
   want.entry.clear();  // the JSON form does not carry the entry

@@ -4,14 +4,13 @@
 // record byte for byte), and the ledger's stock must equal an independent tally, its trails
 // and stock histories what the entries say.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <random>
 
 #include "ledger/log/entry.h"
+#include "ledger/queries.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/quantity.h"
-#include "ledger/queries.h"
 #include "ledger/state/state.h"
 #include "ledger/verify.h"
 #include "test_util.h"
@@ -35,8 +34,10 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
     keys.push_back(SecretKey::Generate());
     nlohmann::json p = RegisterPayload(t.authority_id, "reg-" + ids.back(), ids.back(),
                                        keys.back().public_key(), "business", at(start));
-    p["licences"] = {{{"kind", "precursor_trading"}, {"number", "KD-" + std::to_string(100 + i)},
-                      {"issued", "2020-01-01"}, {"expires", "2099-12-31"},
+    p["licences"] = {{{"kind", "precursor_trading"},
+                      {"number", "KD-" + std::to_string(100 + i)},
+                      {"issued", "2020-01-01"},
+                      {"expires", "2099-12-31"},
                       {"substances", {"67-64-1", "7722-64-7"}}}};
     regs.push_back(MakeSubmission(t.authority, p));
   }
@@ -44,7 +45,8 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
 
   std::mt19937_64 rng(20261128);
   std::map<std::pair<int, std::string>, int64_t> tally;  // (trader, substance) -> base units
-  const std::vector<std::pair<std::string, std::string>> subs = {{"67-64-1", "L"}, {"7722-64-7", "kg"}};
+  const std::vector<std::pair<std::string, std::string>> subs = {{"67-64-1", "L"},
+                                                                 {"7722-64-7", "kg"}};
   int64_t when = start + day;
   int accepted = 0;
   for (int batch = 0; batch < 40; ++batch) {
@@ -56,8 +58,9 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
       const int64_t units = static_cast<int64_t>(rng() % 500) + 1;  // whole L or kg
       const int64_t base = units * 1'000'000;
       const std::string id = "op-" + std::to_string(batch) + "-" + std::to_string(k);
-      nlohmann::json p = {{"id", id}, {"actor", ids[static_cast<size_t>(who)]}, {"at", at(when)},
-                          {"substance", sub}, {"quantity", std::to_string(units)}, {"unit", unit}};
+      nlohmann::json p = {
+          {"id", id},         {"actor", ids[static_cast<size_t>(who)]}, {"at", at(when)},
+          {"substance", sub}, {"quantity", std::to_string(units)},      {"unit", unit}};
       int64_t& have = tally[{who, sub}];
       const int kind = static_cast<int>(rng() % 3);
       if (kind == 0 || have < base) {
@@ -69,7 +72,8 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
         p["party"] = {{"name", "Buyer " + std::to_string(rng() % 7)}};
         have -= base;
       } else {
-        const int to = (who + 1 + static_cast<int>(rng() % (ids.size() - 1))) % static_cast<int>(ids.size());
+        const int to =
+            (who + 1 + static_cast<int>(rng() % (ids.size() - 1))) % static_cast<int>(ids.size());
         p["type"] = "chem.dispatch";
         p["counterparty"] = ids[static_cast<size_t>(to)];
         p["transfer_id"] = "T-" + id;
@@ -77,10 +81,15 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
         b.push_back(MakeSubmission(keys[static_cast<size_t>(who)], p));
         // The receiver books it a minute later, in the same batch.
         when += 60'000;
-        nlohmann::json r = {{"type", "chem.receipt"}, {"id", "rc-" + id},
-                            {"actor", ids[static_cast<size_t>(to)]}, {"at", at(when)},
-                            {"substance", sub}, {"quantity", std::to_string(units)}, {"unit", unit},
-                            {"counterparty", ids[static_cast<size_t>(who)]}, {"transfer_id", "T-" + id}};
+        nlohmann::json r = {{"type", "chem.receipt"},
+                            {"id", "rc-" + id},
+                            {"actor", ids[static_cast<size_t>(to)]},
+                            {"at", at(when)},
+                            {"substance", sub},
+                            {"quantity", std::to_string(units)},
+                            {"unit", unit},
+                            {"counterparty", ids[static_cast<size_t>(who)]},
+                            {"transfer_id", "T-" + id}};
         tally[{to, sub}] += base;
         b.push_back(MakeSubmission(keys[static_cast<size_t>(to)], r));
         continue;
@@ -100,8 +109,8 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
     Result<db::Txn> txn = t.log->BeginRead();
     REQUIRE(txn.ok());
     for (const auto& [k, amount] : tally) {
-      Result<std::optional<std::string>> v =
-          txn->Get(db::Table::kState, "stock/" + ids[static_cast<size_t>(k.first)] + "/" + k.second);
+      Result<std::optional<std::string>> v = txn->Get(
+          db::Table::kState, "stock/" + ids[static_cast<size_t>(k.first)] + "/" + k.second);
       REQUIRE(v.ok());
       CHECK(std::stoll(v->value_or("0")) == amount);
     }
@@ -113,26 +122,32 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
     Result<db::Txn> txn = t.log->BeginRead();
     REQUIRE(txn.ok());
     std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> want_trail;
-    std::map<std::pair<std::string, std::string>, std::vector<std::pair<uint64_t, int64_t>>> want_hist;
+    std::map<std::pair<std::string, std::string>, std::vector<std::pair<uint64_t, int64_t>>>
+        want_hist;
     std::map<std::pair<std::string, std::string>, int64_t> stock;
-    REQUIRE(txn->Scan(db::Table::kEntries, "", [&](std::string_view, std::string_view bytes) {
-      Result<Entry> e = DecodeEntry(bytes);
-      REQUIRE(e.ok());
-      Result<Payload> p = ParsePayload(e->payload);
-      REQUIRE(p.ok());
-      for (const std::string& who : ParticipantsNamed(*p)) want_trail[who].emplace_back(e->seq, p->type);
-      int sign = 0;
-      if (p->type == "chem.purchase" || p->type == "chem.receipt") sign = 1;
-      if (p->type == "chem.sale" || p->type == "chem.dispatch") sign = -1;
-      if (sign != 0) {
-        Result<Quantity> q = ParseQuantity(p->body["quantity"].get<std::string>(), p->body["unit"].get<std::string>());
-        REQUIRE(q.ok());
-        const std::pair<std::string, std::string> k{p->actor, p->body["substance"].get<std::string>()};
-        stock[k] += sign * q->amount;
-        want_hist[k].emplace_back(e->seq, stock[k]);
-      }
-      return true;
-    }).ok());
+    REQUIRE(txn->Scan(db::Table::kEntries, "",
+                      [&](std::string_view, std::string_view bytes) {
+                        Result<Entry> e = DecodeEntry(bytes);
+                        REQUIRE(e.ok());
+                        Result<Payload> p = ParsePayload(e->payload);
+                        REQUIRE(p.ok());
+                        for (const std::string& who : ParticipantsNamed(*p))
+                          want_trail[who].emplace_back(e->seq, p->type);
+                        int sign = 0;
+                        if (p->type == "chem.purchase" || p->type == "chem.receipt") sign = 1;
+                        if (p->type == "chem.sale" || p->type == "chem.dispatch") sign = -1;
+                        if (sign != 0) {
+                          Result<Quantity> q = ParseQuantity(p->body["quantity"].get<std::string>(),
+                                                             p->body["unit"].get<std::string>());
+                          REQUIRE(q.ok());
+                          const std::pair<std::string, std::string> k{
+                              p->actor, p->body["substance"].get<std::string>()};
+                          stock[k] += sign * q->amount;
+                          want_hist[k].emplace_back(e->seq, stock[k]);
+                        }
+                        return true;
+                      })
+                .ok());
     for (const std::string& id : ids) {
       const auto& want = want_trail[id];
       REQUIRE(want.size() > 100);
@@ -150,7 +165,8 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
           }
           if (!page->next.has_value()) break;
           // The cursor keeps its text form: "trail/<participant>/<20-digit seq of the last item>".
-          CHECK(*page->next == "trail/" + id + "/" + std::string(20 - std::to_string(got.back().first).size(), '0') +
+          CHECK(*page->next == "trail/" + id + "/" +
+                                   std::string(20 - std::to_string(got.back().first).size(), '0') +
                                    std::to_string(got.back().first));
           after = *page->next;
         }
@@ -161,7 +177,8 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
         Result<nlohmann::json> hist = queries::StockHistory(*txn, id, sub);
         REQUIRE(hist.ok());
         std::vector<std::pair<uint64_t, int64_t>> got;
-        for (const auto& h : *hist) got.emplace_back(h["seq"].get<uint64_t>(), h["amount"].get<int64_t>());
+        for (const auto& h : *hist)
+          got.emplace_back(h["seq"].get<uint64_t>(), h["amount"].get<int64_t>());
         INFO(id << " " << sub);
         CHECK(got == want_hist[{id, sub}]);
       }

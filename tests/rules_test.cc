@@ -3,16 +3,15 @@
 // must be refused with the exact violation code and status code, leaving the state byte for
 // byte as it was. Then the alerts: each fires on a crafted history and stays silent on a normal
 // one. Everything runs on a MemoryStateStore (tests/domain_fixture.h): no LMDB, no clock.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "keys/encoding.h"
-#include "ledger/state/catalog.h"
 #include "ledger/log/entry.h"
+#include "ledger/state/catalog.h"
 #include "ledger/state/quantity.h"
 #include "ledger/state/state.h"
 #include "ledger/state/state_codec.h"
@@ -135,11 +134,11 @@ class World : public DomainFixture {
   }
   // Refused with `violation` alone (kRuleViolation unless told), nothing written.
   testing::Refusal No(const std::string& who, std::string_view type, const Json& fields,
-            std::string_view violation, Code code = Code::kRuleViolation) {
+                      std::string_view violation, Code code = Code::kRuleViolation) {
     return Reject(Key(who), Make(type, who, fields), code, violation);
   }
   testing::Refusal NoAmong(const std::string& who, std::string_view type, const Json& fields,
-                 std::string_view violation) {
+                           std::string_view violation) {
     return RejectAmong(Key(who), Make(type, who, fields), Code::kRuleViolation, violation);
   }
 
@@ -203,15 +202,29 @@ TEST_CASE("The record table lists every record type with the roles of DESIGN §1
   constexpr uint8_t P = static_cast<uint8_t>(Role::kPolice);
   constexpr uint8_t I = static_cast<uint8_t>(Role::kInspector);
   constexpr uint8_t B = static_cast<uint8_t>(Role::kBusiness);
-  const std::vector<std::pair<std::string, uint8_t>> expected = {
-      {"participant.register", A}, {"participant.update", A}, {"participant.revoke", A},
-      {"key.add", A},              {"key.revoke", A},         {"catalog.add", A},
-      {"threshold.set", A},        {"settings.set", A},       {"checklist.add", A},
-      {"chem.purchase", B},        {"chem.sale", B},          {"chem.dispatch", B},
-      {"chem.receipt", B},         {"chem.use", B},           {"chem.dispose", B},
-      {"chem.loss", B},            {"chem.stocktake", B},     {"inspection.venue", I},
-      {"inspection.stock", I},     {"inspection.ack", B},     {"correction", A | P | I | B},
-      {"erasure", A},              {"police.note", P}};
+  const std::vector<std::pair<std::string, uint8_t>> expected = {{"participant.register", A},
+                                                                 {"participant.update", A},
+                                                                 {"participant.revoke", A},
+                                                                 {"key.add", A},
+                                                                 {"key.revoke", A},
+                                                                 {"catalog.add", A},
+                                                                 {"threshold.set", A},
+                                                                 {"settings.set", A},
+                                                                 {"checklist.add", A},
+                                                                 {"chem.purchase", B},
+                                                                 {"chem.sale", B},
+                                                                 {"chem.dispatch", B},
+                                                                 {"chem.receipt", B},
+                                                                 {"chem.use", B},
+                                                                 {"chem.dispose", B},
+                                                                 {"chem.loss", B},
+                                                                 {"chem.stocktake", B},
+                                                                 {"inspection.venue", I},
+                                                                 {"inspection.stock", I},
+                                                                 {"inspection.ack", B},
+                                                                 {"correction", A | P | I | B},
+                                                                 {"erasure", A},
+                                                                 {"police.note", P}};
   const std::vector<RecordType>& types = RecordTypes();
   REQUIRE(types.size() == expected.size());
   for (size_t i = 0; i < types.size(); ++i) {
@@ -292,9 +305,13 @@ TEST_CASE("Entry 0 must be the first authority registering itself with its own k
     REQUIRE(p.ok());
     return Apply(s, e, *p);
   };
-  const Json genesis = {{"type", "participant.register"}, {"id", "g"}, {"actor", "auth"},
-                        {"at", "2026-06-01T08:00:00Z"},   {"participant", "auth"},
-                        {"role", "authority"},            {"legal_name", "Police"},
+  const Json genesis = {{"type", "participant.register"},
+                        {"id", "g"},
+                        {"actor", "auth"},
+                        {"at", "2026-06-01T08:00:00Z"},
+                        {"participant", "auth"},
+                        {"role", "authority"},
+                        {"legal_name", "Police"},
                         {"keys", Json::array({auth.public_key().ToBase64()})}};
   // A business cannot bootstrap the log, nor can a key that is not in the registration.
   {
@@ -323,7 +340,9 @@ TEST_CASE("Entry 0 must be the first authority registering itself with its own k
   CHECK((*k)->participant == "auth");
   // A second self-registration is just an unknown key.
   const auto before = s.contents();
-  Json again = With(genesis, {{"id", "g2"}, {"actor", "auth2"}, {"participant", "auth2"},
+  Json again = With(genesis, {{"id", "g2"},
+                              {"actor", "auth2"},
+                              {"participant", "auth2"},
                               {"keys", Json::array({other.public_key().ToBase64()})}});
   Status st = apply(s, entry(other, again, 1));
   CHECK(st.code() == Code::kPermissionDenied);
@@ -367,8 +386,8 @@ TEST_CASE("Generic rules: the signer must be the actor's registered, unrevoked k
 
   // Revoked participant.
   w.Do("auth", "participant.revoke", {{"participant", "nolic"}, {"reason", "closed"}});
-  w.Reject(w.Key("nolic"), w.Make("chem.stocktake", "nolic", w.Count("0")),
-           Code::kPermissionDenied, "participant_revoked");
+  w.Reject(w.Key("nolic"), w.Make("chem.stocktake", "nolic", w.Count("0")), Code::kPermissionDenied,
+           "participant_revoked");
 }
 
 TEST_CASE("Generic rules: time skew, unknown fields and types, commitments", "[rules]") {
@@ -379,19 +398,19 @@ TEST_CASE("Generic rules: time skew, unknown fields and types, commitments", "[r
   w.Accept(w.Key("pol"), With(w.Make("police.note", "pol", {{"text", "skew ok"}}),
                               {{"at", "2026-06-01T15:05:00+07:00"}}));
   testing::Refusal s = w.Reject(w.Key("pol"),
-                      With(w.Make("police.note", "pol", {{"text", "too late"}}),
-                           {{"at", FormatTimestamp(w.now() + kMaxFutureSkewMs + 1)}}),
-                      Code::kRuleViolation, "at_in_future");
+                                With(w.Make("police.note", "pol", {{"text", "too late"}}),
+                                     {{"at", FormatTimestamp(w.now() + kMaxFutureSkewMs + 1)}}),
+                                Code::kRuleViolation, "at_in_future");
   w.Reject(w.Key("pol"),
            With(w.Make("police.note", "pol", {{"text", "too late"}}),
                 {{"at", "2026-06-01T15:05:00.001+07:00"}}),
            Code::kRuleViolation, "at_in_future");
-  w.Reject(w.Key("acme"), With(w.Make("chem.purchase", "acme", Trade("1")),
-                               {{"at", "2026-06-02T08:00:00Z"}}),
+  w.Reject(w.Key("acme"),
+           With(w.Make("chem.purchase", "acme", Trade("1")), {{"at", "2026-06-02T08:00:00Z"}}),
            Code::kRuleViolation, "at_in_future");
   // Long past is fine (a late record of an old event).
-  w.Accept(w.Key("pol"), With(w.Make("police.note", "pol", {{"text", "old"}}),
-                              {{"at", "2026-01-02T00:00:00Z"}}));
+  w.Accept(w.Key("pol"),
+           With(w.Make("police.note", "pol", {{"text", "old"}}), {{"at", "2026-01-02T00:00:00Z"}}));
 
   // Unknown fields, on every kind of record.
   w.No("pol", "police.note", {{"text", "x"}, {"colour", "red"}}, "unknown_field");
@@ -424,11 +443,13 @@ TEST_CASE("The payload id index records each accepted submission", "[rules]") {
   const uint64_t seq = w.Do("pol", "police.note", {{"text", "first"}});
   (void)seq;
   const uint64_t seq2 = w.Accept(w.Key("pol"), p);
-  Result<std::optional<uint64_t>> prior = FindPriorSeq(w.state(), "pol", p["id"].get<std::string>());
+  Result<std::optional<uint64_t>> prior =
+      FindPriorSeq(w.state(), "pol", p["id"].get<std::string>());
   REQUIRE(prior.ok());
   REQUIRE(prior->has_value());
   CHECK(**prior == seq2);
-  Result<std::optional<uint64_t>> none = FindPriorSeq(w.state(), "acme", p["id"].get<std::string>());
+  Result<std::optional<uint64_t>> none =
+      FindPriorSeq(w.state(), "acme", p["id"].get<std::string>());
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
 }
@@ -470,8 +491,8 @@ TEST_CASE("participant.register", "[rules][registry]") {
                                             "2026-05-01", "2026-04-30")})}}),
      "bad_licence");
   no(reg("delta", "business",
-         {{"licences", Json::array({Licence("precursor_trading", "KD-0100", {kToluene},
-                                            "2026-5-1", "2027-01-01")})}}),
+         {{"licences", Json::array({Licence("precursor_trading", "KD-0100", {kToluene}, "2026-5-1",
+                                            "2027-01-01")})}}),
      "bad_licence");
   no(reg("delta", "business",
          {{"licences", Json::array({Licence("precursor_trading", "KD/0100", {kToluene})})}}),
@@ -484,7 +505,8 @@ TEST_CASE("participant.register", "[rules][registry]") {
          {{"licences", Json::array({Licence("precursor_trading", "KD-0001", {kToluene})})}}),
      "licence_taken");
   no(reg("delta", "business",
-         {{"licences", Json::array({Licence("precursor_trading", "KD-0100", {"water", kToluene})})}}),
+         {{"licences",
+           Json::array({Licence("precursor_trading", "KD-0100", {"water", kToluene})})}}),
      "unknown_substance");
   no(reg("delta", "business",
          {{"licences", Json::array({Licence("precursor_trading", "KD-0100", {})})}}),
@@ -493,15 +515,17 @@ TEST_CASE("participant.register", "[rules][registry]") {
   no(reg("delta", "business", {{"venues", Json::array({{{"id", "C1"}, {"kind", "casino"}}})}}),
      "bad_venue");
   no(reg("delta", "business",
-         {{"venues", Json::array({{{"id", "K1"}, {"kind", "karaoke"}},
-                                  {{"id", "K1"}, {"kind", "bar"}}})}}),
+         {{"venues",
+           Json::array({{{"id", "K1"}, {"kind", "karaoke"}}, {{"id", "K1"}, {"kind", "bar"}}})}}),
      "bad_venue");
   no(reg("delta", "business",
-         {{"venues", Json::array({{{"id", "K1"}, {"kind", "karaoke"},
+         {{"venues", Json::array({{{"id", "K1"},
+                                   {"kind", "karaoke"},
                                    {"rooms", Json::array({{{"area_m2", "20m2"}}})}}})}}),
      "bad_venue");
   no(reg("delta", "business",
-         {{"venues", Json::array({{{"id", "K1"}, {"kind", "karaoke"},
+         {{"venues", Json::array({{{"id", "K1"},
+                                   {"kind", "karaoke"},
                                    {"hours", {{"open", "25:00"}, {"close", "23:00"}}}}})}}),
      "bad_venue");
   no(reg("delta", "business", {{"jurisdiction", {{"country", "VN"}}}}), "bad_jurisdiction");
@@ -574,8 +598,8 @@ TEST_CASE("participant.revoke", "[rules][registry]") {
   CHECK(w.StateJson("participant/nolic")["revoked"] == true);
   w.No("auth", "participant.revoke", {{"participant", "nolic"}, {"reason", "again"}},
        "participant_revoked");
-  w.Reject(w.Key("nolic"), w.Make("chem.stocktake", "nolic", w.Count("0")),
-           Code::kPermissionDenied, "participant_revoked");
+  w.Reject(w.Key("nolic"), w.Make("chem.stocktake", "nolic", w.Count("0")), Code::kPermissionDenied,
+           "participant_revoked");
 }
 
 TEST_CASE("key.add and key.revoke", "[rules][registry]") {
@@ -615,9 +639,9 @@ TEST_CASE("key.add and key.revoke", "[rules][registry]") {
 
 TEST_CASE("catalog.add", "[rules][authority]") {
   World w;
-  const Json ethanol = {{"id", "VN-ETH"},     {"name_en", "Ethanol"},   {"name_vi", "Etanol"},
-                        {"table", "IVA"},     {"unit", "L"},            {"cas", {"64-17-5"}},
-                        {"synonyms", {"ethyl alcohol"}}};
+  const Json ethanol = {
+      {"id", "VN-ETH"}, {"name_en", "Ethanol"}, {"name_vi", "Etanol"},          {"table", "IVA"},
+      {"unit", "L"},    {"cas", {"64-17-5"}},   {"synonyms", {"ethyl alcohol"}}};
   auto no = [&](const Json& sub, std::string_view violation) {
     return w.No("auth", "catalog.add", {{"substance", sub}}, violation);
   };
@@ -642,8 +666,8 @@ TEST_CASE("catalog.add", "[rules][authority]") {
     CHECK((*s)->measure == Measure::kVolume);
   }
   no(With(ethanol, {{"name_en", "Other"}, {"cas", Json::array()}}), "substance_exists");  // id
-  no(With(ethanol, {{"id", "VN-2"}, {"cas", Json::array()}}), "substance_exists");       // name
-  no(With(ethanol, {{"id", "VN-2"}, {"name_en", "Other"}}), "substance_exists");         // CAS
+  no(With(ethanol, {{"id", "VN-2"}, {"cas", Json::array()}}), "substance_exists");        // name
+  no(With(ethanol, {{"id", "VN-2"}, {"name_en", "Other"}}), "substance_exists");          // CAS
 
   // The new substance works like a shipped one: licences, movements, units.
   w.Register("brewer", "business",
@@ -669,8 +693,7 @@ TEST_CASE("threshold.set", "[rules][authority]") {
   w.No("auth", "threshold.set", With(good, {{"window_days", 3661}}), "bad_field");
   w.No("auth", "threshold.set", With(good, {{"window_days", "30"}}), "bad_field");
   w.No("auth", "threshold.set", {{"substance", kAcetone}}, "missing_field");
-  w.NoAmong("auth", "threshold.set", {{"substance", kAcetone}, {"single_max", "100"}},
-            "bad_field");
+  w.NoAmong("auth", "threshold.set", {{"substance", kAcetone}, {"single_max", "100"}}, "bad_field");
   w.NoAmong("auth", "threshold.set",
             {{"substance", kAcetone}, {"single_max", {{"quantity", "-1"}, {"unit", "L"}}}},
             "bad_quantity");
@@ -682,7 +705,8 @@ TEST_CASE("threshold.set", "[rules][authority]") {
   CHECK(t["window_max"] == 250 * kL);
   CHECK(t["window_days"] == 30);
   w.Do("auth", "threshold.set",
-       {{"substance", "Potassium permanganate"}, {"single_max", {{"quantity", "500"}, {"unit", "g"}}}});
+       {{"substance", "Potassium permanganate"},
+        {"single_max", {{"quantity", "500"}, {"unit", "g"}}}});
   CHECK(w.StateJson(std::string("threshold/") + kPermanganate)["single_max"] == 500'000);
 }
 
@@ -698,8 +722,12 @@ TEST_CASE("settings.set", "[rules][authority]") {
   w.No("auth", "settings.set", {{"settings", "receipt_days=5"}}, "bad_field");
   w.No("auth", "settings.set", Json::object(), "missing_field");
   w.Do("auth", "settings.set",
-       {{"settings", {{"receipt_days", 5}, {"unusual_factor", 3}, {"unusual_min_history", 2},
-                      {"expiry_warning_days", 60}, {"repeat_violation_days", 180}}}});
+       {{"settings",
+         {{"receipt_days", 5},
+          {"unusual_factor", 3},
+          {"unusual_min_history", 2},
+          {"expiry_warning_days", 60},
+          {"repeat_violation_days", 180}}}});
   CHECK(w.state().contents().at("setting/receipt_days") == "5");
   CHECK(w.state().contents().at("setting/repeat_violation_days") == "180");
 }
@@ -714,8 +742,10 @@ TEST_CASE("checklist.add", "[rules][authority]") {
   w.No("auth", "checklist.add", {{"list", "venue"}, {"item", With(item, {{"code", "V01"}})}},
        "item_exists");
   w.No("auth", "checklist.add", {{"list", "bar"}, {"item", item}}, "bad_field");
-  w.No("auth", "checklist.add", {{"list", "venue"}, {"item", Without(item, "item_vi")}}, "bad_item");
-  w.No("auth", "checklist.add", {{"list", "venue"}, {"item", With(item, {{"code", ""}})}}, "bad_item");
+  w.No("auth", "checklist.add", {{"list", "venue"}, {"item", Without(item, "item_vi")}},
+       "bad_item");
+  w.No("auth", "checklist.add", {{"list", "venue"}, {"item", With(item, {{"code", ""}})}},
+       "bad_item");
   w.No("auth", "checklist.add", {{"list", "venue"}, {"item", With(item, {{"code", "V/18"}})}},
        "bad_item");
   w.No("auth", "checklist.add",
@@ -766,7 +796,8 @@ TEST_CASE("chem.purchase", "[rules][chemicals]") {
   w.No("acme", "chem.purchase", Trade("1", "kg"), "wrong_unit");
   w.No("acme", "chem.purchase", Trade("1", "mg"), "wrong_unit");
   w.No("acme", "chem.purchase", Trade("1", "L", kPermanganate), "wrong_unit");
-  for (const char* bad : {"-1", "0", "0.000", "1e3", " 1", "+1", "1.0000001", "1000000000.000001"}) {
+  for (const char* bad :
+       {"-1", "0", "0.000", "1e3", " 1", "+1", "1.0000001", "1000000000.000001"}) {
     INFO(bad);
     w.No("acme", "chem.purchase", Trade(bad), "bad_quantity");
   }
@@ -812,8 +843,8 @@ TEST_CASE("chem.purchase: a licence is valid from its issue date through its exp
   auto at = [&](const std::string& who, std::string_view when) {
     return With(w.Make("chem.purchase", who, Trade("1")), {{"at", when}});
   };
-  testing::Refusal s = w.Reject(w.Key("old"), at("old", "2026-05-31T00:00:00Z"), Code::kRuleViolation,
-                      "licence_invalid");
+  testing::Refusal s = w.Reject(w.Key("old"), at("old", "2026-05-31T00:00:00Z"),
+                                Code::kRuleViolation, "licence_invalid");
   CHECK(s.message().find("licence KD-0042 expired on 2026-03-01") != std::string::npos);
   CHECK(s.details()[0].message.find("2026-05-31") != std::string::npos);
   w.Reject(w.Key("old"), at("old", "2026-03-02T00:00:00Z"), Code::kRuleViolation,
@@ -876,7 +907,8 @@ TEST_CASE("chem.sale and the stock edge", "[rules][chemicals]") {
   w.Buy("acme", "10");
   w.Do("acme", "chem.sale", Trade("1", "L", kAcetone, Party("LA-9", "LA")));
   w.Buy("acme", "1", "kg", kPermanganate);
-  w.No("acme", "chem.sale", Trade("1", "kg", kPermanganate, Party("LA-9", "LA")), "licence_invalid");
+  w.No("acme", "chem.sale", Trade("1", "kg", kPermanganate, Party("LA-9", "LA")),
+       "licence_invalid");
   w.No("acme", "chem.sale", Without(Trade("1"), "party"), "missing_field");
   w.No("acme", "chem.sale", With(Trade("1"), {{"counterparty", "beta"}}), "unknown_field");
 
@@ -914,7 +946,8 @@ TEST_CASE("chem.dispatch", "[rules][chemicals]") {
   w.Buy("acme", "100");
   w.Buy("acme", "5", "kg", kEphedrine);
   w.No("acme", "chem.dispatch", w.DispatchFields("ghost", "T1", "10"), "counterparty_unknown");
-  testing::Refusal s = w.No("acme", "chem.dispatch", w.DispatchFields("nolic", "T1", "10"), "licence_invalid");
+  testing::Refusal s =
+      w.No("acme", "chem.dispatch", w.DispatchFields("nolic", "T1", "10"), "licence_invalid");
   CHECK(s.message().rfind("the receiver: ", 0) == 0);
   w.No("acme", "chem.dispatch", w.DispatchFields("beta", "T1", "1", "kg", kEphedrine),
        "licence_invalid");  // beta's licence does not cover ephedrine
@@ -1031,7 +1064,8 @@ TEST_CASE("chem.dispose needs a witness key other than the signer's", "[rules][c
 TEST_CASE("chem.loss", "[rules][chemicals]") {
   World w;
   w.Buy("acme", "10");
-  const Json fields = With(Movement("2"), {{"kind", "stolen"}, {"police_report", "CA-77"},
+  const Json fields = With(Movement("2"), {{"kind", "stolen"},
+                                           {"police_report", "CA-77"},
                                            {"discovered_at", FormatTimestamp(w.now())}});
   w.No("acme", "chem.loss", With(fields, {{"kind", "misplaced"}}), "bad_field");
   w.No("acme", "chem.loss", Without(fields, "kind"), "missing_field");
@@ -1055,7 +1089,7 @@ TEST_CASE("chem.stocktake", "[rules][chemicals]") {
   CHECK(c["counted"] == 10 * kL);
   CHECK(c["ledger"] == 10 * kL);
   w.Do("acme", "chem.stocktake", w.Count("0", "kg", kPermanganate));  // zero is a count
-  CHECK(w.Stock("acme", kAcetone) == 10 * kL);                       // a count changes nothing
+  CHECK(w.Stock("acme", kAcetone) == 10 * kL);                        // a count changes nothing
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1103,8 +1137,8 @@ TEST_CASE("inspection.venue", "[rules][inspections]") {
   no_among(With(good, {{"venue", "K9"}}), "venue_unknown");
   no_among(With(good, {{"business", "ghost"}}), "business_unknown");
   no_among(With(good, {{"business", "pol"}}), "business_unknown");
-  no(With(good, {{"team", Json::array({"insp2"})}}), "bad_team");            // signer missing
-  no(With(good, {{"team", Json::array({"insp", "acme"})}}), "bad_team");     // a business
+  no(With(good, {{"team", Json::array({"insp2"})}}), "bad_team");         // signer missing
+  no(With(good, {{"team", Json::array({"insp", "acme"})}}), "bad_team");  // a business
   no(With(good, {{"team", Json::array({"insp", "ghost"})}}), "team_unknown");
   no(With(good, {{"team", Json::array({"insp", 7})}}), "bad_team");
   no(With(good, {{"ended_at", FormatTimestamp(w.now() - 3 * kHour)}}), "bad_time");
@@ -1122,11 +1156,13 @@ TEST_CASE("inspection.venue", "[rules][inspections]") {
   CHECK(rec["status"] == "pending");
   CHECK(rec["business"] == "kara");
   CHECK(rec["venue"] == "K1");
-  w.Do("insp", "inspection.venue", With(good, {{"kind", "surprise"}, {"approval_ref", "QD-12/2026"}}));
+  w.Do("insp", "inspection.venue",
+       With(good, {{"kind", "surprise"}, {"approval_ref", "QD-12/2026"}}));
   // A violation tied to a failed item, or "other".
   w.Do("insp", "inspection.venue", w.ViolatingVenueFields());
-  w.Do("insp", "inspection.venue",
-       With(good, {{"violations", Json::array({{{"code", "other"}, {"description", "no sign"}}})}}));
+  w.Do(
+      "insp", "inspection.venue",
+      With(good, {{"violations", Json::array({{{"code", "other"}, {"description", "no sign"}}})}}));
   // The dance hall has its own items.
   std::vector<std::string> dance = {"V01", "V02", "V03", "V05", "V06", "V07", "V08", "V09",
                                     "V11", "V12", "V13", "V14", "V15", "V16", "V17"};
@@ -1154,7 +1190,8 @@ TEST_CASE("inspection.stock", "[rules][inspections]") {
   no(w.StockFields("acme", Json::array({"10 L"})), "bad_count");
   no(With(w.StockFields("acme", counts), {{"venue", "K1"}}), "unknown_field");
   w.Do("insp", "inspection.stock", w.StockFields("acme", counts));
-  w.Do("insp", "inspection.stock", w.StockFields("acme", Json::array({w.Count("0", "kg", kPermanganate)})));
+  w.Do("insp", "inspection.stock",
+       w.StockFields("acme", Json::array({w.Count("0", "kg", kPermanganate)})));
   CHECK(w.CountAlerts("count_mismatch") == 0);
 }
 
@@ -1255,8 +1292,9 @@ TEST_CASE("correction", "[rules][authority]") {
   w.No("kara", "inspection.ack", {{"inspection_seq", insp}, {"decision", "countersign"}},
        "already_answered");
   // Registry and reference records are changed by new records, not corrections.
-  const uint64_t thr = w.Do("auth", "threshold.set",
-                            {{"substance", kAcetone}, {"single_max", {{"quantity", "5"}, {"unit", "L"}}}});
+  const uint64_t thr =
+      w.Do("auth", "threshold.set",
+           {{"substance", kAcetone}, {"single_max", {{"quantity", "5"}, {"unit", "L"}}}});
   w.No("auth", "correction", fix(thr), "not_correctable");
   // Police notes can be voided by their author.
   w.Do("pol", "correction", fix(w.Do("pol", "police.note", {{"text", "wrong file"}})));
@@ -1285,7 +1323,8 @@ TEST_CASE("police.note", "[rules][authority]") {
   w.No("pol", "police.note", {{"text", "x"}, {"refs", Json::array({w.seq()})}}, "bad_field");
   w.No("pol", "police.note", {{"text", "x"}, {"refs", Json::array({"1"})}}, "bad_field");
   w.No("pol", "police.note", {{"subject", "acme"}}, "missing_field");
-  w.Do("pol", "police.note", {{"text", "visited"}, {"subject", "acme"}, {"refs", Json::array({1, 2})}});
+  w.Do("pol", "police.note",
+       {{"text", "visited"}, {"subject", "acme"}, {"refs", Json::array({1, 2})}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1618,39 +1657,56 @@ TEST_CASE("Apply never throws on fields of the wrong JSON type", "[rules][bug]")
   const std::vector<Case> cases = {
       {"acme", "chem.stocktake", {{"substance", kAcetone}, {"quantity", 10}, {"unit", "L"}}},
       {"acme", "chem.purchase", With(Trade("1"), {{"party", With(Party(), {{"country", 86}})}})},
-      {"acme", "chem.purchase", With(Trade("1"), {{"party", With(Party(), {{"enterprise_code", 1}})}})},
+      {"acme", "chem.purchase",
+       With(Trade("1"), {{"party", With(Party(), {{"enterprise_code", 1}})}})},
       {"acme", "chem.purchase", With(Trade("1"), {{"party", With(Party(), {{"name", 1}})}})},
       {"acme", "chem.purchase",
        With(Trade("1"), {{"documents", Json::array({{{"number", "HD"}, {"sha256", 5}}})}})},
       {"insp", "inspection.stock",
-       w.StockFields("acme", Json::array({{{"substance", kAcetone}, {"quantity", 10}, {"unit", "L"}}}))},
+       w.StockFields("acme",
+                     Json::array({{{"substance", kAcetone}, {"quantity", 10}, {"unit", "L"}}}))},
       {"insp", "inspection.venue",
        With(w.ViolatingVenueFields(),
             {{"violations", Json::array({{{"code", 17}, {"description", "x"}}})}})},
-      {"auth", "participant.update",
+      {"auth",
+       "participant.update",
        {{"participant", "acme"},
-        {"licences", Json::array({{{"kind", 1}, {"number", "N-1"}, {"issued", "2026-01-01"},
+        {"licences", Json::array({{{"kind", 1},
+                                   {"number", "N-1"},
+                                   {"issued", "2026-01-01"},
                                    {"expires", "2027-01-01"}}})}}},
-      {"auth", "participant.update",
+      {"auth",
+       "participant.update",
        {{"participant", "acme"},
         {"licences", Json::array({With(Licence("precursor_trading", "KD-0001", {kAcetone}),
                                        {{"suspended", "yes"}})})}}},
-      {"auth", "participant.update",
+      {"auth",
+       "participant.update",
        {{"participant", "kara"}, {"venues", Json::array({{{"id", 1}, {"kind", "bar"}}})}}},
-      {"auth", "participant.update",
+      {"auth",
+       "participant.update",
        {{"participant", "kara"},
-        {"venues", Json::array({{{"id", "B1"}, {"kind", "bar"},
-                                 {"rooms", Json::array({{{"area_m2", 30}}})}}})}}},
-      {"auth", "checklist.add",
+        {"venues",
+         Json::array(
+             {{{"id", "B1"}, {"kind", "bar"}, {"rooms", Json::array({{{"area_m2", 30}}})}}})}}},
+      {"auth",
+       "checklist.add",
        {{"list", "venue"},
         {"item", {{"code", "V18"}, {"item_en", "x"}, {"item_vi", "x"}, {"applies_to", "bar"}}}}},
-      {"auth", "checklist.add",
+      {"auth",
+       "checklist.add",
        {{"list", "venue"}, {"item", {{"code", 18}, {"item_en", "x"}, {"item_vi", "x"}}}}},
-      {"auth", "catalog.add",
+      {"auth",
+       "catalog.add",
        {{"substance", {{"id", 5}, {"name_en", "Five"}, {"table", "IV"}, {"unit", "kg"}}}}},
-      {"auth", "catalog.add",
+      {"auth",
+       "catalog.add",
        {{"substance",
-         {{"id", "VN-5"}, {"name_en", "Five"}, {"table", "IV"}, {"unit", "kg"}, {"synonyms", "x"}}}}},
+         {{"id", "VN-5"},
+          {"name_en", "Five"},
+          {"table", "IV"},
+          {"unit", "kg"},
+          {"synonyms", "x"}}}}},
   };
   for (const Case& c : cases) {
     const Json p = w.Make(c.type, c.who, c.fields);
@@ -1672,7 +1728,8 @@ TEST_CASE("A stocktake of zero may be written with decimals", "[rules][bug]") {
     CHECK(s.ok());
   }
   {
-    Status s = w.Try("insp", "inspection.stock", w.StockFields("acme", Json::array({w.Count("0.0")})));
+    Status s =
+        w.Try("insp", "inspection.stock", w.StockFields("acme", Json::array({w.Count("0.0")})));
     INFO(testing::Describe(s));
     CHECK(s.ok());
   }
@@ -1683,7 +1740,8 @@ TEST_CASE("A stocktake of zero may be written with decimals", "[rules][bug]") {
 TEST_CASE("A voided venue inspection does not count towards repeat violations", "[rules][bug]") {
   World w;
   const uint64_t first = w.Do("insp", "inspection.venue", w.ViolatingVenueFields());
-  w.Do("insp", "correction", {{"target_seq", first}, {"action", "void"}, {"reason", "wrong venue"}});
+  w.Do("insp", "correction",
+       {{"target_seq", first}, {"action", "void"}, {"reason", "wrong venue"}});
   w.AdvanceDays(30);
   w.Do("insp", "inspection.venue", w.ViolatingVenueFields());
   CHECK(w.CountAlerts("venue_violation") == 2);
@@ -1733,7 +1791,8 @@ TEST_CASE("A voided inspection.ack lets the business answer again", "[rules][bug
   const uint64_t insp = w.Do("insp", "inspection.venue", w.ViolatingVenueFields());
   const uint64_t ack =
       w.Do("kara", "inspection.ack", {{"inspection_seq", insp}, {"decision", "countersign"}});
-  w.Do("kara", "correction", {{"target_seq", ack}, {"action", "void"}, {"reason", "signed by mistake"}});
+  w.Do("kara", "correction",
+       {{"target_seq", ack}, {"action", "void"}, {"reason", "signed by mistake"}});
   std::string k = std::to_string(insp);
   CHECK(w.StateJson("inspection/" + std::string(20 - k.size(), '0') + k)["status"] == "pending");
   Status s = w.Try("kara", "inspection.ack",

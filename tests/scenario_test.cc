@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -46,7 +45,8 @@ constexpr char kIdNumber[] = "001190023456";
 std::set<std::string> AlertKindsInSources() {
   std::set<std::string> kinds;
   const std::string needle = "RaiseAlert(ctx, \"";
-  for (const auto& f : std::filesystem::directory_iterator(VIGIL_TESTDATA_DIR "/../../ledger/state")) {
+  for (const auto& f :
+       std::filesystem::directory_iterator(VIGIL_TESTDATA_DIR "/../../ledger/state")) {
     if (f.path().extension() != ".cc") continue;
     std::ifstream in(f.path());
     std::stringstream text;
@@ -67,10 +67,10 @@ std::vector<nlohmann::json> Alerts(Log& log) {
   REQUIRE(txn.ok());
   Status s = txn->Scan(db::Table::kState, statekey::kAlertPrefix,
                        [&](std::string_view k, std::string_view v) {
-    if (!k.starts_with(statekey::kAlertPrefix)) return false;
-    out.push_back(nlohmann::json::parse(v));
-    return true;
-  });
+                         if (!k.starts_with(statekey::kAlertPrefix)) return false;
+                         out.push_back(nlohmann::json::parse(v));
+                         return true;
+                       });
   REQUIRE(s.ok());
   return out;
 }
@@ -196,7 +196,8 @@ TEST_CASE("the demo scenario is accepted, raises every alert kind and verifies",
   // to expire warns.
   for (const nlohmann::json& a : alerts) {
     if (a.value("kind", "") == "receipt_overdue") CHECK(a.value("transfer_id", "") == "ML-SHD-T07");
-    if (a.value("kind", "") == "licence_expiring") CHECK(a.value("licence", "") == "GCN-KDTC-0219-HN");
+    if (a.value("kind", "") == "licence_expiring")
+      CHECK(a.value("licence", "") == "GCN-KDTC-0219-HN");
   }
   CHECK(by_kind["receipt_overdue"] == 2);  // one for each side of the transfer
   CHECK(by_kind["licence_expiring"] == 1);
@@ -237,13 +238,14 @@ TEST_CASE("vigil demo --offline seeds a fresh log that verifies, and refuses to 
   const std::string out = dir.File("out.txt");
   const std::string err = dir.File("err.txt");
   const std::string quiet = " >'" + out + "' 2>'" + err + "'";
-  REQUIRE(Run(vigil + " init --data '" + data + "' --origin vigil.demo.example/log --province 'Hà Nội'" +
-              quiet) == 0);
+  REQUIRE(Run(vigil + " init --data '" + data +
+              "' --origin vigil.demo.example/log --province 'Hà Nội'" + quiet) == 0);
   int rc = Run(vigil + " demo --data '" + data + "' --offline" + quiet);
   INFO(testing::ReadFile(out) << testing::ReadFile(err));
   REQUIRE(rc == 0);
   const std::string summary = testing::ReadFile(out);
-  for (const char* kind : {"licence_expiring", "receipt_overdue", "repeat_violation", "unusual_size"}) {
+  for (const char* kind :
+       {"licence_expiring", "receipt_overdue", "repeat_violation", "unusual_size"}) {
     CHECK(summary.find(kind) != std::string::npos);
   }
   // Participant keys: secret 0600 beside a public key.

@@ -4,10 +4,9 @@
 #define VIGIL_TESTS_SERVE_HARNESS_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/key.h"
 

@@ -1,13 +1,14 @@
 // The compact state encodings of store format 2 (ledger/state_codec.h): every value decodes to
 // exactly what was encoded, records of an unexpected shape fall back to a lossless form, keys
 // keep seq order, and damaged bytes are reported, never misread.
+#include "ledger/state/state_codec.h"
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
 
 #include "keys/coding.h"
-#include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
 
 namespace vigil {
@@ -49,9 +50,10 @@ TEST_CASE("entry records carry type, actor, personal flag and effect exactly", "
   const Json stock_effect = {
       {"stock", Json::array({{{"participant", "acme"}, {"substance", "67-64-1"}, {"delta", -5}},
                              {{"participant", "beta"}, {"substance", "75-09-2"}, {"delta", 7}}})},
-      {"acq", {{"key", "acq/acme/67-64-1/" + statekey::TimeBytes(5) + statekey::SeqBytes(9)},
-               {"stat", "acqstat/acme/67-64-1"},
-               {"amount", 12}}},
+      {"acq",
+       {{"key", "acq/acme/67-64-1/" + statekey::TimeBytes(5) + statekey::SeqBytes(9)},
+        {"stat", "acqstat/acme/67-64-1"},
+        {"amount", 12}}},
       {"transfer", "transfer/acme/T1"}};
   const Json odd_effect = {{"stock", "not a list"}, {"key", statekey::SeqBytes(3)}};
   for (const Json& effect : {Json::object(), stock_effect, odd_effect}) {
@@ -180,11 +182,10 @@ TEST_CASE("state keys have their documented bytes and parse back", "[codec]") {
 
 TEST_CASE("trail chunks carry each item's seq, type and stock after it", "[codec]") {
   std::string chunk;
-  const std::vector<codec::TrailItem> items = {
-      {0, 1, {}},
-      {7, 12, {{"67-64-1", 0}, {"75-09-2", 123456789012}}},
-      {100000, 10, {{"67-64-1", -3}}},
-      {100001, 21, {}}};
+  const std::vector<codec::TrailItem> items = {{0, 1, {}},
+                                               {7, 12, {{"67-64-1", 0}, {"75-09-2", 123456789012}}},
+                                               {100000, 10, {{"67-64-1", -3}}},
+                                               {100001, 21, {}}};
   for (const codec::TrailItem& item : items) REQUIRE(codec::AppendTrailItem(chunk, item));
   Result<std::vector<codec::TrailItem>> back = codec::DecodeTrailChunk(chunk);
   REQUIRE(back.ok());
@@ -209,9 +210,14 @@ TEST_CASE("trail chunks carry each item's seq, type and stock after it", "[codec
 
 TEST_CASE("transfer, acquisition and statistics records are compact and exact", "[codec]") {
   const std::string key = "transfer/acme/T-1/x";  // a transfer id may hold '/'
-  Json t = {{"from", "acme"}, {"to", "beta"}, {"transfer_id", "T-1/x"},
-            {"substance", "67-64-1"}, {"amount", 1000}, {"dispatched_seq", uint64_t{42}},
-            {"dispatched_at", "2026-06-01T08:00:00.000Z"}, {"due", "2026-06-11T08:00:00.000Z"},
+  Json t = {{"from", "acme"},
+            {"to", "beta"},
+            {"transfer_id", "T-1/x"},
+            {"substance", "67-64-1"},
+            {"amount", 1000},
+            {"dispatched_seq", uint64_t{42}},
+            {"dispatched_at", "2026-06-01T08:00:00.000Z"},
+            {"due", "2026-06-11T08:00:00.000Z"},
             {"status", "open"}};
   auto same = [&](const Json& j) {
     const std::string v = codec::EncodeJson(key, j);
@@ -243,7 +249,8 @@ TEST_CASE("transfer, acquisition and statistics records are compact and exact", 
   CHECK(codec::EncodeJson(acq, a)[0] == '\x01');
   CHECK(codec::DecodeJson(acq, codec::EncodeJson(acq, a)) == a);
   const Json stat = {{"count", 3}, {"total", -2}};
-  CHECK(codec::DecodeJson("acqstat/acme/67-64-1", codec::EncodeJson("acqstat/acme/67-64-1", stat)) == stat);
+  CHECK(codec::DecodeJson("acqstat/acme/67-64-1",
+                          codec::EncodeJson("acqstat/acme/67-64-1", stat)) == stat);
   // Other records are JSON text; damaged bytes are reported.
   CHECK(codec::EncodeJson("setting/receipt_days", Json(10)) == "10");
   CHECK_FALSE(codec::DecodeJson(key, "\x01\x09").has_value());

@@ -928,7 +928,6 @@ TEST_CASE("VerifyStore catches changed derived state", "[store][verify]") {
   }
 }
 
-
 TEST_CASE("a store of another format is refused, naming both formats", "[store]") {
   TempDir dir("vigil_store_test");
   {

@@ -65,7 +65,6 @@ std::unique_ptr<Ledger> OpenTestLog(const std::string& dir) {
   return std::move(*ledger);
 }
 
-
 Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload) {
   Submission sub;
   sub.signer = key.Id();

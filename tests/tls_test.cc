@@ -4,7 +4,6 @@
 #include <httplib.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <string>

@@ -3,18 +3,16 @@
 // belongs to) and the `substance` filter of GET /v1/participants that the page's search uses.
 // The page itself is tested in a real browser by tests/browser/explorer_test.mjs.
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "api/request_signature.h"
 #include "api/server.h"
@@ -64,7 +62,8 @@ class WebServer {
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
       const std::string nonce = "web-test-nonce-" + std::to_string(++nonces_);
-      for (auto& [k, v] : api::SignRequest({"GET", target, ""}, *key, now, nonce)) headers.emplace(k, v);
+      for (auto& [k, v] : api::SignRequest({"GET", target, ""}, *key, now, nonce))
+        headers.emplace(k, v);
     }
     return client.Get(target.c_str(), headers);
   }
@@ -85,7 +84,8 @@ class WebServer {
   int nonces_ = 0;
 };
 
-json Payload(const std::string& type, const std::string& id, const std::string& actor, json fields) {
+json Payload(const std::string& type, const std::string& id, const std::string& actor,
+             json fields) {
   fields["type"] = type;
   fields["id"] = id;
   fields["actor"] = actor;
@@ -162,7 +162,8 @@ TEST_CASE("Explorer files: types, strict CSP, ETag revalidation, no inline scrip
   const std::string html = w.Get("/")->body;
   const std::regex script(R"(<script\b([^>]*)>)", std::regex::icase);
   int scripts = 0;
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), script); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), script);
+       it != std::sregex_iterator(); ++it) {
     ++scripts;
     CHECK((*it)[1].str().find("src=\"/web/") != std::string::npos);
   }
@@ -194,7 +195,8 @@ TEST_CASE("GET /v1/me names the caller of a signed request", "[api][web]") {
   WebServer w;
   const SecretKey insp = SecretKey::Generate();
   w.Append(w.authority(), Register("insp-1", "inspector", insp));
-  for (const auto& [key, id, role] : {std::tuple<const SecretKey*, std::string, std::string>{&w.authority(), "authority", "authority"},
+  for (const auto& [key, id, role] : {std::tuple<const SecretKey*, std::string, std::string>{
+                                          &w.authority(), "authority", "authority"},
                                       {&insp, "insp-1", "inspector"}}) {
     httplib::Result r = w.Get("/v1/me", key);
     REQUIRE(r);
@@ -223,28 +225,43 @@ TEST_CASE("GET /v1/participants?substance= finds who is licensed for or has held
   const SecretKey a = SecretKey::Generate(), b = SecretKey::Generate(), c = SecretKey::Generate();
   const SecretKey police = SecretKey::Generate();
   w.Append(w.authority(), Register("pol-1", "police", police));
-  w.Append(w.authority(), Register("biz-a", "business", a, json::array({Licence("precursor_trading", "KD-A", json::array({acetone}))})));
-  w.Append(w.authority(), Register("biz-b", "business", b, json::array({Licence("precursor_trading", "KD-B", json::array({toluene}))})));
-  w.Append(w.authority(), Register("biz-c", "business", c, json::array({Licence("precursor_trading", "KD-C", {acetone, toluene})})));
+  w.Append(w.authority(),
+           Register("biz-a", "business", a,
+                    json::array({Licence("precursor_trading", "KD-A", json::array({acetone}))})));
+  w.Append(w.authority(),
+           Register("biz-b", "business", b,
+                    json::array({Licence("precursor_trading", "KD-B", json::array({toluene}))})));
+  w.Append(w.authority(),
+           Register("biz-c", "business", c,
+                    json::array({Licence("precursor_trading", "KD-C", {acetone, toluene})})));
   // A buys acetone, then its licence is changed to MEK only: it has still held acetone.
   w.Append(a, Payload("chem.purchase", "a-buy-1", "biz-a",
-                      {{"substance", acetone}, {"quantity", "100"}, {"unit", "L"},
+                      {{"substance", acetone},
+                       {"quantity", "100"},
+                       {"unit", "L"},
                        {"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}));
-  w.Append(w.authority(), Payload("participant.update", "upd-biz-a", "authority",
-                                  {{"participant", "biz-a"},
-                                   {"licences", json::array({Licence("precursor_trading", "KD-A2", json::array({mek}))})}}));
+  w.Append(w.authority(),
+           Payload("participant.update", "upd-biz-a", "authority",
+                   {{"participant", "biz-a"},
+                    {"licences",
+                     json::array({Licence("precursor_trading", "KD-A2", json::array({mek}))})}}));
 
-  CHECK(Ids(w.Get("/v1/participants?substance=" + acetone, &police)) == std::set<std::string>{"biz-a", "biz-c"});
-  CHECK(Ids(w.Get("/v1/participants?substance=" + toluene, &police)) == std::set<std::string>{"biz-b", "biz-c"});
+  CHECK(Ids(w.Get("/v1/participants?substance=" + acetone, &police)) ==
+        std::set<std::string>{"biz-a", "biz-c"});
+  CHECK(Ids(w.Get("/v1/participants?substance=" + toluene, &police)) ==
+        std::set<std::string>{"biz-b", "biz-c"});
   CHECK(Ids(w.Get("/v1/participants?substance=" + mek, &police)) == std::set<std::string>{"biz-a"});
   CHECK(Ids(w.Get("/v1/participants?substance=7664-93-9", &police)).empty());
   // Combined with the other filters, and paged.
-  CHECK(Ids(w.Get("/v1/participants?substance=" + acetone + "&q=biz-c", &police)) == std::set<std::string>{"biz-c"});
-  const json first = json::parse(w.Get("/v1/participants?substance=" + acetone + "&limit=1", &police)->body);
+  CHECK(Ids(w.Get("/v1/participants?substance=" + acetone + "&q=biz-c", &police)) ==
+        std::set<std::string>{"biz-c"});
+  const json first =
+      json::parse(w.Get("/v1/participants?substance=" + acetone + "&limit=1", &police)->body);
   REQUIRE(first["items"].size() == 1);
   CHECK(first["items"][0]["participant"] == "biz-a");
   REQUIRE(first["next"].is_string());
-  CHECK(Ids(w.Get("/v1/participants?substance=" + acetone + "&limit=1&after=" + first["next"].get<std::string>(),
+  CHECK(Ids(w.Get("/v1/participants?substance=" + acetone +
+                      "&limit=1&after=" + first["next"].get<std::string>(),
                   &police)) == std::set<std::string>{"biz-c"});
   // Still a full-reader route: a business may not search.
   httplib::Result r = w.Get("/v1/participants?substance=" + acetone, &a);

@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <optional>
-#include <sstream>
-#include <catch2/catch.hpp>
 #include <latch>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -274,7 +274,8 @@ TEST_CASE("max_batch bounds the transaction size", "[writer]") {
   CHECK(prev == 61);
 }
 
-TEST_CASE("the writer thread is named and, when allowed, runs before the handler threads", "[writer]") {
+TEST_CASE("the writer thread is named and, when allowed, runs before the handler threads",
+          "[writer]") {
   TempDir dir("vigil_writer_test");
   TestLog t = MakeTestLog(dir.path());
   Writer writer(*t.log);

@@ -31,7 +31,8 @@ Result<Checkpoint> ParseCheckpointBody(std::string_view text) {
     return Status(Code::kInvalidArgument, "checkpoint size is out of range");
   }
   Result<Hash> root = HashFromBase64(lines[2]);
-  if (!root.ok()) return Status(Code::kInvalidArgument, "checkpoint root: " + root.status().message());
+  if (!root.ok())
+    return Status(Code::kInvalidArgument, "checkpoint root: " + root.status().message());
   c.root = *root;
   return c;
 }

@@ -14,12 +14,8 @@ namespace {
 
 constexpr int kTableCount = static_cast<int>(Table::kCount);
 
-MDB_val Val(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
-std::string_view View(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
+MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
 Status LmdbError(int rc, std::string_view what) {
   if (rc == MDB_MAP_FULL) {
@@ -49,14 +45,22 @@ class Cursor {
 
 const char* TableName(Table table) {
   switch (table) {
-    case Table::kMeta: return "meta";
-    case Table::kEntries: return "entries";
-    case Table::kHashes: return "hashes";
-    case Table::kCheckpoints: return "checkpoints";
-    case Table::kState: return "state";
-    case Table::kPersonal: return "personal";
-    case Table::kAccessLog: return "access_log";
-    case Table::kCount: break;
+    case Table::kMeta:
+      return "meta";
+    case Table::kEntries:
+      return "entries";
+    case Table::kHashes:
+      return "hashes";
+    case Table::kCheckpoints:
+      return "checkpoints";
+    case Table::kState:
+      return "state";
+    case Table::kPersonal:
+      return "personal";
+    case Table::kAccessLog:
+      return "access_log";
+    case Table::kCount:
+      break;
   }
   return "?";
 }
@@ -67,7 +71,9 @@ Txn::Txn(Env* env, MDB_txn* txn, bool read_only, std::shared_lock<std::shared_mu
     : env_(env), txn_(txn), read_only_(read_only), lock_(std::move(lock)) {}
 
 Txn::Txn(Txn&& other) noexcept
-    : env_(other.env_), txn_(other.txn_), read_only_(other.read_only_),
+    : env_(other.env_),
+      txn_(other.txn_),
+      read_only_(other.read_only_),
       lock_(std::move(other.lock_)) {
   other.txn_ = nullptr;
 }
@@ -199,7 +205,8 @@ Status Txn::Commit() {
   if (rc != 0) {
     env_->failed_.store(true);
     return Status(Code::kIoError, std::string("commit failed, the store is now read-only until "
-                                              "restart: ") + mdb_strerror(rc));
+                                              "restart: ") +
+                                      mdb_strerror(rc));
   }
   return Status::Ok();
 }
@@ -257,8 +264,7 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, const EnvOptions&
     if (rc != 0) {
       mdb_txn_abort(txn);
       if (rc == MDB_NOTFOUND) {
-        return Status(Code::kCorruption, std::string("the store in ") + dir +
-                                             " has no table '" +
+        return Status(Code::kCorruption, std::string("the store in ") + dir + " has no table '" +
                                              TableName(static_cast<Table>(i)) + "'");
       }
       return LmdbError(rc, std::string("open table ") + TableName(static_cast<Table>(i)));

@@ -32,13 +32,13 @@ namespace vigil::db {
 
 // Every named table in the store. Append new tables at the end, before kCount.
 enum class Table : int {
-  kMeta = 0,      // name -> value: origin, log public key, format version
-  kEntries,       // seq (BE64) -> entry bytes (DESIGN §4.1)
-  kHashes,        // post-order position (BE64) -> 32-byte complete-subtree hash
-  kCheckpoints,   // tree size (BE64) -> signed checkpoint note
-  kState,         // derived state: key (prefixed by record kind) -> value; see ledger/state.h
-  kPersonal,      // seq (BE64) -> encrypted personal side data (DESIGN §4.1)
-  kAccessLog,     // time ms (BE64) -> who read personal data, and which (not verified state)
+  kMeta = 0,     // name -> value: origin, log public key, format version
+  kEntries,      // seq (BE64) -> entry bytes (DESIGN §4.1)
+  kHashes,       // post-order position (BE64) -> 32-byte complete-subtree hash
+  kCheckpoints,  // tree size (BE64) -> signed checkpoint note
+  kState,        // derived state: key (prefixed by record kind) -> value; see ledger/state.h
+  kPersonal,     // seq (BE64) -> encrypted personal side data (DESIGN §4.1)
+  kAccessLog,    // time ms (BE64) -> who read personal data, and which (not verified state)
   kCount
 };
 const char* TableName(Table table);

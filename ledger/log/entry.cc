@@ -1,18 +1,15 @@
 #include "ledger/log/entry.h"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace vigil {
 
 namespace {
 
-std::string JsonString(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump();
-}
+std::string JsonString(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -42,12 +39,11 @@ unsigned DaysInMonth(int y, int m) {
 
 Result<int64_t> ParseDatePart(std::string_view t, std::string_view what) {
   int y, mo, d;
-  if (t.size() < 10 || !Digits(t, 0, 4, y) || t[4] != '-' || !Digits(t, 5, 2, mo) ||
-      t[7] != '-' || !Digits(t, 8, 2, d) || mo < 1 || mo > 12 || d < 1 ||
+  if (t.size() < 10 || !Digits(t, 0, 4, y) || t[4] != '-' || !Digits(t, 5, 2, mo) || t[7] != '-' ||
+      !Digits(t, 8, 2, d) || mo < 1 || mo > 12 || d < 1 ||
       static_cast<unsigned>(d) > DaysInMonth(y, mo)) {
-    return Status(Code::kInvalidArgument,
-                  std::string(what) + " \"" + std::string(t.substr(0, 40)) +
-                      "\" is not a valid date (expected YYYY-MM-DD)");
+    return Status(Code::kInvalidArgument, std::string(what) + " \"" + std::string(t.substr(0, 40)) +
+                                              "\" is not a valid date (expected YYYY-MM-DD)");
   }
   return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400000;
 }
@@ -79,10 +75,9 @@ std::string FormatTimestamp(int64_t ms) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<long long>(y), m, d, static_cast<int>(rem / 3600000),
-                static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60),
-                static_cast<int>(rem % 1000));
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y),
+                m, d, static_cast<int>(rem / 3600000), static_cast<int>(rem / 60000 % 60),
+                static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
   return buf;
 }
 

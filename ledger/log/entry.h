@@ -32,11 +32,11 @@ struct Entry {
   static constexpr size_t kMaxSize = 65535;  // the tile entry-bundle limit
 
   uint64_t seq = 0;
-  int64_t ts_ms = 0;        // server acceptance time, ms since the Unix epoch, UTC
-  Hash prev{};              // leaf hash of entry seq-1; zeros for entry 0
-  std::string signer;       // key id of the submitter
-  std::string payload;      // the client's payload bytes, exactly as signed
-  std::string sig;          // 64 raw bytes: Ed25519 over "vigil/v1/entry\n" + payload
+  int64_t ts_ms = 0;    // server acceptance time, ms since the Unix epoch, UTC
+  Hash prev{};          // leaf hash of entry seq-1; zeros for entry 0
+  std::string signer;   // key id of the submitter
+  std::string payload;  // the client's payload bytes, exactly as signed
+  std::string sig;      // 64 raw bytes: Ed25519 over "vigil/v1/entry\n" + payload
   std::vector<Cosignature> cosigners;
   bool operator==(const Entry&) const = default;
 };

@@ -57,8 +57,9 @@ Status AppendLeaf(db::Txn& txn, uint64_t index, const Hash& leaf) {
   Result<std::vector<merkle::Node>> nodes = merkle::NodesCompletedBy(index, leaf, Reader(txn));
   if (!nodes.ok()) return nodes.status();
   for (const merkle::Node& n : *nodes) {
-    VIGIL_RETURN_IF_ERROR(txn.Append(
-        Table::kHashes, EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)), AsView(n.hash)));
+    VIGIL_RETURN_IF_ERROR(txn.Append(Table::kHashes,
+                                     EncodeBigEndian64(merkle::PostOrderPosition(n.level, n.index)),
+                                     AsView(n.hash)));
   }
   return Status::Ok();
 }
@@ -77,8 +78,8 @@ Result<LogInfo> Log::ReadInfo(const db::Txn& txn) {
   if (!format->has_value() || **format != kStoreFormat) {
     const std::string found = format->has_value() ? **format : "none";
     return Status(Code::kFailedPrecondition,
-                  "the store has format " + found + " but this vigil reads format " +
-                      kStoreFormat + " (the derived state is laid out differently); create the "
+                  "the store has format " + found + " but this vigil reads format " + kStoreFormat +
+                      " (the derived state is laid out differently); create the "
                       "log again with this version (vigil init, then vigil demo for the demo "
                       "data) or use the vigil that wrote it");
   }
@@ -370,13 +371,18 @@ Result<Receipt> Log::ReceiptFor(uint64_t seq) {
                                     cp.emplace(DecodeBigEndian64(k), std::string(v));
                                     return false;
                                   }));
-  if (!cp.has_value()) return Status(Code::kCorruption, "no checkpoint covers entry " + std::to_string(seq));
+  if (!cp.has_value())
+    return Status(Code::kCorruption, "no checkpoint covers entry " + std::to_string(seq));
   Result<Entry> e = DecodeEntry(**entry);
   if (!e.ok()) return e.status();
   Result<std::vector<Hash>> proof = merkle::InclusionProof(seq, cp->first, Reader(*txn));
   if (!proof.ok()) return proof.status();
-  return Receipt{seq, merkle::HashLeaf(**entry), e->ts_ms, std::move(cp->second),
-                 std::move(*proof), std::move(**entry)};
+  return Receipt{seq,
+                 merkle::HashLeaf(**entry),
+                 e->ts_ms,
+                 std::move(cp->second),
+                 std::move(*proof),
+                 std::move(**entry)};
 }
 
 Result<Receipt> Log::ReceiptFor(Placed placed) {
@@ -386,7 +392,7 @@ Result<Receipt> Log::ReceiptFor(Placed placed) {
   if (!txn.ok()) return txn.status();
   Result<std::vector<Hash>> proof = merkle::InclusionProof(placed.seq, w.tree_size, Reader(*txn));
   if (!proof.ok()) return proof.status();
-  return Receipt{placed.seq, w.leaf, w.ts_ms, std::move(w.checkpoint), std::move(*proof),
+  return Receipt{placed.seq,        w.leaf, w.ts_ms, std::move(w.checkpoint), std::move(*proof),
                  std::move(w.entry)};
 }
 
@@ -436,35 +442,36 @@ Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef&
   const int level = tile.level == TileRef::kEntries ? 0 : tile.level * TileRef::kHeight;
   if (tile.level == TileRef::kEntries) {
     if (end > size) return missing;
-    VIGIL_RETURN_IF_ERROR(txn.Scan(Table::kEntries, EncodeBigEndian64(first),
-                                    [&](std::string_view k, std::string_view v) {
-      if (DecodeBigEndian64(k) != next) {
-        broken = Status(Code::kCorruption, "entry " + std::to_string(next) + " is missing");
-        return false;
-      }
-      PutBigEndian16(out, static_cast<uint16_t>(v.size()));
-      out += v;
-      return ++next < end;
-    }));
+    VIGIL_RETURN_IF_ERROR(txn.Scan(
+        Table::kEntries, EncodeBigEndian64(first), [&](std::string_view k, std::string_view v) {
+          if (DecodeBigEndian64(k) != next) {
+            broken = Status(Code::kCorruption, "entry " + std::to_string(next) + " is missing");
+            return false;
+          }
+          PutBigEndian16(out, static_cast<uint16_t>(v.size()));
+          out += v;
+          return ++next < end;
+        }));
   } else if (level >= 64 || (end > (size >> level))) {
     return missing;
   } else if (level == 0) {
     out.reserve(tile.width * 32);
     uint64_t want = merkle::PostOrderPosition(0, next);
-    VIGIL_RETURN_IF_ERROR(txn.Scan(Table::kHashes, EncodeBigEndian64(want),
-                                    [&](std::string_view k, std::string_view v) {
-      const uint64_t pos = DecodeBigEndian64(k);
-      if (pos < want) return true;  // a node of a higher level
-      if (pos > want || v.size() != 32) {
-        broken = Status(Code::kCorruption, "leaf hash " + std::to_string(next) +
-                                               (pos > want ? " is missing" : " is not 32 bytes"));
-        return false;
-      }
-      out += v;
-      if (++next == end) return false;
-      want = merkle::PostOrderPosition(0, next);
-      return true;
-    }));
+    VIGIL_RETURN_IF_ERROR(txn.Scan(
+        Table::kHashes, EncodeBigEndian64(want), [&](std::string_view k, std::string_view v) {
+          const uint64_t pos = DecodeBigEndian64(k);
+          if (pos < want) return true;  // a node of a higher level
+          if (pos > want || v.size() != 32) {
+            broken =
+                Status(Code::kCorruption, "leaf hash " + std::to_string(next) +
+                                              (pos > want ? " is missing" : " is not 32 bytes"));
+            return false;
+          }
+          out += v;
+          if (++next == end) return false;
+          want = merkle::PostOrderPosition(0, next);
+          return true;
+        }));
   } else {
     out.reserve(tile.width * 32);
     for (; next < end; ++next) {
@@ -474,7 +481,8 @@ Result<std::string> ReadTileAt(const db::Txn& txn, uint64_t size, const TileRef&
     }
   }
   if (!broken.ok()) return broken;
-  if (next != end) return Status(Code::kCorruption, "tile " + TilePath(tile) + " ends early in the store");
+  if (next != end)
+    return Status(Code::kCorruption, "tile " + TilePath(tile) + " ends early in the store");
   return out;
 }
 

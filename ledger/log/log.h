@@ -21,13 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "keys/file.h"
 #include "keys/key.h"
 #include "keys/note.h"
 #include "keys/result.h"
 #include "ledger/log/admission.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
-#include "keys/file.h"
 #include "ledger/log/receipt.h"
 #include "ledger/log/tile.h"
 
@@ -58,8 +58,8 @@ struct Appended {
 // Facts about a log that never change after Init.
 struct LogInfo {
   std::string origin;
-  PublicKey public_key;       // verifies checkpoints
-  std::string verifier_key;   // C2SP verifier key string
+  PublicKey public_key;      // verifies checkpoints
+  std::string verifier_key;  // C2SP verifier key string
   NoteVerifier verifier() const;
 };
 

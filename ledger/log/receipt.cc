@@ -30,7 +30,8 @@ Result<Receipt> ReceiptFromJson(const nlohmann::json& j) {
   try {
     r.seq = j.at("seq").get<uint64_t>();
     Result<Hash> leaf = HashFromBase64(j.at("leaf_hash").get<std::string>());
-    if (!leaf.ok()) return Status(Code::kInvalidArgument, "receipt leaf_hash: " + leaf.status().message());
+    if (!leaf.ok())
+      return Status(Code::kInvalidArgument, "receipt leaf_hash: " + leaf.status().message());
     r.leaf_hash = *leaf;
     Result<int64_t> ts = ParseTimestamp(j.at("ts").get<std::string>());
     if (!ts.ok()) return ts.status();
@@ -38,7 +39,8 @@ Result<Receipt> ReceiptFromJson(const nlohmann::json& j) {
     r.checkpoint = j.at("checkpoint").get<std::string>();
     for (const auto& h : j.at("inclusion")) {
       Result<Hash> hash = HashFromBase64(h.get<std::string>());
-      if (!hash.ok()) return Status(Code::kInvalidArgument, "receipt inclusion: " + hash.status().message());
+      if (!hash.ok())
+        return Status(Code::kInvalidArgument, "receipt inclusion: " + hash.status().message());
       r.inclusion.push_back(*hash);
     }
   } catch (const nlohmann::json::exception&) {

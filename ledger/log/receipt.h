@@ -8,10 +8,9 @@
 #define VIGIL_LEDGER_LOG_RECEIPT_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/encoding.h"
 #include "keys/note.h"
@@ -24,9 +23,9 @@ struct Receipt {
   uint64_t seq = 0;
   Hash leaf_hash{};
   int64_t ts_ms = 0;
-  std::string checkpoint;        // signed note of the batch that holds the entry
-  std::vector<Hash> inclusion;   // inclusion proof of seq in that checkpoint's tree
-  std::string entry;             // the entry bytes (in the text form only; may be empty)
+  std::string checkpoint;       // signed note of the batch that holds the entry
+  std::vector<Hash> inclusion;  // inclusion proof of seq in that checkpoint's tree
+  std::string entry;            // the entry bytes (in the text form only; may be empty)
   bool operator==(const Receipt&) const = default;
 };
 

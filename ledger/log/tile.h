@@ -16,8 +16,8 @@ struct TileRef {
   static constexpr uint32_t kWidth = 256;  // hashes (or entries) in a full tile
   static constexpr int kEntries = -1;      // `level` of an entry bundle
 
-  int level = 0;       // hash-tile level (tree level 8 * level), or kEntries
-  uint64_t index = 0;  // tile index N
+  int level = 0;            // hash-tile level (tree level 8 * level), or kEntries
+  uint64_t index = 0;       // tile index N
   uint32_t width = kWidth;  // 1..256; < 256 is a partial tile
   bool full() const { return width == kWidth; }
   bool operator==(const TileRef&) const = default;

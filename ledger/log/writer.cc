@@ -65,9 +65,10 @@ void Writer::Run() {
   // handler thread) gave 27-35% more appends/s and 10% less CPU per append (performance.md).
   // Lowering a nice value needs root or CAP_SYS_NICE; without it the writer keeps the default.
   if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice) != 0) {
-    spdlog::info("the writer thread keeps the default priority (raising it needs root or "
-                 "CAP_SYS_NICE: {}); appends are slower when the CPUs are busy",
-                 std::strerror(errno));
+    spdlog::info(
+        "the writer thread keeps the default priority (raising it needs root or "
+        "CAP_SYS_NICE: {}); appends are slower when the CPUs are busy",
+        std::strerror(errno));
   }
   std::vector<Pending*> batch;
   std::vector<Submission> subs;
@@ -93,10 +94,10 @@ void Writer::Run() {
       // A bug must not take the writer thread (and every waiting submitter) down with it. The
       // transaction was aborted while unwinding, so nothing of this batch was written.
       spdlog::error("append batch failed with an exception: {}", e.what());
-      results.assign(subs.size(), Result<Placed>(Status(
-                                      Code::kInternal, "the server failed on this batch; nothing "
-                                                       "was written; retry, and report it if it "
-                                                       "happens again")));
+      results.assign(subs.size(), Result<Placed>(Status(Code::kInternal,
+                                                        "the server failed on this batch; nothing "
+                                                        "was written; retry, and report it if it "
+                                                        "happens again")));
     }
     const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                               std::chrono::steady_clock::now() - start)

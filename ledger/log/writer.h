@@ -34,11 +34,11 @@ struct WriterOptions {
 
 // Counters for /metrics; all monotonic except queue_depth.
 struct WriterStats {
-  std::atomic<uint64_t> appended{0};       // new entries made durable
-  std::atomic<uint64_t> duplicates{0};     // idempotent resends answered
-  std::atomic<uint64_t> rejected{0};       // submissions refused by a rule or check
-  std::atomic<uint64_t> batches{0};        // committed transactions
-  std::atomic<uint64_t> batch_items{0};    // submissions handled in those batches
+  std::atomic<uint64_t> appended{0};         // new entries made durable
+  std::atomic<uint64_t> duplicates{0};       // idempotent resends answered
+  std::atomic<uint64_t> rejected{0};         // submissions refused by a rule or check
+  std::atomic<uint64_t> batches{0};          // committed transactions
+  std::atomic<uint64_t> batch_items{0};      // submissions handled in those batches
   std::atomic<uint64_t> commit_us_total{0};  // time inside Log::Place, microseconds
   std::atomic<uint64_t> commit_us_max{0};
 };

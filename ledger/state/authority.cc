@@ -1,8 +1,8 @@
 #include "ledger/state/authority.h"
 
+#include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
-#include "ledger/log/entry.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
@@ -63,7 +63,8 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
     ctx.Violate("bad_substance", "a substance needs \"id\" (no '/'), \"name_en\" and \"table\"");
   }
   if (sub.unit != "kg" && sub.unit != "L") {
-    ctx.Violate("bad_substance", "the substance \"unit\" must be \"kg\" (solids) or \"L\" (liquids)");
+    ctx.Violate("bad_substance",
+                "the substance \"unit\" must be \"kg\" (solids) or \"L\" (liquids)");
   }
   sub.measure = sub.unit == "L" ? Measure::kVolume : Measure::kMass;
   if (s->contains("cas") && (*s)["cas"].is_array()) {
@@ -131,7 +132,8 @@ void ApplySettingsSet(ApplyContext& ctx) {
   for (const auto& [name, value] : s->items()) {
     if (!IsSettingName(name)) {
       ctx.Violate("unknown_setting", "\"" + name + "\" is not a setting; see docs/records.md");
-    } else if (!value.is_number_unsigned() || value.get<int64_t>() < 1 || value.get<int64_t>() > 3660) {
+    } else if (!value.is_number_unsigned() || value.get<int64_t>() < 1 ||
+               value.get<int64_t>() > 3660) {
       ctx.Violate("bad_setting", "setting \"" + name + "\" must be a whole number from 1 to 3660");
     }
   }
@@ -172,18 +174,20 @@ void ApplyCorrection(ApplyContext& ctx) {
   ctx.String("reason");
   std::optional<std::string> action = ctx.String("action");
   if (action && *action != "void") {
-    ctx.Violate("bad_field", "\"action\" must be \"void\"; to amend, void the entry and submit the "
-                             "corrected record");
+    ctx.Violate("bad_field",
+                "\"action\" must be \"void\"; to amend, void the entry and submit the "
+                "corrected record");
   }
   std::optional<Target> t = ReadTarget(ctx);
   if (!t.has_value()) return;
   if (t->actor != ctx.payload.actor) {
-    ctx.Violate("not_own_entry", "entry " + std::to_string(t->seq) + " was signed by \"" + t->actor +
-                                     "\"; only its signer can correct it");
+    ctx.Violate("not_own_entry", "entry " + std::to_string(t->seq) + " was signed by \"" +
+                                     t->actor + "\"; only its signer can correct it");
   }
   const RecordType* target_type = FindRecordType(t->type);
   if (target_type == nullptr || !target_type->correctable) {
-    ctx.Violate("not_correctable", t->type + " records are changed by new records, not corrections");
+    ctx.Violate("not_correctable",
+                t->type + " records are changed by new records, not corrections");
   }
   if (GetJson(ctx, statekey::VoidedKey(t->seq)).has_value()) {
     ctx.Violate("already_voided", "entry " + std::to_string(t->seq) + " is already void");
@@ -201,8 +205,9 @@ void ApplyCorrection(ApplyContext& ctx) {
     std::optional<nlohmann::json> tr = GetJson(ctx, key);
     if (tr.has_value() && t->type == "chem.dispatch") {
       if (tr->value("status", "") != "open") {
-        ctx.Violate("transfer_received", "the dispatch was already received; its receiver must "
-                                         "void the receipt first");
+        ctx.Violate("transfer_received",
+                    "the dispatch was already received; its receiver must "
+                    "void the receipt first");
         return;
       }
       Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
@@ -260,11 +265,12 @@ void ApplyErasure(ApplyContext& ctx) {
   std::optional<Target> t = ReadTarget(ctx);
   if (!t.has_value()) return;
   if (!t->personal) {
-    ctx.Violate("no_personal_data", "entry " + std::to_string(t->seq) + " carries no personal data");
+    ctx.Violate("no_personal_data",
+                "entry " + std::to_string(t->seq) + " carries no personal data");
   }
   if (GetJson(ctx, statekey::ErasedKey(t->seq)).has_value()) {
-    ctx.Violate("already_erased", "the personal data of entry " + std::to_string(t->seq) +
-                                      " was already erased");
+    ctx.Violate("already_erased",
+                "the personal data of entry " + std::to_string(t->seq) + " was already erased");
   }
   if (!ctx.violations.empty()) return;
   PutJson(ctx, statekey::ErasedKey(t->seq),

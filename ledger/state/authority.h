@@ -6,7 +6,6 @@
 #define VIGIL_LEDGER_STATE_AUTHORITY_H_
 
 #include "ledger/layering.h"
-
 #include "ledger/state/state.h"
 
 namespace vigil::authority {

@@ -74,7 +74,7 @@ std::vector<ChecklistItem> ParseChecklist(const char* csv, bool has_applies_to) 
 }  // namespace
 
 nlohmann::json Substance::ToJson() const {
-  return {{"id", id},   {"name_en", name_en}, {"name_vi", name_vi}, {"table", table},
+  return {{"id", id},   {"name_en", name_en},   {"name_vi", name_vi}, {"table", table},
           {"cas", cas}, {"synonyms", synonyms}, {"unit", unit}};
 }
 
@@ -96,8 +96,11 @@ Result<Substance> Substance::FromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ChecklistItem::ToJson() const {
-  return {{"code", code}, {"applies_to", applies_to}, {"item_en", item_en},
-          {"item_vi", item_vi}, {"basis", basis}};
+  return {{"code", code},
+          {"applies_to", applies_to},
+          {"item_en", item_en},
+          {"item_vi", item_vi},
+          {"basis", basis}};
 }
 
 std::string LowerAscii(std::string_view s) {
@@ -157,19 +160,18 @@ Result<std::vector<ChecklistItem>> ChecklistItems(const StateStore& state, Check
   static const std::vector<ChecklistItem> kVenue = ParseChecklist(data::kVenueChecklist, true);
   static const std::vector<ChecklistItem> kStock = ParseChecklist(data::kStockChecklist, false);
   std::vector<ChecklistItem> out = list == Checklist::kVenue ? kVenue : kStock;
-  Status s = state.ScanPrefix(
-      statekey::ChecklistPrefix(ChecklistName(list)),
-      [&](std::string_view, std::string_view value) {
-        nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
-        ChecklistItem item;
-        item.code = j.value("code", "");
-        item.applies_to = j.value("applies_to", std::vector<std::string>{});
-        item.item_en = j.value("item_en", "");
-        item.item_vi = j.value("item_vi", "");
-        item.basis = j.value("basis", "");
-        out.push_back(std::move(item));
-        return true;
-      });
+  Status s = state.ScanPrefix(statekey::ChecklistPrefix(ChecklistName(list)),
+                              [&](std::string_view, std::string_view value) {
+                                nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+                                ChecklistItem item;
+                                item.code = j.value("code", "");
+                                item.applies_to = j.value("applies_to", std::vector<std::string>{});
+                                item.item_en = j.value("item_en", "");
+                                item.item_vi = j.value("item_vi", "");
+                                item.basis = j.value("basis", "");
+                                out.push_back(std::move(item));
+                                return true;
+                              });
   if (!s.ok()) return s;
   return out;
 }

@@ -10,16 +10,14 @@
 #ifndef VIGIL_LEDGER_STATE_CATALOG_H_
 #define VIGIL_LEDGER_STATE_CATALOG_H_
 
-#include "ledger/layering.h"
-
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/result.h"
+#include "ledger/layering.h"
 #include "ledger/state/quantity.h"
 #include "ledger/state/state_store.h"
 
@@ -32,13 +30,13 @@ extern const char kStockChecklist[];
 }  // namespace data
 
 struct Substance {
-  std::string id;        // the base substance's CAS number, or the id given by catalog.add
+  std::string id;  // the base substance's CAS number, or the id given by catalog.add
   std::string name_en;
   std::string name_vi;
-  std::string table;     // "I", "II" (UN 1988) or a national list such as "IVA"
+  std::string table;             // "I", "II" (UN 1988) or a national list such as "IVA"
   std::vector<std::string> cas;  // every CAS number that names it (base, salts, esters)
   std::vector<std::string> synonyms;
-  std::string unit;      // default unit: "kg" or "L"
+  std::string unit;  // default unit: "kg" or "L"
   Measure measure = Measure::kMass;
   nlohmann::json ToJson() const;
   static Result<Substance> FromJson(const nlohmann::json& j);
@@ -63,7 +61,7 @@ struct ChecklistItem {
   std::vector<std::string> applies_to;  // venue kinds (karaoke, bar, dance_hall); empty: all
   std::string item_en;
   std::string item_vi;
-  std::string basis;                    // the rule it comes from
+  std::string basis;  // the rule it comes from
   nlohmann::json ToJson() const;
 };
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "ledger/state/domain.h"
 #include "ledger/log/entry.h"
+#include "ledger/state/domain.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
 
@@ -27,7 +27,8 @@ std::optional<Movement> ReadMovement(ApplyContext& ctx) {
   if (const nlohmann::json* docs = ctx.Array("documents", false); docs != nullptr) {
     for (const auto& d : *docs) {
       if (!d.is_object() || !d.contains("number") || !d["number"].is_string()) {
-        ctx.Violate("bad_document", "each document needs a \"number\" and the \"sha256\" of its scan");
+        ctx.Violate("bad_document",
+                    "each document needs a \"number\" and the \"sha256\" of its scan");
         break;
       }
     }
@@ -95,8 +96,11 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
                        " acquired within " + std::to_string(window_days) + " days from " +
                        std::to_string(suppliers.size()) + " supplier(s), above the " +
                        FormatQuantity(window_max, m.substance.measure) + " limit",
-                   {{"substance", m.substance.id}, {"total", total}, {"limit", window_max},
-                    {"window_days", window_days}, {"suppliers", suppliers.size()}});
+                   {{"substance", m.substance.id},
+                    {"total", total},
+                    {"limit", window_max},
+                    {"window_days", window_days},
+                    {"suppliers", suppliers.size()}});
       }
     }
   }
@@ -130,8 +134,9 @@ void ApplyPurchase(ApplyContext& ctx) {
     CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, ctx.payload.at_ms, "");
   }
   ChangeStock(ctx, ctx.payload.actor, m->substance, m->amount);
-  RecordAcquisition(ctx, *m, "party:" + ctx.payload.body["party"].value("enterprise_code",
-                                                          ctx.payload.body["party"].value("name", "")));
+  RecordAcquisition(ctx, *m,
+                    "party:" + ctx.payload.body["party"].value(
+                                   "enterprise_code", ctx.payload.body["party"].value("name", "")));
 }
 
 void ApplySale(ApplyContext& ctx) {
@@ -152,7 +157,8 @@ void ApplyDispatch(ApplyContext& ctx) {
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !to.has_value() || !tid.has_value()) return;
   CheckLicence(ctx, ctx.actor.record, {"precursor_trading"}, m->substance, ctx.payload.at_ms, "");
-  if (*to == ctx.payload.actor) ctx.Violate("self_transfer", "a dispatch must go to another participant");
+  if (*to == ctx.payload.actor)
+    ctx.Violate("self_transfer", "a dispatch must go to another participant");
   if (std::optional<Participant> receiver = RequireParticipant(ctx, *to, "counterparty_unknown")) {
     if (receiver->revoked) {
       ctx.Violate("counterparty_revoked", "participant \"" + *to + "\" has been revoked");
@@ -168,11 +174,16 @@ void ApplyDispatch(ApplyContext& ctx) {
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
   if (!ctx.violations.empty()) return;
   const int64_t due = ctx.payload.at_ms + LoadSettings(ctx).receipt_days * kDayMs;
-  PutJson(ctx, key, {{"from", ctx.payload.actor}, {"to", *to}, {"transfer_id", *tid},
-                     {"substance", m->substance.id}, {"amount", m->amount},
-                     {"dispatched_seq", ctx.entry.seq},
-                     {"dispatched_at", FormatTimestamp(ctx.payload.at_ms)},
-                     {"due", FormatTimestamp(due)}, {"status", "open"}});
+  PutJson(ctx, key,
+          {{"from", ctx.payload.actor},
+           {"to", *to},
+           {"transfer_id", *tid},
+           {"substance", m->substance.id},
+           {"amount", m->amount},
+           {"dispatched_seq", ctx.entry.seq},
+           {"dispatched_at", FormatTimestamp(ctx.payload.at_ms)},
+           {"due", FormatTimestamp(due)},
+           {"status", "open"}});
   ctx.Fail(ctx.state.Put(statekey::DueKey(due, ctx.payload.actor, *tid), ""));
   ctx.effect["transfer"] = key;
 }
@@ -184,15 +195,16 @@ void ApplyReceipt(ApplyContext& ctx) {
   if (!m.has_value() || !from.has_value() || !tid.has_value()) return;
   const std::string key = statekey::TransferKey(*from, *tid);
   std::optional<nlohmann::json> t = GetJson(ctx, key);
-  if (!t.has_value() || t->value("to", "") != ctx.payload.actor || t->value("status", "") != "open") {
+  if (!t.has_value() || t->value("to", "") != ctx.payload.actor ||
+      t->value("status", "") != "open") {
     ctx.Violate("no_open_dispatch", "there is no open dispatch \"" + *tid + "\" from \"" + *from +
                                         "\" to \"" + ctx.payload.actor + "\"");
     return;
   }
   if (t->value("substance", "") != m->substance.id) {
-    ctx.Violate("receipt_substance_mismatch",
-                "dispatch \"" + *tid + "\" was of " + t->value("substance", "") + ", not " +
-                    m->substance.id);
+    ctx.Violate("receipt_substance_mismatch", "dispatch \"" + *tid + "\" was of " +
+                                                  t->value("substance", "") + ", not " +
+                                                  m->substance.id);
     return;
   }
   Result<int64_t> dispatched_at = ParseTimestamp(t->value("dispatched_at", ""));
@@ -210,8 +222,11 @@ void ApplyReceipt(ApplyContext& ctx) {
                "received " + FormatQuantity(m->amount, m->substance.measure) + " of " +
                    m->substance.name_en + " but " + FormatQuantity(sent, m->substance.measure) +
                    " were dispatched by \"" + *from + "\" (transfer " + *tid + ")",
-               {{"substance", m->substance.id}, {"dispatched", sent}, {"received", m->amount},
-                {"counterparty", *from}, {"transfer_id", *tid}});
+               {{"substance", m->substance.id},
+                {"dispatched", sent},
+                {"received", m->amount},
+                {"counterparty", *from},
+                {"transfer_id", *tid}});
   }
   Result<int64_t> due = ParseTimestamp(t->value("due", ""));
   if (due.ok()) ctx.Fail(ctx.state.Delete(statekey::DueKey(*due, *from, *tid)));
@@ -235,7 +250,8 @@ void ApplyUse(ApplyContext& ctx) {
 void ApplyDispose(ApplyContext& ctx) {
   ctx.String("method");
   bool witnessed = false;
-  for (const KeyRecord& k : ctx.cosigners) witnessed = witnessed || k.public_key.Id() != ctx.entry.signer;
+  for (const KeyRecord& k : ctx.cosigners)
+    witnessed = witnessed || k.public_key.Id() != ctx.entry.signer;
   if (!witnessed) {
     ctx.Violate("witness_required",
                 "a disposal must be countersigned by a witness key other than the signer's "
@@ -303,12 +319,14 @@ void SweepDeadlines(ApplyContext& ctx) {
     RaiseAlert(ctx, "receipt_overdue", to,
                "dispatch " + t->value("transfer_id", "") + " from \"" + t->value("from", "") +
                    "\" was not received by " + t->value("due", ""),
-               {{"substance", t->value("substance", "")}, {"counterparty", t->value("from", "")},
+               {{"substance", t->value("substance", "")},
+                {"counterparty", t->value("from", "")},
                 {"transfer_id", t->value("transfer_id", "")}});
     RaiseAlert(ctx, "receipt_overdue", t->value("from", ""),
-               "dispatch " + t->value("transfer_id", "") + " to \"" + to +
-                   "\" has no receipt by " + t->value("due", ""),
-               {{"substance", t->value("substance", "")}, {"counterparty", to},
+               "dispatch " + t->value("transfer_id", "") + " to \"" + to + "\" has no receipt by " +
+                   t->value("due", ""),
+               {{"substance", t->value("substance", "")},
+                {"counterparty", to},
                 {"transfer_id", t->value("transfer_id", "")}});
   }
   std::vector<std::string> expiry_keys;

@@ -3,7 +3,6 @@
 #define VIGIL_LEDGER_STATE_CHEMICALS_H_
 
 #include "ledger/layering.h"
-
 #include "ledger/state/state.h"
 
 namespace vigil::chemicals {

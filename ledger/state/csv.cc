@@ -36,9 +36,15 @@ Result<std::vector<CsvRow>> ParseCsv(std::string_view text) {
       continue;
     }
     switch (c) {
-      case ',': end_field(); break;
-      case '\r': break;
-      case '\n': end_row(); ++line; break;
+      case ',':
+        end_field();
+        break;
+      case '\r':
+        break;
+      case '\n':
+        end_row();
+        ++line;
+        break;
       case '"':
         if (!field.empty() || field_was_quoted) {
           return Status(Code::kInvalidArgument,
@@ -55,7 +61,8 @@ Result<std::vector<CsvRow>> ParseCsv(std::string_view text) {
     }
   }
   if (quoted) {
-    return Status(Code::kInvalidArgument, "CSV line " + std::to_string(line) + ": unterminated quote");
+    return Status(Code::kInvalidArgument,
+                  "CSV line " + std::to_string(line) + ": unterminated quote");
   }
   if (!field.empty() || !row.empty() || field_was_quoted) end_row();
   return rows;

@@ -3,13 +3,12 @@
 #ifndef VIGIL_LEDGER_STATE_CSV_H_
 #define VIGIL_LEDGER_STATE_CSV_H_
 
-#include "ledger/layering.h"
-
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "keys/result.h"
+#include "ledger/layering.h"
 
 namespace vigil {
 

@@ -8,8 +8,8 @@ namespace vigil::domain {
 
 namespace {
 
-constexpr std::string_view kLicenceKinds[] = {"precursor_trading", "precursor_use",
-                                              "import_export", "karaoke", "bar", "dance_hall"};
+constexpr std::string_view kLicenceKinds[] = {"precursor_trading", "precursor_use", "import_export",
+                                              "karaoke",           "bar",           "dance_hall"};
 constexpr std::string_view kVenueKinds[] = {"karaoke", "bar", "dance_hall"};
 constexpr std::string_view kSettingNames[] = {"receipt_days", "unusual_factor",
                                               "unusual_min_history", "expiry_warning_days",
@@ -113,8 +113,10 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
   auto q = obj.find("quantity");
   auto u = obj.find("unit");
   if (q == obj.end() || !q->is_string() || u == obj.end() || !u->is_string()) {
-    ctx.Violate("bad_quantity", "a quantity is a decimal string with a unit, e.g. \"quantity\": "
-                                "\"12.500\", \"unit\": \"kg\"" + at);
+    ctx.Violate("bad_quantity",
+                "a quantity is a decimal string with a unit, e.g. \"quantity\": "
+                "\"12.500\", \"unit\": \"kg\"" +
+                    at);
     return std::nullopt;
   }
   Result<Quantity> qty = allow_zero ? ParseCount(q->get<std::string>(), u->get<std::string>())
@@ -124,17 +126,18 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
     return std::nullopt;
   }
   if (qty->measure != substance.measure) {
-    ctx.Violate("wrong_unit", substance.name_en + " is recorded by " +
-                                  (substance.measure == Measure::kMass ? "mass (kg, g, mg)"
-                                                                       : "volume (L, mL)") +
-                                  ", not in " + u->get<std::string>() + at);
+    ctx.Violate("wrong_unit",
+                substance.name_en + " is recorded by " +
+                    (substance.measure == Measure::kMass ? "mass (kg, g, mg)" : "volume (L, mL)") +
+                    ", not in " + u->get<std::string>() + at);
     return std::nullopt;
   }
   int64_t amount = qty->amount;
   if (auto c = obj.find("concentration"); c != obj.end()) {
-    Result<int64_t> ppm = c->is_string() ? ParseConcentration(c->get<std::string>())
-                                         : Result<int64_t>(Status(Code::kInvalidArgument,
-                                               "concentration must be a string such as \"37.5\""));
+    Result<int64_t> ppm =
+        c->is_string() ? ParseConcentration(c->get<std::string>())
+                       : Result<int64_t>(Status(Code::kInvalidArgument,
+                                                "concentration must be a string such as \"37.5\""));
     if (!ppm.ok()) {
       ctx.Violate("bad_concentration", ppm.status().message() + at);
       return std::nullopt;
@@ -152,7 +155,8 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
                   std::initializer_list<std::string_view> kinds, const Substance& substance,
                   int64_t at_ms, std::string_view who) {
   std::string kinds_text;
-  for (std::string_view k : kinds) kinds_text += (kinds_text.empty() ? "" : " or ") + std::string(k);
+  for (std::string_view k : kinds)
+    kinds_text += (kinds_text.empty() ? "" : " or ") + std::string(k);
   std::string closest;  // why the best candidate failed
   if (auto it = record.find("licences"); it != record.end() && it->is_array()) {
     for (const auto& l : *it) {
@@ -190,14 +194,13 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
     closest = "\"" + holder + "\" holds no " + kinds_text + " licence covering " +
               substance.name_en + " (" + substance.id + ")";
   }
-  ctx.Violate("licence_invalid", (who.empty() ? "" : std::string(who) + ": ") + closest +
-                                     " (on " + DateOf(at_ms) + ")");
+  ctx.Violate("licence_invalid", (who.empty() ? "" : std::string(who) + ": ") + closest + " (on " +
+                                     DateOf(at_ms) + ")");
   return false;
 }
 
 int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view substance) {
-  Result<std::optional<std::string>> v =
-      ctx.state.Get(statekey::StockKey(participant, substance));
+  Result<std::optional<std::string>> v = ctx.state.Get(statekey::StockKey(participant, substance));
   if (ctx.Fail(v.status()) || !v->has_value()) return 0;
   return std::stoll(**v);
 }
@@ -241,7 +244,9 @@ void RaiseAlert(ApplyContext& ctx, std::string_view kind, std::string_view parti
 void CheckHashes(ApplyContext& ctx, const nlohmann::json* hashes, std::string_view field) {
   if (hashes == nullptr) return;
   for (const auto& h : *hashes) {
-    const std::string s = h.is_string() ? h.get<std::string>() : h.is_object() ? h.value("sha256", "") : "";
+    const std::string s = h.is_string()   ? h.get<std::string>()
+                          : h.is_object() ? h.value("sha256", "")
+                                          : "";
     bool ok = s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
     if (!ok) {
       ctx.Violate("bad_hash", "every entry of \"" + std::string(field) +
@@ -251,18 +256,20 @@ void CheckHashes(ApplyContext& ctx, const nlohmann::json* hashes, std::string_vi
   }
 }
 
-std::optional<int64_t> ReadTime(ApplyContext& ctx, const nlohmann::json& obj, std::string_view field,
-                                bool required) {
+std::optional<int64_t> ReadTime(ApplyContext& ctx, const nlohmann::json& obj,
+                                std::string_view field, bool required) {
   auto it = obj.find(field);
   if (it == obj.end()) {
     if (required) ctx.Violate("missing_field", "the record needs a \"" + std::string(field) + "\"");
     return std::nullopt;
   }
-  Result<int64_t> t = it->is_string() ? ParseTimestamp(it->get<std::string>())
-                                      : Result<int64_t>(Status(Code::kInvalidArgument, "not a string"));
+  Result<int64_t> t = it->is_string()
+                          ? ParseTimestamp(it->get<std::string>())
+                          : Result<int64_t>(Status(Code::kInvalidArgument, "not a string"));
   if (!t.ok()) {
-    ctx.Violate("bad_time", "\"" + std::string(field) + "\" must be an RFC 3339 time such as "
-                                                        "2026-11-28T09:30:00+07:00");
+    ctx.Violate("bad_time", "\"" + std::string(field) +
+                                "\" must be an RFC 3339 time such as "
+                                "2026-11-28T09:30:00+07:00");
     return std::nullopt;
   }
   return *t;

@@ -39,15 +39,13 @@
 #ifndef VIGIL_LEDGER_STATE_DOMAIN_H_
 #define VIGIL_LEDGER_STATE_DOMAIN_H_
 
-#include "ledger/layering.h"
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "ledger/layering.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/quantity.h"
 #include "ledger/state/state.h"
@@ -58,11 +56,11 @@ inline constexpr int64_t kDayMs = 86'400'000;
 
 // Settings with their defaults (changed by settings.set).
 struct Settings {
-  int64_t receipt_days = 10;           // a dispatch must be received within this many days
-  int64_t unusual_factor = 5;          // an acquisition above factor x the buyer's mean
-  int64_t unusual_min_history = 3;     //   ... once the buyer has this many acquisitions
-  int64_t expiry_warning_days = 30;    // warn this long before a licence expires
-  int64_t repeat_violation_days = 365; // repeat violations at a venue within this window
+  int64_t receipt_days = 10;            // a dispatch must be received within this many days
+  int64_t unusual_factor = 5;           // an acquisition above factor x the buyer's mean
+  int64_t unusual_min_history = 3;      //   ... once the buyer has this many acquisitions
+  int64_t expiry_warning_days = 30;     // warn this long before a licence expires
+  int64_t repeat_violation_days = 365;  // repeat violations at a venue within this window
   nlohmann::json ToJson() const;
 };
 // The names settings.set accepts.
@@ -117,8 +115,8 @@ std::optional<Participant> RequireParticipant(ApplyContext& ctx, const std::stri
 // Checks `hashes` is an array of 64-hex SHA-256 strings ("bad_hash").
 void CheckHashes(ApplyContext& ctx, const nlohmann::json* hashes, std::string_view field);
 // Parses an RFC 3339 string field; records "bad_time".
-std::optional<int64_t> ReadTime(ApplyContext& ctx, const nlohmann::json& obj, std::string_view field,
-                                bool required = true);
+std::optional<int64_t> ReadTime(ApplyContext& ctx, const nlohmann::json& obj,
+                                std::string_view field, bool required = true);
 
 }  // namespace vigil::domain
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
-#include "ledger/log/entry.h"
 #include "ledger/state/state_keys.h"
 
 namespace vigil::inspections {
@@ -44,7 +44,8 @@ std::optional<Common> ReadCommon(ApplyContext& ctx, Checklist list, const std::s
       has_actor = has_actor || m.get<std::string>() == ctx.payload.actor;
       std::optional<Participant> p = RequireParticipant(ctx, m.get<std::string>(), "team_unknown");
       if (p && p->role != Role::kInspector && p->role != Role::kPolice) {
-        ctx.Violate("bad_team", "team member \"" + p->id + "\" is not an inspector or police officer");
+        ctx.Violate("bad_team",
+                    "team member \"" + p->id + "\" is not an inspector or police officer");
       }
     }
     if (!has_actor) ctx.Violate("bad_team", "the signer must be in the \"team\"");
@@ -55,7 +56,8 @@ std::optional<Common> ReadCommon(ApplyContext& ctx, Checklist list, const std::s
   std::set<std::string> applicable;
   for (const ChecklistItem& item : *items) {
     if (venue_kind.empty() || item.applies_to.empty() ||
-        std::find(item.applies_to.begin(), item.applies_to.end(), venue_kind) != item.applies_to.end()) {
+        std::find(item.applies_to.begin(), item.applies_to.end(), venue_kind) !=
+            item.applies_to.end()) {
       applicable.insert(item.code);
     }
   }
@@ -63,9 +65,11 @@ std::optional<Common> ReadCommon(ApplyContext& ctx, Checklist list, const std::s
   if (const nlohmann::json* checklist = ctx.Object("checklist")) {
     for (const auto& [code, result] : checklist->items()) {
       if (!applicable.count(code)) {
-        ctx.Violate("checklist_item_unknown", "checklist item \"" + code + "\" does not apply here");
+        ctx.Violate("checklist_item_unknown",
+                    "checklist item \"" + code + "\" does not apply here");
       } else if (!result.is_string() || (result != "pass" && result != "fail" && result != "na")) {
-        ctx.Violate("bad_checklist", "checklist item " + code + " must be \"pass\", \"fail\" or \"na\"");
+        ctx.Violate("bad_checklist",
+                    "checklist item " + code + " must be \"pass\", \"fail\" or \"na\"");
       } else if (result == "fail") {
         failed.insert(code);
       }
@@ -89,7 +93,8 @@ std::optional<Common> ReadCommon(ApplyContext& ctx, Checklist list, const std::s
   }
   if (const nlohmann::json* sanctions = ctx.Array("sanctions", false)) {
     for (const auto& s : *sanctions) {
-      if (!s.is_string()) ctx.Violate("bad_field", "\"sanctions\" lists proposed sanctions as text");
+      if (!s.is_string())
+        ctx.Violate("bad_field", "\"sanctions\" lists proposed sanctions as text");
     }
   }
   CheckHashes(ctx, ctx.Array("evidence", false), "evidence");
@@ -109,9 +114,12 @@ std::optional<Participant> ReadBusiness(ApplyContext& ctx) {
 }
 
 void StoreInspection(ApplyContext& ctx, const Common& c, nlohmann::json extra) {
-  nlohmann::json rec = {{"seq", ctx.entry.seq},  {"type", ctx.payload.type},
-                        {"inspector", ctx.payload.actor}, {"business", c.business.id},
-                        {"at", FormatTimestamp(ctx.payload.at_ms)}, {"status", "pending"}};
+  nlohmann::json rec = {{"seq", ctx.entry.seq},
+                        {"type", ctx.payload.type},
+                        {"inspector", ctx.payload.actor},
+                        {"business", c.business.id},
+                        {"at", FormatTimestamp(ctx.payload.at_ms)},
+                        {"status", "pending"}};
   for (auto& [k, v] : extra.items()) rec[k] = v;
   PutJson(ctx, statekey::InspectionKey(ctx.entry.seq), rec);
   ctx.Fail(ctx.state.Put(statekey::InspByKey(ctx.payload.actor, ctx.entry.seq), ""));
@@ -130,7 +138,8 @@ void ApplyVenueInspection(ApplyContext& ctx) {
       if (v.value("id", "") == *venue_id) venue_kind = v.value("kind", "");
     }
     if (venue_kind.empty()) {
-      ctx.Violate("venue_unknown", "\"" + business->id + "\" has no registered venue \"" + *venue_id + "\"");
+      ctx.Violate("venue_unknown",
+                  "\"" + business->id + "\" has no registered venue \"" + *venue_id + "\"");
     }
   }
   std::optional<std::string> kind = ctx.String("kind");
@@ -138,15 +147,17 @@ void ApplyVenueInspection(ApplyContext& ctx) {
     ctx.Violate("bad_field", "\"kind\" must be \"periodic\" or \"surprise\"");
   }
   if (kind == "surprise" && !ctx.String("approval_ref", false).has_value()) {
-    ctx.Violate("approval_required", "a surprise inspection needs the \"approval_ref\" of its order");
+    ctx.Violate("approval_required",
+                "a surprise inspection needs the \"approval_ref\" of its order");
   }
   int64_t tested = 0, positive = 0;
   if (const nlohmann::json* d = ctx.Object("drug_tests", false)) {
     auto t = d->find("tested"), p = d->find("positive");
     if (t == d->end() || p == d->end() || !t->is_number_unsigned() || !p->is_number_unsigned() ||
         p->get<int64_t>() > t->get<int64_t>()) {
-      ctx.Violate("bad_drug_tests", "\"drug_tests\" needs whole numbers \"tested\" and \"positive\", "
-                                    "positive not above tested");
+      ctx.Violate("bad_drug_tests",
+                  "\"drug_tests\" needs whole numbers \"tested\" and \"positive\", "
+                  "positive not above tested");
     } else {
       tested = t->get<int64_t>();
       positive = p->get<int64_t>();
@@ -155,8 +166,11 @@ void ApplyVenueInspection(ApplyContext& ctx) {
   std::optional<Common> c = ReadCommon(ctx, Checklist::kVenue, venue_kind, business);
   if (!c.has_value() || !ctx.violations.empty()) return;
   const size_t n_violations = b.value("violations", nlohmann::json::array()).size();
-  StoreInspection(ctx, *c, {{"venue", *venue_id}, {"kind", *kind}, {"violations", n_violations},
-                            {"drug_tests", {{"tested", tested}, {"positive", positive}}}});
+  StoreInspection(ctx, *c,
+                  {{"venue", *venue_id},
+                   {"kind", *kind},
+                   {"violations", n_violations},
+                   {"drug_tests", {{"tested", tested}, {"positive", positive}}}});
   const std::string& business_id = c->business.id;
   ctx.Fail(ctx.state.Put(statekey::InspVenueKey(business_id, *venue_id, ctx.entry.seq), ""));
   if (n_violations == 0 && positive == 0) return;
@@ -182,8 +196,8 @@ void ApplyVenueInspection(ApplyContext& ctx) {
   if (earlier > 0) {
     RaiseAlert(ctx, "repeat_violation", c->business.id,
                "venue " + *venue_id + " has " + std::to_string(earlier + 1) +
-                   " inspections with violations within " +
-                   std::to_string(window / kDayMs) + " days",
+                   " inspections with violations within " + std::to_string(window / kDayMs) +
+                   " days",
                {{"venue", *venue_id}, {"count", earlier + 1}});
   }
   const std::string viol_key =
@@ -249,8 +263,9 @@ void ApplyAck(ApplyContext& ctx) {
   const std::string key = statekey::InspectionKey(b["inspection_seq"].get<uint64_t>());
   std::optional<nlohmann::json> insp = GetJson(ctx, key);
   if (!insp.has_value()) {
-    ctx.Violate("inspection_unknown", "entry " + std::to_string(b["inspection_seq"].get<uint64_t>()) +
-                                          " is not an inspection");
+    ctx.Violate(
+        "inspection_unknown",
+        "entry " + std::to_string(b["inspection_seq"].get<uint64_t>()) + " is not an inspection");
     return;
   }
   if (insp->value("business", "") != ctx.payload.actor) {
@@ -258,7 +273,7 @@ void ApplyAck(ApplyContext& ctx) {
                                      "\" can answer this inspection");
   }
   if (insp->value("status", "") != "pending") {
-    ctx.Violate("already_answered", "this inspection was already " + insp->value("status", "") );
+    ctx.Violate("already_answered", "this inspection was already " + insp->value("status", ""));
   }
   if (!ctx.violations.empty()) return;
   (*insp)["status"] = *decision == "countersign" ? "countersigned" : "objected";

@@ -5,7 +5,6 @@
 #define VIGIL_LEDGER_STATE_INSPECTIONS_H_
 
 #include "ledger/layering.h"
-
 #include "ledger/state/state.h"
 
 namespace vigil::inspections {

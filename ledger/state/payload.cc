@@ -54,7 +54,8 @@ Result<nlohmann::json> ParseJsonChecked(std::string_view text, bool name_duplica
           !keys[d - 1].insert(parsed.get_ref<const std::string&>()).second) {
         duplicate = parsed.get_ref<const std::string&>();
       }
-    } else if (event == Event::object_end && d < key_count.size() && parsed.size() != key_count[d]) {
+    } else if (event == Event::object_end && d < key_count.size() &&
+               parsed.size() != key_count[d]) {
       repeated = true;
     }
     return true;
@@ -80,9 +81,10 @@ Result<nlohmann::json> ParseJsonChecked(std::string_view text, bool name_duplica
   if (repeated || duplicate.has_value()) {
     // The key is valid UTF-8 (the parser checked it); quoted as JSON; long ones are not repeated.
     const std::string name = duplicate.value_or("");
-    return Status(Code::kInvalidArgument,
-                  "JSON with a duplicate key" +
-                      (!name.empty() && name.size() <= 64 ? " " + nlohmann::json(name).dump() : ""));
+    return Status(
+        Code::kInvalidArgument,
+        "JSON with a duplicate key" +
+            (!name.empty() && name.size() <= 64 ? " " + nlohmann::json(name).dump() : ""));
   }
   return j;
 }

@@ -3,15 +3,13 @@
 #ifndef VIGIL_LEDGER_STATE_PAYLOAD_H_
 #define VIGIL_LEDGER_STATE_PAYLOAD_H_
 
-#include "ledger/layering.h"
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/result.h"
+#include "ledger/layering.h"
 
 namespace vigil {
 

@@ -11,7 +11,7 @@ struct UnitInfo {
 };
 
 constexpr UnitInfo kUnits[] = {
-    {"kg", Measure::kMass, 6}, {"g", Measure::kMass, 3},   {"mg", Measure::kMass, 0},
+    {"kg", Measure::kMass, 6},  {"g", Measure::kMass, 3},    {"mg", Measure::kMass, 0},
     {"L", Measure::kVolume, 6}, {"mL", Measure::kVolume, 3},
 };
 
@@ -43,7 +43,8 @@ bool ParseScaled(std::string_view s, int scale, int64_t max, int64_t& out) {
     if (!push(c)) return false;
   }
   for (int i = 0; i < scale; ++i) {
-    if (!push(static_cast<size_t>(i) < frac.size() ? frac[static_cast<size_t>(i)] : '0')) return false;
+    if (!push(static_cast<size_t>(i) < frac.size() ? frac[static_cast<size_t>(i)] : '0'))
+      return false;
   }
   out = v;
   return true;
@@ -54,8 +55,8 @@ bool ParseScaled(std::string_view s, int scale, int64_t max, int64_t& out) {
 Result<Measure> MeasureOfUnit(std::string_view unit) {
   const UnitInfo* u = FindUnit(unit);
   if (u == nullptr) {
-    return Status(Code::kInvalidArgument,
-                  "unit \"" + std::string(unit.substr(0, 16)) + "\" is not one of kg, g, mg, L, mL");
+    return Status(Code::kInvalidArgument, "unit \"" + std::string(unit.substr(0, 16)) +
+                                              "\" is not one of kg, g, mg, L, mL");
   }
   return u->measure;
 }

@@ -3,13 +3,12 @@
 #ifndef VIGIL_LEDGER_STATE_QUANTITY_H_
 #define VIGIL_LEDGER_STATE_QUANTITY_H_
 
-#include "ledger/layering.h"
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "keys/result.h"
+#include "ledger/layering.h"
 
 namespace vigil {
 

@@ -3,9 +3,9 @@
 #include <set>
 
 #include "keys/coding.h"
+#include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
-#include "ledger/log/entry.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
 
@@ -105,8 +105,8 @@ nlohmann::json ValidLicences(ApplyContext& ctx, const nlohmann::json& licences,
                                      "expires not before issued");
       continue;
     }
-    nlohmann::json clean = {{"kind", kind}, {"number", number}, {"issued", l["issued"]},
-                            {"expires", l["expires"]}};
+    nlohmann::json clean = {
+        {"kind", kind}, {"number", number}, {"issued", l["issued"]}, {"expires", l["expires"]}};
     if (l.contains("suspended")) clean["suspended"] = l.value("suspended", false);
     if (l.contains("venue")) clean["venue"] = l["venue"];
     const bool precursor = kind.rfind("precursor_", 0) == 0 || kind == "import_export";
@@ -124,8 +124,9 @@ nlohmann::json ValidLicences(ApplyContext& ctx, const nlohmann::json& licences,
       }
     }
     if (precursor && subs.empty()) {
-      ctx.Violate("bad_licence", "precursor licence " + number + " must list the \"substances\" "
-                                                                 "it covers");
+      ctx.Violate("bad_licence", "precursor licence " + number +
+                                     " must list the \"substances\" "
+                                     "it covers");
     }
     if (precursor) clean["substances"] = subs;
     out.push_back(clean);
@@ -138,9 +139,11 @@ void CheckVenues(ApplyContext& ctx, const nlohmann::json& venues) {
   std::set<std::string> ids;
   for (const auto& v : venues) {
     const std::string id = v.is_object() ? v.value("id", "") : "";
-    if (id.empty() || id.find('/') != std::string::npos || !domain::IsVenueKind(v.value("kind", ""))) {
-      ctx.Violate("bad_venue", "each venue needs an \"id\" (no '/') and a \"kind\" of karaoke, bar "
-                               "or dance_hall");
+    if (id.empty() || id.find('/') != std::string::npos ||
+        !domain::IsVenueKind(v.value("kind", ""))) {
+      ctx.Violate("bad_venue",
+                  "each venue needs an \"id\" (no '/') and a \"kind\" of karaoke, bar "
+                  "or dance_hall");
       continue;
     }
     if (!ids.insert(id).second) ctx.Violate("bad_venue", "venue " + id + " is listed twice");
@@ -148,7 +151,8 @@ void CheckVenues(ApplyContext& ctx, const nlohmann::json& venues) {
       const std::string area = r.is_object() ? r.value("area_m2", "") : "";
       if (area.empty() || area.find_first_not_of("0123456789.") != std::string::npos ||
           area.front() == '.' || area.back() == '.') {
-        ctx.Violate("bad_venue", "venue " + id + ": each room needs \"area_m2\" as a decimal string");
+        ctx.Violate("bad_venue",
+                    "venue " + id + ": each room needs \"area_m2\" as a decimal string");
         break;
       }
     }
@@ -158,19 +162,23 @@ void CheckVenues(ApplyContext& ctx, const nlohmann::json& venues) {
         if (!t.is_string()) return false;
         const std::string s = t.get<std::string>();
         return s.size() == 5 && s[2] == ':' && std::isdigit(static_cast<unsigned char>(s[0])) &&
-               std::isdigit(static_cast<unsigned char>(s[1])) && std::isdigit(static_cast<unsigned char>(s[3])) &&
-               std::isdigit(static_cast<unsigned char>(s[4])) && s.substr(0, 2) <= "23" && s.substr(3) <= "59";
+               std::isdigit(static_cast<unsigned char>(s[1])) &&
+               std::isdigit(static_cast<unsigned char>(s[3])) &&
+               std::isdigit(static_cast<unsigned char>(s[4])) && s.substr(0, 2) <= "23" &&
+               s.substr(3) <= "59";
       };
-      if (!h.is_object() || !hhmm(h.value("open", nlohmann::json())) || !hhmm(h.value("close", nlohmann::json()))) {
-        ctx.Violate("bad_venue", "venue " + id + ": \"hours\" is {\"open\": \"HH:MM\", \"close\": \"HH:MM\"}");
+      if (!h.is_object() || !hhmm(h.value("open", nlohmann::json())) ||
+          !hhmm(h.value("close", nlohmann::json()))) {
+        ctx.Violate("bad_venue",
+                    "venue " + id + ": \"hours\" is {\"open\": \"HH:MM\", \"close\": \"HH:MM\"}");
       }
     }
   }
 }
 
 // Writes the licence and expiry indexes of `record`'s licences (removing the old ones first).
-void IndexLicences(ApplyContext& ctx, const std::string& participant, const nlohmann::json* old_licences,
-                   const nlohmann::json& licences) {
+void IndexLicences(ApplyContext& ctx, const std::string& participant,
+                   const nlohmann::json* old_licences, const nlohmann::json& licences) {
   const int64_t warn = domain::LoadSettings(ctx).expiry_warning_days * domain::kDayMs;
   // Unchanged licences (same number and expiry) keep their expiry key, so an update that
   // restates them does not warn a second time.
@@ -248,7 +256,9 @@ Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_vi
   Result<std::optional<std::string>> v = state.Get(statekey::KeyKey(key_id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<KeyRecord>();
-  auto damaged = [&] { return Status(Code::kCorruption, "damaged key record " + std::string(key_id)); };
+  auto damaged = [&] {
+    return Status(Code::kCorruption, "damaged key record " + std::string(key_id));
+  };
   std::string_view in = **v;
   if (in.size() < PublicKey::kSize + 2) return damaged();
   Result<PublicKey> pk = PublicKey::FromBytes(in.substr(0, PublicKey::kSize));
@@ -334,8 +344,8 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
   }
   std::optional<Role> parsed_role = role.has_value() ? ParseRole(*role) : std::nullopt;
   if (role.has_value() && !parsed_role.has_value()) {
-    ctx.Violate("bad_role", "role must be authority, police, inspector or business, not \"" +
-                                *role + "\"");
+    ctx.Violate("bad_role",
+                "role must be authority, police, inspector or business, not \"" + *role + "\"");
   }
   std::optional<nlohmann::json> licences = CheckProfile(ctx, id.value_or(""), parsed_role);
   std::vector<PublicKey> pks;
@@ -376,7 +386,8 @@ void ApplyParticipantUpdate(ApplyContext& ctx) {
   if ((*p)->revoked) ctx.Violate("participant_revoked", "participant \"" + *id + "\" is revoked");
   std::optional<nlohmann::json> licences = CheckProfile(ctx, *id, (*p)->role);
   bool changes = false;
-  for (const char* f : {"legal_name", "tax_code", "address", "jurisdiction", "licences", "venues"}) {
+  for (const char* f :
+       {"legal_name", "tax_code", "address", "jurisdiction", "licences", "venues"}) {
     changes = changes || ctx.payload.body.contains(f);
   }
   if (!changes) ctx.Violate("missing_field", "an update changes at least one field");
@@ -461,8 +472,8 @@ void ApplyKeyRevoke(ApplyContext& ctx) {
     }
     if (active <= 1) {
       ctx.Violate("last_authority_key",
-                  "key " + *key_id + " is the last working key of authority \"" +
-                      rec.participant + "\"; add a new key (key.add) before revoking it");
+                  "key " + *key_id + " is the last working key of authority \"" + rec.participant +
+                      "\"; add a new key (key.add) before revoking it");
     }
   }
   if (!ctx.violations.empty()) return;

@@ -10,10 +10,9 @@
 #ifndef VIGIL_LEDGER_STATE_REGISTRY_H_
 #define VIGIL_LEDGER_STATE_REGISTRY_H_
 
-#include "ledger/layering.h"
-
 #include <optional>
 
+#include "ledger/layering.h"
 #include "ledger/state/state.h"
 
 namespace vigil::registry {

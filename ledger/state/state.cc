@@ -1,5 +1,8 @@
 #include "ledger/state/state.h"
 
+#include <algorithm>
+#include <map>
+
 #include "keys/coding.h"
 #include "ledger/state/authority.h"
 #include "ledger/state/chemicals.h"
@@ -8,9 +11,6 @@
 #include "ledger/state/registry.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
-
-#include <algorithm>
-#include <map>
 
 namespace vigil {
 
@@ -32,10 +32,14 @@ Status Denied(std::string code, std::string message) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAuthority: return "authority";
-    case Role::kPolice: return "police";
-    case Role::kInspector: return "inspector";
-    case Role::kBusiness: return "business";
+    case Role::kAuthority:
+      return "authority";
+    case Role::kPolice:
+      return "police";
+    case Role::kInspector:
+      return "inspector";
+    case Role::kBusiness:
+      return "business";
   }
   return "?";
 }
@@ -107,76 +111,225 @@ void OnlyFields(ApplyContext& ctx, const std::vector<std::string_view>& allowed)
 const std::vector<RecordType>& RecordTypes() {
   // What every record of an area may carry (docs/records.md).
   using Fields = std::vector<std::string_view>;
-  const Fields movement = {"substance", "quantity", "unit",      "concentration", "lot",
-                           "packaging", "purpose",  "transport", "documents",     "note",
+  const Fields movement = {"substance",          "quantity", "unit",      "concentration", "lot",
+                           "packaging",          "purpose",  "transport", "documents",     "note",
                            "personal_commitment"};
-  const Fields inspection = {"business", "started_at", "ended_at", "team",     "checklist",
-                             "violations", "sanctions", "evidence", "note",     "personal_commitment"};
-  const Fields movement_csv = {"substance", "quantity", "unit", "concentration", "lot",
-                               "packaging", "purpose", "transport", "note", "document.kind",
-                               "document.number", "document.sha256"};
-  const Fields party_csv = {"party.name", "party.enterprise_code", "party.licence_number",
-                            "party.invoice", "party.address", "party.country"};
+  const Fields inspection = {"business",   "started_at", "ended_at", "team", "checklist",
+                             "violations", "sanctions",  "evidence", "note", "personal_commitment"};
+  const Fields movement_csv = {
+      "substance",       "quantity",       "unit",      "concentration", "lot",
+      "packaging",       "purpose",        "transport", "note",          "document.kind",
+      "document.number", "document.sha256"};
+  const Fields party_csv = {"party.name",    "party.enterprise_code", "party.licence_number",
+                            "party.invoice", "party.address",         "party.country"};
   auto join = [](Fields a, const Fields& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
   };
   // The codes are stored in the state (format 2): a new type takes the next unused code.
   static const std::vector<RecordType> kTypes = {
-      {"participant.register", 1, kAuthority, &registry::ApplyParticipantRegister,
+      {"participant.register",
+       1,
+       kAuthority,
+       &registry::ApplyParticipantRegister,
        {"participant", "role", "legal_name", "tax_code", "address", "jurisdiction", "keys",
         "licences", "venues"},
-       {"participant"}, {"keys"}, false, {}},
-      {"participant.update", 2, kAuthority, &registry::ApplyParticipantUpdate,
+       {"participant"},
+       {"keys"},
+       false,
+       {}},
+      {"participant.update",
+       2,
+       kAuthority,
+       &registry::ApplyParticipantUpdate,
        {"participant", "legal_name", "tax_code", "address", "jurisdiction", "licences", "venues",
         "reason"},
-       {"participant"}, {}, false, {}},
-      {"participant.revoke", 3, kAuthority, &registry::ApplyParticipantRevoke,
-       {"participant", "reason"}, {"participant"}, {}, false, {}},
-      {"key.add", 4, kAuthority, &registry::ApplyKeyAdd, {"participant", "key"}, {"participant"},
-       {"key"}, false, {}},
-      {"key.revoke", 5, kAuthority, &registry::ApplyKeyRevoke, {"key", "reason"}, {}, {}, false, {}},
+       {"participant"},
+       {},
+       false,
+       {}},
+      {"participant.revoke",
+       3,
+       kAuthority,
+       &registry::ApplyParticipantRevoke,
+       {"participant", "reason"},
+       {"participant"},
+       {},
+       false,
+       {}},
+      {"key.add",
+       4,
+       kAuthority,
+       &registry::ApplyKeyAdd,
+       {"participant", "key"},
+       {"participant"},
+       {"key"},
+       false,
+       {}},
+      {"key.revoke",
+       5,
+       kAuthority,
+       &registry::ApplyKeyRevoke,
+       {"key", "reason"},
+       {},
+       {},
+       false,
+       {}},
       {"catalog.add", 6, kAuthority, &authority::ApplyCatalogAdd, {"substance"}, {}, {}, false, {}},
-      {"threshold.set", 7, kAuthority, &authority::ApplyThresholdSet,
-       {"substance", "single_max", "window_days", "window_max"}, {}, {}, false, {}},
-      {"settings.set", 8, kAuthority, &authority::ApplySettingsSet, {"settings"}, {}, {}, false, {}},
-      {"checklist.add", 9, kAuthority, &authority::ApplyChecklistAdd, {"list", "item"}, {}, {},
-       false, {}},
-      {"chem.purchase", 10, kBusiness, &chemicals::ApplyPurchase, join(movement, {"party"}), {}, {},
-       true, join(movement_csv, party_csv)},
-      {"chem.sale", 11, kBusiness, &chemicals::ApplySale, join(movement, {"party"}), {}, {}, true,
+      {"threshold.set",
+       7,
+       kAuthority,
+       &authority::ApplyThresholdSet,
+       {"substance", "single_max", "window_days", "window_max"},
+       {},
+       {},
+       false,
+       {}},
+      {"settings.set",
+       8,
+       kAuthority,
+       &authority::ApplySettingsSet,
+       {"settings"},
+       {},
+       {},
+       false,
+       {}},
+      {"checklist.add",
+       9,
+       kAuthority,
+       &authority::ApplyChecklistAdd,
+       {"list", "item"},
+       {},
+       {},
+       false,
+       {}},
+      {"chem.purchase",
+       10,
+       kBusiness,
+       &chemicals::ApplyPurchase,
+       join(movement, {"party"}),
+       {},
+       {},
+       true,
        join(movement_csv, party_csv)},
-      {"chem.dispatch", 12, kBusiness, &chemicals::ApplyDispatch,
-       join(movement, {"counterparty", "transfer_id"}), {"counterparty"}, {}, true,
+      {"chem.sale",
+       11,
+       kBusiness,
+       &chemicals::ApplySale,
+       join(movement, {"party"}),
+       {},
+       {},
+       true,
+       join(movement_csv, party_csv)},
+      {"chem.dispatch",
+       12,
+       kBusiness,
+       &chemicals::ApplyDispatch,
+       join(movement, {"counterparty", "transfer_id"}),
+       {"counterparty"},
+       {},
+       true,
        join(movement_csv, {"counterparty", "transfer_id"})},
-      {"chem.receipt", 13, kBusiness, &chemicals::ApplyReceipt,
-       join(movement, {"counterparty", "transfer_id"}), {"counterparty"}, {}, true,
+      {"chem.receipt",
+       13,
+       kBusiness,
+       &chemicals::ApplyReceipt,
+       join(movement, {"counterparty", "transfer_id"}),
+       {"counterparty"},
+       {},
+       true,
        join(movement_csv, {"counterparty", "transfer_id"})},
-      {"chem.use", 14, kBusiness, &chemicals::ApplyUse, join(movement, {"product"}), {}, {}, true,
+      {"chem.use",
+       14,
+       kBusiness,
+       &chemicals::ApplyUse,
+       join(movement, {"product"}),
+       {},
+       {},
+       true,
        join(movement_csv, {"product"})},
-      {"chem.dispose", 15, kBusiness, &chemicals::ApplyDispose,
-       join(movement, {"method", "witness"}), {}, {}, true,
+      {"chem.dispose",
+       15,
+       kBusiness,
+       &chemicals::ApplyDispose,
+       join(movement, {"method", "witness"}),
+       {},
+       {},
+       true,
        join(movement_csv, {"method", "witness"})},
-      {"chem.loss", 16, kBusiness, &chemicals::ApplyLoss,
-       join(movement, {"kind", "discovered_at", "police_report"}), {}, {}, true,
+      {"chem.loss",
+       16,
+       kBusiness,
+       &chemicals::ApplyLoss,
+       join(movement, {"kind", "discovered_at", "police_report"}),
+       {},
+       {},
+       true,
        join(movement_csv, {"kind", "discovered_at", "police_report"})},
-      {"chem.stocktake", 17, kBusiness, &chemicals::ApplyStocktake,
-       {"substance", "quantity", "unit", "note", "documents"}, {}, {}, true,
+      {"chem.stocktake",
+       17,
+       kBusiness,
+       &chemicals::ApplyStocktake,
+       {"substance", "quantity", "unit", "note", "documents"},
+       {},
+       {},
+       true,
        {"substance", "quantity", "unit", "note", "document.kind", "document.number",
         "document.sha256"}},
-      {"inspection.venue", 18, kInspector, &inspections::ApplyVenueInspection,
-       join(inspection, {"venue", "kind", "approval_ref", "drug_tests"}), {"business"}, {}, true,
+      {"inspection.venue",
+       18,
+       kInspector,
+       &inspections::ApplyVenueInspection,
+       join(inspection, {"venue", "kind", "approval_ref", "drug_tests"}),
+       {"business"},
+       {},
+       true,
        {}},
-      {"inspection.stock", 19, kInspector, &inspections::ApplyStockInspection,
-       join(inspection, {"counts"}), {"business"}, {}, true, {}},
-      {"inspection.ack", 20, kBusiness, &inspections::ApplyAck,
-       {"inspection_seq", "decision", "reason"}, {}, {}, true, {}},
-      {"correction", 21, kAnyRole, &authority::ApplyCorrection, {"target_seq", "action", "reason"},
-       {}, {}, false, {"target_seq", "action", "reason"}},
-      {"erasure", 22, kAuthority, &authority::ApplyErasure, {"target_seq", "reason", "order_ref"},
-       {}, {}, false, {}},
-      {"police.note", 23, kPolice, &authority::ApplyPoliceNote,
-       {"subject", "text", "refs", "personal_commitment"}, {}, {}, true, {}},
+      {"inspection.stock",
+       19,
+       kInspector,
+       &inspections::ApplyStockInspection,
+       join(inspection, {"counts"}),
+       {"business"},
+       {},
+       true,
+       {}},
+      {"inspection.ack",
+       20,
+       kBusiness,
+       &inspections::ApplyAck,
+       {"inspection_seq", "decision", "reason"},
+       {},
+       {},
+       true,
+       {}},
+      {"correction",
+       21,
+       kAnyRole,
+       &authority::ApplyCorrection,
+       {"target_seq", "action", "reason"},
+       {},
+       {},
+       false,
+       {"target_seq", "action", "reason"}},
+      {"erasure",
+       22,
+       kAuthority,
+       &authority::ApplyErasure,
+       {"target_seq", "reason", "order_ref"},
+       {},
+       {},
+       false,
+       {}},
+      {"police.note",
+       23,
+       kPolice,
+       &authority::ApplyPoliceNote,
+       {"subject", "text", "refs", "personal_commitment"},
+       {},
+       {},
+       true,
+       {}},
   };
   return kTypes;
 }
@@ -288,8 +441,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   }
   if (key->participant != payload.actor) {
     return Denied("actor_mismatch", "key " + entry.signer + " belongs to \"" + key->participant +
-                                        "\", not to the payload's actor \"" + payload.actor +
-                                        "\"");
+                                        "\", not to the payload's actor \"" + payload.actor + "\"");
   }
   if (actor->revoked) {
     return Denied("participant_revoked", "participant \"" + actor->id + "\" has been revoked");
@@ -301,8 +453,8 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   }
   if ((type->roles & static_cast<uint8_t>(actor->role)) == 0) {
     return Denied("role_not_allowed", "a participant with role " +
-                                          std::string(RoleName(actor->role)) +
-                                          " may not submit " + payload.type + " records");
+                                          std::string(RoleName(actor->role)) + " may not submit " +
+                                          payload.type + " records");
   }
 
   Result<std::optional<uint64_t>> prior = FindPriorSeq(base, payload.actor, payload.id);
@@ -314,7 +466,8 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   }
 
   OverlayStateStore overlay(base);
-  ApplyContext ctx{overlay, entry, payload, *actor, {}, {}, Status::Ok(), nlohmann::json::object(), 0};
+  ApplyContext ctx{overlay, entry, payload, *actor, {}, {}, Status::Ok(), nlohmann::json::object(),
+                   0};
   for (const Cosignature& c : entry.cosigners) {
     Result<std::optional<KeyRecord>> ck = LoadKey(base, c.signer);
     if (!ck.ok()) return ck.status();
@@ -335,8 +488,9 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   }
   if (auto c = payload.body.find("personal_commitment"); c != payload.body.end()) {
     if (!c->is_string() || !HashFromBase64(c->get<std::string>()).ok()) {
-      ctx.Violate("bad_commitment", "\"personal_commitment\" must be the base64 SHA-256 of the salt "
-                                    "and the personal data");
+      ctx.Violate("bad_commitment",
+                  "\"personal_commitment\" must be the base64 SHA-256 of the salt "
+                  "and the personal data");
     }
   }
   try {
@@ -346,8 +500,9 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   } catch (const nlohmann::json::exception&) {
     // A field of the wrong JSON type (a number where text belongs, ...) that a handler read
     // without checking: the record is refused, never the server stopped.
-    ctx.Violate("bad_field_type", "a field has the wrong JSON type (for example a number where "
-                                  "text is expected); see docs/records.md for each field's type");
+    ctx.Violate("bad_field_type",
+                "a field has the wrong JSON type (for example a number where "
+                "text is expected); see docs/records.md for each field's type");
   }
   if (!ctx.failure.ok()) return ctx.failure;
   if (!ctx.violations.empty()) {
@@ -364,7 +519,8 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
     const std::string substance = d.value("substance", "");
     const int64_t now = domain::Stock(ctx, participant, substance);
     auto& list = stock_after[participant];
-    auto it = std::find_if(list.begin(), list.end(), [&](const auto& s) { return s.first == substance; });
+    auto it =
+        std::find_if(list.begin(), list.end(), [&](const auto& s) { return s.first == substance; });
     if (it != list.end()) {
       it->second = now;
     } else {
@@ -379,8 +535,8 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
     if (std::find(named.begin(), named.end(), participant) == named.end()) {
       // Stock histories are read from trails: a handler may change only the stock of a
       // participant the record names (today: always its actor).
-      ctx.Fail(Status(Code::kInternal, "entry changes the stock of \"" + participant +
-                                           "\", whom it does not name"));
+      ctx.Fail(Status(Code::kInternal,
+                      "entry changes the stock of \"" + participant + "\", whom it does not name"));
     }
   }
   for (const std::string& p : named) {

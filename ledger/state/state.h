@@ -8,19 +8,17 @@
 #ifndef VIGIL_LEDGER_STATE_STATE_H_
 #define VIGIL_LEDGER_STATE_STATE_H_
 
-#include "ledger/layering.h"
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/encoding.h"
 #include "keys/key.h"
 #include "keys/result.h"
+#include "ledger/layering.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/state_store.h"
@@ -63,7 +61,7 @@ struct ApplyContext {
 
   Status failure;  // a store error (not a broken rule): the whole batch is aborted
   nlohmann::json effect = nlohmann::json::object();  // what a correction must undo (domain.h)
-  int alerts = 0;                                     // alerts raised by this entry so far
+  int alerts = 0;                                    // alerts raised by this entry so far
 
   void Violate(std::string code, std::string message) {
     violations.push_back({std::move(code), std::move(message)});

@@ -12,7 +12,6 @@ namespace {
 
 constexpr char kCompact = 0x01;  // first byte of a compact value (JSON text never starts so)
 
-
 // Effect field tags (EncodeEntryInfo).
 enum EffectTag : uint8_t {
   kEffectMsgpack = 0,  // the rest of the value is the whole effect as MessagePack (its keys
@@ -36,7 +35,8 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
       for (const auto& d : v) {
         if (!d.is_object() || d.size() != 3 || !d.contains("participant") ||
             !d["participant"].is_string() || !d.contains("substance") ||
-            !d["substance"].is_string() || !d.contains("delta") || !d["delta"].is_number_integer()) {
+            !d["substance"].is_string() || !d.contains("delta") ||
+            !d["delta"].is_number_integer()) {
           return std::nullopt;
         }
         const std::string& p = d["participant"].get_ref<const std::string&>();
@@ -55,7 +55,8 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
       const std::string& stat = v["stat"].get_ref<const std::string&>();
       if (std::optional<statekey::AcqKeyParts> a = statekey::ParseAcqKeys(key, stat)) {
         out.push_back(kEffectAcqShort);
-        PutString(out, a->participant == actor ? std::string_view() : std::string_view(a->participant));
+        PutString(out,
+                  a->participant == actor ? std::string_view() : std::string_view(a->participant));
         PutString(out, a->substance);
         PutVarint(out, a->time);
         PutVarint(out, a->seq);
@@ -67,8 +68,8 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
       PutSigned(out, v["amount"].get<int64_t>());
     } else if (name == "transfer" || name == "venueviol" || name == "inspection" || name == "ack") {
       if (!v.is_string()) return std::nullopt;
-      out.push_back(name == "transfer"    ? kEffectTransfer
-                    : name == "venueviol" ? kEffectVenueViol
+      out.push_back(name == "transfer"     ? kEffectTransfer
+                    : name == "venueviol"  ? kEffectVenueViol
                     : name == "inspection" ? kEffectInspection
                                            : kEffectAck);
       PutString(out, v.get_ref<const std::string&>());
@@ -94,14 +95,16 @@ std::optional<nlohmann::json> ParseEffect(std::string_view in, std::string_view 
         std::string p, s;
         int64_t delta = 0;
         if (!GetString(in, &p) || !GetString(in, &s) || !GetSigned(in, &delta)) return std::nullopt;
-        e["stock"].push_back(
-            {{"participant", p.empty() ? std::string(actor) : p}, {"substance", s}, {"delta", delta}});
+        e["stock"].push_back({{"participant", p.empty() ? std::string(actor) : p},
+                              {"substance", s},
+                              {"delta", delta}});
         break;
       }
       case kEffectAcq: {
         std::string key, stat;
         int64_t amount = 0;
-        if (!GetString(in, &key) || !GetString(in, &stat) || !GetSigned(in, &amount)) return std::nullopt;
+        if (!GetString(in, &key) || !GetString(in, &stat) || !GetSigned(in, &amount))
+          return std::nullopt;
         e["acq"] = {{"key", key}, {"stat", stat}, {"amount", amount}};
         break;
       }
@@ -125,8 +128,8 @@ std::optional<nlohmann::json> ParseEffect(std::string_view in, std::string_view 
       case kEffectAck: {
         std::string s;
         if (!GetString(in, &s)) return std::nullopt;
-        e[tag == kEffectTransfer    ? "transfer"
-          : tag == kEffectVenueViol ? "venueviol"
+        e[tag == kEffectTransfer     ? "transfer"
+          : tag == kEffectVenueViol  ? "venueviol"
           : tag == kEffectInspection ? "inspection"
                                      : "ack"] = s;
         break;
@@ -210,16 +213,21 @@ std::optional<nlohmann::json> ParseTransfer(std::string_view key, std::string_vi
   int64_t amount = 0, dispatched_at = 0, due = 0;
   uint64_t dispatched_seq = 0;
   if (status > kVoided || !GetString(in, &to) || !GetString(in, &substance) ||
-      !GetSigned(in, &amount) || !GetVarint(in, &dispatched_seq) || !GetSigned(in, &dispatched_at) ||
-      !GetSigned(in, &due)) {
+      !GetSigned(in, &amount) || !GetVarint(in, &dispatched_seq) ||
+      !GetSigned(in, &dispatched_at) || !GetSigned(in, &due)) {
     return std::nullopt;
   }
-  nlohmann::json t = {{"from", parts->from}, {"to", to}, {"transfer_id", parts->transfer_id},
-                      {"substance", substance}, {"amount", amount},
+  nlohmann::json t = {{"from", parts->from},
+                      {"to", to},
+                      {"transfer_id", parts->transfer_id},
+                      {"substance", substance},
+                      {"amount", amount},
                       {"dispatched_seq", dispatched_seq},
                       {"dispatched_at", FormatTimestamp(dispatched_at)},
                       {"due", FormatTimestamp(due)},
-                      {"status", status == kOpen ? "open" : status == kReceived ? "received" : "voided"}};
+                      {"status", status == kOpen       ? "open"
+                                 : status == kReceived ? "received"
+                                                       : "voided"}};
   if (received) {
     uint64_t received_seq = 0;
     int64_t received_amount = 0, received_at = 0;
@@ -274,16 +282,19 @@ Kind KindOf(std::string_view key) {
 
 std::optional<nlohmann::json> ParseCompact(Kind kind, std::string_view key, std::string_view v) {
   switch (kind) {
-    case Kind::kTransfer: return ParseTransfer(key, v);
-    case Kind::kAcq: return ParseAcq(v);
-    case Kind::kAcqStat: return ParseAcqStat(v);
-    case Kind::kJson: break;
+    case Kind::kTransfer:
+      return ParseTransfer(key, v);
+    case Kind::kAcq:
+      return ParseAcq(v);
+    case Kind::kAcqStat:
+      return ParseAcqStat(v);
+    case Kind::kJson:
+      break;
   }
   return std::nullopt;
 }
 
 }  // namespace
-
 
 // ---- the per-entry record ----
 
@@ -309,9 +320,11 @@ Result<EntryInfo> DecodeEntryInfo(std::string_view value) {
   info.type_code = static_cast<uint8_t>(value[0]);
   info.personal = value[1] != 0;
   value.remove_prefix(2);
-  if (!GetString(value, &info.actor)) return Status(Code::kCorruption, "damaged entry record in the state");
+  if (!GetString(value, &info.actor))
+    return Status(Code::kCorruption, "damaged entry record in the state");
   std::optional<nlohmann::json> effect = ParseEffect(value, info.actor);
-  if (!effect.has_value()) return Status(Code::kCorruption, "damaged effect in an entry record of the state");
+  if (!effect.has_value())
+    return Status(Code::kCorruption, "damaged effect in an entry record of the state");
   info.effect = std::move(*effect);
   return info;
 }
@@ -382,10 +395,17 @@ std::string EncodeJson(std::string_view key, const nlohmann::json& value) {
   const Kind kind = KindOf(key);
   std::optional<std::string> compact;
   switch (kind) {
-    case Kind::kTransfer: compact = CompactTransfer(key, value); break;
-    case Kind::kAcq: compact = CompactAcq(value); break;
-    case Kind::kAcqStat: compact = CompactAcqStat(value); break;
-    case Kind::kJson: break;
+    case Kind::kTransfer:
+      compact = CompactTransfer(key, value);
+      break;
+    case Kind::kAcq:
+      compact = CompactAcq(value);
+      break;
+    case Kind::kAcqStat:
+      compact = CompactAcqStat(value);
+      break;
+    case Kind::kJson:
+      break;
   }
   std::string text = value.dump();
   if (compact.has_value()) {

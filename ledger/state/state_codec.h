@@ -5,24 +5,22 @@
 // Integers are LEB128 varints (signed ones zigzag-encoded first); a string is its varint
 // length followed by its bytes (both from keys/coding.h). Every compact value is checked at
 // write time to decode back to exactly the JSON it stands for; a value that would not (an
-// unexpected shape) is stored as JSON text instead, so nothing is ever lost to the encoding. All functions are pure and
-// deterministic: the server and the verifier's replay write the same bytes.
+// unexpected shape) is stored as JSON text instead, so nothing is ever lost to the encoding. All
+// functions are pure and deterministic: the server and the verifier's replay write the same bytes.
 #ifndef VIGIL_LEDGER_STATE_STATE_CODEC_H_
 #define VIGIL_LEDGER_STATE_STATE_CODEC_H_
 
-#include "ledger/layering.h"
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/coding.h"
 #include "keys/result.h"
+#include "ledger/layering.h"
 
 namespace vigil::codec {
 
@@ -30,7 +28,7 @@ namespace vigil::codec {
 struct EntryInfo {
   uint8_t type_code = 0;  // RecordType::code
   std::string actor;
-  bool personal = false;             // the payload carries a personal_commitment
+  bool personal = false;                             // the payload carries a personal_commitment
   nlohmann::json effect = nlohmann::json::object();  // what a correction undoes (domain.h)
 };
 std::string EncodeEntryInfo(const EntryInfo& info);

@@ -25,8 +25,8 @@ Status MemoryStateStore::Delete(std::string_view key) {
 
 Status MemoryStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
                                     std::string_view from) const {
-  for (auto it = map_.lower_bound(std::max(prefix, from)); it != map_.end() && std::string_view(it->first).starts_with(prefix);
-       ++it) {
+  for (auto it = map_.lower_bound(std::max(prefix, from));
+       it != map_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
     if (!fn(it->first, it->second)) break;
   }
   return Status::Ok();
@@ -55,7 +55,9 @@ Status OverlayStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
   // A streaming merge of the base's keys with the buffered writes, in key order; stops as soon
   // as fn does, so a bounded range scan stays bounded.
   auto w = writes_.lower_bound(std::max(prefix, from));
-  auto in_range = [&] { return w != writes_.end() && std::string_view(w->first).starts_with(prefix); };
+  auto in_range = [&] {
+    return w != writes_.end() && std::string_view(w->first).starts_with(prefix);
+  };
   bool stopped = false;
   // Emits buffered writes with keys below `limit` (all remaining if limit is null).
   auto emit_writes_before = [&](const std::string_view* limit) {

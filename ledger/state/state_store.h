@@ -1,11 +1,9 @@
 // Where the state machine keeps derived state: a sorted key-value space with point reads and
 // writes. The server's store is the LMDB `state` table inside the append transaction
-// (ledger/txn_state_store.h); the verifier's is memory; an overlay buffers one entry's writes so a rejected entry leaves no
-// trace. Not thread-safe: one state machine runs at a time on a store.
+// (ledger/txn_state_store.h); the verifier's is memory; an overlay buffers one entry's writes so a
+// rejected entry leaves no trace. Not thread-safe: one state machine runs at a time on a store.
 #ifndef VIGIL_LEDGER_STATE_STATE_STORE_H_
 #define VIGIL_LEDGER_STATE_STATE_STORE_H_
-
-#include "ledger/layering.h"
 
 #include <functional>
 #include <map>
@@ -15,6 +13,7 @@
 
 #include "keys/encoding.h"
 #include "keys/result.h"
+#include "ledger/layering.h"
 
 namespace vigil {
 

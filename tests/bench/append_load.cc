@@ -39,13 +39,12 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/encoding.h"
 #include "keys/key.h"
@@ -188,7 +187,8 @@ struct ClientResult {
 
 // The complete HTTP/1.1 request for each body, formatted before the clock starts, so that the
 // clients' only work while timed is one write and a few reads per record.
-std::vector<std::string> FormatRequests(const std::string& host, const std::vector<std::string>& bodies) {
+std::vector<std::string> FormatRequests(const std::string& host,
+                                        const std::vector<std::string>& bodies) {
   std::vector<std::string> out;
   out.reserve(bodies.size());
   for (const std::string& body : bodies) {
@@ -202,7 +202,8 @@ std::vector<std::string> FormatRequests(const std::string& host, const std::vect
 // "http://HOST:PORT" -> (HOST, PORT).
 std::pair<std::string, std::string> HostPort(const std::string& url) {
   const std::string prefix = "http://";
-  if (url.rfind(prefix, 0) != 0) Usage("--server must be http://HOST:PORT (no TLS in the load tool)");
+  if (url.rfind(prefix, 0) != 0)
+    Usage("--server must be http://HOST:PORT (no TLS in the load tool)");
   std::string rest = url.substr(prefix.size());
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   const size_t colon = rest.rfind(':');
@@ -252,8 +253,10 @@ std::optional<Response> ParseResponse(const std::string& in) {
   for (size_t line = in.find("\r\n") + 2; line < head_end;) {
     const size_t eol = in.find("\r\n", line);
     const std::string header = lower(std::string_view(in).substr(line, eol - line));
-    if (header.rfind("content-length:", 0) == 0) body = std::strtoull(header.c_str() + 15, nullptr, 10);
-    if (header.rfind("connection:", 0) == 0 && header.find("close") != std::string::npos) r.close = true;
+    if (header.rfind("content-length:", 0) == 0)
+      body = std::strtoull(header.c_str() + 15, nullptr, 10);
+    if (header.rfind("connection:", 0) == 0 && header.find("close") != std::string::npos)
+      r.close = true;
     line = eol + 2;
   }
   if (!body.has_value()) {
@@ -317,9 +320,11 @@ ClientResult RunClients(const Options& o, const std::vector<std::string>& reques
   };
   auto finish = [&](size_t c, int status, const std::string& why) {
     Conn& k = conns[c];
-    out.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - k.since).count());
+    out.latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - k.since).count());
     ++out.statuses[status];
-    if (status != 201 && !out.first_error.has_value()) out.first_error = "record " + std::to_string(k.record) + ": " + why;
+    if (status != 201 && !out.first_error.has_value())
+      out.first_error = "record " + std::to_string(k.record) + ": " + why;
     k.busy = false;
   };
   auto due = [&](size_t i) {
@@ -345,10 +350,12 @@ ClientResult RunClients(const Options& o, const std::vector<std::string>& reques
     }
     timespec wait{0, 100'000'000};  // wake at least every 0.1 s to check the timeout
     if (o.rate > 0 && !idle.empty() && next < requests.size()) {
-      const auto ns = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(due(next) - now).count());
+      const auto ns = std::max<int64_t>(
+          0, std::chrono::duration_cast<std::chrono::nanoseconds>(due(next) - now).count());
       if (ns < 100'000'000) wait = {0, static_cast<long>(ns)};
     }
-    const int n = ::epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &wait, nullptr);
+    const int n =
+        ::epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &wait, nullptr);
     if (n < 0 && errno != EINTR) {
       std::cerr << "vigil_append_load: epoll: " << std::strerror(errno) << "\n";
       std::exit(2);
@@ -367,8 +374,9 @@ ClientResult RunClients(const Options& o, const std::vector<std::string>& reques
       bool closed = r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
       if (k.busy) {
         if (std::optional<Response> resp = ParseResponse(k.in)) {
-          finish(c, resp->status, "HTTP " + std::to_string(resp->status) + ": " +
-                                      k.in.substr(0, std::min<size_t>(resp->length, 400)));
+          finish(c, resp->status,
+                 "HTTP " + std::to_string(resp->status) + ": " +
+                     k.in.substr(0, std::min<size_t>(resp->length, 400)));
           k.in.erase(0, resp->length);
           ++done;
           last_progress = Clock::now();
@@ -488,7 +496,8 @@ int Main(int argc, char** argv) {
        ok > 0 ? Round(client_cpu_s * 1e6 / static_cast<double>(ok), 1) : 0.0},
       {"server_peak_rss_mib", Round(after.count("process_max_resident_memory_bytes") != 0
                                         ? after.at("process_max_resident_memory_bytes") / 1048576.0
-                                        : 0.0, 1)},
+                                        : 0.0,
+                                    1)},
       {"prepare_s", Round(prep_s, 3)},
   };
   if (first_error.has_value()) summary["first_error"] = *first_error;

@@ -18,20 +18,19 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/coding.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
+#include "ledger/ledger.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
-#include "ledger/ledger.h"
-#include "ledger/txn_state_store.h"
 #include "ledger/state/state.h"
 #include "ledger/state/state_store.h"
+#include "ledger/txn_state_store.h"
 
 namespace vigil::bench {
 namespace {
@@ -41,8 +40,8 @@ class ScratchDir {
  public:
   ScratchDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string templ = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                        "/vigil_bench.XXXXXX";
+    std::string templ =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/vigil_bench.XXXXXX";
     if (::mkdtemp(templ.data()) == nullptr) std::abort();
     path_ = templ;
   }
@@ -128,7 +127,8 @@ void LimitLmdbPut(benchmark::State& state) {
   Require(txn.status());
   for (auto _ : state) {
     // Random-ish keys, like the state table's (not appends at the end).
-    Require(txn->Put(db::Table::kState, AsView(Sha256(EncodeBigEndian64(i++))).substr(0, 16), value));
+    Require(
+        txn->Put(db::Table::kState, AsView(Sha256(EncodeBigEndian64(i++))).substr(0, 16), value));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -187,7 +187,13 @@ void WriterPlace(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch));
 }
-BENCHMARK(WriterPlace)->Name("writer_place")->Arg(1)->Arg(64)->Arg(512)->UseRealTime()->MinTime(2.0);
+BENCHMARK(WriterPlace)
+    ->Name("writer_place")
+    ->Arg(1)
+    ->Arg(64)
+    ->Arg(512)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 // The signer lookups of Apply, on the genesis authority's records (LMDB read + decode).
 void LoadSignerKey(benchmark::State& state) {

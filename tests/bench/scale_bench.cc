@@ -43,23 +43,22 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "api/request_signature.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
+#include "ledger/ledger.h"
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
-#include "ledger/ledger.h"
 #include "ledger/log/log.h"
 #include "ledger/log/merkle.h"
-#include "ledger/queries.h"
 #include "ledger/log/tile.h"
+#include "ledger/queries.h"
 
 namespace vigil::bench {
 namespace {
@@ -94,7 +93,7 @@ json Summary(std::vector<double> us) {
   double sum = 0;
   for (double v : us) sum += v;
   auto r = [](double v) { return std::round(v * 10) / 10; };
-  return {{"n", us.size()}, {"p50_us", r(at(0.50))}, {"p90_us", r(at(0.90))},
+  return {{"n", us.size()},        {"p50_us", r(at(0.50))},  {"p90_us", r(at(0.90))},
           {"p99_us", r(at(0.99))}, {"max_us", r(us.back())}, {"mean_us", r(sum / n)}};
 }
 
@@ -103,8 +102,8 @@ json Summary(std::vector<double> us) {
 constexpr const char* kSubstances[] = {"67-64-1", "108-88-3", "78-93-3"};  // acetone, toluene, MEK
 
 struct GenState {
-  uint64_t next = 0;       // index of the next generated record
-  int64_t base_ms = 0;     // "at" of record k is base_ms + k * kStepMs
+  uint64_t next = 0;    // index of the next generated record
+  int64_t base_ms = 0;  // "at" of record k is base_ms + k * kStepMs
   size_t businesses = 0;
 };
 constexpr int64_t kStepMs = 50;
@@ -115,7 +114,8 @@ GenState LoadState(const std::string& dir) {
   std::ifstream in(StatePath(dir));
   if (!in) Die("no " + StatePath(dir));
   json j = json::parse(in);
-  return {j.at("next").get<uint64_t>(), j.at("base_ms").get<int64_t>(), j.at("businesses").get<size_t>()};
+  return {j.at("next").get<uint64_t>(), j.at("base_ms").get<int64_t>(),
+          j.at("businesses").get<size_t>()};
 }
 void SaveState(const std::string& dir, const GenState& s) {
   std::ofstream out(StatePath(dir) + ".tmp");
@@ -125,7 +125,8 @@ void SaveState(const std::string& dir, const GenState& s) {
 }
 
 SecretKey BusinessKey(size_t i) {
-  Result<SecretKey> k = SecretKey::FromSeed(AsView(Sha256("vigil scale bench business " + std::to_string(i))));
+  Result<SecretKey> k =
+      SecretKey::FromSeed(AsView(Sha256("vigil scale bench business " + std::to_string(i))));
   if (!k.ok()) Die("FromSeed: " + k.status().ToString());
   return std::move(*k);
 }
@@ -169,40 +170,67 @@ class Generator {
     size_t signer = t;
     switch (step) {
       case 0:
-        p = {{"type", "chem.purchase"}, {"id", "NK-" + rs}, {"quantity", "1000"},
-             {"party", {{"name", "Công ty TNHH Hóa dầu Nam Sơn"}, {"enterprise_code", "0301447823"},
-                        {"licence_number", "GCN-KDTC-0087-HCM"}, {"invoice", "HD-" + rs},
-                        {"address", "Khu công nghiệp Hiệp Phước, TP Hồ Chí Minh"}, {"country", "VN"}}},
-             {"lot", lot}, {"packaging", "5 phuy thép 200 L"}, {"purpose", "Kinh doanh"},
+        p = {{"type", "chem.purchase"},
+             {"id", "NK-" + rs},
+             {"quantity", "1000"},
+             {"party",
+              {{"name", "Công ty TNHH Hóa dầu Nam Sơn"},
+               {"enterprise_code", "0301447823"},
+               {"licence_number", "GCN-KDTC-0087-HCM"},
+               {"invoice", "HD-" + rs},
+               {"address", "Khu công nghiệp Hiệp Phước, TP Hồ Chí Minh"},
+               {"country", "VN"}}},
+             {"lot", lot},
+             {"packaging", "5 phuy thép 200 L"},
+             {"purpose", "Kinh doanh"},
              {"transport", "Xe tải chuyên dụng chở hóa chất nguy hiểm"},
-             {"documents", {{{"kind", "hóa đơn GTGT"}, {"number", "HD-" + rs}, {"sha256", HexSha("hd" + rs)}}}}};
+             {"documents",
+              {{{"kind", "hóa đơn GTGT"}, {"number", "HD-" + rs}, {"sha256", HexSha("hd" + rs)}}}}};
         break;
       case 1:
-        p = {{"type", "chem.dispatch"}, {"id", "XK-" + rs}, {"quantity", "200"},
-             {"counterparty", BusinessId(u)}, {"transfer_id", transfer}, {"lot", lot},
-             {"packaging", "1 phuy 200 L"}, {"purpose", "Dung môi sản xuất sơn"},
+        p = {{"type", "chem.dispatch"},
+             {"id", "XK-" + rs},
+             {"quantity", "200"},
+             {"counterparty", BusinessId(u)},
+             {"transfer_id", transfer},
+             {"lot", lot},
+             {"packaging", "1 phuy 200 L"},
+             {"purpose", "Dung môi sản xuất sơn"},
              {"transport", "Xe tải chuyên dụng chở hóa chất nguy hiểm"},
-             {"documents", {{{"kind", "phiếu kiểm soát mua bán"}, {"number", transfer},
-                             {"sha256", HexSha("pks" + transfer)}}}}};
+             {"documents",
+              {{{"kind", "phiếu kiểm soát mua bán"},
+                {"number", transfer},
+                {"sha256", HexSha("pks" + transfer)}}}}};
         break;
       case 2:
         signer = u;
-        p = {{"type", "chem.receipt"}, {"id", "NH-" + rs}, {"quantity", "200"},
+        p = {{"type", "chem.receipt"},        {"id", "NH-" + rs},        {"quantity", "200"},
              {"counterparty", BusinessId(t)}, {"transfer_id", transfer}, {"lot", lot},
              {"packaging", "1 phuy 200 L"}};
         break;
       case 3:
-        p = {{"type", "chem.sale"}, {"id", "BH-" + rs}, {"quantity", "100"},
-             {"party", {{"name", "Công ty TNHH Keo dán Việt Hưng"}, {"enterprise_code", "0900274561"},
-                        {"licence_number", "GXN-SDTC-0017-HY"}, {"invoice", "HB-" + rs},
-                        {"address", "Khu công nghiệp Phố Nối A, Hưng Yên"}, {"country", "VN"}}},
-             {"purpose", "Dung môi sản xuất keo dán"}, {"transport", "Xe tải chuyên dụng chở hóa chất nguy hiểm"},
-             {"documents", {{{"kind", "hóa đơn GTGT"}, {"number", "HB-" + rs}, {"sha256", HexSha("hb" + rs)}}}}};
+        p = {{"type", "chem.sale"},
+             {"id", "BH-" + rs},
+             {"quantity", "100"},
+             {"party",
+              {{"name", "Công ty TNHH Keo dán Việt Hưng"},
+               {"enterprise_code", "0900274561"},
+               {"licence_number", "GXN-SDTC-0017-HY"},
+               {"invoice", "HB-" + rs},
+               {"address", "Khu công nghiệp Phố Nối A, Hưng Yên"},
+               {"country", "VN"}}},
+             {"purpose", "Dung môi sản xuất keo dán"},
+             {"transport", "Xe tải chuyên dụng chở hóa chất nguy hiểm"},
+             {"documents",
+              {{{"kind", "hóa đơn GTGT"}, {"number", "HB-" + rs}, {"sha256", HexSha("hb" + rs)}}}}};
         break;
       default:
         signer = u;
-        p = {{"type", "chem.use"}, {"id", "SD-" + rs}, {"quantity", "150"},
-             {"purpose", "Pha chế dung môi cho dây chuyền sơn alkyd"}, {"product", "Sơn alkyd AK-02"},
+        p = {{"type", "chem.use"},
+             {"id", "SD-" + rs},
+             {"quantity", "150"},
+             {"purpose", "Pha chế dung môi cho dây chuyền sơn alkyd"},
+             {"product", "Sơn alkyd AK-02"},
              {"lot", lot}};
     }
     p["actor"] = BusinessId(signer);
@@ -227,16 +255,23 @@ class Generator {
     const std::string n = std::to_string(i);
     json licence = {{"kind", trader ? "precursor_trading" : "precursor_use"},
                     {"number", (trader ? "GCN-KDTC-" : "GXN-SDTC-") + n + "-HN"},
-                    {"issued", issued}, {"expires", expires},
+                    {"issued", issued},
+                    {"expires", expires},
                     {"substances", {kSubstances[0], kSubstances[1], kSubstances[2]}}};
-    json p = {{"type", "participant.register"}, {"id", "reg-" + BusinessId(i)}, {"actor", authority_id_},
-              {"at", at}, {"participant", BusinessId(i)}, {"role", "business"},
-              {"legal_name", std::string(trader ? "Công ty TNHH Thương mại Hóa chất " : "Công ty Cổ phần Sơn ") + n},
-              {"tax_code", TaxCode(i)},
-              {"address", "Lô " + n + ", Khu công nghiệp Ngọc Hồi, Xã Thanh Trì, Hà Nội"},
-              {"jurisdiction", {{"province", "Hà Nội"}, {"commune", "Xã Thanh Trì"}}},
-              {"licences", {licence}},
-              {"keys", {keys_[i].public_key().ToBase64()}}};
+    json p = {
+        {"type", "participant.register"},
+        {"id", "reg-" + BusinessId(i)},
+        {"actor", authority_id_},
+        {"at", at},
+        {"participant", BusinessId(i)},
+        {"role", "business"},
+        {"legal_name",
+         std::string(trader ? "Công ty TNHH Thương mại Hóa chất " : "Công ty Cổ phần Sơn ") + n},
+        {"tax_code", TaxCode(i)},
+        {"address", "Lô " + n + ", Khu công nghiệp Ngọc Hồi, Xã Thanh Trì, Hà Nội"},
+        {"jurisdiction", {{"province", "Hà Nội"}, {"commune", "Xã Thanh Trì"}}},
+        {"licences", {licence}},
+        {"keys", {keys_[i].public_key().ToBase64()}}};
     return Sign(p, authority_);
   }
 
@@ -248,12 +283,14 @@ class Generator {
 };
 
 // Records [from, to) built, signed and prepared on `threads` threads.
-std::vector<Submission> Build(const Generator& gen, Log& log, uint64_t from, uint64_t to, int threads) {
+std::vector<Submission> Build(const Generator& gen, Log& log, uint64_t from, uint64_t to,
+                              int threads) {
   std::vector<Submission> subs(to - from);
   std::vector<std::thread> ts;
   for (int w = 0; w < threads; ++w) {
     ts.emplace_back([&, w] {
-      for (uint64_t k = from + static_cast<uint64_t>(w); k < to; k += static_cast<uint64_t>(threads)) {
+      for (uint64_t k = from + static_cast<uint64_t>(w); k < to;
+           k += static_cast<uint64_t>(threads)) {
         subs[k - from] = gen.Make(k);
         log.Prepare(subs[k - from]);
       }
@@ -284,7 +321,8 @@ json Grow(const Args& a, Log& log, const std::string& authority_id, const Secret
   double place_s = 0;
   std::string first_error;
   auto next_range = [&](uint64_t from) {
-    uint64_t want = a.entries > log.Size() + (from - st.next) ? a.entries - log.Size() - (from - st.next) : 0;
+    uint64_t want =
+        a.entries > log.Size() + (from - st.next) ? a.entries - log.Size() - (from - st.next) : 0;
     return std::min<uint64_t>(want, a.batch);
   };
   // Registrations first on their own, so that Prepare knows the business keys afterwards.
@@ -297,7 +335,8 @@ json Grow(const Args& a, Log& log, const std::string& authority_id, const Secret
     const uint64_t m = next_range(k);
     if (m > 0 && k >= st.businesses) {
       const uint64_t from = k;
-      pending = std::async(std::launch::async, [&, from, m] { return Build(gen, log, from, from + m, a.threads); });
+      pending = std::async(std::launch::async,
+                           [&, from, m] { return Build(gen, log, from, from + m, a.threads); });
       k += m;
     }
     const auto p0 = Clock::now();
@@ -324,9 +363,14 @@ json Grow(const Args& a, Log& log, const std::string& authority_id, const Secret
     }
   }
   const double wall = Seconds(t0, Clock::now());
-  return {{"from_size", start_size}, {"to_size", log.Size()}, {"records", placed},
-          {"batches", batches}, {"wall_s", wall}, {"cpu_s", CpuSeconds() - c0},
-          {"place_s", place_s}, {"records_per_s", wall > 0 ? static_cast<double>(placed) / wall : 0},
+  return {{"from_size", start_size},
+          {"to_size", log.Size()},
+          {"records", placed},
+          {"batches", batches},
+          {"wall_s", wall},
+          {"cpu_s", CpuSeconds() - c0},
+          {"place_s", place_s},
+          {"records_per_s", wall > 0 ? static_cast<double>(placed) / wall : 0},
           {"place_records_per_s", place_s > 0 ? static_cast<double>(placed) / place_s : 0},
           {"threads", a.threads}};
 }
@@ -353,7 +397,8 @@ json Time(size_t n, F&& f) {
   }
   json out = Summary(std::move(us));
   json c = Summary(std::move(cpu));
-  for (const char* k : {"p50_us", "p99_us", "max_us", "mean_us"}) out[std::string("cpu_") + k] = c[k];
+  for (const char* k : {"p50_us", "p99_us", "max_us", "mean_us"})
+    out[std::string("cpu_") + k] = c[k];
   return out;
 }
 
@@ -409,11 +454,13 @@ json Storage(Log& log, const std::string& dir) {
   Result<db::Txn> txn = log.BeginRead();
   Require(txn.status(), "read txn");
   uint64_t entries = 0, bytes = 0;
-  Require(txn->Scan(db::Table::kEntries, "", [&](std::string_view, std::string_view v) {
-    ++entries;
-    bytes += v.size();
-    return true;
-  }), "scan entries");
+  Require(txn->Scan(db::Table::kEntries, "",
+                    [&](std::string_view, std::string_view v) {
+                      ++entries;
+                      bytes += v.size();
+                      return true;
+                    }),
+          "scan entries");
   json tables = json::object();
   for (int t = 0; t < static_cast<int>(db::Table::kCount); ++t) {
     Result<uint64_t> c = txn->Count(static_cast<db::Table>(t));
@@ -426,12 +473,17 @@ json Storage(Log& log, const std::string& dir) {
   const double mean = entries ? static_cast<double>(bytes) / n : 0;
   const double per_entry = entries ? static_cast<double>(sb.st_size) / n : 0;
   const double allocated_per_entry = entries ? static_cast<double>(sb.st_blocks) * 512 / n : 0;
-  return {{"entries", entries}, {"entry_bytes_total", bytes}, {"mean_entry_bytes", mean},
-          {"data_mdb_bytes", sb.st_size}, {"data_mdb_allocated_bytes", sb.st_blocks * 512},
-          {"disk_bytes_per_entry", per_entry}, {"allocated_bytes_per_entry", allocated_per_entry},
+  return {{"entries", entries},
+          {"entry_bytes_total", bytes},
+          {"mean_entry_bytes", mean},
+          {"data_mdb_bytes", sb.st_size},
+          {"data_mdb_allocated_bytes", sb.st_blocks * 512},
+          {"disk_bytes_per_entry", per_entry},
+          {"allocated_bytes_per_entry", allocated_per_entry},
           {"ratio_disk_to_entry", mean > 0 ? per_entry / mean : 0},
           {"ratio_allocated_to_entry", mean > 0 ? allocated_per_entry / mean : 0},
-          {"map_size", log.map_size()}, {"table_records", tables}};
+          {"map_size", log.map_size()},
+          {"table_records", tables}};
 }
 
 int RunGrow(const Args& a) {
@@ -447,7 +499,8 @@ int RunGrow(const Args& a) {
     // size this log will be grown to), and less than receipt_days (10) before now, so that no
     // transfer is overdue before its receipt is placed.
     const uint64_t most = std::max(a.entries, a.max_entries);
-    st.base_ms = NowMs() - std::max<int64_t>(2 * 86'400'000LL, static_cast<int64_t>(most) * kStepMs + 3'600'000);
+    st.base_ms = NowMs() - std::max<int64_t>(2 * 86'400'000LL,
+                                             static_cast<int64_t>(most) * kStepMs + 3'600'000);
     st.businesses = a.businesses;
     SaveState(a.data, st);
   } else {
@@ -481,7 +534,8 @@ int RunGrow(const Args& a) {
 std::string Nonce(uint64_t i) {
   unsigned char r[12];
   randombytes_buf(r, sizeof r);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(r), sizeof r)) + std::to_string(i);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(r), sizeof r)) +
+         std::to_string(i);
 }
 
 struct Req {
@@ -548,33 +602,45 @@ int RunHttpMode(const Args& a) {
   auto signed_req = [&](const std::string& target, uint64_t i) {
     Req r{target, {}};
     const int64_t now = NowMs() / 1000;
-    for (auto& [k, v] : api::SignRequest({"GET", target, ""}, *authority, now, Nonce(i))) r.headers.emplace(k, v);
+    for (auto& [k, v] : api::SignRequest({"GET", target, ""}, *authority, now, Nonce(i)))
+      r.headers.emplace(k, v);
     return r;
   };
   json out = {{"entries", size}};
   std::vector<Req> reqs;
   const size_t n = a.requests;
-  for (size_t i = 0; i < n; ++i) reqs.push_back({"/v1/proof/inclusion?seq=" + std::to_string(below(size)) + "&size=" + sz, {}});
+  for (size_t i = 0; i < n; ++i)
+    reqs.push_back({"/v1/proof/inclusion?seq=" + std::to_string(below(size)) + "&size=" + sz, {}});
   out["inclusion_proof"] = RunHttp(a, reqs);
   reqs.clear();
-  for (size_t i = 0; i < n; ++i) reqs.push_back({"/v1/proof/consistency?from=" + std::to_string(1 + below(size - 1)) + "&to=" + sz, {}});
+  for (size_t i = 0; i < n; ++i)
+    reqs.push_back(
+        {"/v1/proof/consistency?from=" + std::to_string(1 + below(size - 1)) + "&to=" + sz, {}});
   out["consistency_proof"] = RunHttp(a, reqs);
   reqs.clear();
-  for (size_t i = 0; i < n; ++i) reqs.push_back({"/tile/0/" + EncodeTileIndex(below(size / TileRef::kWidth)), {}});
+  for (size_t i = 0; i < n; ++i)
+    reqs.push_back({"/tile/0/" + EncodeTileIndex(below(size / TileRef::kWidth)), {}});
   out["hash_tile"] = RunHttp(a, reqs);
   reqs.clear();
-  for (size_t i = 0; i < n / 4; ++i) reqs.push_back(signed_req("/tile/entries/" + EncodeTileIndex(below(size / TileRef::kWidth)), i));
+  for (size_t i = 0; i < n / 4; ++i)
+    reqs.push_back(
+        signed_req("/tile/entries/" + EncodeTileIndex(below(size / TileRef::kWidth)), i));
   out["entry_bundle"] = RunHttp(a, reqs);
   reqs.clear();
-  for (size_t i = 0; i < n / 2; ++i) reqs.push_back(signed_req("/v1/participants/" + BusinessId(below(st.businesses)) + "/trail", n + i));
+  for (size_t i = 0; i < n / 2; ++i)
+    reqs.push_back(
+        signed_req("/v1/participants/" + BusinessId(below(st.businesses)) + "/trail", n + i));
   out["trail_first_page"] = RunHttp(a, reqs);
   reqs.clear();
-  for (size_t i = 0; i < n / 2; ++i) reqs.push_back(signed_req("/v1/participants/" + BusinessId(below(st.businesses)) + "/stock", 2 * n + i));
+  for (size_t i = 0; i < n / 2; ++i)
+    reqs.push_back(
+        signed_req("/v1/participants/" + BusinessId(below(st.businesses)) + "/stock", 2 * n + i));
   out["stock"] = RunHttp(a, reqs);
   out["date"] = FormatTimestamp(NowMs());
   std::ofstream(a.out) << out.dump(1) << "\n";
   std::cout << out.dump() << "\n";
-  for (const char* k : {"inclusion_proof", "consistency_proof", "hash_tile", "entry_bundle", "trail_first_page", "stock"}) {
+  for (const char* k : {"inclusion_proof", "consistency_proof", "hash_tile", "entry_bundle",
+                        "trail_first_page", "stock"}) {
     if (out[k].value("errors", 0) != 0) return 1;
   }
   return 0;
@@ -588,17 +654,28 @@ Args Parse(int argc, char** argv) {
     const std::string f = argv[i];
     if (i + 1 >= argc) Die("missing value for " + f);
     const std::string v = argv[++i];
-    if (f == "--data") a.data = v;
-    else if (f == "--server") a.server = v;
-    else if (f == "--out") a.out = v;
-    else if (f == "--entries") a.entries = std::stoull(v);
-    else if (f == "--max-entries") a.max_entries = std::stoull(v);
-    else if (f == "--businesses") a.businesses = std::stoull(v);
-    else if (f == "--batch") a.batch = std::stoull(v);
-    else if (f == "--threads") a.threads = std::stoi(v);
-    else if (f == "--clients") a.clients = std::stoi(v);
-    else if (f == "--requests") a.requests = std::stoull(v);
-    else Die("unknown flag " + f);
+    if (f == "--data")
+      a.data = v;
+    else if (f == "--server")
+      a.server = v;
+    else if (f == "--out")
+      a.out = v;
+    else if (f == "--entries")
+      a.entries = std::stoull(v);
+    else if (f == "--max-entries")
+      a.max_entries = std::stoull(v);
+    else if (f == "--businesses")
+      a.businesses = std::stoull(v);
+    else if (f == "--batch")
+      a.batch = std::stoull(v);
+    else if (f == "--threads")
+      a.threads = std::stoi(v);
+    else if (f == "--clients")
+      a.clients = std::stoi(v);
+    else if (f == "--requests")
+      a.requests = std::stoull(v);
+    else
+      Die("unknown flag " + f);
   }
   if (a.data.empty() || a.out.empty()) Die("--data and --out are required");
   return a;
@@ -649,12 +726,15 @@ int RunTree(const Args& a) {
   auto proof = [&](auto&& make) {
     Result<db::Txn> txn = (*env)->BeginRead();
     Require(txn.status(), "read txn");
-    Result<std::vector<Hash>> p = make([&](int level, uint64_t index) { return ReadNode(*txn, level, index); });
+    Result<std::vector<Hash>> p =
+        make([&](int level, uint64_t index) { return ReadNode(*txn, level, index); });
     if (!p.ok()) Die("proof: " + p.status().ToString());
     hashes += p->size();
   };
   m["inclusion_proof"] = Time(n, [&](size_t) {
-    proof([&](const merkle::NodeReader& read) { return merkle::InclusionProof(below(size), size, read); });
+    proof([&](const merkle::NodeReader& read) {
+      return merkle::InclusionProof(below(size), size, read);
+    });
   });
   m["inclusion_proof"]["mean_hashes"] = static_cast<double>(hashes) / n;
   hashes = 0;
@@ -667,7 +747,8 @@ int RunTree(const Args& a) {
   m["hash_tile"] = Time(n, [&](size_t) {
     Result<db::Txn> txn = (*env)->BeginRead();
     Require(txn.status(), "read txn");
-    Result<std::string> t = ReadTileAt(*txn, size, {0, below(size / TileRef::kWidth), TileRef::kWidth});
+    Result<std::string> t =
+        ReadTileAt(*txn, size, {0, below(size / TileRef::kWidth), TileRef::kWidth});
     if (!t.ok()) Die("tile: " + t.status().ToString());
   });
   struct stat sb {};

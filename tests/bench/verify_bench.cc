@@ -22,17 +22,16 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "keys/encoding.h"
 #include "keys/key.h"
-#include "ledger/log/entry.h"
 #include "ledger/ledger.h"
+#include "ledger/log/entry.h"
 #include "ledger/log/log.h"
 #include "ledger/verify.h"
 
@@ -109,7 +108,8 @@ std::pair<double, double> Ed25519PerSecond() {
   const auto start = Clock::now();
   const double cpu0 = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
   while (Seconds(start) < 2.0) {
-    for (int i = 0; i < 100; ++i) if (k.public_key().Verify(vigil::SignContext::kEntry, msg, sig)) ++n;
+    for (int i = 0; i < 100; ++i)
+      if (k.public_key().Verify(vigil::SignContext::kEntry, msg, sig)) ++n;
   }
   return {static_cast<double>(n) / Seconds(start),
           static_cast<double>(n) / (CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu0)};
@@ -168,10 +168,13 @@ int main(int argc, char** argv) {
   const auto [ed, ed_cpu] = Ed25519PerSecond();
   const double sha = Sha256PerSecond();
   const unsigned cores = std::thread::hardware_concurrency();
-  std::printf("machine: %u cores, load average %s; one core: %.0f Ed25519 verifications/s "
-              "(%.0f per CPU-second), %.0f SHA-256 (600 B)/s\n\n",
-              cores, LoadAverage().c_str(), ed, ed_cpu, sha);
-  std::printf("| run | threads | entries | wall s | CPU s | entries/s | limit: cores used x Ed25519/s | ratio | entries per CPU-s / Ed25519 per CPU-s |\n");
+  std::printf(
+      "machine: %u cores, load average %s; one core: %.0f Ed25519 verifications/s "
+      "(%.0f per CPU-second), %.0f SHA-256 (600 B)/s\n\n",
+      cores, LoadAverage().c_str(), ed, ed_cpu, sha);
+  std::printf(
+      "| run | threads | entries | wall s | CPU s | entries/s | limit: cores used x Ed25519/s | "
+      "ratio | entries per CPU-s / Ed25519 per CPU-s |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   struct Run {
     const char* name;

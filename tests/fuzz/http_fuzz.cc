@@ -13,6 +13,7 @@
 // Properties: every answer is an HTTP/1.1 response that is not a 500; nothing is appended (no
 // input carries a valid payload signature for a new record); the server never crashes.
 // With VIGIL_FUZZ_VERBOSE set, each request line and status line is printed.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,12 +24,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "api/request_signature.h"
 #include "api/server.h"
@@ -59,7 +58,8 @@ struct Fixture {
 
   Fixture() {
     spdlog::set_level(spdlog::level::off);  // a log line per request would dominate the run
-    std::string templ = (std::filesystem::temp_directory_path() / "vigil_http_fuzz_XXXXXX").string();
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "vigil_http_fuzz_XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) Die("mkdtemp failed");
     dir = templ;
     vigil::InitOptions init;
@@ -74,7 +74,8 @@ struct Fixture {
     vigil::Result<SecretKey> authority = SecretKey::Load(dir + "/keys/authority.key");
     if (!authority.ok()) Die(authority.status().ToString());
     keys.push_back(std::move(*authority));
-    for (char c : {'p', 'i', 'b', 'c', 's'}) keys.push_back(*SecretKey::FromSeed(std::string(32, c)));
+    for (char c : {'p', 'i', 'b', 'c', 's'})
+      keys.push_back(*SecretKey::FromSeed(std::string(32, c)));
 
     const int64_t now = vigil::NowMs();
     const std::string at = vigil::FormatTimestamp(now - 60'000);
@@ -82,27 +83,48 @@ struct Fixture {
     const std::string expires = vigil::FormatTimestamp(now + 86'400'000LL * 365).substr(0, 10);
     auto reg = [&](const std::string& id, const std::string& role, const SecretKey& key,
                    const json& licences) {
-      json p = {{"type", "participant.register"}, {"id", "reg-" + id}, {"actor", "authority"},
-                {"at", at}, {"participant", id}, {"role", role}, {"legal_name", id + " legal name"},
+      json p = {{"type", "participant.register"},
+                {"id", "reg-" + id},
+                {"actor", "authority"},
+                {"at", at},
+                {"participant", id},
+                {"role", role},
+                {"legal_name", id + " legal name"},
                 {"keys", {key.public_key().ToBase64()}}};
       if (!licences.is_null()) p["licences"] = licences;
       return p;
     };
     auto licence = [&](const std::string& kind, const std::string& number) {
-      return json::array({{{"kind", kind}, {"number", number}, {"issued", issued},
-                           {"expires", expires}, {"substances", {"67-64-1"}}}});
+      return json::array({{{"kind", kind},
+                           {"number", number},
+                           {"issued", issued},
+                           {"expires", expires},
+                           {"substances", {"67-64-1"}}}});
     };
     std::vector<std::pair<const SecretKey*, json>> seed = {
         {&keys[0], reg("pol-1", "police", keys[1], nullptr)},
         {&keys[0], reg("insp-1", "inspector", keys[2], nullptr)},
         {&keys[0], reg("biz-a", "business", keys[3], licence("precursor_trading", "KD-A"))},
         {&keys[0], reg("biz-c", "business", keys[4], licence("precursor_use", "SD-C"))},
-        {&keys[3], {{"type", "chem.purchase"}, {"id", "a-buy-1"}, {"actor", "biz-a"}, {"at", at},
-                    {"substance", "67-64-1"}, {"quantity", "100"}, {"unit", "L"},
-                    {"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}},
-        {&keys[3], {{"type", "chem.dispatch"}, {"id", "a-send-1"}, {"actor", "biz-a"}, {"at", at},
-                    {"substance", "67-64-1"}, {"quantity", "10"}, {"unit", "L"},
-                    {"counterparty", "biz-c"}, {"transfer_id", "T-A1"}}},
+        {&keys[3],
+         {{"type", "chem.purchase"},
+          {"id", "a-buy-1"},
+          {"actor", "biz-a"},
+          {"at", at},
+          {"substance", "67-64-1"},
+          {"quantity", "100"},
+          {"unit", "L"},
+          {"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}},
+        {&keys[3],
+         {{"type", "chem.dispatch"},
+          {"id", "a-send-1"},
+          {"actor", "biz-a"},
+          {"at", at},
+          {"substance", "67-64-1"},
+          {"quantity", "10"},
+          {"unit", "L"},
+          {"counterparty", "biz-c"},
+          {"transfer_id", "T-A1"}}},
     };
     std::vector<vigil::Submission> subs;
     for (const auto& [key, payload] : seed) {

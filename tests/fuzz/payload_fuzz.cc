@@ -14,11 +14,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keys/key.h"
 #include "ledger/log/entry.h"
@@ -68,7 +67,9 @@ struct World {
 
   json Register(const std::string& id, const std::string& role, const SecretKey& key,
                 const json& extra = json::object()) {
-    json f = {{"participant", id}, {"role", role}, {"legal_name", id + " legal name"},
+    json f = {{"participant", id},
+              {"role", role},
+              {"legal_name", id + " legal name"},
               {"keys", {key.public_key().ToBase64()}}};
     for (const auto& [k, v] : extra.items()) f[k] = v;
     return Make("participant.register", "auth", f);
@@ -78,10 +79,14 @@ struct World {
     ts_ms = *vigil::ParseTimestamp(kAt);
     for (char c : {'a', 'p', 'i', 'b', 'c', 's'}) keys.push_back(Key(c));
     auto licence = [](const std::string& kind, const std::string& number) {
-      return json{{"kind", kind}, {"number", number}, {"issued", "2026-01-01"},
-                  {"expires", "2027-12-31"}, {"substances", {"67-64-1", "7722-64-7"}}};
+      return json{{"kind", kind},
+                  {"number", number},
+                  {"issued", "2026-01-01"},
+                  {"expires", "2027-12-31"},
+                  {"substances", {"67-64-1", "7722-64-7"}}};
     };
-    Must(keys[0], Register("auth", "authority", keys[0], {{"legal_name", "Provincial Police Command"}}));
+    Must(keys[0],
+         Register("auth", "authority", keys[0], {{"legal_name", "Provincial Police Command"}}));
     Must(keys[0], Register("pol", "police", keys[1]));
     Must(keys[0], Register("insp", "inspector", keys[2]));
     Must(keys[0], Register("biz-a", "business", keys[3],
@@ -89,11 +94,16 @@ struct World {
     Must(keys[0], Register("biz-c", "business", keys[4],
                            {{"licences", {licence("precursor_use", "SD-C")}}}));
     Must(keys[3], Make("chem.purchase", "biz-a",
-                       {{"substance", "67-64-1"}, {"quantity", "100"}, {"unit", "L"},
+                       {{"substance", "67-64-1"},
+                        {"quantity", "100"},
+                        {"unit", "L"},
                         {"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}));
     Must(keys[3], Make("chem.dispatch", "biz-a",
-                       {{"substance", "67-64-1"}, {"quantity", "10"}, {"unit", "L"},
-                        {"counterparty", "biz-c"}, {"transfer_id", "T-1"}}));
+                       {{"substance", "67-64-1"},
+                        {"quantity", "10"},
+                        {"unit", "L"},
+                        {"counterparty", "biz-c"},
+                        {"transfer_id", "T-1"}}));
     ts_ms += 3'600'000;  // fuzzed entries come an hour after the seeds
     state_size = state.contents().size();
   }

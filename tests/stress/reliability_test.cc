@@ -134,7 +134,8 @@ nlohmann::json Registration(const std::string& authority_id, const std::string& 
 void MakeLog(const std::string& data, int count) {
   testing::TestLog t = testing::MakeTestLog(data);
   std::vector<Submission> subs;
-  for (int i = 0; i < count; ++i) subs.push_back(testing::RegisterSubmission(t, "base" + std::to_string(i)));
+  for (int i = 0; i < count; ++i)
+    subs.push_back(testing::RegisterSubmission(t, "base" + std::to_string(i)));
   if (!subs.empty()) {
     for (auto& r : t.log->AppendBatch(subs, testing::NowMs())) REQUIRE(r.ok());
   }
@@ -195,8 +196,8 @@ void RunServerCrashRounds(int rounds) {
           c.set_keep_alive(true);
           c.set_read_timeout(10, 0);
           for (int i = 0;; ++i) {
-            const std::string id = "r" + std::to_string(round) + "-" + std::to_string(t) + "-" +
-                                   std::to_string(i);
+            const std::string id =
+                "r" + std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i);
             auto r = c.Post("/v1/entries", SignedBody(*authority, Registration("authority", id)),
                             "application/json");
             std::lock_guard<std::mutex> lock(mu);
@@ -244,7 +245,8 @@ void RunServerCrashRounds(int rounds) {
     INFO(v.out);
     REQUIRE(v.exit_code == 0);
     if (round == rounds - 1) {
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cout << "RESULT crash-server: " << rounds << " rounds, " << kClients
                 << " HTTP clients, kill after 50-800 ms; " << acked.size()
                 << " acknowledged entries (per round " << min_round << "-" << max_round << "), "
@@ -337,7 +339,8 @@ TEST_CASE("every write and sync of one append failed in turn: error, read-only, 
   REQUIRE(cal.after == 201);
   std::vector<FaultCall> calls = ReadFaultLog(dir.File("cal.log"));
   std::string listing;
-  for (const FaultCall& fc : calls) listing += std::to_string(fc.n) + " " + fc.call + " " + fc.path + "\n";
+  for (const FaultCall& fc : calls)
+    listing += std::to_string(fc.n) + " " + fc.call + " " + fc.path + "\n";
   INFO("counted calls of the calibration run (target, then after):\n" << listing);
   // The calls of the target append: everything counted up to 200 ms after its answer (the
   // next append may make a different number: LMDB writes a lone page with pwrite, a run of
@@ -359,8 +362,8 @@ TEST_CASE("every write and sync of one append failed in turn: error, read-only, 
     REQUIRE(seen.size() >= static_cast<size_t>(n));
     CHECK(seen[i].call == calls[i].call);
     CHECK(o.warm == 201);
-    CHECK(o.target >= 500);   // an error, never a receipt
-    CHECK(o.after == 503);    // sticky read-only: no guessing
+    CHECK(o.target >= 500);  // an error, never a receipt
+    CHECK(o.after == 503);   // sticky read-only: no guessing
     CHECK(o.health == 503);
     // Restart without the shim: the store verifies and holds exactly what was acknowledged.
     CommandResult v = VerifyData(work);
@@ -381,9 +384,10 @@ TEST_CASE("every write and sync of one append failed in turn: error, read-only, 
     }
     CHECK(again == 201);
     CHECK(VerifyData(work).exit_code == 0);
-    table << "| " << n << " | " << calls[i].call << " | " << fs::path(calls[i].path).filename().string()
-          << " | " << o.target << " | " << o.after << " | " << o.health << " | verify ok="
-          << (v.exit_code == 0) << ", acknowledged present, failed batch "
+    table << "| " << n << " | " << calls[i].call << " | "
+          << fs::path(calls[i].path).filename().string() << " | " << o.target << " | " << o.after
+          << " | " << o.health << " | verify ok=" << (v.exit_code == 0)
+          << ", acknowledged present, failed batch "
           << (c.count.count("target") ? "present" : "absent") << ", new append " << again << " |\n";
     fs::remove_all(work);
   }
@@ -400,7 +404,7 @@ struct TamperBase {
   std::string old_copy = dir.File("old");  // the same log, 30 entries shorter
   std::string saved_checkpoint = dir.File("checkpoint");
   std::vector<std::string> entries;
-  std::string file;  // the compacted data.mdb
+  std::string file;                               // the compacted data.mdb
   std::vector<std::pair<size_t, size_t>> ranges;  // [begin, end) of each entry value in `file`
 
   TamperBase() {
@@ -413,7 +417,8 @@ struct TamperBase {
         t.Reopen(data);
       }
       std::vector<Submission> subs;
-      for (int i = 0; i < 10; ++i) subs.push_back(testing::RegisterSubmission(t, "t" + std::to_string(b * 10 + i)));
+      for (int i = 0; i < 10; ++i)
+        subs.push_back(testing::RegisterSubmission(t, "t" + std::to_string(b * 10 + i)));
       for (auto& r : t.log->AppendBatch(subs, testing::NowMs())) REQUIRE(r.ok());
     }
     Result<std::string> cp = t.log->LatestCheckpoint();
@@ -480,23 +485,25 @@ void RunRandomFlips(int flips) {
       }
     } else {
       std::ostringstream s;
-      s << "entry " << seq << " byte " << k << " ^0x" << std::hex << m << std::dec
-        << ": exit " << v.exit_code << " " << v.out.substr(0, 300);
+      s << "entry " << seq << " byte " << k << " ^0x" << std::hex << m << std::dec << ": exit "
+        << v.exit_code << " " << v.out.substr(0, 300);
       missed.push_back(s.str());
     }
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "RESULT tamper-flips: " << detected << "/" << flips
             << " single-byte flips in stored entry values detected by vigil verify --data (exit 1)"
             << ", " << named << " with the flipped entry's seq in the report; "
             << base.entries.size() << " entries, " << total << " entry bytes in a "
             << base.file.size() << "-byte compacted store; " << static_cast<int>(secs) << " s"
             << std::endl;
-  INFO("missed:\n" << [&] {
-    std::string all;
-    for (const std::string& s : missed) all += s + "\n";
-    return all;
-  }());
+  INFO("missed:\n"
+       << [&] {
+            std::string all;
+            for (const std::string& s : missed) all += s + "\n";
+            return all;
+          }());
   CHECK(missed.empty());
   CHECK(detected == flips);
 }
@@ -511,8 +518,7 @@ TEST_CASE("random byte flips in stored entries (stress count)", "[tamper][.stres
   RunRandomFlips(n != nullptr ? std::atoi(n) : 1000);
 }
 
-TEST_CASE("truncation, derived state, removed entries and an older copy are detected",
-          "[tamper]") {
+TEST_CASE("truncation, derived state, removed entries and an older copy are detected", "[tamper]") {
   TamperBase base;
   const std::string work = base.dir.File("work");
   std::vector<std::string> lines;
@@ -553,10 +559,12 @@ TEST_CASE("truncation, derived state, removed entries and an older copy are dete
       REQUIRE(env.ok());
       Result<db::Txn> txn = (*env)->BeginRead();
       REQUIRE(txn.ok());
-      REQUIRE(txn->Scan(db::Table::kState, "", [&](std::string_view k, std::string_view v) {
-        state.emplace_back(std::string(k), std::string(v));
-        return true;
-      }).ok());
+      REQUIRE(txn->Scan(db::Table::kState, "",
+                        [&](std::string_view k, std::string_view v) {
+                          state.emplace_back(std::string(k), std::string(v));
+                          return true;
+                        })
+                  .ok());
     }
     REQUIRE(state.size() > 10);
     const auto& [k, v] = state[state.size() / 2];
@@ -565,10 +573,10 @@ TEST_CASE("truncation, derived state, removed entries and an older copy are dete
       changed[changed.size() / 2] ^= 1;
       REQUIRE(t.Put(db::Table::kState, k, changed).ok());
     });
-    edit("a state record removed", [&](db::Txn& t) { REQUIRE(t.Delete(db::Table::kState, k).ok()); });
-    edit("a state record added", [&](db::Txn& t) {
-      REQUIRE(t.Put(db::Table::kState, k + "x", v).ok());
-    });
+    edit("a state record removed",
+         [&](db::Txn& t) { REQUIRE(t.Delete(db::Table::kState, k).ok()); });
+    edit("a state record added",
+         [&](db::Txn& t) { REQUIRE(t.Put(db::Table::kState, k + "x", v).ok()); });
     edit("the last entry removed", [&](db::Txn& t) {
       REQUIRE(t.Delete(db::Table::kEntries, EncodeBigEndian64(base.entries.size() - 1)).ok());
     });
