@@ -26,47 +26,6 @@ constexpr char kStateFormat[] = "vigil-monitor-state/v2";
 constexpr char kOldStateFormat[] = "vigil-monitor-state/v1";
 constexpr uint64_t kWidth = TileRef::kWidth;
 
-// The right edge of a Merkle tree: the roots of the complete subtrees that make up a tree of
-// `size` leaves, largest first (one per set bit of size). Enough to append leaves and to
-// compute the root (RFC 9162 §2.1.1), never more than 64 hashes.
-class Frontier {
- public:
-  void Append(const Hash& leaf) {
-    Hash h = leaf;
-    // Each trailing 1-bit of the old size is a subtree of that level to merge with.
-    uint64_t s = size_;
-    while (s & 1) {
-      h = merkle::HashChildren(nodes_.back(), h);
-      nodes_.pop_back();
-      s >>= 1;
-    }
-    nodes_.push_back(h);
-    ++size_;
-  }
-  Hash Root() const {
-    if (nodes_.empty()) return merkle::EmptyRoot();
-    Hash r = nodes_.back();
-    for (size_t i = nodes_.size() - 1; i-- > 0;) r = merkle::HashChildren(nodes_[i], r);
-    return r;
-  }
-  uint64_t size() const { return size_; }
-  const std::vector<Hash>& nodes() const { return nodes_; }
-  static Result<Frontier> From(uint64_t size, const std::vector<Hash>& nodes) {
-    if (static_cast<size_t>(__builtin_popcountll(size)) != nodes.size()) {
-      return Status(Code::kCorruption,
-                    "the frontier does not have one hash per set bit of the size");
-    }
-    Frontier f;
-    f.size_ = size;
-    f.nodes_ = nodes;
-    return f;
-  }
-
- private:
-  uint64_t size_ = 0;
-  std::vector<Hash> nodes_;
-};
-
 // The state file: one line of JSON, then (entries mode) the replayed state as records of
 // 4-byte big-endian key length, key, 4-byte big-endian value length, value.
 struct SavedState {
@@ -75,7 +34,7 @@ struct SavedState {
   std::string mode;
   std::string checkpoint_note;
   Checkpoint checkpoint;
-  Frontier frontier;
+  merkle::Frontier frontier;
   uint64_t next_seq = 0;
   Hash prev{};
   int64_t last_ts = 0;
@@ -137,7 +96,7 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
       if (!hash.ok()) return bad("frontier hash");
       nodes.push_back(*hash);
     }
-    Result<Frontier> f = Frontier::From(s.checkpoint.size, nodes);
+    Result<merkle::Frontier> f = merkle::Frontier::From(s.checkpoint.size, nodes);
     if (!f.ok()) return bad(f.status().message());
     if (f->Root() != s.checkpoint.root)
       return bad("its frontier does not give its checkpoint's root");
@@ -178,7 +137,7 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
 
 std::string EncodeState(const std::string& log_key_text, const std::string& mode,
                         const std::string& server, const std::string& checkpoint_note,
-                        const Frontier& frontier, const EntryReplay* replay) {
+                        const merkle::Frontier& frontier, const EntryReplay* replay) {
   std::string blob;
   nlohmann::json j = {{"format", kStateFormat},
                       {"server", server},
@@ -342,7 +301,7 @@ class Run {
                                     " (another log, or a forged checkpoint)");
     }
     r_.new_size = cp->size;
-    Frontier frontier;
+    merkle::Frontier frontier;
     EntryReplay replay(o_.threads);
     if (saved.has_value()) {
       r_.old_size = saved->checkpoint.size;
@@ -441,7 +400,7 @@ class Run {
                std::to_string(from) + " -> " + std::to_string(to) + "), root " + Base64(cp->root));
   }
 
-  bool CheckEntries(uint64_t from, uint64_t to, Frontier& frontier, EntryReplay& replay) {
+  bool CheckEntries(uint64_t from, uint64_t to, merkle::Frontier& frontier, EntryReplay& replay) {
     auto on_leaf = [&frontier](uint64_t, const Hash& leaf) {
       frontier.Append(leaf);
       return Status::Ok();
@@ -494,7 +453,7 @@ class Run {
     return chunk.items.empty() || flush();
   }
 
-  bool CheckLeaves(uint64_t from, uint64_t to, Frontier& frontier) {
+  bool CheckLeaves(uint64_t from, uint64_t to, merkle::Frontier& frontier) {
     for (uint64_t tile = from / kWidth; tile * kWidth < to; ++tile) {
       const uint64_t width = std::min(kWidth, to - tile * kWidth);
       const std::string target = TileTarget(0, tile, width);

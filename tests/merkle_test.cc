@@ -286,6 +286,26 @@ TEST_CASE("RangeHash matches MTH of the range", "[merkle]") {
   CHECK(empty.status().code() == Code::kInvalidArgument);
 }
 
+TEST_CASE("Frontier: the root after every append matches MTH, and From refuses a wrong shape",
+          "[merkle]") {
+  std::vector<Hash> leaves;
+  for (uint64_t i = 0; i < 130; ++i) leaves.push_back(Reference::LeafHash(Entry(i)));
+  Reference ref(leaves);
+  Frontier f;
+  CHECK(f.Root() == EmptyRoot());
+  for (uint64_t i = 0; i < leaves.size(); ++i) {
+    f.Append(leaves[i]);
+    INFO("size " << i + 1);
+    CHECK(f.size() == i + 1);
+    CHECK(f.Root() == ref.Mth(0, i + 1));
+    CHECK(f.nodes().size() == static_cast<size_t>(std::popcount(i + 1)));
+  }
+  Result<Frontier> again = Frontier::From(f.size(), f.nodes());
+  REQUIRE(again.ok());
+  CHECK(again->Root() == f.Root());
+  CHECK(Frontier::From(3, {leaves[0]}).status().code() == Code::kCorruption);
+}
+
 TEST_CASE("proofs and roots match the RFC 9162 reference for sizes 1..300", "[merkle]") {
   constexpr uint64_t kMaxSize = 300;
   // All consistency pairs up to this size; beyond it a sample keeps the run fast.

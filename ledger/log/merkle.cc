@@ -305,4 +305,32 @@ Status VerifyConsistency(uint64_t m, uint64_t n, const Hash& root_m, const Hash&
   return Status::Ok();
 }
 
+void Frontier::Append(const Hash& leaf) {
+  Hash h = leaf;
+  // Each trailing 1-bit of the old size is a subtree of that level to merge with.
+  for (uint64_t s = size_; (s & 1) != 0; s >>= 1) {
+    h = HashChildren(nodes_.back(), h);
+    nodes_.pop_back();
+  }
+  nodes_.push_back(h);
+  ++size_;
+}
+
+Hash Frontier::Root() const {
+  if (nodes_.empty()) return EmptyRoot();
+  Hash r = nodes_.back();
+  for (size_t i = nodes_.size() - 1; i-- > 0;) r = HashChildren(nodes_[i], r);
+  return r;
+}
+
+Result<Frontier> Frontier::From(uint64_t size, const std::vector<Hash>& nodes) {
+  if (static_cast<size_t>(std::popcount(size)) != nodes.size()) {
+    return Status(Code::kCorruption, "the frontier does not have one hash per set bit of the size");
+  }
+  Frontier f;
+  f.size_ = size;
+  f.nodes_ = nodes;
+  return f;
+}
+
 }  // namespace vigil::merkle

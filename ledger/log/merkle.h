@@ -74,6 +74,26 @@ Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_hash,
 Status VerifyConsistency(uint64_t m, uint64_t n, const Hash& root_m, const Hash& root_n,
                          const std::vector<Hash>& proof);
 
+// The right edge of a Merkle tree of `size` leaves: the roots of the complete subtrees that
+// make it up, largest first (one per set bit of size, never more than 64). Enough to append
+// leaves and to compute the root (RFC 9162 §2.1.1) without the rest of the tree: what a
+// monitor keeps between runs.
+class Frontier {
+ public:
+  // Appends the leaf hash of leaf number size().
+  void Append(const Hash& leaf);
+  // The tree's root (EmptyRoot() when size() is 0).
+  Hash Root() const;
+  uint64_t size() const { return size_; }
+  const std::vector<Hash>& nodes() const { return nodes_; }
+  // A frontier saved earlier; kCorruption unless `nodes` has one hash per set bit of `size`.
+  static Result<Frontier> From(uint64_t size, const std::vector<Hash>& nodes);
+
+ private:
+  uint64_t size_ = 0;
+  std::vector<Hash> nodes_;
+};
+
 }  // namespace vigil::merkle
 
 #endif  // VIGIL_LEDGER_LOG_MERKLE_H_
