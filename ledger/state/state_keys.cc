@@ -168,15 +168,28 @@ std::string DueKey(int64_t due_ms, std::string_view from, std::string_view trans
   return Join(kDuePrefix, {TimeDigits(due_ms), from, transfer_id});
 }
 
-std::optional<DueKeyParts> ParseDueKey(std::string_view key) {
-  std::optional<std::string_view> rest = After(key, kDuePrefix);
+namespace {
+// "<prefix><time digits>/<a>/<b>" (DueKey, ExpiryKey): the time and the two names.
+struct TimedPair {
+  int64_t ms;
+  std::string_view a, b;
+};
+std::optional<TimedPair> ParseTimedPair(std::string_view key, std::string_view prefix) {
+  std::optional<std::string_view> rest = After(key, prefix);
   if (!rest.has_value()) return std::nullopt;
   auto time = SplitFirst(*rest);
   if (!time.has_value()) return std::nullopt;
   std::optional<uint64_t> ms = Digits(time->first, kTimeDigits);
   auto parts = SplitFirst(time->second);
   if (!ms.has_value() || !parts.has_value()) return std::nullopt;
-  return DueKeyParts{static_cast<int64_t>(*ms), parts->first, parts->second};
+  return TimedPair{static_cast<int64_t>(*ms), parts->first, parts->second};
+}
+}  // namespace
+
+std::optional<DueKeyParts> ParseDueKey(std::string_view key) {
+  std::optional<TimedPair> p = ParseTimedPair(key, kDuePrefix);
+  if (!p.has_value()) return std::nullopt;
+  return DueKeyParts{p->ms, p->a, p->b};
 }
 
 std::string AcqPrefix(std::string_view participant, std::string_view substance) {
@@ -233,14 +246,9 @@ std::string ExpiryKey(int64_t warn_ms, std::string_view participant, std::string
 }
 
 std::optional<ExpiryKeyParts> ParseExpiryKey(std::string_view key) {
-  std::optional<std::string_view> rest = After(key, kExpiryPrefix);
-  if (!rest.has_value()) return std::nullopt;
-  auto time = SplitFirst(*rest);
-  if (!time.has_value()) return std::nullopt;
-  std::optional<uint64_t> ms = Digits(time->first, kTimeDigits);
-  auto parts = SplitFirst(time->second);
-  if (!ms.has_value() || !parts.has_value()) return std::nullopt;
-  return ExpiryKeyParts{static_cast<int64_t>(*ms), parts->first, parts->second};
+  std::optional<TimedPair> p = ParseTimedPair(key, kExpiryPrefix);
+  if (!p.has_value()) return std::nullopt;
+  return ExpiryKeyParts{p->ms, p->a, p->b};
 }
 
 // ---- inspections ----
