@@ -408,9 +408,36 @@ TEST_CASE("Generic rules: time skew, unknown fields and types, commitments", "[r
   w.Reject(w.Key("acme"),
            With(w.Make("chem.purchase", "acme", Trade("1")), {{"at", "2026-06-02T08:00:00Z"}}),
            Code::kRuleViolation, "at_in_future");
-  // Long past is fine (a late record of an old event).
-  w.Accept(w.Key("pol"),
-           With(w.Make("police.note", "pol", {{"text", "old"}}), {{"at", "2026-01-02T00:00:00Z"}}));
+
+  // The reporting period: "at" may lie up to 10 days before the server's time; older records
+  // need a late_reason, raise late_entry, and are refused beyond 90 days. Nothing may be
+  // dated before its actor was registered (2026-06-01T08:00Z here).
+  auto dated = [&](std::string_view when, const Json& extra = Json::object()) {
+    return With(With(w.Make("chem.purchase", "acme", Trade("1")), {{"at", when}}), extra);
+  };
+  w.SetTime("2026-06-11T08:00:00Z");
+  w.Accept(w.Key("acme"), dated("2026-06-01T08:00:00Z"));  // exactly 10 days: on time
+  CHECK(w.CountAlerts("late_entry") == 0);
+  w.Reject(w.Key("acme"), dated("2026-06-01T07:59:59.999Z", {{"late_reason", "x"}}),
+           Code::kRuleViolation, "before_registration");
+  w.SetTime("2026-06-20T00:00:00Z");
+  testing::Refusal late = w.Reject(w.Key("acme"), dated("2026-06-05T00:00:00Z"),
+                                   Code::kRuleViolation, "late_without_reason");
+  CHECK(late.message().find("15 days before the server's time") != std::string::npos);
+  w.RejectAmong(w.Key("acme"), dated("2026-06-05T00:00:00Z", {{"late_reason", ""}}),
+                Code::kRuleViolation, "bad_field");
+  w.Accept(w.Key("acme"), dated("2026-06-05T00:00:00Z", {{"late_reason", "invoice found late"}}));
+  REQUIRE(w.CountAlerts("late_entry") == 1);
+  CHECK(w.Alerts("late_entry")[0]["participant"] == "acme");
+  CHECK(w.Alerts("late_entry")[0]["days_late"] == 15);
+  w.SetTime("2026-09-03T00:00:01Z");  // 90 days and a second after 2026-06-05
+  w.Reject(w.Key("acme"), dated("2026-06-05T00:00:00Z", {{"late_reason", "x"}}),
+           Code::kRuleViolation, "too_late");
+  // The authority sets the periods; the hard limit is never shorter than the period.
+  w.No("auth", "settings.set", {{"settings", {{"late_limit_days", 5}}}}, "bad_setting");
+  w.No("auth", "settings.set", {{"settings", {{"reporting_days", 0}}}}, "bad_setting");
+  w.Do("auth", "settings.set", {{"settings", {{"reporting_days", 100}, {"late_limit_days", 100}}}});
+  w.Accept(w.Key("acme"), dated("2026-06-05T00:00:00Z"));
 
   // Unknown fields, on every kind of record.
   w.No("pol", "police.note", {{"text", "x"}, {"colour", "red"}}, "unknown_field");
@@ -790,7 +817,9 @@ TEST_CASE("chem.purchase", "[rules][chemicals]") {
        "licence_invalid");
   w.No("beta", "chem.purchase", Trade("5", "L", kAcetone, Party("CN-1", "CN")), "licence_invalid");
   w.Do("beta", "chem.purchase", Trade("5", "L", kAcetone, Party("0100000002", "VN")));
-  w.Do("beta", "chem.purchase", Trade("5", "L", kAcetone, Without(Party(), "country")));
+  // Left out, the country would make an import look domestic: it is required.
+  w.No("beta", "chem.purchase", Trade("5", "L", kAcetone, Without(Party(), "country")),
+       "bad_party");
 
   // Quantities and units.
   w.No("acme", "chem.purchase", Trade("1", "kg"), "wrong_unit");
@@ -833,33 +862,48 @@ TEST_CASE("chem.purchase", "[rules][chemicals]") {
 
 TEST_CASE("chem.purchase: a licence is valid from its issue date through its expiry date",
           "[rules][chemicals]") {
+  // Licence days are the jurisdiction's calendar days (UTC+7 by default), not UTC days.
   World w;
   w.Register("old", "business",
              {{"licences", Json::array({Licence("precursor_trading", "KD-0042", {kAcetone},
-                                                "2025-01-01", "2026-03-01")})}});
+                                                "2025-01-01", "2026-06-05")})}});
   w.Register("early", "business",
              {{"licences", Json::array({Licence("precursor_trading", "KD-0043", {kAcetone},
-                                                "2026-09-01", "2027-09-01")})}});
+                                                "2026-06-03", "2027-09-01")})}});
   auto at = [&](const std::string& who, std::string_view when) {
     return With(w.Make("chem.purchase", who, Trade("1")), {{"at", when}});
   };
-  testing::Refusal s = w.Reject(w.Key("old"), at("old", "2026-05-31T00:00:00Z"),
+  // The last valid day ends at 23:59:59.999 in Hanoi, 16:59:59.999 UTC.
+  w.SetTime("2026-06-06T00:00:00Z");
+  w.Accept(w.Key("old"), at("old", "2026-06-05T16:59:59.999Z"));
+  testing::Refusal s = w.Reject(w.Key("old"), at("old", "2026-06-05T17:00:00Z"),
                                 Code::kRuleViolation, "licence_invalid");
-  CHECK(s.message().find("licence KD-0042 expired on 2026-03-01") != std::string::npos);
-  CHECK(s.details()[0].message.find("2026-05-31") != std::string::npos);
-  w.Reject(w.Key("old"), at("old", "2026-03-02T00:00:00Z"), Code::kRuleViolation,
-           "licence_invalid");
-  w.Accept(w.Key("old"), at("old", "2026-03-01T23:59:59.999Z"));  // the last valid day
-  w.Accept(w.Key("old"), at("old", "2025-01-01T00:00:00Z"));      // the first valid day
-  s = w.Reject(w.Key("old"), at("old", "2024-12-31T23:59:59.999Z"), Code::kRuleViolation,
-               "licence_invalid");
-  CHECK(s.message().find("licence KD-0042 is valid only from 2025-01-01") != std::string::npos);
-
+  CHECK(s.message().find("licence KD-0042 expired on 2026-06-05") != std::string::npos);
+  CHECK(s.details()[0].message.find("(on 2026-06-06)") != std::string::npos);
+  // The first valid day starts at 00:00 in Hanoi, 17:00 UTC the day before.
+  w.SetTime("2026-06-02T16:59:59.999Z");
   s = w.Reject(w.Key("early"), w.Make("chem.purchase", "early", Trade("1")), Code::kRuleViolation,
                "licence_invalid");
-  CHECK(s.message().find("licence KD-0043 is valid only from 2026-09-01") != std::string::npos);
-  w.SetTime("2026-09-01T00:00:00Z");
+  CHECK(s.message().find("licence KD-0043 is valid only from 2026-06-03") != std::string::npos);
+  w.SetTime("2026-06-02T17:00:00Z");
   w.Accept(w.Key("early"), w.Make("chem.purchase", "early", Trade("1")));
+
+  // Back-dating past an expiry: a record of the licence's last day may be filed within the
+  // reporting period (10 days), never after it, whatever its "at" says.
+  w.SetTime("2026-06-15T16:59:59.999Z");  // 2026-06-15 in Hanoi: expiry + 10 days
+  w.Accept(w.Key("old"), With(at("old", "2026-06-05T10:00:00Z"), {{"late_reason", "clerk ill"}}));
+  w.SetTime("2026-06-15T17:00:00Z");
+  s = w.Reject(w.Key("old"),
+               With(at("old", "2026-06-05T10:00:00Z"), {{"late_reason", "clerk ill"}}),
+               Code::kRuleViolation, "licence_invalid");
+  CHECK(s.message().find("had to be filed by 2026-06-15") != std::string::npos);
+  // The local offset is a setting.
+  w.Do("auth", "settings.set", {{"settings", {{"utc_offset_minutes", 0}}}});
+  w.SetTime("2026-06-20T00:00:00Z");
+  w.Reject(w.Key("early"),
+           With(w.Make("chem.purchase", "early", Trade("1")),
+                {{"at", "2026-06-02T23:59:59Z"}, {"late_reason", "x"}}),
+           Code::kRuleViolation, "licence_invalid");
 
   // A suspended licence covers nothing.
   Json rec = w.StateJson("participant/acme");
@@ -902,8 +946,10 @@ TEST_CASE("chem.sale and the stock edge", "[rules][chemicals]") {
   w.No("acme", "chem.sale", Trade("1", "kg", kPermanganate), "stock_negative");  // never held
 
   // Sales need a trading licence; exports an import_export one.
-  w.Buy("beta", "10");
-  w.No("beta", "chem.sale", Trade("1"), "licence_invalid");
+  w.Buy("beta", "10");  // from enterprise 0100000001
+  w.No("beta", "chem.sale", Trade("1", "L", kAcetone, Party("0100000009")), "licence_invalid");
+  // A use licence allows sending goods back to the firm that supplied them.
+  w.Do("beta", "chem.sale", With(Trade("1"), {{"purpose", "return to supplier"}}));
   w.Buy("acme", "10");
   w.Do("acme", "chem.sale", Trade("1", "L", kAcetone, Party("LA-9", "LA")));
   w.Buy("acme", "1", "kg", kPermanganate);
@@ -982,6 +1028,7 @@ TEST_CASE("chem.receipt", "[rules][chemicals]") {
   World w;
   w.Buy("acme", "100");
   w.Buy("acme", "1", "kg", kPermanganate);
+  w.Advance(3 * kHour);
   const uint64_t dispatched = w.Dispatch("acme", "beta", "T1", "60");
   w.Advance(kHour);
   w.No("beta", "chem.receipt", w.DispatchFields("acme", "T-none", "60"), "no_open_dispatch");
@@ -1030,35 +1077,59 @@ TEST_CASE("chem.use", "[rules][chemicals]") {
   w.No("acme", "chem.use", With(Movement("1"), {{"purpose", "cleaning"}}), "licence_invalid");
 }
 
-TEST_CASE("chem.dispose needs a witness key other than the signer's", "[rules][chemicals]") {
+TEST_CASE("chem.dispose needs an independent witness who cosigns", "[rules][chemicals]") {
   World w;
   w.Buy("acme", "10");
-  const Json fields = With(Movement("1"), {{"method", "incineration"}, {"witness", "Mr Witness"}});
-  w.Reject(w.Key("acme"), w.Make("chem.dispose", "acme", fields), Code::kRuleViolation,
-           "witness_required");
-  w.Reject(w.Key("acme"), w.Make("chem.dispose", "acme", fields), Code::kRuleViolation,
-           "witness_required", w.Key("acme"));  // cosigned by the same key
-  w.RejectAmong(w.Key("acme"), w.Make("chem.dispose", "acme", fields), Code::kRuleViolation,
-                "cosigner_unknown", w.NewKey());
-  Entry e = w.MakeEntry(w.Key("acme"), w.Make("chem.dispose", "acme", fields), {&w.Key("insp")});
+  w.Buy("beta", "10");
+  const Json fields = With(Movement("1"), {{"method", "incineration"}, {"witness", "insp"}});
+  auto dispose = [&](const Json& f) { return w.Make("chem.dispose", "acme", f); };
+  w.Reject(w.Key("acme"), dispose(fields), Code::kRuleViolation, "witness_required");
+  w.Reject(w.Key("acme"), dispose(fields), Code::kRuleViolation, "witness_required",
+           w.Key("acme"));  // cosigned by the same key
+  w.RejectAmong(w.Key("acme"), dispose(fields), Code::kRuleViolation, "cosigner_unknown",
+                w.NewKey());
+  Entry e = w.MakeEntry(w.Key("acme"), dispose(fields), {&w.Key("insp")});
   e.cosigners[0].sig[0] = static_cast<char>(e.cosigners[0].sig[0] ^ 1);
   w.RejectEntry(e, Code::kRuleViolation, "bad_cosignature", false);
-  w.Reject(w.Key("acme"), w.Make("chem.dispose", "acme", Without(fields, "method")),
-           Code::kRuleViolation, "missing_field", w.Key("insp"));
-  w.Reject(w.Key("acme"), w.Make("chem.dispose", "acme", With(fields, {{"quantity", "10.000001"}})),
-           Code::kRuleViolation, "stock_negative", w.Key("insp"));
+  w.Reject(w.Key("acme"), dispose(Without(fields, "method")), Code::kRuleViolation, "missing_field",
+           w.Key("insp"));
+  w.Reject(w.Key("acme"), dispose(Without(fields, "witness")), Code::kRuleViolation,
+           "missing_field", w.Key("insp"));
+  w.Reject(w.Key("acme"), dispose(With(fields, {{"quantity", "10.000001"}})), Code::kRuleViolation,
+           "stock_negative", w.Key("insp"));
 
-  w.Accept(w.Key("acme"), w.Make("chem.dispose", "acme", fields), w.Key("insp"));
-  CHECK(w.Stock("acme", kAcetone) == 9 * kL);
-  // Another registered key of the same firm is a different key: accepted.
+  // Dishonest: a second key of the same business, naming itself or someone else.
   const SecretKey& k2 = w.NewKey();
   w.Do("auth", "key.add", {{"participant", "acme"}, {"key", k2.public_key().ToBase64()}});
-  w.Accept(w.Key("acme"), w.Make("chem.dispose", "acme", fields), k2);
+  w.Reject(w.Key("acme"), dispose(With(fields, {{"witness", "acme"}})), Code::kRuleViolation,
+           "witness_not_independent", k2);
+  w.Reject(w.Key("acme"), dispose(fields), Code::kRuleViolation, "witness_mismatch", k2);
+  // The field names someone other than the cosigner.
+  w.Reject(w.Key("acme"), dispose(fields), Code::kRuleViolation, "witness_mismatch",
+           w.Key("insp2"));
+  // Another business is not a witness of destruction.
+  w.Reject(w.Key("acme"), dispose(With(fields, {{"witness", "beta"}})), Code::kRuleViolation,
+           "witness_role", w.Key("beta"));
+  // A revoked participant whose key is still registered.
+  w.Do("auth", "participant.revoke", {{"participant", "insp2"}, {"reason", "retired"}});
+  w.Reject(w.Key("acme"), dispose(With(fields, {{"witness", "insp2"}})), Code::kRuleViolation,
+           "witness_revoked", w.Key("insp2"));
+
+  // Honest: an inspector or a police officer witnesses and cosigns.
+  w.Accept(w.Key("acme"), dispose(fields), w.Key("insp"));
+  w.Accept(w.Key("acme"), dispose(With(fields, {{"witness", "pol"}})), w.Key("pol"));
   CHECK(w.Stock("acme", kAcetone) == 8 * kL);
+  // Which roles may witness is a setting.
+  w.Do("auth", "settings.set", {{"settings", {{"witness_roles", {"police"}}}}});
+  w.Reject(w.Key("acme"), dispose(fields), Code::kRuleViolation, "witness_role", w.Key("insp"));
+  w.No("auth", "settings.set", {{"settings", {{"witness_roles", {"judge"}}}}}, "bad_setting");
+  w.No("auth", "settings.set", {{"settings", {{"witness_roles", Json::array()}}}}, "bad_setting");
   // A revoked witness key does not count.
-  w.Do("auth", "key.revoke", {{"key", k2.Id()}, {"reason", "left"}});
-  w.RejectAmong(w.Key("acme"), w.Make("chem.dispose", "acme", fields), Code::kRuleViolation,
-                "cosigner_revoked", k2);
+  const SecretKey& pk2 = w.NewKey();
+  w.Do("auth", "key.add", {{"participant", "pol"}, {"key", pk2.public_key().ToBase64()}});
+  w.Do("auth", "key.revoke", {{"key", pk2.Id()}, {"reason", "lost"}});
+  w.RejectAmong(w.Key("acme"), dispose(With(fields, {{"witness", "pol"}})), Code::kRuleViolation,
+                "cosigner_revoked", pk2);
 }
 
 TEST_CASE("chem.loss", "[rules][chemicals]") {
@@ -1378,12 +1449,15 @@ TEST_CASE("Alert threshold_window catches a buyer splitting purchases across sup
     CHECK(a[0]["participant"] == "beta");
     CHECK(a[0]["total"] == 270 * kL);
     CHECK(a[0]["limit"] == 250 * kL);
-    CHECK(a[0]["suppliers"] == 3);
     CHECK(a[0]["window_days"] == 30);
     CHECK(w.CountAlerts("threshold_single") == 0);
-    // Already over: the next one does not repeat the alert.
+    // Already over: every further purchase in the window alerts again, with the new total,
+    // so the police see each one (a first alert must not buy silence for the window).
     w.Buy("beta", "10", "L", kAcetone, Party("SUP-D"));
-    CHECK(w.CountAlerts("threshold_window") == 1);
+    a = w.Alerts("threshold_window");
+    REQUIRE(a.size() == 2);
+    CHECK(a[1]["total"] == 280 * kL);
+    CHECK(a[1]["amount"] == 10 * kL);
   }
   {
     World w;  // exactly at the limit within the window: silent
@@ -1415,6 +1489,133 @@ TEST_CASE("Alert threshold_window catches a buyer splitting purchases across sup
   }
 }
 
+TEST_CASE("Window totals are by event day, whatever the order of arrival", "[rules][alerts]") {
+  World w;
+  w.Do("auth", "threshold.set",
+       {{"substance", kAcetone},
+        {"window_days", 30},
+        {"window_max", {{"quantity", "250"}, {"unit", "L"}}}});
+  w.Do("auth", "settings.set", {{"settings", {{"reporting_days", 60}, {"late_limit_days", 90}}}});
+  auto bought_on = [&](std::string_view day, std::string_view quantity) {
+    return w.Do("beta", "chem.purchase",
+                With(Trade(quantity), {{"at", std::string(day) + "T03:00:00Z"}}));
+  };
+  w.SetTime("2026-07-20T00:00:00Z");
+  // Purchases dated 40 days apart never share a 30-day window...
+  bought_on("2026-06-05", "200");
+  bought_on("2026-07-15", "200");
+  CHECK(w.CountAlerts("threshold_window") == 0);
+  // ... and one dated after a record does not count in that record's window: a purchase
+  // filed late and dated before the others is judged on its own window.
+  bought_on("2026-06-02", "40");
+  CHECK(w.CountAlerts("threshold_window") == 0);
+  // A purchase filed late, dated between them, is in every window that ends from its day to
+  // 29 days later: the heaviest, [05-22 .. 06-20], holds 40 + 200 + 60.
+  bought_on("2026-06-20", "60");
+  std::vector<Json> a = w.Alerts("threshold_window");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["total"] == 300 * kL);
+  CHECK(a[0]["amount"] == 60 * kL);
+  CHECK(a[0]["window_end"] == "2026-06-20");
+}
+
+TEST_CASE("Window totals fold an enterprise's registrations and branches", "[rules][alerts]") {
+  World w;
+  w.Do("auth", "threshold.set",
+       {{"substance", kAcetone},
+        {"window_days", 30},
+        {"window_max", {{"quantity", "100"}, {"unit", "L"}}}});
+  const Json use = Json::array({Licence("precursor_use", "SD-0100", {kAcetone})});
+  w.Register("hq", "business", {{"tax_code", "0312345678"}, {"licences", use}});
+  w.Register("branch", "business",
+             {{"tax_code", "0312345678-001"},
+              {"licences", Json::array({Licence("precursor_use", "SD-0101", {kAcetone})})}});
+  w.Do("hq", "chem.purchase", Trade("60"));
+  CHECK(w.CountAlerts("threshold_window") == 0);
+  w.Do("branch", "chem.purchase", Trade("60"));
+  std::vector<Json> a = w.Alerts("threshold_window");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["participant"] == "branch");
+  CHECK(a[0]["total"] == 120 * kL);
+  CHECK(a[0]["message"].get<std::string>().find("enterprise 0312345678") != std::string::npos);
+  // Another enterprise's purchases do not add up with them.
+  w.Do("beta", "chem.purchase", Trade("60"));
+  CHECK(w.CountAlerts("threshold_window") == 1);
+}
+
+TEST_CASE("Sales to outside buyers: identified, and summed per buyer", "[rules][alerts]") {
+  World w;
+  w.Do("auth", "threshold.set",
+       {{"substance", kAcetone},
+        {"single_max", {{"quantity", "80"}, {"unit", "L"}}},
+        {"window_days", 30},
+        {"window_max", {{"quantity", "100"}, {"unit", "L"}}}});
+  w.Buy("acme", "500");
+  // A bare name identifies no one.
+  Json anonymous = Party();
+  anonymous.erase("enterprise_code");
+  w.No("acme", "chem.sale", Trade("1", "L", kAcetone, anonymous), "buyer_unidentified");
+  // A person is identified through the personal data, committed in the record.
+  w.Do("acme", "chem.sale",
+       With(Trade("1", "L", kAcetone, anonymous),
+            {{"personal_commitment", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}}));
+  // One outside buyer spreading purchases: 60 + 50 within 30 days.
+  w.Do("acme", "chem.sale", Trade("60", "L", kAcetone, Party("0309999999")));
+  CHECK(w.CountAlerts("outside_buyer_window") == 0);
+  w.AdvanceDays(5);
+  w.Do("acme", "chem.sale", Trade("50", "L", kAcetone, Party("0309999999-002")));
+  std::vector<Json> a = w.Alerts("outside_buyer_window");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["participant"] == "acme");
+  CHECK(a[0]["buyer"] == "0309999999");
+  CHECK(a[0]["total"] == 110 * kL);
+  // The single-transaction limit holds for sales too.
+  w.Do("acme", "chem.sale", Trade("90", "L", kAcetone, Party("0308888888")));
+  a = w.Alerts("threshold_single");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["buyer"] == "0308888888");
+  // Honest twin: another buyer's small purchase raises nothing.
+  w.Do("acme", "chem.sale", Trade("10", "L", kAcetone, Party("0307777777")));
+  CHECK(w.CountAlerts("outside_buyer_window") == 1);
+}
+
+TEST_CASE("Goods cannot leave before they arrived", "[rules][chemicals]") {
+  World w;
+  w.SetTime("2026-06-08T00:00:00Z");
+  w.Do("acme", "chem.purchase", With(Trade("100"), {{"at", "2026-06-05T03:00:00Z"}}));
+  // Dishonest: a sale dated before the purchase that supplied it.
+  testing::Refusal s =
+      w.No("acme", "chem.sale", With(Trade("10"), {{"at", "2026-06-03T03:00:00Z"}}),
+           "stock_not_yet_held");
+  CHECK(s.message().find("on 2026-06-03 the ledger held only 0 L") != std::string::npos);
+  w.No("acme", "chem.loss", With(Movement("1"), {{"kind", "lost"}, {"at", "2026-06-02T00:00:00Z"}}),
+       "stock_not_yet_held");
+  // Honest twins: on the day of the purchase and after it.
+  w.Do("acme", "chem.sale", With(Trade("10"), {{"at", "2026-06-05T09:00:00Z"}}));
+  w.Do("acme", "chem.sale", With(Trade("10"), {{"at", "2026-06-07T09:00:00Z"}}));
+  // A later purchase does not make an earlier-dated sale possible beyond what was held then.
+  w.Do("acme", "chem.purchase", With(Trade("500"), {{"at", "2026-06-07T10:00:00Z"}}));
+  // On 06-06 the ledger held 100 - 10 = 90.
+  w.No("acme", "chem.sale", With(Trade("90.001"), {{"at", "2026-06-06T09:00:00Z"}}),
+       "stock_not_yet_held");
+  w.Do("acme", "chem.sale", With(Trade("90"), {{"at", "2026-06-06T09:00:00Z"}}));
+  CHECK(w.Stock("acme", kAcetone) == 490 * kL);
+}
+
+TEST_CASE("A use-only licensee may return goods to the participant that supplied them",
+          "[rules][chemicals]") {
+  World w;
+  w.Buy("acme", "100");
+  w.Dispatch("acme", "beta", "T1", "20");
+  w.Receive("beta", "acme", "T1", "20");
+  // beta holds only a use licence: it may send the goods back to acme ...
+  w.Dispatch("beta", "acme", "R1", "5");
+  w.Receive("acme", "beta", "R1", "5");
+  // ... but not pass them on to anyone else.
+  w.No("beta", "chem.dispatch", w.DispatchFields("gamma", "R2", "5"), "licence_invalid");
+  CHECK(w.Stock("beta", kAcetone) == 15 * kL);
+}
+
 TEST_CASE("Alert unusual_size flags a purchase far above the buyer's usual", "[rules][alerts]") {
   {
     World w;
@@ -1443,22 +1644,64 @@ TEST_CASE("Alert unusual_size flags a purchase far above the buyer's usual", "[r
   }
 }
 
-TEST_CASE("Alert receipt_mismatch when the receipt differs from the dispatch", "[rules][alerts]") {
+TEST_CASE("A receipt never exceeds its dispatch; a shortfall stays in transit until explained",
+          "[rules][alerts]") {
   World w;
   w.Buy("acme", "100");
   w.Dispatch("acme", "beta", "T1", "50");
   w.Dispatch("acme", "beta", "T2", "30");
+  // Dishonest: a receipt larger than its dispatch would create stock from nothing.
+  testing::Refusal s = w.No("beta", "chem.receipt", w.DispatchFields("acme", "T1", "50.000001"),
+                            "receipt_exceeds_dispatch");
+  CHECK(s.message().find("sent only 50 L") != std::string::npos);
   w.Receive("beta", "acme", "T1", "50");
-  CHECK(w.CountAlerts("receipt_mismatch") == 0);
+  CHECK(w.CountAlerts("receipt_short") == 0);
+  CHECK(w.StateJson("transfer/acme/T1")["status"] == "received");
+
+  // A short receipt: both sides are alerted (and the police, who see every alert); the
+  // difference stays in transit.
   w.Receive("beta", "acme", "T2", "29.999999");
-  std::vector<Json> a = w.Alerts("receipt_mismatch");
-  REQUIRE(a.size() == 1);
+  std::vector<Json> a = w.Alerts("receipt_short");
+  REQUIRE(a.size() == 2);
   CHECK(a[0]["participant"] == "beta");
+  CHECK(a[0]["counterparty"] == "acme");
+  CHECK(a[1]["participant"] == "acme");
+  CHECK(a[1]["counterparty"] == "beta");
   CHECK(a[0]["dispatched"] == 30 * kL);
   CHECK(a[0]["received"] == 30 * kL - 1);
-  CHECK(a[0]["counterparty"] == "acme");
+  CHECK(a[0]["in_transit"] == 1);
   CHECK(a[0]["transfer_id"] == "T2");
   CHECK(w.Stock("beta", kAcetone) == 80 * kL - 1);
+  Json t = w.StateJson("transfer/acme/T2");
+  CHECK(t["status"] == "short");
+  CHECK(t["in_transit"] == 1);
+
+  // A loss names the transfer to account for the shortfall: no more than is in transit, and
+  // only by one of its two sides.
+  const Json lost = With(Movement("1", "mL"), {{"kind", "lost"}, {"transfer_id", "T2"}});
+  w.No("gamma", "chem.loss", With(lost, {{"counterparty", "acme"}}), "no_goods_in_transit");
+  w.No("acme", "chem.loss", With(Movement("2", "mL"), {{"kind", "lost"}, {"transfer_id", "T2"}}),
+       "no_goods_in_transit");
+  w.No("acme", "chem.loss", With(lost, {{"transfer_id", "T1"}}), "no_goods_in_transit");
+  w.No("beta", "chem.loss", lost, "no_goods_in_transit");  // the receiver names the sender
+  const uint64_t voided_receipt_blocker =
+      w.Do("beta", "chem.loss", With(lost, {{"counterparty", "acme"}}));
+  CHECK(w.StateJson("transfer/acme/T2")["in_transit"] == 0);
+  CHECK(w.Stock("acme", kAcetone) == 20 * kL);  // no stock moves: it had left acme already
+  CHECK(w.Stock("beta", kAcetone) == 80 * kL - 1);
+  // The receipt cannot be voided while a loss accounts for its shortfall; the loss can.
+  const uint64_t receipt = w.Alerts("receipt_short")[0]["seq"].get<uint64_t>();
+  w.No("beta", "correction", {{"target_seq", receipt}, {"action", "void"}, {"reason", "x"}},
+       "transfer_loss_reported");
+  w.Do("beta", "correction",
+       {{"target_seq", voided_receipt_blocker}, {"action", "void"}, {"reason", "found it"}});
+  CHECK(w.StateJson("transfer/acme/T2")["in_transit"] == 1);
+  w.Do("beta", "correction", {{"target_seq", receipt}, {"action", "void"}, {"reason", "recount"}});
+  t = w.StateJson("transfer/acme/T2");
+  CHECK(t["status"] == "open");
+  CHECK_FALSE(t.contains("in_transit"));
+  w.Receive("beta", "acme", "T2", "30");
+  CHECK(w.Stock("beta", kAcetone) == 80 * kL);
 }
 
 TEST_CASE("Alert receipt_overdue once a dispatch passes its receipt deadline", "[rules][alerts]") {

@@ -48,12 +48,12 @@ TEST_CASE("varints and strings round-trip at their edges", "[codec]") {
 
 TEST_CASE("entry records carry type, actor, personal flag and effect exactly", "[codec]") {
   const Json stock_effect = {
-      {"stock", Json::array({{{"participant", "acme"}, {"substance", "67-64-1"}, {"delta", -5}},
-                             {{"participant", "beta"}, {"substance", "75-09-2"}, {"delta", 7}}})},
-      {"acq",
-       {{"key", "acq/acme/67-64-1/" + statekey::TimeBytes(5) + statekey::SeqBytes(9)},
-        {"stat", "acqstat/acme/67-64-1"},
-        {"amount", 12}}},
+      {"stock",
+       Json::array(
+           {{{"participant", "acme"}, {"substance", "67-64-1"}, {"delta", -5}, {"day", 20605}},
+            {{"participant", "beta"}, {"substance", "75-09-2"}, {"delta", 7}, {"day", -1}}})},
+      {"window",
+       {{"subject", "e:0100000001"}, {"substance", "67-64-1"}, {"day", 20605}, {"amount", 12}}},
       {"transfer", "transfer/acme/T1"}};
   const Json odd_effect = {{"stock", "not a list"}, {"key", statekey::SeqBytes(3)}};
   for (const Json& effect : {Json::object(), stock_effect, odd_effect}) {
@@ -103,9 +103,14 @@ TEST_CASE("state keys have their documented bytes and parse back", "[codec]") {
   CHECK(statekey::TransferKey("acme", "T/1") == "transfer/acme/T/1");
   CHECK(statekey::DueKey(1234, "acme", "T1") == "due/000000000001234/acme/T1");
   CHECK(statekey::DueKey(-1, "acme", "T1") == "due/000000000000000/acme/T1");
-  CHECK(statekey::AcqKey("acme", "67-64-1", 5, 9) ==
-        "acq/acme/67-64-1/" + statekey::TimeBytes(5) + statekey::SeqBytes(9));
-  CHECK(statekey::AcqFrom("acme", "67-64-1", -3) == "acq/acme/67-64-1/" + std::string(8, '\0'));
+  CHECK(statekey::WindowKey("e:0100000001", "67-64-1", 0x01020304) ==
+        "win/e:0100000001/67-64-1/\x01\x02\x03\x04");
+  CHECK(statekey::WindowKey("p:acme", "67-64-1", -3) ==
+        "win/p:acme/67-64-1/" + std::string(4, '\0'));
+  CHECK(statekey::FlowKey("acme", "67-64-1", 258) ==
+        "flow/acme/67-64-1/" + std::string("\0\0\x01\x02", 4));
+  CHECK(statekey::SupplierKey("acme", "67-64-1", "party:01/2") ==
+        "supplied/acme/67-64-1/party:01/2");
   CHECK(statekey::AcqStatKey("acme", "67-64-1") == "acqstat/acme/67-64-1");
   CHECK(statekey::CountKey("acme", "67-64-1") == "count/acme/67-64-1");
   CHECK(statekey::LicenceKey("KD-1") == "licence/KD-1");
@@ -160,17 +165,12 @@ TEST_CASE("state keys have their documented bytes and parse back", "[codec]") {
   CHECK(v->seq == 42);
   CHECK_FALSE(statekey::ParseVenueViolKey("venueviol/acme/v1/").has_value());
 
-  const std::string acq = statekey::AcqKey("acme", "67-64-1", 5, 9);
-  std::optional<statekey::AcqKeyParts> a =
-      statekey::ParseAcqKeys(acq, statekey::AcqStatKey("acme", "67-64-1"));
-  REQUIRE(a.has_value());
-  CHECK(a->participant == "acme");
-  CHECK(a->substance == "67-64-1");
-  CHECK(a->time == 5);
-  CHECK(a->seq == 9);
-  CHECK(statekey::AcqKey(*a) == acq);
-  CHECK_FALSE(statekey::ParseAcqKeys(acq, statekey::AcqStatKey("acme", "75-09-2")).has_value());
-  CHECK_FALSE(statekey::ParseAcqKeys(acq, "acqstat/acme/67-64-1/x").has_value());
+  const std::string flow = statekey::FlowPrefix("acme", "67-64-1");
+  CHECK(statekey::ParseDayKey(statekey::FlowKey("acme", "67-64-1", 20605), flow) == 20605);
+  CHECK_FALSE(statekey::ParseDayKey(flow + "12345", flow).has_value());
+  CHECK_FALSE(statekey::ParseDayKey(statekey::FlowKey("acme", "67-64-1", 1),
+                                    statekey::WindowPrefix("acme", "67-64-1"))
+                  .has_value());
 
   CHECK(statekey::ParseTrailCursor("acme", statekey::TrailCursor("acme", 12)) == uint64_t{12});
   CHECK_FALSE(statekey::ParseTrailCursor("acme", statekey::TrailCursor("acm", 12)).has_value());
@@ -208,7 +208,7 @@ TEST_CASE("trail chunks carry each item's seq, type and stock after it", "[codec
   CHECK_FALSE(codec::DecodeTrailChunk(std::string("\x05\x03\x00\x00\x03\x00", 6)).ok());
 }
 
-TEST_CASE("transfer, acquisition and statistics records are compact and exact", "[codec]") {
+TEST_CASE("transfer, day-bucket and statistics records are compact and exact", "[codec]") {
   const std::string key = "transfer/acme/T-1/x";  // a transfer id may hold '/'
   Json t = {{"from", "acme"},
             {"to", "beta"},
@@ -244,10 +244,11 @@ TEST_CASE("transfer, acquisition and statistics records are compact and exact", 
   other_status["status"] = "lost";
   CHECK(same(other_status)[0] == '{');
 
-  const std::string acq = "acq/acme/67-64-1/" + statekey::TimeBytes(1) + statekey::SeqBytes(2);
-  const Json a = {{"amount", 5000}, {"supplier", "party:0301447823"}};
-  CHECK(codec::EncodeJson(acq, a)[0] == '\x01');
-  CHECK(codec::DecodeJson(acq, codec::EncodeJson(acq, a)) == a);
+  int64_t in = 0, out = 0;
+  CHECK(codec::DecodeCounts(codec::EncodeCounts({5000, -2}), {&in, &out}));
+  CHECK((in == 5000 && out == -2));
+  CHECK_FALSE(codec::DecodeCounts(codec::EncodeCounts({5000}), {&in, &out}));
+  CHECK_FALSE(codec::DecodeCounts(codec::EncodeCounts({1, 2, 3}), {&in, &out}));
   const Json stat = {{"count", 3}, {"total", -2}};
   CHECK(codec::DecodeJson("acqstat/acme/67-64-1",
                           codec::EncodeJson("acqstat/acme/67-64-1", stat)) == stat);

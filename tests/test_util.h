@@ -69,12 +69,11 @@ using vigil::NowMs;
 Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload);
 
 // A participant.register payload by authority `actor` with payload id `id`, registering
-// participant `participant` with `role` and the single public key `key`. `at` defaults to a
-// fixed time safely in the past.
+// participant `participant` with `role` and the single public key `key`. `at` defaults to
+// the time of the call (a record's time must lie within the reporting period of the server's).
 nlohmann::json RegisterPayload(std::string_view actor, std::string_view id,
                                std::string_view participant, const PublicKey& key,
-                               std::string_view role = "business",
-                               std::string_view at = "2026-01-02T03:04:05Z");
+                               std::string_view role = "business", std::string_view at = {});
 
 // Shorthand: the authority of `t` registers a fresh business key under participant
 // "p-<id>" with payload id `id`, signed by the authority.

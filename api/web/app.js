@@ -54,13 +54,16 @@ const TEXT = {
     'alerts.title': 'Bảng cảnh báo', 'alerts.kind': 'Loại cảnh báo', 'alerts.all': 'Tất cả', 'alerts.from': 'Từ ngày', 'alerts.to': 'Đến ngày',
     'alerts.province': 'Tỉnh/thành', 'alerts.commune': 'Xã/phường', 'alerts.show': 'Lọc', 'alerts.count': '{n} cảnh báo đã tải',
     'alert.threshold_single': 'Vượt ngưỡng một lần giao dịch', 'alert.threshold_window': 'Vượt ngưỡng cộng dồn',
-    'alert.unusual_size': 'Số lượng bất thường', 'alert.receipt_mismatch': 'Nhận khác số đã xuất', 'alert.receipt_overdue': 'Quá hạn xác nhận nhận hàng',
+    'alert.unusual_size': 'Số lượng bất thường', 'alert.receipt_short': 'Nhận thiếu so với số đã xuất', 'alert.receipt_overdue': 'Quá hạn xác nhận nhận hàng',
     'alert.loss_reported': 'Báo mất, thất thoát', 'alert.count_mismatch': 'Số kiểm đếm khác sổ', 'alert.venue_violation': 'Cơ sở có vi phạm',
     'alert.repeat_violation': 'Vi phạm lặp lại', 'alert.licence_expiring': 'Giấy phép sắp hết hạn',
+    'alert.outside_buyer_window': 'Bên mua ngoài sổ vượt ngưỡng cộng dồn', 'alert.late_entry': 'Nộp bản ghi trễ hạn',
     'am.threshold_single': '{amount} {substance} trong một lần, vượt ngưỡng {limit}',
-    'am.threshold_window': '{total} {substance} trong {days} ngày từ {suppliers} nhà cung cấp, vượt ngưỡng {limit}',
+    'am.threshold_window': '{total} {substance} trong {days} ngày đến {end}, vượt ngưỡng {limit} (lần này {amount})',
+    'am.outside_buyer_window': 'bán cho doanh nghiệp ngoài sổ {buyer}: {total} {substance} trong {days} ngày đến {end}, vượt ngưỡng {limit}',
+    'am.late_entry': 'bản ghi ngày {record_at} nộp trễ {days_late} ngày',
     'am.unusual_size': '{amount} {substance}, vượt xa mức trung bình {average} của bên mua',
-    'am.receipt_mismatch': 'nhận {received} {substance} nhưng {counterparty} đã xuất {dispatched} (phiếu {transfer})',
+    'am.receipt_short': 'nhận {received} {substance} trong {dispatched} đã xuất (phiếu {transfer}, {counterparty}); {in_transit} chưa rõ',
     'am.receipt_overdue': 'phiếu {transfer} ({substance}) với {counterparty} chưa được xác nhận nhận hàng đúng hạn',
     'am.loss_reported': 'báo mất {amount} {substance}',
     'am.count_mismatch': 'kiểm đếm được {counted} {substance}, sổ cái ghi {ledger}',
@@ -147,13 +150,16 @@ const TEXT = {
     'alerts.title': 'Alerts dashboard', 'alerts.kind': 'Alert kind', 'alerts.all': 'All', 'alerts.from': 'From', 'alerts.to': 'To',
     'alerts.province': 'Province', 'alerts.commune': 'Commune/ward', 'alerts.show': 'Filter', 'alerts.count': '{n} alerts loaded',
     'alert.threshold_single': 'Single transaction above threshold', 'alert.threshold_window': 'Cumulative threshold exceeded',
-    'alert.unusual_size': 'Unusual quantity', 'alert.receipt_mismatch': 'Received differs from dispatched', 'alert.receipt_overdue': 'Receipt overdue',
+    'alert.unusual_size': 'Unusual quantity', 'alert.receipt_short': 'Received less than dispatched', 'alert.receipt_overdue': 'Receipt overdue',
     'alert.loss_reported': 'Loss reported', 'alert.count_mismatch': 'Count differs from ledger', 'alert.venue_violation': 'Venue violation',
     'alert.repeat_violation': 'Repeat violation', 'alert.licence_expiring': 'Licence expiring',
+    'alert.outside_buyer_window': 'Outside buyer above cumulative threshold', 'alert.late_entry': 'Record filed late',
     'am.threshold_single': '{amount} of {substance} in one transaction, above the {limit} limit',
-    'am.threshold_window': '{total} of {substance} within {days} days from {suppliers} supplier(s), above the {limit} limit',
+    'am.threshold_window': '{total} of {substance} in the {days} days to {end}, above the {limit} limit (this record: {amount})',
+    'am.outside_buyer_window': 'sold to outside enterprise {buyer}: {total} of {substance} in the {days} days to {end}, above the {limit} limit',
+    'am.late_entry': 'record dated {record_at} filed {days_late} days late',
     'am.unusual_size': '{amount} of {substance}, far above the buyer\'s average of {average}',
-    'am.receipt_mismatch': 'received {received} of {substance} but {counterparty} dispatched {dispatched} (transfer {transfer})',
+    'am.receipt_short': 'received {received} of the {dispatched} of {substance} dispatched (transfer {transfer}, {counterparty}); {in_transit} unaccounted for',
     'am.receipt_overdue': 'transfer {transfer} ({substance}) with {counterparty} was not received in time',
     'am.loss_reported': '{amount} of {substance} reported lost',
     'am.count_mismatch': 'counted {counted} of {substance}, the ledger holds {ledger}',
@@ -1053,7 +1059,8 @@ function alertText(a) {
   return t(key, {
     amount: amt(a.amount), total: amt(a.total), limit: amt(a.limit), average: amt(a.average), received: amt(a.received),
     dispatched: amt(a.dispatched), counted: amt(a.counted), ledger: amt(a.ledger), substance: substanceName(sub),
-    counterparty: a.counterparty ?? '', transfer: a.transfer_id ?? '', days: a.window_days ?? '', suppliers: a.suppliers ?? '',
+    counterparty: a.counterparty ?? '', transfer: a.transfer_id ?? '', days: a.window_days ?? '', end: a.window_end ?? '',
+    in_transit: amt(a.in_transit), buyer: a.buyer ?? '', record_at: fmtTime(a.record_at), days_late: a.days_late ?? '',
     venue: a.venue ?? '', violations: a.violations ?? 0, positive: a.positive ?? 0, count: a.count ?? '', licence: a.licence ?? '',
   });
 }
@@ -1068,8 +1075,8 @@ function alertList(items) {
 
 async function viewAlerts(params) {
   await catalog();
-  const kinds = ['threshold_single', 'threshold_window', 'unusual_size', 'receipt_mismatch', 'receipt_overdue', 'loss_reported',
-    'count_mismatch', 'venue_violation', 'repeat_violation', 'licence_expiring'];
+  const kinds = ['threshold_single', 'threshold_window', 'outside_buyer_window', 'unusual_size', 'receipt_short', 'receipt_overdue',
+    'loss_reported', 'late_entry', 'count_mismatch', 'venue_violation', 'repeat_violation', 'licence_expiring'];
   const f = Object.fromEntries(['kind', 'from', 'to', 'province', 'commune'].map((k) => [k, params.get(k) || '']));
   const kindSel = h('select', { id: 'alert-kind', name: 'kind' }, h('option', { value: '' }, t('alerts.all')),
     kinds.map((k) => h('option', { value: k, selected: f.kind === k }, t(`alert.${k}`))));

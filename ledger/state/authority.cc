@@ -2,6 +2,7 @@
 
 #include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
+#include "ledger/state/chemicals.h"
 #include "ledger/state/domain.h"
 #include "ledger/state/payload.h"
 #include "ledger/state/state_codec.h"
@@ -129,14 +130,7 @@ void ApplySettingsSet(ApplyContext& ctx) {
   const nlohmann::json* s = ctx.Object("settings");
   if (s == nullptr) return;
   if (s->empty()) ctx.Violate("missing_field", "\"settings\" names at least one setting");
-  for (const auto& [name, value] : s->items()) {
-    if (!IsSettingName(name)) {
-      ctx.Violate("unknown_setting", "\"" + name + "\" is not a setting; see docs/records.md");
-    } else if (!value.is_number_unsigned() || value.get<int64_t>() < 1 ||
-               value.get<int64_t>() > 3660) {
-      ctx.Violate("bad_setting", "setting \"" + name + "\" must be a whole number from 1 to 3660");
-    }
-  }
+  CheckSettings(ctx, *s, LoadSettings(ctx));
   if (!ctx.violations.empty()) return;
   for (const auto& [name, value] : s->items()) PutJson(ctx, statekey::SettingKey(name), value);
 }
@@ -194,49 +188,7 @@ void ApplyCorrection(ApplyContext& ctx) {
   }
   if (!ctx.violations.empty()) return;
   const nlohmann::json& effect = t->effect;
-  // Undo its stock changes (a void that would leave negative stock is refused).
-  for (const auto& d : effect.value("stock", nlohmann::json::array())) {
-    Result<std::optional<Substance>> s = FindSubstance(ctx.state, d.value("substance", ""));
-    if (ctx.Fail(s.status()) || !s->has_value()) return;
-    ChangeStock(ctx, d.value("participant", ""), **s, -d.value("delta", int64_t{0}));
-  }
-  if (effect.contains("transfer")) {
-    const std::string key = effect["transfer"].get<std::string>();
-    std::optional<nlohmann::json> tr = GetJson(ctx, key);
-    if (tr.has_value() && t->type == "chem.dispatch") {
-      if (tr->value("status", "") != "open") {
-        ctx.Violate("transfer_received",
-                    "the dispatch was already received; its receiver must "
-                    "void the receipt first");
-        return;
-      }
-      Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
-      if (due.ok()) {
-        ctx.Fail(ctx.state.Delete(
-            statekey::DueKey(*due, tr->value("from", ""), tr->value("transfer_id", ""))));
-      }
-      (*tr)["status"] = "voided";
-    } else if (tr.has_value() && t->type == "chem.receipt") {
-      (*tr)["status"] = "open";  // the dispatch waits for a (corrected) receipt again
-      for (const char* f : {"received_seq", "received_amount", "received_at"}) tr->erase(f);
-      Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
-      if (due.ok()) {  // if the deadline has passed, the next entry raises receipt_overdue
-        ctx.Fail(ctx.state.Put(
-            statekey::DueKey(*due, tr->value("from", ""), tr->value("transfer_id", "")), ""));
-      }
-    }
-    if (tr.has_value()) PutJson(ctx, key, *tr);
-  }
-  if (effect.contains("acq")) {
-    const nlohmann::json& a = effect["acq"];
-    ctx.Fail(ctx.state.Delete(a.value("key", "")));
-    std::optional<nlohmann::json> stat = GetJson(ctx, a.value("stat", ""));
-    if (stat.has_value()) {
-      (*stat)["count"] = stat->value("count", int64_t{1}) - 1;
-      (*stat)["total"] = stat->value("total", int64_t{0}) - a.value("amount", int64_t{0});
-      PutJson(ctx, a.value("stat", ""), *stat);
-    }
-  }
+  chemicals::UndoMovement(ctx, t->type, effect);
   if (effect.contains("venueviol")) {
     ctx.Fail(ctx.state.Delete(effect["venueviol"].get<std::string>()));
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 #include "ledger/log/entry.h"
 #include "ledger/state/domain.h"
@@ -41,10 +42,19 @@ std::optional<Movement> ReadMovement(ApplyContext& ctx) {
   return Movement{std::move(*s), *amount};
 }
 
-// The party outside the ledger of a purchase or sale; returns its country ("" if domestic).
-std::optional<std::string> ReadParty(ApplyContext& ctx) {
+// The party outside the ledger of a purchase or sale.
+struct Party {
+  std::string country;          // ISO code, "" if Vietnam
+  std::string enterprise_code;  // "" if none was given
+  std::string name;
+  // Who it is in acquisition records and supplier marks: "party:<code or name>".
+  std::string Id() const { return "party:" + (enterprise_code.empty() ? name : enterprise_code); }
+};
+
+std::optional<Party> ReadParty(ApplyContext& ctx) {
   const nlohmann::json* party = ctx.Object("party");
   if (party == nullptr) return std::nullopt;
+  const size_t before = ctx.violations.size();
   if (!party->contains("name") || !(*party)["name"].is_string()) {
     ctx.Violate("bad_party", "\"party\" needs the \"name\" of the other firm");
   }
@@ -53,57 +63,166 @@ std::optional<std::string> ReadParty(ApplyContext& ctx) {
       ctx.Violate("bad_party", std::string("party \"") + f + "\" must be a string");
     }
   }
-  std::string country = party->value("country", "");
-  if (!country.empty() && (country.size() != 2 || country[0] < 'A' || country[0] > 'Z' ||
-                           country[1] < 'A' || country[1] > 'Z')) {
-    ctx.Violate("bad_party", "party \"country\" must be a two-letter ISO code such as \"CN\"");
+  // Required: left out, an import would pass for a domestic purchase.
+  const std::string country = party->value("country", "");
+  if (country.size() != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
+      country[1] > 'Z') {
+    ctx.Violate("bad_party",
+                "party \"country\" is required: a two-letter ISO code such as "
+                "\"VN\" or \"CN\"");
   }
-  return country == "VN" ? "" : country;
+  if (ctx.violations.size() != before) return std::nullopt;
+  return Party{country == "VN" ? "" : country, party->value("enterprise_code", ""),
+               party->value("name", "")};
 }
 
-// Records an acquisition (purchase or receipt) and raises the threshold and pattern alerts.
+// The window subject of a participant: its enterprise (the 10-digit tax code, branches
+// folded into their parent) if it declared a tax code, else the participant itself.
+std::string SubjectOf(const nlohmann::json& participant_record, std::string_view id) {
+  const std::string tax = participant_record.value("tax_code", "");
+  return tax.empty() ? "p:" + std::string(id) : "e:" + std::string(EnterpriseOf(tax));
+}
+
+// The threshold set for a substance, if any.
+struct Threshold {
+  int64_t single_max = 0, window_days = 0, window_max = 0;
+};
+std::optional<Threshold> LoadThreshold(ApplyContext& ctx, const Substance& s) {
+  std::optional<nlohmann::json> t = GetJson(ctx, statekey::ThresholdKey(s.id));
+  if (!t.has_value()) return std::nullopt;
+  return Threshold{t->value("single_max", int64_t{0}), t->value("window_days", int64_t{0}),
+                   t->value("window_max", int64_t{0})};
+}
+
+// Who the alerts of a window subject are about and how they read.
+struct WindowAlert {
+  std::string_view kind;    // "threshold_window" / "outside_buyer_window"
+  std::string participant;  // whom the alert is about
+  std::string who;          // "acquired by ..." / "sold to ..."
+  nlohmann::json details;   // extra fields (the outside buyer's code)
+};
+
+// Adds `amount` of substance `s` on the record's day to window subject `subject`'s day
+// buckets and alerts if any rolling window of the threshold's days that contains that day
+// now holds more than the limit, whatever order the records arrived in: every acquisition in a
+// window above the limit alerts when it arrives, and the last one to arrive sees the whole
+// window. Reads the subject's buckets of the days [day - window + 1, day + window - 1]: at most
+// 2 x window keys, however long the history.
+void AddToWindow(ApplyContext& ctx, const std::string& subject, const Movement& m,
+                 const std::optional<Threshold>& threshold, const WindowAlert& alert) {
+  const Settings settings = LoadSettings(ctx);
+  const int64_t day = LocalDay(ctx.payload.at_ms, settings);
+  const std::string prefix = statekey::WindowPrefix(subject, m.substance.id);
+  if (threshold.has_value() && threshold->window_days > 0 && threshold->window_max > 0) {
+    const int64_t w = threshold->window_days;
+    std::vector<std::pair<int64_t, int64_t>> buckets;  // (day, amount), by day
+    bool placed = false;
+    ctx.Fail(ctx.state.ScanPrefix(
+        prefix,
+        [&](std::string_view k, std::string_view v) {
+          std::optional<int64_t> d = statekey::ParseDayKey(k, prefix);
+          int64_t amount = 0;
+          if (!d.has_value() || !codec::DecodeCounts(v, {&amount})) {
+            ctx.Fail(Status(Code::kCorruption, "damaged window record " + std::string(k)));
+            return false;
+          }
+          if (*d > day + w - 1) return false;
+          if (*d == day) {
+            amount += m.amount;
+            placed = true;
+          } else if (*d > day && !placed) {
+            buckets.emplace_back(day, m.amount);
+            placed = true;
+          }
+          buckets.emplace_back(*d, amount);
+          return true;
+        },
+        statekey::WindowKey(subject, m.substance.id, day - w + 1)));
+    if (!placed) buckets.emplace_back(day, m.amount);
+    // The heaviest window [end - w + 1, end] with end a bucket day in [day, day + w - 1].
+    int64_t best = 0, best_end = day, sum = 0;
+    size_t first = 0;
+    for (const auto& [end, amount] : buckets) {
+      sum += amount;
+      while (buckets[first].first < end - w + 1) sum -= buckets[first++].second;
+      if (end >= day && sum > best) {
+        best = sum;
+        best_end = end;
+      }
+    }
+    if (best > threshold->window_max) {
+      nlohmann::json details = {{"substance", m.substance.id},
+                                {"amount", m.amount},
+                                {"total", best},
+                                {"limit", threshold->window_max},
+                                {"window_days", w},
+                                {"window_end", DayDate(best_end)}};
+      for (const auto& [k, v] : alert.details.items()) details[k] = v;
+      RaiseAlert(ctx, alert.kind, alert.participant,
+                 FormatQuantity(best, m.substance.measure) + " of " + m.substance.name_en + " " +
+                     alert.who + " in the " + std::to_string(w) + " days to " + DayDate(best_end) +
+                     ", above the " + FormatQuantity(threshold->window_max, m.substance.measure) +
+                     " limit (this record: " + FormatQuantity(m.amount, m.substance.measure) + ")",
+                 std::move(details));
+    }
+  }
+  const std::string key = statekey::WindowKey(subject, m.substance.id, day);
+  Result<std::optional<std::string>> v = ctx.state.Get(key);
+  if (ctx.Fail(v.status())) return;
+  int64_t total = 0;
+  if (v->has_value() && !codec::DecodeCounts(**v, {&total})) {
+    ctx.Fail(Status(Code::kCorruption, "damaged window record " + key));
+    return;
+  }
+  ctx.Fail(ctx.state.Put(key, codec::EncodeCounts({total + m.amount})));
+  ctx.effect["window"] = {
+      {"subject", subject}, {"substance", m.substance.id}, {"day", day}, {"amount", m.amount}};
+}
+
+// Takes a "window" effect back out of its bucket (a correction).
+void UndoWindow(ApplyContext& ctx, const nlohmann::json& w) {
+  const std::string key = statekey::WindowKey(w.value("subject", ""), w.value("substance", ""),
+                                              w.value("day", int64_t{0}));
+  Result<std::optional<std::string>> v = ctx.state.Get(key);
+  if (ctx.Fail(v.status()) || !v->has_value()) return;
+  int64_t total = 0;
+  if (!codec::DecodeCounts(**v, {&total})) {
+    ctx.Fail(Status(Code::kCorruption, "damaged window record " + key));
+    return;
+  }
+  total -= w.value("amount", int64_t{0});
+  ctx.Fail(total == 0 ? ctx.state.Delete(key) : ctx.state.Put(key, codec::EncodeCounts({total})));
+}
+
+void CheckSingle(ApplyContext& ctx, const Movement& m, const std::optional<Threshold>& threshold,
+                 const std::string& participant, const nlohmann::json& extra) {
+  if (!threshold.has_value() || threshold->single_max <= 0 || m.amount <= threshold->single_max) {
+    return;
+  }
+  nlohmann::json details = {
+      {"substance", m.substance.id}, {"amount", m.amount}, {"limit", threshold->single_max}};
+  for (const auto& [k, v] : extra.items()) details[k] = v;
+  RaiseAlert(ctx, "threshold_single", participant,
+             FormatQuantity(m.amount, m.substance.measure) + " of " + m.substance.name_en +
+                 " in one transaction is above the " +
+                 FormatQuantity(threshold->single_max, m.substance.measure) + " limit",
+             std::move(details));
+}
+
+// Records an acquisition (purchase or receipt) from `supplier` ("party:..." or
+// "participant:<id>") and raises the threshold and pattern alerts.
 void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& supplier) {
   if (!ctx.violations.empty()) return;
   const std::string& buyer = ctx.payload.actor;
   const Settings settings = LoadSettings(ctx);
-  const std::string amount_text = FormatQuantity(m.amount, m.substance.measure);
-  if (std::optional<nlohmann::json> t = GetJson(ctx, statekey::ThresholdKey(m.substance.id))) {
-    const int64_t single_max = t->value("single_max", int64_t{0});
-    if (single_max > 0 && m.amount > single_max) {
-      RaiseAlert(ctx, "threshold_single", buyer,
-                 amount_text + " of " + m.substance.name_en + " in one transaction is above the " +
-                     FormatQuantity(single_max, m.substance.measure) + " limit",
-                 {{"substance", m.substance.id}, {"amount", m.amount}, {"limit", single_max}});
-    }
-    const int64_t window_days = t->value("window_days", int64_t{0});
-    const int64_t window_max = t->value("window_max", int64_t{0});
-    if (window_days > 0 && window_max > 0) {
-      int64_t before = 0;
-      std::set<std::string> suppliers = {supplier};
-      ctx.Fail(ctx.state.ScanPrefix(
-          statekey::AcqPrefix(buyer, m.substance.id),
-          [&](std::string_view k, std::string_view v) {
-            const nlohmann::json a = codec::DecodeJson(k, v).value_or(nlohmann::json::object());
-            before += a.value("amount", int64_t{0});
-            suppliers.insert(a.value("supplier", ""));
-            return true;
-          },
-          statekey::AcqFrom(buyer, m.substance.id, ctx.payload.at_ms - window_days * kDayMs)));
-      const int64_t total = before + m.amount;
-      if (before <= window_max && total > window_max) {
-        RaiseAlert(ctx, "threshold_window", buyer,
-                   FormatQuantity(total, m.substance.measure) + " of " + m.substance.name_en +
-                       " acquired within " + std::to_string(window_days) + " days from " +
-                       std::to_string(suppliers.size()) + " supplier(s), above the " +
-                       FormatQuantity(window_max, m.substance.measure) + " limit",
-                   {{"substance", m.substance.id},
-                    {"total", total},
-                    {"limit", window_max},
-                    {"window_days", window_days},
-                    {"suppliers", suppliers.size()}});
-      }
-    }
-  }
+  const std::optional<Threshold> threshold = LoadThreshold(ctx, m.substance);
+  CheckSingle(ctx, m, threshold, buyer, nlohmann::json::object());
+  const std::string subject = SubjectOf(ctx.actor.record, buyer);
+  AddToWindow(ctx, subject, m, threshold,
+              {"threshold_window", buyer,
+               "acquired by " +
+                   (subject[0] == 'e' ? "enterprise " + subject.substr(2) : "\"" + buyer + "\""),
+               nlohmann::json::object()});
   const std::string stat_key = statekey::AcqStatKey(buyer, m.substance.id);
   nlohmann::json stat = GetJson(ctx, stat_key).value_or(nlohmann::json{{"count", 0}, {"total", 0}});
   const int64_t count = stat.value("count", int64_t{0});
@@ -111,44 +230,80 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
   if (count >= settings.unusual_min_history && total > 0 &&
       m.amount / settings.unusual_factor > total / count) {
     RaiseAlert(ctx, "unusual_size", buyer,
-               amount_text + " of " + m.substance.name_en + " is more than " +
-                   std::to_string(settings.unusual_factor) + " times this buyer's average of " +
+               FormatQuantity(m.amount, m.substance.measure) + " of " + m.substance.name_en +
+                   " is more than " + std::to_string(settings.unusual_factor) +
+                   " times this buyer's average of " +
                    FormatQuantity(total / count, m.substance.measure),
                {{"substance", m.substance.id}, {"amount", m.amount}, {"average", total / count}});
   }
   PutJson(ctx, stat_key, {{"count", count + 1}, {"total", total + m.amount}});
-  const std::string key = statekey::AcqKey(buyer, m.substance.id, ctx.payload.at_ms, ctx.entry.seq);
-  PutJson(ctx, key, {{"amount", m.amount}, {"supplier", supplier}});
-  ctx.effect["acq"] = {{"key", key}, {"stat", stat_key}, {"amount", m.amount}};
+  ctx.Fail(ctx.state.Put(statekey::SupplierKey(buyer, m.substance.id, supplier), ""));
+}
+
+// Whether `supplier` has supplied `substance` to the actor (a return to it is allowed under
+// a use licence).
+bool SuppliedBy(ApplyContext& ctx, const Substance& substance, const std::string& supplier) {
+  Result<std::optional<std::string>> v =
+      ctx.state.Get(statekey::SupplierKey(ctx.payload.actor, substance.id, supplier));
+  return !ctx.Fail(v.status()) && v->has_value();
+}
+
+// The licence check of an outgoing transfer: a trading licence, or a use licence when the
+// goods go back to a supplier of them.
+void CheckOutgoingLicence(ApplyContext& ctx, const Substance& substance,
+                          const std::string& receiver) {
+  if (SuppliedBy(ctx, substance, receiver)) {
+    CheckLicence(ctx, ctx.actor.record, {"precursor_trading", "precursor_use"}, substance, "");
+  } else {
+    CheckLicence(ctx, ctx.actor.record, {"precursor_trading"}, substance, "");
+  }
+}
+
+// The transfer `key` as stored, or nullopt.
+std::optional<nlohmann::json> LoadTransfer(ApplyContext& ctx, const std::string& key) {
+  return GetJson(ctx, key);
 }
 
 }  // namespace
 
 void ApplyPurchase(ApplyContext& ctx) {
-  std::optional<std::string> country = ReadParty(ctx);
+  std::optional<Party> party = ReadParty(ctx);
   std::optional<Movement> m = ReadMovement(ctx);
-  if (!m.has_value() || !country.has_value()) return;
+  if (!m.has_value() || !party.has_value()) return;
   if (CheckLicence(ctx, ctx.actor.record, {"precursor_trading", "precursor_use"}, m->substance,
-                   ctx.payload.at_ms, "") &&
-      !country->empty()) {
-    CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, ctx.payload.at_ms, "");
+                   "") &&
+      !party->country.empty()) {
+    CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, "");
   }
   ChangeStock(ctx, ctx.payload.actor, m->substance, m->amount);
-  RecordAcquisition(ctx, *m,
-                    "party:" + ctx.payload.body["party"].value(
-                                   "enterprise_code", ctx.payload.body["party"].value("name", "")));
+  RecordAcquisition(ctx, *m, party->Id());
 }
 
 void ApplySale(ApplyContext& ctx) {
-  std::optional<std::string> country = ReadParty(ctx);
+  std::optional<Party> party = ReadParty(ctx);
   std::optional<Movement> m = ReadMovement(ctx);
-  if (!m.has_value() || !country.has_value()) return;
-  if (CheckLicence(ctx, ctx.actor.record, {"precursor_trading"}, m->substance, ctx.payload.at_ms,
-                   "") &&
-      !country->empty()) {
-    CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, ctx.payload.at_ms, "");
+  if (!m.has_value() || !party.has_value()) return;
+  if (party->enterprise_code.empty() && !ctx.payload.body.contains("personal_commitment")) {
+    ctx.Violate("buyer_unidentified",
+                "an outside buyer needs its \"enterprise_code\", or, for a person, a "
+                "\"personal_commitment\" to their identity in the personal data; a bare name "
+                "identifies no one");
+  }
+  CheckOutgoingLicence(ctx, m->substance, party->Id());
+  if (!party->country.empty()) {
+    CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, "");
   }
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
+  if (!ctx.violations.empty() || party->enterprise_code.empty()) return;
+  // Outside buyers are held to the same limits, summed by their enterprise.
+  const std::optional<Threshold> threshold = LoadThreshold(ctx, m->substance);
+  const std::string buyer(EnterpriseOf(party->enterprise_code));
+  CheckSingle(ctx, *m, threshold, ctx.payload.actor, {{"buyer", buyer}});
+  AddToWindow(ctx, "o:" + buyer, *m, threshold,
+              {"outside_buyer_window",
+               ctx.payload.actor,
+               "sold to outside enterprise " + buyer + " by the ledger's participants",
+               {{"buyer", buyer}}});
 }
 
 void ApplyDispatch(ApplyContext& ctx) {
@@ -156,7 +311,7 @@ void ApplyDispatch(ApplyContext& ctx) {
   std::optional<std::string> tid = ctx.String("transfer_id");
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !to.has_value() || !tid.has_value()) return;
-  CheckLicence(ctx, ctx.actor.record, {"precursor_trading"}, m->substance, ctx.payload.at_ms, "");
+  CheckOutgoingLicence(ctx, m->substance, "participant:" + *to);
   if (*to == ctx.payload.actor)
     ctx.Violate("self_transfer", "a dispatch must go to another participant");
   if (std::optional<Participant> receiver = RequireParticipant(ctx, *to, "counterparty_unknown")) {
@@ -164,11 +319,11 @@ void ApplyDispatch(ApplyContext& ctx) {
       ctx.Violate("counterparty_revoked", "participant \"" + *to + "\" has been revoked");
     } else {
       CheckLicence(ctx, receiver->record, {"precursor_trading", "precursor_use"}, m->substance,
-                   ctx.payload.at_ms, "the receiver");
+                   "the receiver");
     }
   }
   const std::string key = statekey::TransferKey(ctx.payload.actor, *tid);
-  if (GetJson(ctx, key).has_value()) {
+  if (LoadTransfer(ctx, key).has_value()) {
     ctx.Violate("transfer_exists", "transfer_id \"" + *tid + "\" was already used by this sender");
   }
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
@@ -194,7 +349,7 @@ void ApplyReceipt(ApplyContext& ctx) {
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !from.has_value() || !tid.has_value()) return;
   const std::string key = statekey::TransferKey(*from, *tid);
-  std::optional<nlohmann::json> t = GetJson(ctx, key);
+  std::optional<nlohmann::json> t = LoadTransfer(ctx, key);
   if (!t.has_value() || t->value("to", "") != ctx.payload.actor ||
       t->value("status", "") != "open") {
     ctx.Violate("no_open_dispatch", "there is no open dispatch \"" + *tid + "\" from \"" + *from +
@@ -212,25 +367,45 @@ void ApplyReceipt(ApplyContext& ctx) {
     ctx.Violate("receipt_before_dispatch", "the receipt's time is before the dispatch (" +
                                                t->value("dispatched_at", "") + ")");
   }
-  CheckLicence(ctx, ctx.actor.record, {"precursor_trading", "precursor_use"}, m->substance,
-               ctx.payload.at_ms, "");
+  const int64_t sent = t->value("amount", int64_t{0});
+  if (m->amount > sent) {
+    ctx.Violate("receipt_exceeds_dispatch",
+                "received " + FormatQuantity(m->amount, m->substance.measure) + " but dispatch \"" +
+                    *tid + "\" sent only " + FormatQuantity(sent, m->substance.measure) +
+                    ": a receipt cannot create stock; record any surplus as its own purchase");
+  }
+  CheckLicence(ctx, ctx.actor.record, {"precursor_trading", "precursor_use"}, m->substance, "");
   ChangeStock(ctx, ctx.payload.actor, m->substance, m->amount);
   if (!ctx.violations.empty()) return;
-  const int64_t sent = t->value("amount", int64_t{0});
-  if (sent != m->amount) {
-    RaiseAlert(ctx, "receipt_mismatch", ctx.payload.actor,
+  if (m->amount < sent) {
+    // The difference stays in transit until a chem.loss naming the transfer (or a correction)
+    // accounts for it; both sides hear of it, and so do the police.
+    const std::string missing = FormatQuantity(sent - m->amount, m->substance.measure);
+    const nlohmann::json details = {{"substance", m->substance.id},
+                                    {"dispatched", sent},
+                                    {"received", m->amount},
+                                    {"in_transit", sent - m->amount},
+                                    {"transfer_id", *tid}};
+    nlohmann::json to_receiver = details, to_sender = details;
+    to_receiver["counterparty"] = *from;
+    to_sender["counterparty"] = ctx.payload.actor;
+    RaiseAlert(ctx, "receipt_short", ctx.payload.actor,
                "received " + FormatQuantity(m->amount, m->substance.measure) + " of " +
-                   m->substance.name_en + " but " + FormatQuantity(sent, m->substance.measure) +
-                   " were dispatched by \"" + *from + "\" (transfer " + *tid + ")",
-               {{"substance", m->substance.id},
-                {"dispatched", sent},
-                {"received", m->amount},
-                {"counterparty", *from},
-                {"transfer_id", *tid}});
+                   m->substance.name_en + " of the " + FormatQuantity(sent, m->substance.measure) +
+                   " dispatched by \"" + *from + "\" (transfer " + *tid + "): " + missing +
+                   " unaccounted for",
+               std::move(to_receiver));
+    RaiseAlert(ctx, "receipt_short", *from,
+               "\"" + ctx.payload.actor + "\" received only " +
+                   FormatQuantity(m->amount, m->substance.measure) + " of the " +
+                   FormatQuantity(sent, m->substance.measure) + " of " + m->substance.name_en +
+                   " dispatched (transfer " + *tid + "): " + missing + " unaccounted for",
+               std::move(to_sender));
+    (*t)["in_transit"] = sent - m->amount;
   }
   Result<int64_t> due = ParseTimestamp(t->value("due", ""));
   if (due.ok()) ctx.Fail(ctx.state.Delete(statekey::DueKey(*due, *from, *tid)));
-  (*t)["status"] = "received";
+  (*t)["status"] = m->amount < sent ? "short" : "received";
   (*t)["received_seq"] = ctx.entry.seq;
   (*t)["received_amount"] = m->amount;
   (*t)["received_at"] = FormatTimestamp(ctx.payload.at_ms);
@@ -243,37 +418,99 @@ void ApplyUse(ApplyContext& ctx) {
   ctx.String("purpose");
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value()) return;
-  CheckLicence(ctx, ctx.actor.record, {"precursor_use"}, m->substance, ctx.payload.at_ms, "");
+  CheckLicence(ctx, ctx.actor.record, {"precursor_use"}, m->substance, "");
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
 }
 
 void ApplyDispose(ApplyContext& ctx) {
   ctx.String("method");
-  bool witnessed = false;
-  for (const KeyRecord& k : ctx.cosigners)
-    witnessed = witnessed || k.public_key.Id() != ctx.entry.signer;
-  if (!witnessed) {
+  std::optional<std::string> witness = ctx.String("witness");
+  // The witness is another participant, active, of a role allowed to witness destruction,
+  // and the one whose key cosigned: never a second key of the same business.
+  const KeyRecord* cosigned = nullptr;
+  bool other_key = false;
+  for (const KeyRecord& k : ctx.cosigners) {
+    other_key = other_key || k.public_key.Id() != ctx.entry.signer;
+    if (witness.has_value() && k.participant == *witness) cosigned = &k;
+  }
+  if (!other_key) {
     ctx.Violate("witness_required",
-                "a disposal must be countersigned by a witness key other than the signer's "
-                "(vigil submit --cosign WITNESS.key)");
+                "a disposal must be countersigned by its witness (vigil submit --cosign "
+                "WITNESS.key)");
+  } else if (witness.has_value() && cosigned == nullptr) {
+    ctx.Violate("witness_mismatch", "\"witness\" names \"" + *witness +
+                                        "\", but no key of that participant cosigned the record");
+  }
+  if (witness.has_value() && cosigned != nullptr) {
+    const uint8_t allowed = LoadSettings(ctx).witness_roles;
+    if (*witness == ctx.payload.actor) {
+      ctx.Violate("witness_not_independent",
+                  "the witness must be another participant, not the business itself");
+    } else if (std::optional<Participant> w = RequireParticipant(ctx, *witness)) {
+      if (w->revoked) {
+        ctx.Violate("witness_revoked", "witness \"" + *witness + "\" has been revoked");
+      } else if ((allowed & static_cast<uint8_t>(w->role)) == 0) {
+        ctx.Violate("witness_role", "a participant with role " + std::string(RoleName(w->role)) +
+                                        " may not witness a destruction (setting witness_roles)");
+      }
+    }
   }
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value()) return;
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
 }
+
+namespace {
+
+// A loss of goods in transit: the part of a short receipt that a chem.loss naming its
+// transfer accounts for. Either side may report it.
+void LoseInTransit(ApplyContext& ctx, const Movement& m, const std::string& tid) {
+  std::optional<std::string> counterparty = ctx.String("counterparty", false);
+  const std::string key = statekey::TransferKey(counterparty.value_or(ctx.payload.actor), tid);
+  std::optional<nlohmann::json> t = LoadTransfer(ctx, key);
+  if (!t.has_value() || t->value("status", "") != "short" ||
+      (t->value("from", "") != ctx.payload.actor && t->value("to", "") != ctx.payload.actor)) {
+    ctx.Violate("no_goods_in_transit",
+                "transfer \"" + tid + "\"" +
+                    (counterparty.has_value() ? " from \"" + *counterparty + "\"" : "") +
+                    " has no shortfall of yours in transit (name the sender as "
+                    "\"counterparty\" when you are the receiver)");
+    return;
+  }
+  const int64_t in_transit = t->value("in_transit", int64_t{0});
+  if (t->value("substance", "") != m.substance.id || m.amount > in_transit) {
+    ctx.Violate("no_goods_in_transit",
+                "transfer \"" + tid + "\" has " + FormatQuantity(in_transit, m.substance.measure) +
+                    " of " + t->value("substance", "") + " unaccounted for, not " +
+                    FormatQuantity(m.amount, m.substance.measure) + " of " + m.substance.id);
+    return;
+  }
+  if (!ctx.violations.empty()) return;
+  (*t)["in_transit"] = in_transit - m.amount;
+  PutJson(ctx, key, *t);
+  ctx.effect["transit"] = {{"key", key}, {"amount", m.amount}};
+}
+
+}  // namespace
 
 void ApplyLoss(ApplyContext& ctx) {
   std::optional<std::string> kind = ctx.String("kind");
   if (kind.has_value() && *kind != "lost" && *kind != "stolen") {
     ctx.Violate("bad_field", "\"kind\" must be \"lost\" or \"stolen\"");
   }
+  std::optional<std::string> tid = ctx.String("transfer_id", false);
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value()) return;
-  ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
+  if (tid.has_value()) {
+    LoseInTransit(ctx, *m, *tid);
+  } else {
+    ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
+  }
   if (!ctx.violations.empty()) return;
   RaiseAlert(ctx, "loss_reported", ctx.payload.actor,
              FormatQuantity(m->amount, m->substance.measure) + " of " + m->substance.name_en +
-                 " reported " + kind.value_or("lost"),
+                 " reported " + kind.value_or("lost") +
+                 (tid.has_value() ? " in transit (transfer " + *tid + ")" : ""),
              {{"substance", m->substance.id}, {"amount", m->amount}});
 }
 
@@ -294,6 +531,66 @@ void ApplyStocktake(ApplyContext& ctx) {
                    " but the ledger holds " + FormatQuantity(ledger, s->measure),
                {{"substance", s->id}, {"counted", counted}, {"ledger", ledger}});
   }
+}
+
+void UndoMovement(ApplyContext& ctx, std::string_view type, const nlohmann::json& effect) {
+  for (const auto& d : effect.value("stock", nlohmann::json::array())) UndoStockChange(ctx, d);
+  if (effect.contains("window")) {
+    UndoWindow(ctx, effect["window"]);
+    if (type == "chem.purchase" || type == "chem.receipt") {
+      const nlohmann::json& w = effect["window"];
+      const std::string stat_key =
+          statekey::AcqStatKey(ctx.payload.actor, w.value("substance", ""));
+      if (std::optional<nlohmann::json> stat = GetJson(ctx, stat_key)) {
+        (*stat)["count"] = stat->value("count", int64_t{1}) - 1;
+        (*stat)["total"] = stat->value("total", int64_t{0}) - w.value("amount", int64_t{0});
+        PutJson(ctx, stat_key, *stat);
+      }
+    }
+  }
+  if (effect.contains("transit")) {
+    const nlohmann::json& lost = effect["transit"];
+    const std::string key = lost.value("key", "");
+    if (std::optional<nlohmann::json> t = LoadTransfer(ctx, key)) {
+      (*t)["in_transit"] = t->value("in_transit", int64_t{0}) + lost.value("amount", int64_t{0});
+      PutJson(ctx, key, *t);
+    }
+  }
+  if (!effect.contains("transfer")) return;
+  const std::string key = effect["transfer"].get<std::string>();
+  std::optional<nlohmann::json> tr = LoadTransfer(ctx, key);
+  if (!tr.has_value()) return;
+  if (type == "chem.dispatch") {
+    if (tr->value("status", "") != "open") {
+      ctx.Violate("transfer_received",
+                  "the dispatch was already received; its receiver must void the receipt first");
+      return;
+    }
+    Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
+    if (due.ok()) {
+      ctx.Fail(ctx.state.Delete(
+          statekey::DueKey(*due, tr->value("from", ""), tr->value("transfer_id", ""))));
+    }
+    (*tr)["status"] = "voided";
+  } else if (type == "chem.receipt") {
+    const int64_t sent = tr->value("amount", int64_t{0});
+    const int64_t received = tr->value("received_amount", sent);
+    if (tr->value("in_transit", sent - received) != sent - received) {
+      ctx.Violate("transfer_loss_reported",
+                  "a loss in transit was reported against this receipt's shortfall; void that "
+                  "chem.loss first");
+      return;
+    }
+    tr->erase("in_transit");
+    (*tr)["status"] = "open";  // the dispatch waits for a (corrected) receipt again
+    for (const char* f : {"received_seq", "received_amount", "received_at"}) tr->erase(f);
+    Result<int64_t> due = ParseTimestamp(tr->value("due", ""));
+    if (due.ok()) {  // if the deadline has passed, the next entry raises receipt_overdue
+      ctx.Fail(ctx.state.Put(
+          statekey::DueKey(*due, tr->value("from", ""), tr->value("transfer_id", "")), ""));
+    }
+  }
+  PutJson(ctx, key, *tr);
 }
 
 void SweepDeadlines(ApplyContext& ctx) {

@@ -2,6 +2,9 @@
 #ifndef VIGIL_LEDGER_STATE_CHEMICALS_H_
 #define VIGIL_LEDGER_STATE_CHEMICALS_H_
 
+#include <nlohmann/json.hpp>
+#include <string_view>
+
 #include "ledger/layering.h"
 #include "ledger/state/state.h"
 
@@ -15,6 +18,10 @@ void ApplyUse(ApplyContext& ctx);        // consumed in production
 void ApplyDispose(ApplyContext& ctx);    // destroyed, with a witness cosignature
 void ApplyLoss(ApplyContext& ctx);       // lost or stolen
 void ApplyStocktake(ApplyContext& ctx);  // a physical count
+
+// Undoes the stock, window and transfer effects of a chem.* record of `type` being voided by
+// a correction (authority.cc), with the violations that make a void impossible.
+void UndoMovement(ApplyContext& ctx, std::string_view type, const nlohmann::json& effect);
 
 // Alerts that come due with the passage of time (dispatches not received in time, licences
 // about to expire), raised by the first entry whose time is past the deadline.

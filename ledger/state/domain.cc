@@ -11,42 +11,158 @@ namespace {
 constexpr std::string_view kLicenceKinds[] = {"precursor_trading", "precursor_use", "import_export",
                                               "karaoke",           "bar",           "dance_hall"};
 constexpr std::string_view kVenueKinds[] = {"karaoke", "bar", "dance_hall"};
-constexpr std::string_view kSettingNames[] = {"receipt_days", "unusual_factor",
-                                              "unusual_min_history", "expiry_warning_days",
-                                              "repeat_violation_days"};
+// The integer settings: name, field, allowed range.
+struct IntSetting {
+  std::string_view name;
+  int64_t Settings::*field;
+  int64_t min, max;
+};
+constexpr IntSetting kIntSettings[] = {
+    {"receipt_days", &Settings::receipt_days, 1, 3660},
+    {"unusual_factor", &Settings::unusual_factor, 1, 3660},
+    {"unusual_min_history", &Settings::unusual_min_history, 1, 3660},
+    {"expiry_warning_days", &Settings::expiry_warning_days, 1, 3660},
+    {"repeat_violation_days", &Settings::repeat_violation_days, 1, 3660},
+    {"reporting_days", &Settings::reporting_days, 1, 3660},
+    {"late_limit_days", &Settings::late_limit_days, 1, 3660},
+    {"utc_offset_minutes", &Settings::utc_offset_minutes, -720, 840},
+};
+constexpr std::string_view kWitnessRoles = "witness_roles";
 
-std::string DateOf(int64_t ms) { return FormatTimestamp(ms).substr(0, 10); }
+const IntSetting* FindIntSetting(std::string_view name) {
+  for (const IntSetting& s : kIntSettings) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+// The role bit set a witness_roles value names; nullopt unless it is a non-empty array of
+// distinct role names.
+std::optional<uint8_t> ParseRoleSet(const nlohmann::json& v) {
+  if (!v.is_array() || v.empty()) return std::nullopt;
+  uint8_t bits = 0;
+  for (const auto& r : v) {
+    std::optional<Role> role =
+        r.is_string() ? ParseRole(r.get_ref<const std::string&>()) : std::nullopt;
+    if (!role.has_value() || (bits & static_cast<uint8_t>(*role)) != 0) return std::nullopt;
+    bits = static_cast<uint8_t>(bits | static_cast<uint8_t>(*role));
+  }
+  return bits;
+}
+
+// Sets `name` in `s` from its JSON value; false if the value is not allowed.
+bool SetOne(Settings& s, std::string_view name, const nlohmann::json& v) {
+  if (name == kWitnessRoles) {
+    std::optional<uint8_t> bits = ParseRoleSet(v);
+    if (bits.has_value()) s.witness_roles = *bits;
+    return bits.has_value();
+  }
+  const IntSetting* spec = FindIntSetting(name);
+  if (spec == nullptr || !v.is_number_integer()) return false;
+  const int64_t n = v.get<int64_t>();
+  if (n < spec->min || n > spec->max) return false;
+  s.*(spec->field) = n;
+  return true;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
 
 nlohmann::json Settings::ToJson() const {
-  return {{"receipt_days", receipt_days},
-          {"unusual_factor", unusual_factor},
-          {"unusual_min_history", unusual_min_history},
-          {"expiry_warning_days", expiry_warning_days},
-          {"repeat_violation_days", repeat_violation_days}};
+  nlohmann::json j = nlohmann::json::object();
+  for (const IntSetting& s : kIntSettings) j[std::string(s.name)] = this->*(s.field);
+  nlohmann::json roles = nlohmann::json::array();
+  for (Role r : {Role::kAuthority, Role::kPolice, Role::kInspector, Role::kBusiness}) {
+    if ((witness_roles & static_cast<uint8_t>(r)) != 0) roles.push_back(RoleName(r));
+  }
+  j[std::string(kWitnessRoles)] = roles;
+  return j;
 }
 
-bool IsSettingName(std::string_view name) {
-  for (std::string_view n : kSettingNames) {
-    if (n == name) return true;
+void CheckSettings(ApplyContext& ctx, const nlohmann::json& settings, const Settings& current) {
+  Settings next = current;
+  for (const auto& [name, value] : settings.items()) {
+    const IntSetting* spec = FindIntSetting(name);
+    if (name != kWitnessRoles && spec == nullptr) {
+      ctx.Violate("unknown_setting", "\"" + name + "\" is not a setting; see docs/records.md");
+    } else if (!SetOne(next, name, value)) {
+      ctx.Violate("bad_setting",
+                  spec == nullptr
+                      ? "setting \"" + name + "\" is a list of role names such as [\"police\"]"
+                      : "setting \"" + name + "\" must be a whole number from " +
+                            std::to_string(spec->min) + " to " + std::to_string(spec->max));
+    }
   }
-  return false;
+  if (next.late_limit_days < next.reporting_days) {
+    ctx.Violate("bad_setting", "late_limit_days (" + std::to_string(next.late_limit_days) +
+                                   ") cannot be shorter than reporting_days (" +
+                                   std::to_string(next.reporting_days) + ")");
+  }
 }
 
 Settings LoadSettings(ApplyContext& ctx) {
   Settings s;
-  auto read = [&ctx](const char* name, int64_t& field) {
-    std::optional<nlohmann::json> v = GetJson(ctx, statekey::SettingKey(name));
-    if (v.has_value() && v->is_number_integer()) field = v->get<int64_t>();
-  };
-  read("receipt_days", s.receipt_days);
-  read("unusual_factor", s.unusual_factor);
-  read("unusual_min_history", s.unusual_min_history);
-  read("expiry_warning_days", s.expiry_warning_days);
-  read("repeat_violation_days", s.repeat_violation_days);
+  ctx.Fail(
+      ctx.state.ScanPrefix(statekey::kSettingPrefix, [&](std::string_view k, std::string_view v) {
+        std::optional<std::string_view> name = statekey::ParseSettingKey(k);
+        // Stored values passed CheckSettings.
+        if (name.has_value()) {
+          SetOne(s, *name, nlohmann::json::parse(v, nullptr, false));
+        }
+        return true;
+      }));
   return s;
 }
+
+int64_t LocalDay(int64_t ms, const Settings& settings) {
+  return FloorDiv(ms + settings.utc_offset_minutes * 60'000, kDayMs);
+}
+
+std::optional<int64_t> DateDay(std::string_view date) {
+  Result<int64_t> ms = ParseDate(date);
+  if (!ms.ok()) return std::nullopt;
+  return FloorDiv(*ms, kDayMs);
+}
+
+std::string DayDate(int64_t day) { return FormatTimestamp(day * kDayMs).substr(0, 10); }
+
+void CheckTime(ApplyContext& ctx) {
+  const Settings settings = LoadSettings(ctx);
+  const int64_t at = ctx.payload.at_ms;
+  const int64_t lag = ctx.entry.ts_ms - at;
+  std::optional<std::string> reason = ctx.String("late_reason", false);
+  const std::string ago = std::to_string(lag / kDayMs) + " days before the server's time (" +
+                          FormatTimestamp(ctx.entry.ts_ms) + ")";
+  if (lag > settings.late_limit_days * kDayMs) {
+    ctx.Violate("too_late", "\"at\" (" + FormatTimestamp(at) + ") is " + ago +
+                                "; records older than " + std::to_string(settings.late_limit_days) +
+                                " days cannot be filed: report the matter to the authority");
+  } else if (lag > settings.reporting_days * kDayMs) {
+    if (!reason.has_value()) {
+      ctx.Violate("late_without_reason", "\"at\" (" + FormatTimestamp(at) + ") is " + ago +
+                                             ", beyond the " +
+                                             std::to_string(settings.reporting_days) +
+                                             "-day reporting period: say why in \"late_reason\"");
+    } else {
+      RaiseAlert(ctx, "late_entry", ctx.payload.actor,
+                 ctx.payload.type + " dated " + FormatTimestamp(at) + " filed " +
+                     std::to_string(lag / kDayMs) + " days later: " + reason->substr(0, 200),
+                 {{"record_at", FormatTimestamp(at)}, {"days_late", lag / kDayMs}});
+    }
+  }
+  if (auto r = ctx.actor.record.find("registered_at");
+      r != ctx.actor.record.end() && r->is_string()) {
+    Result<int64_t> registered = ParseTimestamp(r->get_ref<const std::string&>());
+    if (registered.ok() && at < *registered) {
+      ctx.Violate("before_registration", "\"at\" (" + FormatTimestamp(at) + ") is before \"" +
+                                             ctx.payload.actor + "\" was registered (" +
+                                             r->get<std::string>() + ")");
+    }
+  }
+}
+
+std::string_view EnterpriseOf(std::string_view tax_code) { return tax_code.substr(0, 10); }
 
 bool IsLicenceKind(std::string_view kind) {
   for (std::string_view k : kLicenceKinds) {
@@ -153,7 +269,10 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
 
 bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
                   std::initializer_list<std::string_view> kinds, const Substance& substance,
-                  int64_t at_ms, std::string_view who) {
+                  std::string_view who) {
+  const Settings settings = LoadSettings(ctx);
+  const int64_t day = LocalDay(ctx.payload.at_ms, settings);
+  const int64_t today = LocalDay(ctx.entry.ts_ms, settings);
   std::string kinds_text;
   for (std::string_view k : kinds)
     kinds_text += (kinds_text.empty() ? "" : " or ") + std::string(k);
@@ -171,15 +290,21 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
                   "\" does not cover " + substance.name_en + " (" + substance.id + ")";
         continue;
       }
-      Result<int64_t> issued = ParseDate(l.value("issued", ""));
-      Result<int64_t> expires = ParseDate(l.value("expires", ""));
-      if (!issued.ok() || !expires.ok()) continue;
-      if (at_ms < *issued) {
+      std::optional<int64_t> issued = DateDay(l.value("issued", ""));
+      std::optional<int64_t> expires = DateDay(l.value("expires", ""));
+      if (!issued.has_value() || !expires.has_value()) continue;
+      if (day < *issued) {
         closest = "licence " + number + " is valid only from " + l.value("issued", "");
         continue;
       }
-      if (at_ms >= *expires + kDayMs) {
+      if (day > *expires) {
         closest = "licence " + number + " expired on " + l.value("expires", "");
+        continue;
+      }
+      if (today > *expires + settings.reporting_days) {
+        closest = "licence " + number + " expired on " + l.value("expires", "") +
+                  "; records of its last days had to be filed by " +
+                  DayDate(*expires + settings.reporting_days);
         continue;
       }
       if (l.value("suspended", false)) {
@@ -195,7 +320,7 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
               substance.name_en + " (" + substance.id + ")";
   }
   ctx.Violate("licence_invalid", (who.empty() ? "" : std::string(who) + ": ") + closest + " (on " +
-                                     DateOf(at_ms) + ")");
+                                     DayDate(day) + ")");
   return false;
 }
 
@@ -205,8 +330,58 @@ int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view 
   return std::stoll(**v);
 }
 
+namespace {
+
+// Adds to the day bucket of `participant`'s stock flow (in, out) of `substance` on `day`.
+void AddFlow(ApplyContext& ctx, std::string_view participant, std::string_view substance,
+             int64_t day, int64_t in, int64_t out) {
+  const std::string key = statekey::FlowKey(participant, substance, day);
+  Result<std::optional<std::string>> v = ctx.state.Get(key);
+  if (ctx.Fail(v.status())) return;
+  int64_t old_in = 0, old_out = 0;
+  if (v->has_value() && !codec::DecodeCounts(**v, {&old_in, &old_out})) {
+    ctx.Fail(Status(Code::kCorruption, "damaged stock-flow record " + key));
+    return;
+  }
+  if (old_in + in == 0 && old_out + out == 0) {
+    ctx.Fail(ctx.state.Delete(key));
+  } else {
+    ctx.Fail(ctx.state.Put(key, codec::EncodeCounts({old_in + in, old_out + out})));
+  }
+}
+
+// What came in and went out of `participant`'s stock of `substance` on days after `day`.
+std::pair<int64_t, int64_t> FlowAfter(ApplyContext& ctx, std::string_view participant,
+                                      std::string_view substance, int64_t day) {
+  const std::string prefix = statekey::FlowPrefix(participant, substance);
+  int64_t in = 0, out = 0;
+  ctx.Fail(ctx.state.ScanPrefix(
+      prefix,
+      [&](std::string_view k, std::string_view v) {
+        int64_t i = 0, o = 0;
+        if (!codec::DecodeCounts(v, {&i, &o})) {
+          ctx.Fail(Status(Code::kCorruption, "damaged stock-flow record " + std::string(k)));
+          return false;
+        }
+        in += i;
+        out += o;
+        return true;
+      },
+      statekey::FlowKey(participant, substance, day + 1)));
+  return {in, out};
+}
+
+void PutStock(ApplyContext& ctx, std::string_view participant, std::string_view substance,
+              int64_t stock) {
+  ctx.Fail(ctx.state.Put(statekey::StockKey(participant, substance), std::to_string(stock)));
+}
+
+}  // namespace
+
 void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substance& substance,
                  int64_t delta) {
+  const Settings settings = LoadSettings(ctx);
+  const int64_t day = LocalDay(ctx.payload.at_ms, settings);
   const int64_t now = Stock(ctx, participant, substance.id);
   const int64_t next = now + delta;
   if (next < 0) {
@@ -216,11 +391,52 @@ void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substanc
                     "\", this record takes " + FormatQuantity(-delta, substance.measure));
     return;
   }
+  if (delta < 0) {
+    // The stock at the end of `day` by event time: what is held now, less what came in on
+    // later days, plus what went out on later days.
+    const auto [in_after, out_after] = FlowAfter(ctx, participant, substance.id, day);
+    const int64_t held = now - in_after + out_after;
+    if (held + delta < 0) {
+      ctx.Violate("stock_not_yet_held", "on " + DayDate(day) + " the ledger held only " +
+                                            FormatQuantity(held, substance.measure) + " of " +
+                                            substance.name_en + " for \"" +
+                                            std::string(participant) + "\" (" +
+                                            FormatQuantity(in_after, substance.measure) +
+                                            " arrived on later days); this record takes " +
+                                            FormatQuantity(-delta, substance.measure));
+      return;
+    }
+  }
   if (!ctx.violations.empty()) return;  // never write state for a record being rejected
-  ctx.Fail(ctx.state.Put(statekey::StockKey(participant, substance.id), std::to_string(next)));
+  PutStock(ctx, participant, substance.id, next);
+  AddFlow(ctx, participant, substance.id, day, std::max<int64_t>(delta, 0),
+          std::max<int64_t>(-delta, 0));
   // The stock after this entry goes into the participant's trail record (Apply, from ctx.effect).
   ctx.effect["stock"].push_back(
-      {{"participant", participant}, {"substance", substance.id}, {"delta", delta}});
+      {{"participant", participant}, {"substance", substance.id}, {"delta", delta}, {"day", day}});
+}
+
+void UndoStockChange(ApplyContext& ctx, const nlohmann::json& item) {
+  const std::string participant = item.value("participant", "");
+  const std::string substance = item.value("substance", "");
+  const int64_t delta = item.value("delta", int64_t{0});
+  const int64_t now = Stock(ctx, participant, substance);
+  if (now - delta < 0) {
+    Result<std::optional<Substance>> s = FindSubstance(ctx.state, substance);
+    const Measure m = s.ok() && s->has_value() ? (*s)->measure : Measure::kMass;
+    ctx.Violate("stock_negative", "voiding it would take " + FormatQuantity(delta, m) +
+                                      " back from \"" + participant + "\", which holds only " +
+                                      FormatQuantity(now, m));
+    return;
+  }
+  if (!ctx.violations.empty()) return;
+  PutStock(ctx, participant, substance, now - delta);
+  AddFlow(ctx, participant, substance, item.value("day", int64_t{0}), -std::max<int64_t>(delta, 0),
+          -std::max<int64_t>(-delta, 0));
+  ctx.effect["stock"].push_back({{"participant", participant},
+                                 {"substance", substance},
+                                 {"delta", -delta},
+                                 {"day", item.value("day", int64_t{0})}});
 }
 
 void RaiseAlert(ApplyContext& ctx, std::string_view kind, std::string_view participant,

@@ -23,8 +23,9 @@
 //   "threshold/<substance>"                             limits set by threshold.set (JSON)
 //   "transfer/<from>/<transfer id>"                     a dispatch and its receipt (compact)
 //   "due/<due time>/<from>/<transfer id>"               open dispatches by receipt deadline
-//   "acq/<participant>/<substance>/<time8><seq8>"       acquisitions, for rolling windows
-//                                                       (compact {"amount","supplier"})
+//   "win/<subject>/<substance>/<day4>"                  acquired that day by a window subject
+//                                                       (chemicals.cc; codec::EncodeCounts)
+//   "flow/<participant>/<substance>/<day4>"             stock in, out that day (EncodeCounts)
 //   "acqstat/<participant>/<substance>"                 {"count","total"} of acquisitions (compact)
 //   "count/<participant>/<substance>"                   the last stocktake (JSON)
 //   "licence/<number>"                                  participant holding that licence
@@ -54,18 +55,48 @@ namespace vigil::domain {
 
 inline constexpr int64_t kDayMs = 86'400'000;
 
-// Settings with their defaults (changed by settings.set).
+// Settings with their defaults (changed by settings.set; docs/records.md §10).
 struct Settings {
   int64_t receipt_days = 10;            // a dispatch must be received within this many days
   int64_t unusual_factor = 5;           // an acquisition above factor x the buyer's mean
   int64_t unusual_min_history = 3;      //   ... once the buyer has this many acquisitions
   int64_t expiry_warning_days = 30;     // warn this long before a licence expires
   int64_t repeat_violation_days = 365;  // repeat violations at a venue within this window
+  // The reporting period: `at` may precede the server's time by this many days. 10 days, the
+  // life of a control slip (the receipt deadline above): a record is filed while the paper
+  // that proves it is still current.
+  int64_t reporting_days = 10;
+  int64_t late_limit_days = 90;  // older records need a late_reason; never older than this
+  // The jurisdiction's calendar (licence days, day buckets): Asia/Ho_Chi_Minh, UTC+7 with no
+  // daylight saving since 1975. A fixed offset, not a zone name, so that the verifier on any
+  // machine, whatever its time-zone database, reaches the same state.
+  int64_t utc_offset_minutes = 420;
+  // Roles (bit set of Role values) whose participants may witness a destruction.
+  uint8_t witness_roles =
+      static_cast<uint8_t>(Role::kPolice) | static_cast<uint8_t>(Role::kInspector);
   nlohmann::json ToJson() const;
 };
-// The names settings.set accepts.
-bool IsSettingName(std::string_view name);
+// Checks the settings of a settings.set record against their ranges and against each other
+// (with `current` for those not given): "unknown_setting" / "bad_setting".
+void CheckSettings(ApplyContext& ctx, const nlohmann::json& settings, const Settings& current);
+// The settings in force: one scan of the setting/ records.
 Settings LoadSettings(ApplyContext& ctx);
+
+// The jurisdiction's calendar day (days since 1970-01-01 there) of a time.
+int64_t LocalDay(int64_t ms, const Settings& settings);
+// The day number of a "YYYY-MM-DD" date (a licence's issue or expiry day).
+std::optional<int64_t> DateDay(std::string_view date);
+// "YYYY-MM-DD" of a day number.
+std::string DayDate(int64_t day);
+
+// The time rules every record passes (Apply, before its handler): `at` within the reporting
+// period of the server's time, or older with a "late_reason" up to the late limit (then a
+// late_entry alert); never before its actor's registration.
+void CheckTime(ApplyContext& ctx);
+
+// The enterprise a tax code belongs to: its first 10 digits (a branch "0100000001-001" folds
+// into "0100000001").
+std::string_view EnterpriseOf(std::string_view tax_code);
 
 // Licence kinds (DESIGN §5 and issue: precursor trading, precursor use, import/export,
 // karaoke, bar, dance hall).
@@ -84,20 +115,29 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
                                   const Substance& substance, std::string_view where = "",
                                   bool allow_zero = false);
 
-// Checks that `p` holds, on `at_ms`, a licence of one of `kinds` covering `substance`; records
-// one violation naming the closest licence and what is wrong with it ("licence KD-0042 expired
-// on 2026-03-01") otherwise. `who` prefixes the message when the licence is not the signer's
-// ("the receiver").
+// Checks that `p` holds a licence of one of `kinds` covering `substance` on the record's
+// calendar day (the jurisdiction's day of `at`), not suspended, and not expired by the server's
+// time for longer than the reporting period (a record dated in a licence's last days must be
+// filed within the period). Records one violation naming the closest licence and what is wrong
+// with it ("licence KD-0042 expired on 2026-03-01") otherwise. `who` prefixes the message when
+// the licence is not the signer's ("the receiver").
 bool CheckLicence(ApplyContext& ctx, const nlohmann::json& participant_record,
                   std::initializer_list<std::string_view> kinds, const Substance& substance,
-                  int64_t at_ms, std::string_view who);
+                  std::string_view who);
 
 // Stock of `participant` in `substance`, base units.
 int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view substance);
-// Adds `delta` (negative to take away) to the stock; records "stock_negative" with the amounts
-// if the result would be below zero. Records the change in ctx.effect for corrections.
+// Adds `delta` (negative to take away) to the stock on the record's calendar day; records
+// "stock_negative" if the result would be below zero, and for a withdrawal
+// "stock_not_yet_held" if the stock held at the end of that day, by event time (the day
+// buckets of statekey::FlowKey after it), was too small: goods cannot leave before they came.
+// Records the change in ctx.effect for corrections. Reads one bucket per later day with
+// movements (at most the late limit's days), never the history.
 void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substance& substance,
                  int64_t delta);
+// Reverses one item of an effect's "stock" list (a correction); "stock_negative" if the stock
+// no longer holds what it would take back.
+void UndoStockChange(ApplyContext& ctx, const nlohmann::json& item);
 
 // Raises an alert of `kind` about `participant` (stored under the current entry's seq).
 // `details` is extra JSON for the alert record; `message` says what happened in words.

@@ -369,6 +369,7 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
     IndexLicences(ctx, *id, nullptr, *licences);
   }
   record["registered_seq"] = ctx.entry.seq;
+  record["registered_at"] = FormatTimestamp(ctx.payload.at_ms);  // no record of it is older
   record["revoked"] = false;
   Status s = PutJson(ctx.state, ParticipantKey(*id), record);
   if (s.ok() && ctx.entry.seq == 0) s = ctx.state.Put(statekey::kGenesisKey, "1");

@@ -97,7 +97,10 @@ namespace {
 // among the type's fields.
 void OnlyFields(ApplyContext& ctx, const std::vector<std::string_view>& allowed) {
   for (const auto& [name, value] : ctx.payload.body.items()) {
-    if (name == "type" || name == "id" || name == "actor" || name == "at") continue;
+    if (name == "type" || name == "id" || name == "actor" || name == "at" ||
+        name == "late_reason") {
+      continue;
+    }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       ctx.Violate("unknown_field",
                   "\"" + name + "\" is not a field of " + ctx.payload.type + " records");
@@ -261,11 +264,12 @@ const std::vector<RecordType>& RecordTypes() {
        16,
        kBusiness,
        &chemicals::ApplyLoss,
-       join(movement, {"kind", "discovered_at", "police_report"}),
-       {},
+       join(movement, {"kind", "discovered_at", "police_report", "transfer_id", "counterparty"}),
+       {"counterparty"},
        {},
        true,
-       join(movement_csv, {"kind", "discovered_at", "police_report"})},
+       join(movement_csv,
+            {"kind", "discovered_at", "police_report", "transfer_id", "counterparty"})},
       {"chem.stocktake",
        17,
        kBusiness,
@@ -496,6 +500,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
   try {
     chemicals::SweepDeadlines(ctx);  // alerts that came due before this entry's time
     OnlyFields(ctx, type->fields);
+    domain::CheckTime(ctx);
     type->handler(ctx);
   } catch (const nlohmann::json::exception&) {
     // A field of the wrong JSON type (a number where text belongs, ...) that a handler read

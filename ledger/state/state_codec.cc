@@ -17,12 +17,11 @@ enum EffectTag : uint8_t {
   kEffectMsgpack = 0,  // the rest of the value is the whole effect as MessagePack (its keys
                        // may hold binary seqs, which JSON text cannot)
   kEffectStock = 1,
-  kEffectAcq = 2,
+  kEffectWindow = 2,
   kEffectTransfer = 3,
   kEffectVenueViol = 4,
   kEffectInspection = 5,
   kEffectAck = 6,
-  kEffectAcqShort = 7,  // an acquisition with the usual keys, rebuilt from their parts
 };
 
 // Compact effect; nullopt if the effect has a shape it does not cover.
@@ -33,10 +32,11 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
     if (name == "stock") {
       if (!v.is_array()) return std::nullopt;
       for (const auto& d : v) {
-        if (!d.is_object() || d.size() != 3 || !d.contains("participant") ||
+        if (!d.is_object() || d.size() != 4 || !d.contains("participant") ||
             !d["participant"].is_string() || !d.contains("substance") ||
             !d["substance"].is_string() || !d.contains("delta") ||
-            !d["delta"].is_number_integer()) {
+            !d["delta"].is_number_integer() || !d.contains("day") ||
+            !d["day"].is_number_integer()) {
           return std::nullopt;
         }
         const std::string& p = d["participant"].get_ref<const std::string&>();
@@ -44,27 +44,19 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
         PutString(out, p == actor ? std::string_view() : std::string_view(p));
         PutString(out, d["substance"].get_ref<const std::string&>());
         PutSigned(out, d["delta"].get<int64_t>());
+        PutSigned(out, d["day"].get<int64_t>());
       }
-    } else if (name == "acq") {
-      if (!v.is_object() || v.size() != 3 || !v.contains("key") || !v["key"].is_string() ||
-          !v.contains("stat") || !v["stat"].is_string() || !v.contains("amount") ||
+    } else if (name == "window") {
+      if (!v.is_object() || v.size() != 4 || !v.contains("subject") || !v["subject"].is_string() ||
+          !v.contains("substance") || !v["substance"].is_string() || !v.contains("day") ||
+          !v["day"].is_number_integer() || !v.contains("amount") ||
           !v["amount"].is_number_integer()) {
         return std::nullopt;
       }
-      const std::string& key = v["key"].get_ref<const std::string&>();
-      const std::string& stat = v["stat"].get_ref<const std::string&>();
-      if (std::optional<statekey::AcqKeyParts> a = statekey::ParseAcqKeys(key, stat)) {
-        out.push_back(kEffectAcqShort);
-        PutString(out,
-                  a->participant == actor ? std::string_view() : std::string_view(a->participant));
-        PutString(out, a->substance);
-        PutVarint(out, a->time);
-        PutVarint(out, a->seq);
-      } else {
-        out.push_back(kEffectAcq);
-        PutString(out, key);
-        PutString(out, stat);
-      }
+      out.push_back(kEffectWindow);
+      PutString(out, v["subject"].get_ref<const std::string&>());
+      PutString(out, v["substance"].get_ref<const std::string&>());
+      PutSigned(out, v["day"].get<int64_t>());
       PutSigned(out, v["amount"].get<int64_t>());
     } else if (name == "transfer" || name == "venueviol" || name == "inspection" || name == "ack") {
       if (!v.is_string()) return std::nullopt;
@@ -93,33 +85,26 @@ std::optional<nlohmann::json> ParseEffect(std::string_view in, std::string_view 
       }
       case kEffectStock: {
         std::string p, s;
-        int64_t delta = 0;
-        if (!GetString(in, &p) || !GetString(in, &s) || !GetSigned(in, &delta)) return std::nullopt;
-        e["stock"].push_back({{"participant", p.empty() ? std::string(actor) : p},
-                              {"substance", s},
-                              {"delta", delta}});
-        break;
-      }
-      case kEffectAcq: {
-        std::string key, stat;
-        int64_t amount = 0;
-        if (!GetString(in, &key) || !GetString(in, &stat) || !GetSigned(in, &amount))
-          return std::nullopt;
-        e["acq"] = {{"key", key}, {"stat", stat}, {"amount", amount}};
-        break;
-      }
-      case kEffectAcqShort: {
-        std::string p, sub;
-        uint64_t time = 0, seq = 0;
-        int64_t amount = 0;
-        if (!GetString(in, &p) || !GetString(in, &sub) || !GetVarint(in, &time) ||
-            !GetVarint(in, &seq) || !GetSigned(in, &amount)) {
+        int64_t delta = 0, day = 0;
+        if (!GetString(in, &p) || !GetString(in, &s) || !GetSigned(in, &delta) ||
+            !GetSigned(in, &day)) {
           return std::nullopt;
         }
-        statekey::AcqKeyParts a{p.empty() ? std::string(actor) : p, sub, time, seq};
-        e["acq"] = {{"key", statekey::AcqKey(a)},
-                    {"stat", statekey::AcqStatKey(a.participant, a.substance)},
-                    {"amount", amount}};
+        e["stock"].push_back({{"participant", p.empty() ? std::string(actor) : p},
+                              {"substance", s},
+                              {"delta", delta},
+                              {"day", day}});
+        break;
+      }
+      case kEffectWindow: {
+        std::string subject, substance;
+        int64_t day = 0, amount = 0;
+        if (!GetString(in, &subject) || !GetString(in, &substance) || !GetSigned(in, &day) ||
+            !GetSigned(in, &amount)) {
+          return std::nullopt;
+        }
+        e["window"] = {
+            {"subject", subject}, {"substance", substance}, {"day", day}, {"amount", amount}};
         break;
       }
       case kEffectTransfer:
@@ -243,21 +228,6 @@ std::optional<nlohmann::json> ParseTransfer(std::string_view key, std::string_vi
   return t;
 }
 
-std::optional<std::string> CompactAcq(const nlohmann::json& a) {
-  if (!a.is_object() || a.size() != 2) return std::nullopt;
-  std::string out(1, kCompact);
-  if (!IntegerField(a, "amount", out) || !StringField(a, "supplier", out)) return std::nullopt;
-  return out;
-}
-
-std::optional<nlohmann::json> ParseAcq(std::string_view in) {
-  in.remove_prefix(1);
-  int64_t amount = 0;
-  std::string supplier;
-  if (!GetSigned(in, &amount) || !GetString(in, &supplier) || !in.empty()) return std::nullopt;
-  return nlohmann::json{{"amount", amount}, {"supplier", supplier}};
-}
-
 std::optional<std::string> CompactAcqStat(const nlohmann::json& a) {
   if (!a.is_object() || a.size() != 2) return std::nullopt;
   std::string out(1, kCompact);
@@ -272,11 +242,10 @@ std::optional<nlohmann::json> ParseAcqStat(std::string_view in) {
   return nlohmann::json{{"count", count}, {"total", total}};
 }
 
-enum class Kind { kJson, kTransfer, kAcq, kAcqStat };
+enum class Kind { kJson, kTransfer, kAcqStat };
 Kind KindOf(std::string_view key) {
   if (key.starts_with(statekey::kTransferPrefix)) return Kind::kTransfer;
   if (key.starts_with(statekey::kAcqStatPrefix)) return Kind::kAcqStat;
-  if (key.starts_with(statekey::kAcqPrefix)) return Kind::kAcq;
   return Kind::kJson;
 }
 
@@ -284,8 +253,6 @@ std::optional<nlohmann::json> ParseCompact(Kind kind, std::string_view key, std:
   switch (kind) {
     case Kind::kTransfer:
       return ParseTransfer(key, v);
-    case Kind::kAcq:
-      return ParseAcq(v);
     case Kind::kAcqStat:
       return ParseAcqStat(v);
     case Kind::kJson:
@@ -327,6 +294,21 @@ Result<EntryInfo> DecodeEntryInfo(std::string_view value) {
     return Status(Code::kCorruption, "damaged effect in an entry record of the state");
   info.effect = std::move(*effect);
   return info;
+}
+
+// ---- day buckets ----
+
+std::string EncodeCounts(std::initializer_list<int64_t> counts) {
+  std::string out;
+  for (int64_t c : counts) PutSigned(out, c);
+  return out;
+}
+
+bool DecodeCounts(std::string_view value, std::initializer_list<int64_t*> counts) {
+  for (int64_t* c : counts) {
+    if (!GetSigned(value, c)) return false;
+  }
+  return value.empty();
 }
 
 // ---- trails ----
@@ -397,9 +379,6 @@ std::string EncodeJson(std::string_view key, const nlohmann::json& value) {
   switch (kind) {
     case Kind::kTransfer:
       compact = CompactTransfer(key, value);
-      break;
-    case Kind::kAcq:
-      compact = CompactAcq(value);
       break;
     case Kind::kAcqStat:
       compact = CompactAcqStat(value);

@@ -11,6 +11,7 @@
 #define VIGIL_LEDGER_STATE_STATE_CODEC_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,6 +35,12 @@ struct EntryInfo {
 std::string EncodeEntryInfo(const EntryInfo& info);
 Result<EntryInfo> DecodeEntryInfo(std::string_view value);
 
+// The value of a day bucket (statekey::WindowKey: the amount acquired; statekey::FlowKey: the
+// amounts in and out): signed varints, in order. DecodeCounts is false if `value` does not
+// hold exactly that many.
+std::string EncodeCounts(std::initializer_list<int64_t> counts);
+bool DecodeCounts(std::string_view value, std::initializer_list<int64_t*> counts);
+
 // A participant's trail (every entry that concerns it) is kept in chunks of items, so that
 // each entry adds a few bytes rather than a record:
 //   statekey::TrailOpenKey(p)          the open chunk, which new items are appended to;
@@ -56,8 +63,8 @@ struct TrailItem {
 bool AppendTrailItem(std::string& chunk, const TrailItem& item);
 Result<std::vector<TrailItem>> DecodeTrailChunk(std::string_view chunk);
 
-// The value stored for a JSON state record at `key` and back. Transfer, acquisition and
-// acquisition-statistics records (statekey::kTransferPrefix, kAcqPrefix, kAcqStatPrefix) get
+// The value stored for a JSON state record at `key` and back. Transfer and
+// acquisition-statistics records (statekey::kTransferPrefix, kAcqStatPrefix) get
 // a compact binary form (first byte 0x01); every other record, and any of those whose shape
 // the compact form does not cover, is JSON text.
 std::string EncodeJson(std::string_view key, const nlohmann::json& value);

@@ -65,6 +65,7 @@ constexpr std::string_view kThreshold = "threshold/";
 constexpr std::string_view kCatalogIdent = "catalog_ident/";
 constexpr std::string_view kChecklist = "checklist/";
 constexpr std::string_view kCount = "count/";
+constexpr std::string_view kSupplied = "supplied/";
 constexpr std::string_view kLicence = "licence/";
 constexpr std::string_view kLicenceWarn = "licence_warn/";
 constexpr std::string_view kInspBy = "insp_by/";
@@ -192,44 +193,40 @@ std::optional<DueKeyParts> ParseDueKey(std::string_view key) {
   return DueKeyParts{p->ms, p->a, p->b};
 }
 
-std::string AcqPrefix(std::string_view participant, std::string_view substance) {
-  return Join(kAcqPrefix, {participant, substance, ""});
+std::string DayBytes(int64_t day) {
+  const uint64_t d = static_cast<uint64_t>(std::clamp<int64_t>(day, 0, 0xffffffff));
+  return EncodeBigEndian64(d).substr(4);
 }
 
-std::string AcqFrom(std::string_view participant, std::string_view substance, int64_t from_ms) {
-  return AcqPrefix(participant, substance) + TimeBytes(from_ms);
+std::string WindowPrefix(std::string_view subject, std::string_view substance) {
+  return Join(kWindowPrefix, {subject, substance, ""});
 }
 
-std::string AcqKey(std::string_view participant, std::string_view substance, int64_t at_ms,
-                   uint64_t seq) {
-  return AcqFrom(participant, substance, at_ms) + SeqBytes(seq);
+std::string WindowKey(std::string_view subject, std::string_view substance, int64_t day) {
+  return WindowPrefix(subject, substance) + DayBytes(day);
 }
 
-std::string AcqKey(const AcqKeyParts& parts) {
-  return AcqPrefix(parts.participant, parts.substance) + SeqBytes(parts.time) + SeqBytes(parts.seq);
+std::string FlowPrefix(std::string_view participant, std::string_view substance) {
+  return Join(kFlowPrefix, {participant, substance, ""});
+}
+
+std::string FlowKey(std::string_view participant, std::string_view substance, int64_t day) {
+  return FlowPrefix(participant, substance) + DayBytes(day);
+}
+
+std::optional<int64_t> ParseDayKey(std::string_view key, std::string_view prefix) {
+  std::optional<std::string_view> rest = After(key, prefix);
+  if (!rest.has_value() || rest->size() != 4) return std::nullopt;
+  return static_cast<int64_t>(DecodeBigEndian64(std::string(4, '\0') + std::string(*rest)));
 }
 
 std::string AcqStatKey(std::string_view participant, std::string_view substance) {
   return Join(kAcqStatPrefix, {participant, substance});
 }
 
-std::optional<AcqKeyParts> ParseAcqKeys(std::string_view acq_key, std::string_view stat_key) {
-  std::optional<std::string_view> base = After(stat_key, kAcqStatPrefix);
-  if (!acq_key.starts_with(kAcqPrefix) || !base.has_value() ||
-      acq_key.size() < kAcqPrefix.size() + 17) {
-    return std::nullopt;
-  }
-  auto ps = SplitFirst(*base);
-  if (!ps.has_value() || ps->second.find('/') != std::string_view::npos) return std::nullopt;
-  if (acq_key.substr(0, acq_key.size() - 16) != AcqPrefix(ps->first, ps->second)) {
-    return std::nullopt;
-  }
-  AcqKeyParts a;
-  a.participant = ps->first;
-  a.substance = ps->second;
-  a.time = DecodeBigEndian64(acq_key.substr(acq_key.size() - 16, 8));
-  a.seq = DecodeBigEndian64(acq_key.substr(acq_key.size() - 8));
-  return a;
+std::string SupplierKey(std::string_view participant, std::string_view substance,
+                        std::string_view supplier) {
+  return Join(kSupplied, {participant, substance, supplier});
 }
 
 std::string CountKey(std::string_view participant, std::string_view substance) {

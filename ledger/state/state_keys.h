@@ -5,7 +5,8 @@
 //
 // Parts inside keys:
 //   <seq8>, <time8>  8 bytes big-endian (keys/coding.h; a time below 0 as 0): the high-volume
-//                    records, so they sort in seq / time order;
+//                    records, so they sort in seq / time order; <day4> likewise, 4 bytes of a
+//                    day number;
 //   <seq>            20 decimal digits; <time> 15 decimal digits of ms since 1970 (below 0 as
 //                    0): the rarer records, which keep a readable key. Either sorts in order.
 // Participant ids, substance ids, licence numbers, venue ids and checklist codes never hold
@@ -22,8 +23,10 @@
 //   "catalog/<id>", "catalog_ident/<ident>", "checklist/<list>/<code>"   the catalogue
 //   "transfer/<from>/<transfer id>"                a dispatch and its receipt
 //   "due/<time>/<from>/<transfer id>"              open dispatches by receipt deadline
-//   "acq/<participant>/<substance>/<time8><seq8>"  acquisitions, for rolling windows
+//   "win/<subject>/<substance>/<day4>"             acquisitions per day, for rolling windows
+//   "flow/<participant>/<substance>/<day4>"        stock in and out per day (event time)
 //   "acqstat/<participant>/<substance>"            acquisition count and total
+//   "supplied/<participant>/<substance>/<supplier>"   who supplied it (returns allowed)
 //   "count/<participant>/<substance>"              the last stocktake
 //   "licence/<number>", "licence_warn/<number>"    licence holder; its expiry/ key
 //   "expiry/<time>/<participant>/<number>"         licences by expiry-warning time
@@ -63,7 +66,8 @@ inline constexpr std::string_view kSettingPrefix = "setting/";
 inline constexpr std::string_view kCatalogPrefix = "catalog/";
 inline constexpr std::string_view kTransferPrefix = "transfer/";
 inline constexpr std::string_view kDuePrefix = "due/";
-inline constexpr std::string_view kAcqPrefix = "acq/";
+inline constexpr std::string_view kWindowPrefix = "win/";
+inline constexpr std::string_view kFlowPrefix = "flow/";
 inline constexpr std::string_view kAcqStatPrefix = "acqstat/";
 inline constexpr std::string_view kExpiryPrefix = "expiry/";
 inline constexpr std::string_view kInspectionPrefix = "inspection/";
@@ -126,21 +130,26 @@ struct DueKeyParts {
 std::string DueKey(int64_t due_ms, std::string_view from, std::string_view transfer_id);
 std::optional<DueKeyParts> ParseDueKey(std::string_view key);
 
-// An acquisition key's parts; `time` is the <time8> as stored (already clamped at 0).
-struct AcqKeyParts {
-  std::string participant, substance;
-  uint64_t time = 0, seq = 0;
-};
-std::string AcqPrefix(std::string_view participant, std::string_view substance);  // ".../"
-// The first key of the acquisitions at or after `from_ms`.
-std::string AcqFrom(std::string_view participant, std::string_view substance, int64_t from_ms);
-std::string AcqKey(std::string_view participant, std::string_view substance, int64_t at_ms,
-                   uint64_t seq);
-std::string AcqKey(const AcqKeyParts& parts);
+// Day buckets: amounts summed per calendar day of the jurisdiction (domain::LocalDay), so
+// that a rule reads at most one key per day of its span, never one per record.
+// <day4> is 4 bytes big-endian of the day number (days since 1970-01-01, clamped to
+// 0..2^32-1).
+std::string DayBytes(int64_t day);
+// "win/<subject>/<substance>/<day4>": what a window subject acquired that day (anti-smurfing;
+// subject "e:<enterprise>", "p:<participant>" or "o:<outside buyer's enterprise code>").
+std::string WindowPrefix(std::string_view subject, std::string_view substance);  // ".../"
+std::string WindowKey(std::string_view subject, std::string_view substance, int64_t day);
+// "flow/<participant>/<substance>/<day4>": stock in and out that day, by event time.
+std::string FlowPrefix(std::string_view participant, std::string_view substance);  // ".../"
+std::string FlowKey(std::string_view participant, std::string_view substance, int64_t day);
+// The day of a WindowKey / FlowKey under `prefix` (WindowPrefix / FlowPrefix).
+std::optional<int64_t> ParseDayKey(std::string_view key, std::string_view prefix);
 std::string AcqStatKey(std::string_view participant, std::string_view substance);
-// The parts of an acquisition effect's two keys, if they have the usual form (the same
-// participant and substance in both, and a one-slash acqstat/ key); else nullopt.
-std::optional<AcqKeyParts> ParseAcqKeys(std::string_view acq_key, std::string_view stat_key);
+
+// "supplied/<participant>/<substance>/<supplier>": `supplier` ("participant:<id>" or
+// "party:<code or name>", the rest of the key) has supplied that substance to the participant.
+std::string SupplierKey(std::string_view participant, std::string_view substance,
+                        std::string_view supplier);
 
 std::string CountKey(std::string_view participant, std::string_view substance);
 
