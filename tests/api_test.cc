@@ -1092,7 +1092,7 @@ TEST_CASE("Search and jurisdiction filters ignore case, Unicode form and diacrit
     INFO(query << " " << r);
     REQUIRE(r.status == 200);
     size_t n = 0;
-    for (const auto& a : r.Json()["items"]) n += a.value("participant", "") == "biz-hn" ? 1 : 0;
+    for (const auto& a : r.Json()["items"]) n += a.value("participant", "") == "biz-hn" ? 1u : 0u;
     return n;
   };
   // "ha noi", "HÀ NỘI", NFC "Hà Nội" and NFD "Hà Nội" (a + U+0300, o + U+0323 + U+0302).
