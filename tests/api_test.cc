@@ -1091,8 +1091,9 @@ TEST_CASE("Search and jurisdiction filters ignore case, Unicode form and diacrit
     Reply r = w.Get("/v1/alerts?" + query, w.police);
     INFO(query << " " << r);
     REQUIRE(r.status == 200);
+    const json items = r.Json()["items"];
     size_t n = 0;
-    for (const auto& a : r.Json()["items"]) n += a.value("participant", "") == "biz-hn" ? 1u : 0u;
+    for (const auto& a : items) n += a.value("participant", "") == "biz-hn" ? 1u : 0u;
     return n;
   };
   // "ha noi", "HÀ NỘI", NFC "Hà Nội" and NFD "Hà Nội" (a + U+0300, o + U+0323 + U+0302).
@@ -1110,7 +1111,8 @@ TEST_CASE("Search and jurisdiction filters ignore case, Unicode form and diacrit
     INFO(query << " " << r);
     REQUIRE(r.status == 200);
     std::vector<std::string> ids;
-    for (const auto& p : r.Json()["items"]) ids.push_back(p.value("participant", ""));
+    const json items = r.Json()["items"];
+    for (const auto& p : items) ids.push_back(p.value("participant", ""));
     return ids;
   };
   const std::vector<std::string> just_hn = {"biz-hn"};
