@@ -327,21 +327,24 @@ TEST_CASE("A purchase of ephedrine hydrochloride adds its base amount to stock",
   Registry w;
   w.Register("trader", "business",
              {{"licences", Json::array({Licence("precursor_trading", "KD-0001", {kEphedrine})})}});
+  auto purchase = [&](std::string_view substance, std::string_view quantity) {
+    return w.Make("chem.purchase", "trader",
+                  {{"substance", substance},
+                   {"quantity", quantity},
+                   {"unit", "kg"},
+                   {"lot", "LOT-1"},
+                   {"packaging", "drum"},
+                   {"transport", "truck"},
+                   {"purpose", "trade"},
+                   {"party",
+                    {{"name", "Cong ty Hoa chat"},
+                     {"enterprise_code", "0100000001"},
+                     {"licence_number", "GP-0100000001"},
+                     {"country", "VN"},
+                     {"invoice", "HD-1"}}}});
+  };
   auto buy = [&](std::string_view substance, std::string_view quantity) {
-    return w.Accept(w.Key("trader"), w.Make("chem.purchase", "trader",
-                                            {{"substance", substance},
-                                             {"quantity", quantity},
-                                             {"unit", "kg"},
-                                             {"lot", "LOT-1"},
-                                             {"packaging", "drum"},
-                                             {"transport", "truck"},
-                                             {"purpose", "trade"},
-                                             {"party",
-                                              {{"name", "Cong ty Hoa chat"},
-                                               {"enterprise_code", "0100000001"},
-                                               {"licence_number", "GP-0100000001"},
-                                               {"country", "VN"},
-                                               {"invoice", "HD-1"}}}}));
+    return w.Accept(w.Key("trader"), purchase(substance, quantity));
   };
   buy(kEphedrine, "1");  // the honest twin: the base substance, counted whole
   CHECK(w.Stock("trader", kEphedrine) == 1'000'000);
@@ -349,6 +352,10 @@ TEST_CASE("A purchase of ephedrine hydrochloride adds its base amount to stock",
   CHECK(w.Stock("trader", kEphedrine) == 1'000'000 + 819'241);
   buy("50-98-6", "0.000003");  // 3 mg of salt: floor(3 x 0.819241) = 2 mg
   CHECK(w.Stock("trader", kEphedrine) == 1'000'000 + 819'241 + 2);
+  // 1 mg of salt has a base part that rounds to nothing: refused, not recorded as zero.
+  w.Reject(w.Key("trader"), purchase("50-98-6", "0.000001"), Code::kRuleViolation, "bad_quantity");
+  buy(kEphedrine, "0.000001");  // 1 mg of the base is still 1 mg
+  CHECK(w.Stock("trader", kEphedrine) == 1'000'000 + 819'241 + 2 + 1);
 }
 
 }  // namespace
