@@ -11,6 +11,8 @@ VIGIL    := $(BUILD)/bin/vigil
 # Debian 12 packages the build and the tests need (DESIGN.md section 9).
 DEB_PACKAGES := g++ cmake make pkg-config ccache liblmdb-dev lmdb-utils libsodium-dev \
   libcpp-httplib-dev nlohmann-json3-dev catch2 libcli11-dev libspdlog-dev libbenchmark-dev
+# ICU: Unicode NFC checks and search folding of identifying text (ledger/state/identity.h).
+DEB_PACKAGES += libicu-dev
 # The outside verifier test (tests/outside) is Python 3 + PyNaCl.
 DEB_PACKAGES += python3-nacl
 # The TLS test makes its certificate with the openssl command.

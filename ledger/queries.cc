@@ -8,6 +8,7 @@
 #include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
+#include "ledger/state/identity.h"
 #include "ledger/state/quantity.h"
 #include "ledger/state/state.h"
 #include "ledger/state/state_codec.h"
@@ -48,8 +49,15 @@ Result<Page> Collect(db::Txn& txn, std::string_view prefix, const std::string& a
   return page;
 }
 
-bool Contains(const std::string& haystack, const std::string& lowered_needle) {
-  return LowerAscii(haystack).find(lowered_needle) != std::string::npos;
+// Search and filters compare folded text (identity::FoldForSearch: case, Unicode form and
+// diacritics ignored), so "ha noi" finds "Hà Nội" however it was typed.
+bool Contains(const std::string& haystack, const std::string& folded_needle) {
+  return identity::FoldForSearch(haystack).find(folded_needle) != std::string::npos;
+}
+
+// True if `filter` (already folded) is empty or equals `value` folded.
+bool Matches(const std::string& folded_filter, const std::string& value) {
+  return folded_filter.empty() || identity::FoldForSearch(value) == folded_filter;
 }
 
 // Calls fn(item) for each item of the trail chunks under `prefix` (a participant's), in seq
@@ -90,7 +98,9 @@ Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id) {
 
 Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f, const std::string& after,
                               size_t limit) {
-  const std::string needle = LowerAscii(f.text);
+  const std::string needle = identity::FoldForSearch(f.text);
+  const std::string province = identity::FoldForSearch(f.province);
+  const std::string commune = identity::FoldForSearch(f.commune);
   Status io;
   Result<Page> page =
       Collect(txn, statekey::kParticipantPrefix, after, limit,
@@ -98,9 +108,10 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f, const st
                 nlohmann::json p = Parse(v);
                 if (!f.role.empty() && p.value("role", "") != f.role) return std::nullopt;
                 const nlohmann::json j = p.value("jurisdiction", nlohmann::json::object());
-                if (!f.province.empty() && j.value("province", "") != f.province)
+                if (!Matches(province, j.value("province", "")) ||
+                    !Matches(commune, j.value("commune", ""))) {
                   return std::nullopt;
-                if (!f.commune.empty() && j.value("commune", "") != f.commune) return std::nullopt;
+                }
                 if (!needle.empty()) {
                   bool hit = Contains(p.value("participant", ""), needle) ||
                              Contains(p.value("legal_name", ""), needle) ||
@@ -266,6 +277,8 @@ Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after
   // Newest first: scan backwards from just before `after`.
   std::string start = after.starts_with(prefix) ? after : std::string(prefix) + "\xff";
   bool skip_first = after.starts_with(prefix);
+  const std::string province = identity::FoldForSearch(f.province);
+  const std::string commune = identity::FoldForSearch(f.commune);
   Status s = txn.ScanBack(Table::kState, start, [&](std::string_view k, std::string_view v) {
     if (!k.starts_with(prefix)) return false;
     if (skip_first && k == after) return true;
@@ -276,8 +289,7 @@ Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after
     const nlohmann::json j = a.value("jurisdiction", nlohmann::json::object());
     if ((!f.kind.empty() && a.value("kind", "") != f.kind) ||
         (!f.participant.empty() && a.value("participant", "") != f.participant) ||
-        (!f.province.empty() && j.value("province", "") != f.province) ||
-        (!f.commune.empty() && j.value("commune", "") != f.commune)) {
+        !Matches(province, j.value("province", "")) || !Matches(commune, j.value("commune", ""))) {
       return true;
     }
     if (page.items.size() == limit) {

@@ -30,9 +30,9 @@ Result<nlohmann::json> GetParticipant(db::Txn& txn, const std::string& id);
 
 struct ParticipantFilter {
   std::string role;      // exact role, or empty
-  std::string text;      // case-insensitive match in id, legal name, tax code, licence numbers,
-                         // venue ids and names; empty matches all
-  std::string province;  // exact jurisdiction match, or empty
+  std::string text;      // folded (identity::FoldForSearch) substring of id, legal name, tax
+                         // code, licence numbers, venue ids and names; empty matches all
+  std::string province;  // jurisdiction equal once both are folded, or empty
   std::string commune;
   std::string substance;  // catalogue id: a licence covers it or the participant has held it
 };
@@ -71,7 +71,7 @@ Result<Page> Inspections(db::Txn& txn, const InspectionFilter& f, const std::str
 struct AlertFilter {
   std::string kind;
   std::string participant;
-  std::string province;
+  std::string province;  // equal once both are folded (identity::FoldForSearch), or empty
   std::string commune;
   std::optional<int64_t> from_ms;  // alert time >= from
   std::optional<int64_t> to_ms;    // alert time < to

@@ -500,8 +500,8 @@ TEST_CASE("participant.register", "[rules][registry]") {
   no(Without(reg("delta", "business", {}), "keys"), "missing_field");
   no(reg("delta", "boss", {}), "bad_role");
   no(reg("acme", "business", {}), "participant_exists");
-  no(reg("del/ta", "business", {}), "bad_field");
-  no(reg("del ta", "business", {}), "bad_field");
+  no(reg("del/ta", "business", {}), "bad_participant_id");
+  no(reg("del ta", "business", {}), "bad_participant_id");
   no(reg("delta", "business", {{"keys", Json::array()}}), "no_keys");
   no(reg("delta", "business", {{"keys", Json::array({"not base64"})}}), "bad_key");
   no(reg("delta", "business", {{"keys", Json::array({Base64Encode(std::string(31, 'k'))})}}),
@@ -522,8 +522,8 @@ TEST_CASE("participant.register", "[rules][registry]") {
                                             "2027-01-01")})}}),
      "bad_licence");
   no(reg("delta", "business",
-         {{"licences", Json::array({Licence("precursor_trading", "KD/0100", {kToluene})})}}),
-     "bad_licence");
+         {{"licences", Json::array({Licence("precursor_trading", "KD 0100", {kToluene})})}}),
+     "bad_licence_number");
   no(reg("delta", "business",
          {{"licences", Json::array({Licence("precursor_trading", "KD-0100", {kToluene}),
                                     Licence("precursor_use", "KD-0100", {kToluene})})}}),

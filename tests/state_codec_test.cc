@@ -116,6 +116,13 @@ TEST_CASE("state keys have their documented bytes and parse back", "[codec]") {
   CHECK(statekey::LicenceKey("KD-1") == "licence/KD-1");
   CHECK(statekey::LicenceWarnKey("KD-1") == "licence_warn/KD-1");
   CHECK(statekey::ExpiryKey(86400000, "acme", "KD-1") == "expiry/000000086400000/acme/KD-1");
+  // Licence numbers in the so/ky hieu form hold '/': the number is the rest of the key.
+  CHECK(statekey::LicenceKey("05/2026/GP-UBND") == "licence/05/2026/GP-UBND");
+  CHECK(statekey::LicenceWarnKey("123/GP-BCT") == "licence_warn/123/GP-BCT");
+  CHECK(statekey::ExpiryKey(86400000, "acme", "123/GP-BCT") ==
+        "expiry/000000086400000/acme/123/GP-BCT");
+  CHECK(statekey::TaxCodeKey("0101234567") == "taxcode/0101234567");
+  CHECK(statekey::TaxCodeKey("0101234567-001") == "taxcode/0101234567-001");
   CHECK(statekey::InspectionKey(42) == "inspection/00000000000000000042");
   CHECK(statekey::InspectionKey(std::string("00000000000000000042")) ==
         statekey::InspectionKey(42));
@@ -157,6 +164,10 @@ TEST_CASE("state keys have their documented bytes and parse back", "[codec]") {
   CHECK(e->participant == "acme");
   CHECK(e->number == "KD-1");
   CHECK_FALSE(statekey::ParseExpiryKey("expiry/000000000000099/acme").has_value());
+  e = statekey::ParseExpiryKey(statekey::ExpiryKey(99, "acme", "05/2026/GP-UBND"));
+  REQUIRE(e.has_value());
+  CHECK(e->participant == "acme");
+  CHECK(e->number == "05/2026/GP-UBND");
 
   std::optional<statekey::VenueViolKeyParts> v =
       statekey::ParseVenueViolKey(statekey::VenueViolKey("acme", "v1", 7, 42));

@@ -79,8 +79,7 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
     }
   }
   sub.synonyms = s->value("synonyms", std::vector<std::string>{});
-  std::vector<std::string> idents = {sub.id, LowerAscii(sub.name_en)};
-  for (const std::string& c : sub.cas) idents.push_back(c);
+  const std::vector<std::string> idents = SubstanceIdents(sub);
   for (const std::string& ident : idents) {
     Result<std::optional<Substance>> existing = FindSubstance(ctx.state, ident);
     if (ctx.Fail(existing.status())) return;
@@ -92,7 +91,7 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
   if (!ctx.violations.empty()) return;
   PutJson(ctx, statekey::CatalogKey(sub.id), sub.ToJson());
   for (const std::string& ident : idents) {
-    ctx.Fail(ctx.state.Put(statekey::CatalogIdentKey(LowerAscii(ident)), sub.id));
+    ctx.Fail(ctx.state.Put(statekey::CatalogIdentKey(CatalogIdent(ident)), sub.id));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "ledger/state/csv.h"
+#include "ledger/state/identity.h"
 #include "ledger/state/state_keys.h"
 
 namespace vigil {
@@ -26,10 +27,39 @@ std::vector<std::string> SplitList(const std::string& s, char sep) {
   return out;
 }
 
+// Thousandths in a molar mass such as "165.236" (exactly three decimals); nullopt otherwise.
+std::optional<int64_t> Milli(std::string_view s) {
+  const size_t dot = s.find('.');
+  if (dot == std::string_view::npos || dot == 0 || s.size() - dot != 4 || s.size() > 12) {
+    return std::nullopt;
+  }
+  int64_t v = 0;
+  for (char c : s) {
+    if (c == '.') continue;
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// One entry of the salts column: "<CAS> <name> <M(base)>/<M(salt)>", masses in g/mol with
+// three decimals, e.g. "50-98-6 hydrochloride 165.236/201.694". base_ppm is the ratio in ppm,
+// rounded half up with integer arithmetic.
+std::optional<SaltForm> ParseSalt(const std::string& text) {
+  std::vector<std::string> parts = SplitList(text, ' ');
+  if (parts.size() != 3 || !ValidCas(parts[0])) return std::nullopt;
+  const size_t slash = parts[2].find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  std::optional<int64_t> base = Milli(std::string_view(parts[2]).substr(0, slash));
+  std::optional<int64_t> salt = Milli(std::string_view(parts[2]).substr(slash + 1));
+  if (!base.has_value() || !salt.has_value() || *salt <= 0 || *base > *salt) return std::nullopt;
+  return SaltForm{parts[0], parts[1], (*base * 1'000'000 + *salt / 2) / *salt};
+}
+
 std::vector<Substance> ParseShipped() {
   Result<std::vector<CsvRow>> rows = ParseCsv(data::kUn1988Tables);
   assert(rows.ok() && !rows->empty());
-  // table,name_en,name_vi,cas,other_cas,synonyms,scheduled,salts_covered,unit,notes
+  // table,name_en,name_vi,cas,other_cas,synonyms,scheduled,salts_covered,unit,notes,salts
   const std::regex cas_re(R"(\b\d{2,7}-\d{2}-\d\b)");
   std::vector<Substance> out;
   for (size_t i = 1; i < rows->size(); ++i) {
@@ -47,6 +77,14 @@ std::vector<Substance> ParseShipped() {
     s.synonyms = SplitList(r[5], ';');
     s.unit = r[8];
     s.measure = r[8] == "L" ? Measure::kVolume : Measure::kMass;
+    if (r.size() > 10) {
+      for (const std::string& salt : SplitList(r[10], ';')) {
+        std::optional<SaltForm> f = ParseSalt(salt);
+        assert(f.has_value());
+        s.cas.push_back(f->cas);
+        s.salts.push_back(std::move(*f));
+      }
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -73,9 +111,18 @@ std::vector<ChecklistItem> ParseChecklist(const char* csv, bool has_applies_to) 
 
 }  // namespace
 
+nlohmann::json SaltForm::ToJson() const {
+  return {{"cas", cas}, {"name", name}, {"base_ppm", base_ppm}};
+}
+
 nlohmann::json Substance::ToJson() const {
-  return {{"id", id},   {"name_en", name_en},   {"name_vi", name_vi}, {"table", table},
-          {"cas", cas}, {"synonyms", synonyms}, {"unit", unit}};
+  nlohmann::json j = {{"id", id},   {"name_en", name_en},   {"name_vi", name_vi}, {"table", table},
+                      {"cas", cas}, {"synonyms", synonyms}, {"unit", unit}};
+  if (!salts.empty()) {
+    j["salts"] = nlohmann::json::array();
+    for (const SaltForm& f : salts) j["salts"].push_back(f.ToJson());
+  }
+  return j;
 }
 
 Result<Substance> Substance::FromJson(const nlohmann::json& j) {
@@ -89,6 +136,10 @@ Result<Substance> Substance::FromJson(const nlohmann::json& j) {
     s.synonyms = j.value("synonyms", std::vector<std::string>{});
     s.unit = j.at("unit").get<std::string>();
     s.measure = s.unit == "L" ? Measure::kVolume : Measure::kMass;
+    for (const auto& f : j.value("salts", nlohmann::json::array())) {
+      s.salts.push_back({f.at("cas").get<std::string>(), f.at("name").get<std::string>(),
+                         f.at("base_ppm").get<int64_t>()});
+    }
     return s;
   } catch (const nlohmann::json::exception&) {
     return Status(Code::kCorruption, "damaged catalogue record");
@@ -107,6 +158,16 @@ std::string LowerAscii(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string CatalogIdent(std::string_view ident) { return identity::FoldForSearch(ident); }
+
+std::vector<std::string> SubstanceIdents(const Substance& s) {
+  std::vector<std::string> out = {s.id, s.name_en};
+  if (!s.name_vi.empty()) out.push_back(s.name_vi);
+  out.insert(out.end(), s.cas.begin(), s.cas.end());
+  out.insert(out.end(), s.synonyms.begin(), s.synonyms.end());
   return out;
 }
 
@@ -131,15 +192,21 @@ Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::str
   static const std::map<std::string, const Substance*, std::less<>> kIndex = [] {
     std::map<std::string, const Substance*, std::less<>> m;
     for (const Substance& s : ShippedSubstances()) {
-      m.emplace(s.id, &s);
-      for (const std::string& c : s.cas) m.emplace(c, &s);
-      m.emplace(LowerAscii(s.name_en), &s);
+      for (const std::string& i : SubstanceIdents(s)) m.emplace(CatalogIdent(i), &s);
     }
     return m;
   }();
+  // A salt's CAS number names the substance in that form (ReadAmount converts its amounts).
+  auto in_form = [&](Substance s) {
+    for (const SaltForm& f : s.salts) {
+      if (f.cas == ident) s.form = f;
+    }
+    return Out(std::move(s));
+  };
   if (ident.empty() || ident.size() > 200) return Out();
-  const std::string key = LowerAscii(ident);
-  if (auto it = kIndex.find(key); it != kIndex.end()) return Out(*it->second);
+  const std::string key = CatalogIdent(ident);
+  if (key.empty()) return Out();
+  if (auto it = kIndex.find(key); it != kIndex.end()) return in_form(*it->second);
   // Added by the authority: identifier -> id -> record.
   Result<std::optional<std::string>> id = state.Get(statekey::CatalogIdentKey(key));
   if (!id.ok()) return id.status();
@@ -149,7 +216,7 @@ Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::str
   if (!rec->has_value()) return Status(Code::kCorruption, "catalogue index without record");
   Result<Substance> s = Substance::FromJson(nlohmann::json::parse(**rec, nullptr, false));
   if (!s.ok()) return s.status();
-  return Out(std::move(*s));
+  return in_form(std::move(*s));
 }
 
 std::string_view ChecklistName(Checklist list) {

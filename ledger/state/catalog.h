@@ -5,7 +5,9 @@
 //
 // State records written by the authority's records (keys built by state_keys.h):
 //   "catalog/<id>"             JSON substance added by catalog.add
-//   "catalog_ident/<ident>"    id of the substance an identifier (CAS or lowercased name) names
+//   "catalog_ident/<ident>"    id of the substance an identifier names: its id, a CAS number,
+//                              or its English or Vietnamese name or a synonym, folded by
+//                              CatalogIdent (identity.h FoldForSearch)
 //   "checklist/<list>/<code>"  JSON checklist item added by checklist.add (list: venue|stock)
 #ifndef VIGIL_LEDGER_STATE_CATALOG_H_
 #define VIGIL_LEDGER_STATE_CATALOG_H_
@@ -29,6 +31,17 @@ extern const char kVenueChecklist[];
 extern const char kStockChecklist[];
 }  // namespace data
 
+// A salt of a listed substance with its own CAS number (ephedrine hydrochloride 50-98-6):
+// recorded under that number and counted as the base substance, by molar mass. base_ppm is
+// 10^6 x M(base) / M(salt), rounded to the nearest integer; the shipped catalogue's salts column
+// gives both masses (data/un1988-tables.csv).
+struct SaltForm {
+  std::string cas;
+  std::string name;  // "hydrochloride"
+  int64_t base_ppm = 1'000'000;
+  nlohmann::json ToJson() const;
+};
+
 struct Substance {
   std::string id;  // the base substance's CAS number, or the id given by catalog.add
   std::string name_en;
@@ -38,6 +51,10 @@ struct Substance {
   std::vector<std::string> synonyms;
   std::string unit;  // default unit: "kg" or "L"
   Measure measure = Measure::kMass;
+  std::vector<SaltForm> salts;  // salts converted by molar mass (their CAS are in `cas` too)
+  // Not part of the catalogue record: set by FindSubstance when the identifier was a salt's
+  // CAS number, so that ReadAmount (domain.h) counts the amount as base substance.
+  std::optional<SaltForm> form;
   nlohmann::json ToJson() const;
   static Result<Substance> FromJson(const nlohmann::json& j);
 };
@@ -49,11 +66,23 @@ bool ValidCas(std::string_view cas);
 // The shipped UN 1988 Table I and II substances, parsed once. Thread-safe.
 const std::vector<Substance>& ShippedSubstances();
 
-// `s` with ASCII letters lowered: how identifiers and searches compare case-insensitively.
+// `s` with ASCII letters lowered (file name extensions and the like; text that people search
+// is folded by CatalogIdent / identity::FoldForSearch instead).
 std::string LowerAscii(std::string_view s);
 
-// The substance `ident` names: a catalogue id, any of its CAS numbers, or its English name
-// (case-insensitive), from the shipped list or from catalog.add records in `state`.
+// How a substance identifier is compared: identity::FoldForSearch (case, Unicode form and
+// Vietnamese diacritics ignored), so "Kali permanganat", "kali  PERMANGANAT" and "Axêton"
+// meet the same "catalog_ident/" key.
+std::string CatalogIdent(std::string_view ident);
+
+// Every identifier `s` answers to, as given: its id, CAS numbers (base and salts), English
+// and Vietnamese names and synonyms. catalog.add indexes these (folded by CatalogIdent).
+std::vector<std::string> SubstanceIdents(const Substance& s);
+
+// The substance `ident` names: a catalogue id, any of its CAS numbers, its English or
+// Vietnamese name or a synonym (folded, CatalogIdent), from the shipped list or from catalog.add
+// records in `state`. One map or state lookup. When `ident` is a salt's CAS number, `form` of
+// the result is that salt.
 Result<std::optional<Substance>> FindSubstance(const StateStore& state, std::string_view ident);
 
 struct ChecklistItem {

@@ -264,6 +264,15 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
       return std::nullopt;
     }
   }
+  // A salt named by its own CAS number (catalog.h SaltForm) counts as its base substance:
+  // floor(amount x base_ppm / 10^6), exactly, as for a concentration.
+  if (substance.form.has_value()) {
+    amount = PureAmount(amount, substance.form->base_ppm);
+    if (amount == 0 && !allow_zero) {
+      ctx.Violate("bad_quantity", "the base amount of this salt rounds to zero" + at);
+      return std::nullopt;
+    }
+  }
   return amount;
 }
 

@@ -6,6 +6,7 @@
 #include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
+#include "ledger/state/identity.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
 
@@ -57,12 +58,39 @@ std::vector<PublicKey> NewKeys(ApplyContext& ctx, const nlohmann::json& keys) {
 }
 
 void CheckId(ApplyContext& ctx, std::string_view field, const std::string& id) {
-  bool plain = !id.empty() && id.size() <= kMaxIdLength;
-  for (char c : id) plain = plain && c > 0x20 && c < 0x7f && c != '/';
-  if (!plain) {
-    ctx.Violate("bad_field", "\"" + std::string(field) +
-                                 "\" must be 1 to 128 printable ASCII characters without spaces "
-                                 "or '/'");
+  if (!identity::ValidParticipantId(id)) {
+    ctx.Violate("bad_participant_id",
+                "\"" + std::string(field) +
+                    "\" must be 1 to 128 lower-case ASCII letters, digits, '-', '_' or '.', "
+                    "starting with a letter or digit");
+  }
+}
+
+// Identifying text is refused unless it is NFC: the signed bytes are the evidence, so the
+// server never rewrites them (identity.h).
+void CheckNfc(ApplyContext& ctx, std::string_view field, std::string_view text) {
+  if (!identity::IsNfc(text)) {
+    ctx.Violate("not_nfc", "\"" + std::string(field) +
+                               "\" must be UTF-8 text in Unicode NFC (composed: \"\u00e0\", not "
+                               "\"a\" + U+0300); normalise it to NFC before signing");
+  }
+}
+
+// The tax code of a registration or update: its shape, and that no other participant holds it.
+void CheckTaxCode(ApplyContext& ctx, const std::string& participant, const std::string& code) {
+  if (!identity::ValidTaxCode(code)) {
+    return ctx.Violate("bad_tax_code",
+                       "\"tax_code\" is the 10-digit enterprise code (m\u00e3 s\u1ed1 doanh "
+                       "nghi\u1ec7p), or 10 digits, '-' and 3 digits for a branch, e.g. "
+                       "0101234567 or 0101234567-001");
+  }
+  Result<std::optional<std::string>> holder = ParticipantByTaxCode(ctx.state, code);
+  if (ctx.Fail(holder.status())) return;
+  if (holder->has_value() && **holder != participant) {
+    ctx.Violate("tax_code_exists", "tax code " + code + " is already registered to \"" + **holder +
+                                       "\"; an enterprise is registered once (a "
+                                       "branch has its own code, " +
+                                       std::string(identity::EnterpriseOf(code)) + "-NNN)");
   }
 }
 
@@ -85,8 +113,8 @@ nlohmann::json ValidLicences(ApplyContext& ctx, const nlohmann::json& licences,
                                      "karaoke, bar or dance_hall");
       continue;
     }
-    if (number.empty() || number.size() > 64 || number.find('/') != std::string::npos) {
-      ctx.Violate("bad_licence", "a licence needs a \"number\" (no '/')");
+    if (const std::string why = identity::LicenceNumberProblem(number); !why.empty()) {
+      ctx.Violate("bad_licence_number", "licence number \"" + number.substr(0, 64) + "\": " + why);
       continue;
     }
     if (!numbers.insert(number).second) {
@@ -138,7 +166,7 @@ nlohmann::json ValidLicences(ApplyContext& ctx, const nlohmann::json& licences,
 void CheckVenues(ApplyContext& ctx, const nlohmann::json& venues) {
   std::set<std::string> ids;
   for (const auto& v : venues) {
-    const std::string id = v.is_object() ? v.value("id", "") : "";
+    const std::string id = v.is_object() && v["id"].is_string() ? v["id"].get<std::string>() : "";
     if (id.empty() || id.find('/') != std::string::npos ||
         !domain::IsVenueKind(v.value("kind", ""))) {
       ctx.Violate("bad_venue",
@@ -147,6 +175,10 @@ void CheckVenues(ApplyContext& ctx, const nlohmann::json& venues) {
       continue;
     }
     if (!ids.insert(id).second) ctx.Violate("bad_venue", "venue " + id + " is listed twice");
+    CheckNfc(ctx, "venues[].id", id);
+    if (auto name = v.find("name"); name != v.end() && name->is_string()) {
+      CheckNfc(ctx, "venues[].name", name->get<std::string>());
+    }
     for (const auto& r : v.value("rooms", nlohmann::json::array())) {
       const std::string area = r.is_object() ? r.value("area_m2", "") : "";
       if (area.empty() || area.find_first_not_of("0123456789.") != std::string::npos ||
@@ -227,13 +259,18 @@ void IndexLicences(ApplyContext& ctx, const std::string& participant,
 // returns the licences to store (substances resolved), or nullopt if none were given.
 std::optional<nlohmann::json> CheckProfile(ApplyContext& ctx, const std::string& participant,
                                            std::optional<Role> role) {
-  ctx.String("legal_name", false);
-  ctx.String("tax_code", false);
-  ctx.String("address", false);
+  for (const char* f : {"legal_name", "address"}) {
+    if (std::optional<std::string> text = ctx.String(f, false)) CheckNfc(ctx, f, *text);
+  }
+  if (std::optional<std::string> code = ctx.String("tax_code", false)) {
+    CheckTaxCode(ctx, participant, *code);
+  }
   if (const nlohmann::json* j = ctx.Object("jurisdiction", false)) {
     for (const auto& [k, v] : j->items()) {
       if ((k != "province" && k != "commune") || !v.is_string()) {
         ctx.Violate("bad_jurisdiction", "\"jurisdiction\" is {\"province\", \"commune\"} as text");
+      } else {
+        CheckNfc(ctx, "jurisdiction." + k, v.get<std::string>());
       }
     }
   }
@@ -303,6 +340,12 @@ Result<std::optional<Participant>> LoadParticipant(const StateStore& state, std:
 
 namespace vigil::registry {
 
+Result<std::optional<std::string>> ParticipantByTaxCode(const StateStore& state,
+                                                        std::string_view tax_code) {
+  if (!identity::ValidTaxCode(tax_code)) return std::optional<std::string>();
+  return state.Get(statekey::TaxCodeKey(tax_code));
+}
+
 Result<std::optional<std::pair<KeyRecord, Participant>>> GenesisSigner(const StateStore& state,
                                                                        const Entry& entry,
                                                                        const Payload& payload) {
@@ -368,6 +411,10 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
     record["licences"] = *licences;
     IndexLicences(ctx, *id, nullptr, *licences);
   }
+  if (record.contains("tax_code")) {
+    if (ctx.Fail(ctx.state.Put(statekey::TaxCodeKey(record["tax_code"].get<std::string>()), *id)))
+      return;
+  }
   record["registered_seq"] = ctx.entry.seq;
   record["registered_at"] = FormatTimestamp(ctx.payload.at_ms);  // no record of it is older
   record["revoked"] = false;
@@ -394,6 +441,14 @@ void ApplyParticipantUpdate(ApplyContext& ctx) {
   if (!changes) ctx.Violate("missing_field", "an update changes at least one field");
   if (!ctx.violations.empty()) return;
   nlohmann::json record = (*p)->record;
+  if (ctx.payload.body.contains("tax_code")) {  // the index follows the participant's code
+    const std::string old_code = record.value("tax_code", "");
+    const std::string new_code = ctx.payload.body["tax_code"].get<std::string>();
+    if (!old_code.empty() && old_code != new_code) {
+      if (ctx.Fail(ctx.state.Delete(statekey::TaxCodeKey(old_code)))) return;
+    }
+    if (ctx.Fail(ctx.state.Put(statekey::TaxCodeKey(new_code), *id))) return;
+  }
   for (const char* f : {"legal_name", "tax_code", "address", "jurisdiction", "venues"}) {
     if (ctx.payload.body.contains(f)) record[f] = ctx.payload.body[f];
   }

@@ -74,6 +74,7 @@ constexpr std::string_view kVenueViol = "venueviol/";
 constexpr std::string_view kAlertBy = "alert_by/";
 constexpr std::string_view kVoided = "voided/";
 constexpr std::string_view kErased = "erased/";
+constexpr std::string_view kTaxCode = "taxcode/";
 
 }  // namespace
 
@@ -128,6 +129,7 @@ std::optional<std::string_view> ParseParticipantKey(std::string_view key) {
 }
 std::string KeyKey(std::string_view key_id) { return Join(kKeyPrefix, {key_id}); }
 std::optional<std::string_view> ParseKeyKey(std::string_view key) { return After(key, kKeyPrefix); }
+std::string TaxCodeKey(std::string_view tax_code) { return Join(kTaxCode, {tax_code}); }
 
 // ---- stock, settings, catalogue ----
 
@@ -170,7 +172,9 @@ std::string DueKey(int64_t due_ms, std::string_view from, std::string_view trans
 }
 
 namespace {
-// "<prefix><time digits>/<a>/<b>" (DueKey, ExpiryKey): the time and the two names.
+// "<prefix><time digits>/<a>/<b>" (DueKey, ExpiryKey): the time and the two names. <a> ends
+// at the first '/' after the time; <b> is the rest and may hold '/' (a transfer id, a licence
+// number).
 struct TimedPair {
   int64_t ms;
   std::string_view a, b;

@@ -9,15 +9,17 @@
 //                    day number;
 //   <seq>            20 decimal digits; <time> 15 decimal digits of ms since 1970 (below 0 as
 //                    0): the rarer records, which keep a readable key. Either sorts in order.
-// Participant ids, substance ids, licence numbers, venue ids and checklist codes never hold
-// '/' (the registry and catalogue refuse them), so a '/' after one of them ends it; a
-// transfer id is the rest of its key and may hold '/'.
+// Participant ids, substance ids, venue ids and checklist codes never hold '/' (the registry
+// and catalogue refuse them), so a '/' after one of them ends it. A transfer id and a licence
+// number (số/ký hiệu such as "05/2026/GP-UBND") may hold '/': each is always the rest of its
+// key ("licence/<number>", "expiry/<time>/<participant>/<number>", "transfer/<from>/<id>").
 //
 // The keys (values are described where they are written: domain.h, registry.h, catalog.h):
 //   "~<seq8>"                                      every entry (state_codec.h EntryInfo)
 //   "trail/<participant>/<seq8>", ".../<ff x 8>"   a participant's trail chunks
 //   "id/<actor>\0<payload id>"                     seq of the entry with that id (§6.3)
 //   "participant/<id>", "key/<key id>", "genesis"  the registry
+//   "taxcode/<tax code>"                           participant holding that tax code
 //   "stock/<participant>/<substance>"              current stock
 //   "setting/<name>", "threshold/<substance>"      the authority's settings and limits
 //   "catalog/<id>", "catalog_ident/<ident>", "checklist/<list>/<code>"   the catalogue
@@ -102,6 +104,9 @@ std::optional<std::string_view> ParseParticipantKey(std::string_view key);  // t
 std::string KeyKey(std::string_view key_id);                                // "key/<key id>"
 std::optional<std::string_view> ParseKeyKey(std::string_view key);          // the key id
 inline constexpr std::string_view kGenesisKey = "genesis";
+// "taxcode/<tax code>": the participant registered with that tax code (identity.h's
+// ValidTaxCode: 10 digits, or 10 + "-" + 3 for a branch), so one enterprise is registered once.
+std::string TaxCodeKey(std::string_view tax_code);
 
 // ---- stock, settings, catalogue (domain.h, catalog.h) ----
 
@@ -162,6 +167,7 @@ struct ExpiryKeyParts {
   std::string_view participant, number;
 };
 std::string ExpiryKey(int64_t warn_ms, std::string_view participant, std::string_view number);
+// The number is everything after the participant, '/' included.
 std::optional<ExpiryKeyParts> ParseExpiryKey(std::string_view key);
 
 // ---- inspections (inspections.cc) ----

@@ -16,6 +16,7 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -63,6 +64,15 @@ void Require(const Status& s) {
 }
 
 // A registration of a new business by the authority: the record the load tool submits too.
+// A tax code of its own for business i of `prefix` (one enterprise is registered once): "09",
+// the prefix's first letter's code mod 100, then i in 6 digits.
+std::string TaxCode(const std::string& prefix, size_t i) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "09%02d%06zu",
+                prefix.empty() ? 0 : static_cast<unsigned char>(prefix[0]) % 100, i % 1'000'000);
+  return buf;
+}
+
 Submission Registration(const SecretKey& authority, const std::string& prefix, size_t i) {
   const SecretKey business = SecretKey::Generate();
   const std::string n = std::to_string(i);
@@ -73,7 +83,7 @@ Submission Registration(const SecretKey& authority, const std::string& prefix, s
                             {"participant", prefix + "biz-" + n},
                             {"role", "business"},
                             {"legal_name", "Benchmark business " + n},
-                            {"tax_code", "09" + n},
+                            {"tax_code", TaxCode(prefix, i)},
                             {"keys", {business.public_key().ToBase64()}}};
   Submission sub;
   sub.signer = authority.Id();
