@@ -6,6 +6,8 @@
 
 #include "ledger/log/entry.h"
 #include "ledger/state/domain.h"
+#include "ledger/state/identity.h"
+#include "ledger/state/registry.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
 
@@ -80,7 +82,7 @@ std::optional<Party> ReadParty(ApplyContext& ctx) {
 // folded into their parent) if it declared a tax code, else the participant itself.
 std::string SubjectOf(const nlohmann::json& participant_record, std::string_view id) {
   const std::string tax = participant_record.value("tax_code", "");
-  return tax.empty() ? "p:" + std::string(id) : "e:" + std::string(EnterpriseOf(tax));
+  return tax.empty() ? "p:" + std::string(id) : "e:" + std::string(identity::EnterpriseOf(tax));
 }
 
 // The threshold set for a substance, if any.
@@ -289,6 +291,19 @@ void ApplySale(ApplyContext& ctx) {
                 "\"personal_commitment\" to their identity in the personal data; a bare name "
                 "identifies no one");
   }
+  // A registered enterprise (or a branch of one) is supplied by dispatch, with a control slip
+  // and a receipt, never by a sale that leaves no trace on its side.
+  for (std::string_view code :
+       {std::string_view(party->enterprise_code), identity::EnterpriseOf(party->enterprise_code)}) {
+    Result<std::optional<std::string>> holder = registry::ParticipantByTaxCode(ctx.state, code);
+    if (ctx.Fail(holder.status())) return;
+    if (holder->has_value()) {
+      ctx.Violate("sale_to_participant",
+                  "enterprise " + std::string(code) + " is registered in the ledger as \"" +
+                      **holder + "\": deliver to it with a chem.dispatch (a control slip)");
+      break;
+    }
+  }
   CheckOutgoingLicence(ctx, m->substance, party->Id());
   if (!party->country.empty()) {
     CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, "");
@@ -297,7 +312,7 @@ void ApplySale(ApplyContext& ctx) {
   if (!ctx.violations.empty() || party->enterprise_code.empty()) return;
   // Outside buyers are held to the same limits, summed by their enterprise.
   const std::optional<Threshold> threshold = LoadThreshold(ctx, m->substance);
-  const std::string buyer(EnterpriseOf(party->enterprise_code));
+  const std::string buyer(identity::EnterpriseOf(party->enterprise_code));
   CheckSingle(ctx, *m, threshold, ctx.payload.actor, {{"buyer", buyer}});
   AddToWindow(ctx, "o:" + buyer, *m, threshold,
               {"outside_buyer_window",

@@ -162,8 +162,6 @@ void CheckTime(ApplyContext& ctx) {
   }
 }
 
-std::string_view EnterpriseOf(std::string_view tax_code) { return tax_code.substr(0, 10); }
-
 bool IsLicenceKind(std::string_view kind) {
   for (std::string_view k : kLicenceKinds) {
     if (k == kind) return true;

@@ -94,10 +94,6 @@ std::string DayDate(int64_t day);
 // late_entry alert); never before its actor's registration.
 void CheckTime(ApplyContext& ctx);
 
-// The enterprise a tax code belongs to: its first 10 digits (a branch "0100000001-001" folds
-// into "0100000001").
-std::string_view EnterpriseOf(std::string_view tax_code);
-
 // Licence kinds (DESIGN §5 and issue: precursor trading, precursor use, import/export,
 // karaoke, bar, dance hall).
 bool IsLicenceKind(std::string_view kind);
