@@ -322,6 +322,8 @@ const char* AccessName(Access access) {
       return "signed";
     case Access::kFullReader:
       return "full_reader";
+    case Access::kAllEntries:
+      return "all_entries";
     case Access::kPersonalData:
       return "personal_data";
   }
@@ -334,7 +336,9 @@ bool RoleAllowed(Access access, Role role) {
     case Access::kSigned:
       return true;
     case Access::kFullReader:
-      return role != Role::kBusiness;
+      return access::ReadsEveryParticipant(role);
+    case Access::kAllEntries:
+      return access::ReadsAllEntries(role);
     case Access::kPersonalData:
       return role == Role::kAuthority || role == Role::kPolice;
   }

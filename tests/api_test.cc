@@ -181,6 +181,10 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
        [](World&, const Who&) {
          return Probe{"/v1/catalog", ""};
        }},
+      {"GET /v1/thresholds",
+       [](World&, const Who&) {
+         return Probe{"/v1/thresholds", ""};
+       }},
       {"GET /v1/personal/{seq}",
        [](World& w, const Who&) {
          return Probe{"/v1/personal/" + std::to_string(w.personal_seq), ""};
