@@ -302,7 +302,8 @@ namespace {
 // with `limits`, the others without.
 Result<nlohmann::json> Settings(db::Txn& txn, bool limits) {
   nlohmann::json settings = nlohmann::json::object();
-  for (auto& [name, value] : domain::Settings().ToJson().items()) {
+  const nlohmann::json defaults = domain::Settings().ToJson();
+  for (const auto& [name, value] : defaults.items()) {
     if (access::LimitSetting(name) == limits) settings[name] = value;
   }
   auto each_setting = [&](std::string_view k, std::string_view v) {
