@@ -113,9 +113,9 @@ Status CheckMayRead(const Caller& caller, const std::string& entry, uint64_t seq
   Result<Payload> p = e.ok() ? ParsePayload(e->payload) : Result<Payload>(e.status());
   if (!p.ok()) return p.status();
   if (!access::MayReadEntry(caller.role, caller.participant, *p)) {
-    return Status(Code::kPermissionDenied,
-                  "entry " + std::to_string(seq) + " is not readable by \"" + caller.participant +
-                      "\" (" + std::string(RoleName(caller.role)) + ")");
+    return Status(Code::kPermissionDenied, "entry " + std::to_string(seq) +
+                                               " is not readable by \"" + caller.participant +
+                                               "\" (" + std::string(RoleName(caller.role)) + ")");
   }
   return Status::Ok();
 }

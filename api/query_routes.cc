@@ -120,7 +120,8 @@ std::vector<Route> Server::QueryRoutes() {
                  if (!limit.ok()) return Fail(c.res, limit.status());
                  const bool proofs = Param(c.req, "proofs") == "1";
                  read(c, [&](db::Txn& txn) -> Result<nlohmann::json> {
-                   Result<queries::Page> p = queries::Trail(txn, id, c.caller->role, Param(c.req, "after"), *limit);
+                   Result<queries::Page> p =
+                       queries::Trail(txn, id, c.caller->role, Param(c.req, "after"), *limit);
                    if (!p.ok()) return p.status();
                    nlohmann::json out = p->ToJson();
                    if (proofs) {

@@ -347,20 +347,19 @@ Result<nlohmann::json> Limits(db::Txn& txn) {
   TxnStateStore state(txn);
   nlohmann::json thresholds = nlohmann::json::array();
   Status io;
-  Status st = txn.Scan(Table::kState, statekey::kThresholdPrefix,
-                       [&](std::string_view k, std::string_view v) {
-                         if (!k.starts_with(statekey::kThresholdPrefix)) return false;
-                         nlohmann::json t = Parse(v);
-                         Result<std::optional<Substance>> s =
-                             FindSubstance(state, t.value("substance", ""));
-                         if (!s.ok()) {
-                           io = s.status();
-                           return false;
-                         }
-                         if (s->has_value()) t["unit"] = (*s)->unit;
-                         thresholds.push_back(std::move(t));
-                         return true;
-                       });
+  Status st = txn.Scan(
+      Table::kState, statekey::kThresholdPrefix, [&](std::string_view k, std::string_view v) {
+        if (!k.starts_with(statekey::kThresholdPrefix)) return false;
+        nlohmann::json t = Parse(v);
+        Result<std::optional<Substance>> s = FindSubstance(state, t.value("substance", ""));
+        if (!s.ok()) {
+          io = s.status();
+          return false;
+        }
+        if (s->has_value()) t["unit"] = (*s)->unit;
+        thresholds.push_back(std::move(t));
+        return true;
+      });
   if (!st.ok()) return st;
   if (!io.ok()) return io;
   Result<nlohmann::json> settings = Settings(txn, /*limits=*/true);

@@ -3,11 +3,12 @@
 // bundles); thresholds and anti-smurfing alerts never to a business; and the write rules of the
 // same issue as a client sees them (police-signed inspections, a theft without a police report,
 // answers dated before what they answer). Each rule with its honest twin.
+#include "ledger/access.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "ledger/access.h"
 #include "tests/api_fixture.h"
 
 namespace vigil::apitest {
@@ -78,7 +79,7 @@ TEST_CASE("Police notes are read by authority and police only, on every path", "
   CHECK(w.Get(note, w.police).status == 200);
   Reply r = w.Get(note, w.inspector);
   CheckProblem(r, 403, "permission_denied");
-  CHECK(r.body.find("police.note") == std::string::npos);  // the refusal names no type
+  CHECK(r.body.find("police.note") == std::string::npos);    // the refusal names no type
   CheckProblem(w.Get(note, w.a), 403, "permission_denied");  // even its subject
   // Honest twin: the inspector reads the business's records as before.
   CHECK(w.Get(EntryPath(w.a_purchase), w.inspector).status == 200);
@@ -171,9 +172,9 @@ TEST_CASE("Voids, inspections, thefts and answers through the API (issue 14)", "
   CHECK(ViolationCodes(w.Post(SubmissionBody(sub))) ==
         std::vector<std::string>{"police_report_required"});
   CHECK(w.Size() == before);
-  const uint64_t theft = w.AppendSeq(
-      w.a, Payload("chem.loss", "a-theft-2", "biz-a",
-                   Move("1", {{"kind", "stolen"}, {"police_report", "CA-A-9"}})));
+  const uint64_t theft =
+      w.AppendSeq(w.a, Payload("chem.loss", "a-theft-2", "biz-a",
+                               Move("1", {{"kind", "stolen"}, {"police_report", "CA-A-9"}})));
   // Voiding it: the police see a self_void; so may the business, which did it.
   w.AppendSeq(w.a, Payload("correction", "a-void-theft", "biz-a",
                            {{"target_seq", theft}, {"action", "void"}, {"reason", "found it"}}));
@@ -185,8 +186,8 @@ TEST_CASE("Voids, inspections, thefts and answers through the API (issue 14)", "
   CHECK(Contains(AlertKinds(w, w.a), "self_void"));
   // Honest twin: voiding a mistyped purchase raises nothing new.
   const size_t alerts = w.Get("/v1/alerts", w.police).Json()["items"].size();
-  const uint64_t buy =
-      w.AppendSeq(w.a, Payload("chem.purchase", "a-buy-typo", "biz-a", Move("2", {{"party", party}})));
+  const uint64_t buy = w.AppendSeq(
+      w.a, Payload("chem.purchase", "a-buy-typo", "biz-a", Move("2", {{"party", party}})));
   w.AppendSeq(w.a, Payload("correction", "a-void-buy", "biz-a",
                            {{"target_seq", buy}, {"action", "void"}, {"reason", "typo"}}));
   CHECK(w.Get("/v1/alerts", w.police).Json()["items"].size() == alerts);

@@ -104,7 +104,7 @@ TEST_CASE("docs/openapi.json lists exactly the routes of the server", "[openapi]
 TEST_CASE("Every OpenAPI operation declares the access level of its route", "[openapi]") {
   const json doc = LoadOpenApi();
   const std::set<std::string> levels = {"public", "signed", "full_reader", "all_entries",
-                                          "personal_data"};
+                                        "personal_data"};
   for (const api::Route& r : ServerRoutes()) {
     INFO(r.method << " " << r.path);
     const std::string method = Lower(r.method);

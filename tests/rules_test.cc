@@ -1511,7 +1511,8 @@ TEST_CASE("Alert loss_reported on every loss", "[rules][alerts]") {
   World w;
   w.Buy("acme", "10");
   CHECK(w.Alerts().empty());
-  w.Do("acme", "chem.loss", With(Movement("2.5"), {{"kind", "stolen"}, {"police_report", "CA-12"}}));
+  w.Do("acme", "chem.loss",
+       With(Movement("2.5"), {{"kind", "stolen"}, {"police_report", "CA-12"}}));
   std::vector<Json> a = w.Alerts("loss_reported");
   REQUIRE(a.size() == 1);
   CHECK(a[0]["participant"] == "acme");
@@ -1977,7 +1978,8 @@ TEST_CASE("issue 14: checklist.add may mark an item critical", "[rules][authorit
 TEST_CASE("issue 14: positive drug tests alert with no violation listed",
           "[rules][inspections][alerts]") {
   World w;
-  w.Do("insp", "inspection.venue", With(w.VenueFields(), {{"drug_tests", {{"tested", 6}, {"positive", 1}}}}));
+  w.Do("insp", "inspection.venue",
+       With(w.VenueFields(), {{"drug_tests", {{"tested", 6}, {"positive", 1}}}}));
   std::vector<Json> a = w.Alerts("venue_violation");
   REQUIRE(a.size() == 1);
   CHECK(a[0]["positive"] == 1);
@@ -1991,8 +1993,8 @@ TEST_CASE("issue 14: answers cannot predate what they answer", "[rules][inspecti
   World w;
   auto at = [&](int64_t ms) { return FormatTimestamp(ms); };
   // An inspection record is made once the visit is over.
-  w.No("insp", "inspection.venue",
-       With(w.VenueFields(), {{"ended_at", at(w.now() + kHour)}}), "bad_time");
+  w.No("insp", "inspection.venue", With(w.VenueFields(), {{"ended_at", at(w.now() + kHour)}}),
+       "bad_time");
   const uint64_t insp = w.Do("insp", "inspection.venue", w.VenueFields());
   const int64_t t = w.now();
   w.Advance(2 * kHour);
@@ -2008,8 +2010,8 @@ TEST_CASE("issue 14: answers cannot predate what they answer", "[rules][inspecti
   const Json fix = {{"target_seq", buy}, {"action", "void"}, {"reason", "typo"}};
   w.No("acme", "correction", With(fix, {{"at", at(bought - kDay)}}), "before_target");
   // An erasure and a police note referring to an entry, dated before it.
-  const uint64_t personal = w.Do(
-      "acme", "chem.purchase", With(Trade("1"), {{"personal_commitment", Base64(Sha256("x"))}}));
+  const uint64_t personal = w.Do("acme", "chem.purchase",
+                                 With(Trade("1"), {{"personal_commitment", Base64(Sha256("x"))}}));
   const int64_t recorded = w.now();
   w.Advance(kHour);
   const Json erase = {{"target_seq", personal}, {"reason", "court order"}};

@@ -57,6 +57,7 @@ const TEXT = {
     'alert.unusual_size': 'Số lượng bất thường', 'alert.receipt_mismatch': 'Nhận khác số đã xuất', 'alert.receipt_overdue': 'Quá hạn xác nhận nhận hàng',
     'alert.loss_reported': 'Báo mất, thất thoát', 'alert.count_mismatch': 'Số kiểm đếm khác sổ', 'alert.venue_violation': 'Cơ sở có vi phạm',
     'alert.repeat_violation': 'Vi phạm lặp lại', 'alert.licence_expiring': 'Giấy phép sắp hết hạn',
+    'alert.critical_item': 'Nội dung trọng yếu không đạt', 'alert.self_void': 'Tự hủy bản ghi xuất hàng',
     'am.threshold_single': '{amount} {substance} trong một lần, vượt ngưỡng {limit}',
     'am.threshold_window': '{total} {substance} trong {days} ngày từ {suppliers} nhà cung cấp, vượt ngưỡng {limit}',
     'am.unusual_size': '{amount} {substance}, vượt xa mức trung bình {average} của bên mua',
@@ -67,6 +68,8 @@ const TEXT = {
     'am.venue_violation': 'cơ sở {venue}: {violations} vi phạm, {positive} trường hợp dương tính ma túy',
     'am.repeat_violation': 'cơ sở {venue}: {count} lần kiểm tra có vi phạm trong 12 tháng',
     'am.licence_expiring': 'giấy phép {licence} sắp hết hạn',
+    'am.critical_item': 'nội dung trọng yếu không đạt: {items}',
+    'am.self_void': 'tự hủy bản ghi {target} (mục {target_seq})',
     'e.title': 'Mục {seq} của sổ cái', 'e.type': 'Loại', 'e.ts': 'Máy chủ ghi nhận lúc', 'e.at': 'Thời điểm sự việc',
     'e.actor': 'Người ghi', 'e.signer': 'Khóa ký', 'e.payload': 'Nội dung bản ghi', 'e.raw': 'Dữ liệu gốc (byte của mục)',
     'e.verify': 'Kiểm chứng trong trình duyệt này', 'e.prev': 'Mục trước', 'e.next': 'Mục sau',
@@ -150,6 +153,7 @@ const TEXT = {
     'alert.unusual_size': 'Unusual quantity', 'alert.receipt_mismatch': 'Received differs from dispatched', 'alert.receipt_overdue': 'Receipt overdue',
     'alert.loss_reported': 'Loss reported', 'alert.count_mismatch': 'Count differs from ledger', 'alert.venue_violation': 'Venue violation',
     'alert.repeat_violation': 'Repeat violation', 'alert.licence_expiring': 'Licence expiring',
+    'alert.critical_item': 'Critical checklist item failed', 'alert.self_void': 'Own outgoing record voided',
     'am.threshold_single': '{amount} of {substance} in one transaction, above the {limit} limit',
     'am.threshold_window': '{total} of {substance} within {days} days from {suppliers} supplier(s), above the {limit} limit',
     'am.unusual_size': '{amount} of {substance}, far above the buyer\'s average of {average}',
@@ -160,6 +164,8 @@ const TEXT = {
     'am.venue_violation': 'venue {venue}: {violations} violation(s), {positive} positive drug test(s)',
     'am.repeat_violation': 'venue {venue}: {count} inspections with violations within 12 months',
     'am.licence_expiring': 'licence {licence} expires soon',
+    'am.critical_item': 'critical checklist item(s) failed: {items}',
+    'am.self_void': 'voided its own {target} (entry {target_seq})',
     'e.title': 'Ledger entry {seq}', 'e.type': 'Type', 'e.ts': 'Accepted by the server', 'e.at': 'When it happened',
     'e.actor': 'Recorded by', 'e.signer': 'Signing key', 'e.payload': 'The record', 'e.raw': 'Raw data (the entry bytes)',
     'e.verify': 'Verify in this browser', 'e.prev': 'Previous entry', 'e.next': 'Next entry',
@@ -1055,6 +1061,7 @@ function alertText(a) {
     dispatched: amt(a.dispatched), counted: amt(a.counted), ledger: amt(a.ledger), substance: substanceName(sub),
     counterparty: a.counterparty ?? '', transfer: a.transfer_id ?? '', days: a.window_days ?? '', suppliers: a.suppliers ?? '',
     venue: a.venue ?? '', violations: a.violations ?? 0, positive: a.positive ?? 0, count: a.count ?? '', licence: a.licence ?? '',
+    items: (a.items || []).join(', '), target: a.target_type ?? '', target_seq: a.target_seq ?? '',
   });
 }
 
@@ -1069,7 +1076,7 @@ function alertList(items) {
 async function viewAlerts(params) {
   await catalog();
   const kinds = ['threshold_single', 'threshold_window', 'unusual_size', 'receipt_mismatch', 'receipt_overdue', 'loss_reported',
-    'count_mismatch', 'venue_violation', 'repeat_violation', 'licence_expiring'];
+    'count_mismatch', 'venue_violation', 'repeat_violation', 'licence_expiring', 'critical_item', 'self_void'];
   const f = Object.fromEntries(['kind', 'from', 'to', 'province', 'commune'].map((k) => [k, params.get(k) || '']));
   const kindSel = h('select', { id: 'alert-kind', name: 'kind' }, h('option', { value: '' }, t('alerts.all')),
     kinds.map((k) => h('option', { value: k, selected: f.kind === k }, t(`alert.${k}`))));

@@ -39,9 +39,9 @@ std::optional<Target> ReadEntry(ApplyContext& ctx, uint64_t seq) {
   Result<codec::EntryInfo> info = codec::DecodeEntryInfo(**v);
   if (ctx.Fail(info.status())) return std::nullopt;
   const RecordType* type = FindRecordTypeByCode(info->type_code);
-  return Target{seq,           type != nullptr ? std::string(type->type) : std::string(),
-                info->actor,   info->personal,
-                info->effect,  info->at_ms};
+  return Target{seq,          type != nullptr ? std::string(type->type) : std::string(),
+                info->actor,  info->personal,
+                info->effect, info->at_ms};
 }
 
 // The entry named by "target_seq", which the record may not predate ("before_target").
@@ -59,8 +59,7 @@ std::optional<Target> ReadTarget(ApplyContext& ctx) {
 // Record types whose void by their own signer puts goods back on its books or takes back the
 // explanation of goods that left them: the void raises a "self_void" alert to the police.
 bool VoidIsVisible(std::string_view type) {
-  return type == "chem.sale" || type == "chem.loss" || type == "chem.use" ||
-         type == "chem.dispose";
+  return type == "chem.sale" || type == "chem.loss" || type == "chem.use" || type == "chem.dispose";
 }
 
 }  // namespace

@@ -97,12 +97,8 @@ Result<Substance> Substance::FromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ChecklistItem::ToJson() const {
-  return {{"code", code},
-          {"applies_to", applies_to},
-          {"item_en", item_en},
-          {"item_vi", item_vi},
-          {"basis", basis},
-          {"critical", critical}};
+  return {{"code", code},       {"applies_to", applies_to}, {"item_en", item_en},
+          {"item_vi", item_vi}, {"basis", basis},           {"critical", critical}};
 }
 
 std::string LowerAscii(std::string_view s) {

@@ -268,9 +268,9 @@ void ApplyLoss(ApplyContext& ctx) {
     ctx.Violate("bad_field", "\"kind\" must be \"lost\" or \"stolen\"");
   }
   if (const auto r = ctx.payload.body.find("police_report");
-      kind == "stolen" && (r == ctx.payload.body.end() || !r->is_string() ||
-                           r->get_ref<const std::string&>().find_first_not_of(' ') ==
-                               std::string::npos)) {
+      kind == "stolen" &&
+      (r == ctx.payload.body.end() || !r->is_string() ||
+       r->get_ref<const std::string&>().find_first_not_of(' ') == std::string::npos)) {
     ctx.Violate("police_report_required",
                 "a theft needs the \"police_report\" reference of the report made to the police");
   }

@@ -138,8 +138,8 @@ void StoreInspection(ApplyContext& ctx, const Common& c, nlohmann::json extra) {
     std::string codes;
     for (const std::string& code : c.critical_failed) codes += (codes.empty() ? "" : ", ") + code;
     RaiseAlert(ctx, "critical_item", c.business.id,
-               ctx.payload.type + " by " + ctx.payload.actor + " failed critical checklist item(s) " +
-                   codes,
+               ctx.payload.type + " by " + ctx.payload.actor +
+                   " failed critical checklist item(s) " + codes,
                {{"items", c.critical_failed}, {"inspection_seq", ctx.entry.seq}});
   }
 }
