@@ -23,6 +23,11 @@ std::vector<std::string> TrailTypes(const Reply& r) {
   return out;
 }
 
+// The keys of the roles that read everything but police notes and personal data.
+std::vector<const SecretKey*> FullReaders(const World& w) {
+  return {&w.authority(), &w.police, &w.inspector};
+}
+
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -121,7 +126,7 @@ TEST_CASE("Thresholds are read by authority, police and inspectors, never a busi
   CHECK(cat.Json()["settings"].contains("receipt_days"));  // the rest of the settings stay public
   CHECK(cat.body.find("\"single_max\"") == std::string::npos);
   // GET /v1/thresholds: full readers.
-  for (const SecretKey* k : {&w.authority(), &w.police, &w.inspector}) {
+  for (const SecretKey* k : FullReaders(w)) {
     Reply r = w.Get("/v1/thresholds", *k);
     INFO(r);
     REQUIRE(r.status == 200);
@@ -148,7 +153,7 @@ TEST_CASE("A business never sees its own anti-smurfing alerts; the police do", "
   const json party = {{"name", "Supplier JSC"}, {"country", "VN"}};
   w.AppendSeq(w.a, Payload("chem.purchase", "a-buy-big", "biz-a", Move("60", {{"party", party}})));
   // The police, the authority and inspectors see it ...
-  for (const SecretKey* k : {&w.authority(), &w.police, &w.inspector}) {
+  for (const SecretKey* k : FullReaders(w)) {
     CHECK(Contains(AlertKinds(w, *k), "threshold_single"));
     CHECK(Contains(AlertKinds(w, *k, "?participant=biz-a&kind=threshold_single"),
                    "threshold_single"));
