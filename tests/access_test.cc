@@ -19,7 +19,8 @@ std::string EntryPath(uint64_t seq) { return "/v1/entries/" + std::to_string(seq
 // The types of the items of a trail page.
 std::vector<std::string> TrailTypes(const Reply& r) {
   std::vector<std::string> out;
-  for (const json& i : r.Json()["items"]) out.push_back(i["type"].get<std::string>());
+  const json page = r.Json();  // kept alive: the loop runs over a part of it
+  for (const json& i : page["items"]) out.push_back(i["type"].get<std::string>());
   return out;
 }
 
@@ -39,7 +40,8 @@ std::vector<std::string> AlertKinds(const World& w, const SecretKey& key,
   INFO(r);
   REQUIRE(r.status == 200);
   std::vector<std::string> out;
-  for (const json& a : r.Json()["items"]) out.push_back(a["kind"].get<std::string>());
+  const json page = r.Json();
+  for (const json& a : page["items"]) out.push_back(a["kind"].get<std::string>());
   return out;
 }
 
@@ -47,7 +49,8 @@ std::vector<std::string> AlertKinds(const World& w, const SecretKey& key,
 std::vector<std::string> ViolationCodes(const Reply& r) {
   CheckProblem(r, 422, "rule_violation", true);
   std::vector<std::string> out;
-  for (const json& v : r.Json()["violations"]) out.push_back(v["code"].get<std::string>());
+  const json problem = r.Json();
+  for (const json& v : problem["violations"]) out.push_back(v["code"].get<std::string>());
   return out;
 }
 
@@ -121,9 +124,10 @@ TEST_CASE("Thresholds are read by authority, police and inspectors, never a busi
   // The public catalogue carries no limit.
   Reply cat = w.Get("/v1/catalog");
   REQUIRE(cat.status == 200);
-  for (const json& s : cat.Json()["substances"]) CHECK_FALSE(s.contains("threshold"));
-  CHECK_FALSE(cat.Json()["settings"].contains("unusual_factor"));
-  CHECK(cat.Json()["settings"].contains("receipt_days"));  // the rest of the settings stay public
+  const json catalog = cat.Json();
+  for (const json& s : catalog["substances"]) CHECK_FALSE(s.contains("threshold"));
+  CHECK_FALSE(catalog["settings"].contains("unusual_factor"));
+  CHECK(catalog["settings"].contains("receipt_days"));  // the rest of the settings stay public
   CHECK(cat.body.find("\"single_max\"") == std::string::npos);
   // GET /v1/thresholds: full readers.
   for (const SecretKey* k : FullReaders(w)) {
