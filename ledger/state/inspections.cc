@@ -138,8 +138,8 @@ void StoreInspection(ApplyContext& ctx, const Common& c, nlohmann::json extra) {
     std::string codes;
     for (const std::string& code : c.critical_failed) codes += (codes.empty() ? "" : ", ") + code;
     RaiseAlert(ctx, "critical_item", c.business.id,
-               ctx.payload.type + " by " + ctx.payload.actor +
-                   " failed critical checklist item(s) " + codes,
+               "critical checklist item(s) " + codes + " failed at the " + ctx.payload.type +
+                   " signed by " + ctx.payload.actor,
                {{"items", c.critical_failed}, {"inspection_seq", ctx.entry.seq}});
   }
 }
@@ -293,7 +293,7 @@ void ApplyAck(ApplyContext& ctx) {
   if (insp->value("status", "") != "pending") {
     ctx.Violate("already_answered", "this inspection was already " + insp->value("status", ""));
   }
-  // An answer cannot predate the inspection record it answers (nor so the visit, which ended
+  // An answer cannot predate the inspection record it answers (and so the visit, which ended
   // by the record's "at").
   if (Result<int64_t> t = ParseTimestamp(insp->value("at", "")); t.ok()) {
     CheckNotBefore(ctx, *t, "inspection " + std::to_string(b["inspection_seq"].get<uint64_t>()));
