@@ -13,6 +13,7 @@
 
 #include "api/problem.h"
 #include "api/web_routes.h"
+#include "ledger/access.h"
 
 namespace vigil::api {
 
@@ -340,7 +341,7 @@ bool RoleAllowed(Access access, Role role) {
     case Access::kAllEntries:
       return access::ReadsAllEntries(role);
     case Access::kPersonalData:
-      return role == Role::kAuthority || role == Role::kPolice;
+      return access::ReadsPersonalData(role);
   }
   return false;
 }

@@ -11,6 +11,8 @@ bool ReadsAllEntries(Role role) { return role == Role::kAuthority || role == Rol
 
 bool ReadsEveryParticipant(Role role) { return role != Role::kBusiness; }
 
+bool ReadsPersonalData(Role role) { return role == Role::kAuthority || role == Role::kPolice; }
+
 bool MayReadType(Role role, std::string_view type) {
   if (type == "police.note") return ReadsAllEntries(role);
   if (type == "threshold.set") return MayReadLimits(role);

@@ -12,6 +12,7 @@
 //               (AlertHiddenFromSubject), which would tip it off.
 //   limits      thresholds and the settings that tune anti-smurfing alerts: authority, police,
 //               inspector.
+//   personal    personal side data: authority, police.
 // Pure functions, thread-safe.
 #ifndef VIGIL_LEDGER_ACCESS_H_
 #define VIGIL_LEDGER_ACCESS_H_
@@ -29,6 +30,8 @@ bool ReadsAllEntries(Role role);
 // Whether `role` reads every participant's records (participant lists, any trail, any alert
 // filter): authority, police, inspector. What it then sees of each record is MayReadType's.
 bool ReadsEveryParticipant(Role role);
+// Whether `role` may read personal side data (GET /v1/personal/{seq}): authority and police.
+bool ReadsPersonalData(Role role);
 // Whether `role` may read records of `type` at all, whatever they concern: police notes only
 // authority and police; threshold.set not a business; every other type every role.
 bool MayReadType(Role role, std::string_view type);
