@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "keys/result.h"
+#include "ledger/access.h"
 #include "ledger/log/log.h"
 #include "ledger/state/state.h"
 
@@ -27,10 +28,9 @@ struct Caller {
   std::string participant;
   Role role = Role::kBusiness;
   std::string key_id;
-  // True for roles that may read every entry (authority, police, inspector).
-  bool reads_everything() const { return role != Role::kBusiness; }
-  // True for roles that may read personal data (authority, police).
-  bool reads_personal_data() const { return role == Role::kAuthority || role == Role::kPolice; }
+  // True for roles that may read about every participant (authority, police, inspector); which
+  // records they then see is ledger/access.h's.
+  bool reads_everything() const { return access::ReadsEveryParticipant(role); }
 };
 
 class Authenticator {

@@ -7,6 +7,7 @@
 
 #include "api/problem.h"
 #include "api/server.h"
+#include "ledger/access.h"
 #include "ledger/admission.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/merkle.h"
@@ -104,16 +105,17 @@ Result<Submission> ParseSubmission(const std::string& body) {
   return sub;
 }
 
-// A business may read an entry only if it concerns it (DESIGN §1); other roles read all.
-Status CheckConcerns(const Caller& caller, const std::string& entry, uint64_t seq) {
-  if (caller.reads_everything()) return Status::Ok();
+// Whether the caller may read this entry (ledger/access.h: a business only the entries that
+// concern it; police notes only authority and police; thresholds not a business).
+Status CheckMayRead(const Caller& caller, const std::string& entry, uint64_t seq) {
+  if (access::ReadsAllEntries(caller.role)) return Status::Ok();
   Result<Entry> e = DecodeEntry(entry);
   Result<Payload> p = e.ok() ? ParsePayload(e->payload) : Result<Payload>(e.status());
   if (!p.ok()) return p.status();
-  std::vector<std::string> named = ParticipantsNamed(*p);
-  if (std::find(named.begin(), named.end(), caller.participant) == named.end()) {
-    return Status(Code::kPermissionDenied, "entry " + std::to_string(seq) + " does not concern \"" +
-                                               caller.participant + "\"");
+  if (!access::MayReadEntry(caller.role, caller.participant, *p)) {
+    return Status(Code::kPermissionDenied, "entry " + std::to_string(seq) +
+                                               " is not readable by \"" + caller.participant +
+                                               "\" (" + std::string(RoleName(caller.role)) + ")");
   }
   return Status::Ok();
 }
@@ -138,8 +140,8 @@ std::vector<Route> Server::LogRoutes() {
                  c.res.set_content(*cp, "text/plain; charset=utf-8");
                }});
 
-  // Entry bundles hold every participant's records: full readers only. Registered before the
-  // hash tiles so that its pattern matches first.
+  // Entry bundles hold every record, police notes included: authority and police only
+  // (ledger/access.h). Registered before the hash tiles so that its pattern matches first.
   auto tile = [this](Call& c, const std::string& path) {
     // httplib routes on the percent-decoded path, so "x001%2F234" or "%30" would reach the strict
     // parser as "x001/234" and "0": one tile with many URLs, and caches key on the raw one.
@@ -159,7 +161,7 @@ std::vector<Route> Server::LogRoutes() {
                                                         : "public, max-age=31536000, immutable");
     c.res.set_content(*bytes, "application/octet-stream");
   };
-  r.push_back({"GET", R"(/tile/(entries/.+))", "/tile/entries/{N}", Access::kFullReader,
+  r.push_back({"GET", R"(/tile/(entries/.+))", "/tile/entries/{N}", Access::kAllEntries,
                [tile](Call& c) { tile(c, c.req.matches[1].str()); }});
   r.push_back({"GET", R"(/tile/(\d+/.+))", "/tile/{L}/{N}", Access::kPublic,
                [tile](Call& c) { tile(c, c.req.matches[1].str()); }});
@@ -198,7 +200,7 @@ std::vector<Route> Server::LogRoutes() {
          }
          Result<std::string> entry = log_.EntryAt(seq);
          if (!entry.ok()) return Fail(c.res, entry.status());
-         if (Status s = CheckConcerns(*c.caller, *entry, seq); !s.ok()) return Fail(c.res, s);
+         if (Status s = CheckMayRead(*c.caller, *entry, seq); !s.ok()) return Fail(c.res, s);
          Result<std::vector<Hash>> proof = log_.InclusionProof(seq, *size);
          if (!proof.ok()) return Fail(c.res, proof.status());
          nlohmann::json j = {{"entry", *entry},

@@ -120,7 +120,8 @@ std::vector<Route> Server::QueryRoutes() {
                  if (!limit.ok()) return Fail(c.res, limit.status());
                  const bool proofs = Param(c.req, "proofs") == "1";
                  read(c, [&](db::Txn& txn) -> Result<nlohmann::json> {
-                   Result<queries::Page> p = queries::Trail(txn, id, Param(c.req, "after"), *limit);
+                   Result<queries::Page> p =
+                       queries::Trail(txn, id, c.caller->role, Param(c.req, "after"), *limit);
                    if (!p.ok()) return p.status();
                    nlohmann::json out = p->ToJson();
                    if (proofs) {
@@ -205,8 +206,14 @@ std::vector<Route> Server::QueryRoutes() {
                  Result<std::optional<int64_t>> to = TimeParam(c.req, "to");
                  if (!from.ok()) return Fail(c.res, from.status());
                  if (!to.ok()) return Fail(c.res, to.status());
-                 queries::AlertFilter f{Param(c.req, "kind"),    *who,  Param(c.req, "province"),
-                                        Param(c.req, "commune"), *from, *to};
+                 queries::AlertFilter f{Param(c.req, "kind"),
+                                        *who,
+                                        Param(c.req, "province"),
+                                        Param(c.req, "commune"),
+                                        *from,
+                                        *to,
+                                        c.caller->role,
+                                        c.caller->participant};
                  read(c, [&](db::Txn& txn) {
                    return page(queries::Alerts(txn, f, Param(c.req, "after"), *limit));
                  });
@@ -214,6 +221,11 @@ std::vector<Route> Server::QueryRoutes() {
 
   r.push_back({"GET", "/v1/catalog", "/v1/catalog", Access::kPublic,
                [read](Call& c) { read(c, [](db::Txn& txn) { return queries::Catalog(txn); }); }});
+
+  // Thresholds and the settings of anti-smurfing alerts: never to a business, whom they would
+  // tell how to stay under them (ledger/access.h).
+  r.push_back({"GET", "/v1/thresholds", "/v1/thresholds", Access::kFullReader,
+               [read](Call& c) { read(c, [](db::Txn& txn) { return queries::Limits(txn); }); }});
 
   r.push_back(
       {"GET", R"(/v1/personal/(\d{1,19}))", "/v1/personal/{seq}", Access::kPersonalData,

@@ -23,9 +23,11 @@ enum class Access {
   kPublic,        // anyone, unsigned: checkpoints, hash tiles, proofs, health
   kSigned,        // any registered, unrevoked key
   kFullReader,    // authority, police, inspector
+  kAllEntries,    // authority, police: every record, police notes included (entry bundles)
   kPersonalData,  // authority, police
 };
-const char* AccessName(Access access);  // "public", "signed", "full_reader", "personal_data"
+// "public", "signed", "full_reader", "all_entries", "personal_data"
+const char* AccessName(Access access);
 // Whether `role` passes `access` (the request signature having been verified).
 bool RoleAllowed(Access access, Role role);
 

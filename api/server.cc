@@ -13,6 +13,7 @@
 
 #include "api/problem.h"
 #include "api/web_routes.h"
+#include "ledger/access.h"
 
 namespace vigil::api {
 
@@ -322,6 +323,8 @@ const char* AccessName(Access access) {
       return "signed";
     case Access::kFullReader:
       return "full_reader";
+    case Access::kAllEntries:
+      return "all_entries";
     case Access::kPersonalData:
       return "personal_data";
   }
@@ -334,9 +337,11 @@ bool RoleAllowed(Access access, Role role) {
     case Access::kSigned:
       return true;
     case Access::kFullReader:
-      return role != Role::kBusiness;
+      return access::ReadsEveryParticipant(role);
+    case Access::kAllEntries:
+      return access::ReadsAllEntries(role);
     case Access::kPersonalData:
-      return role == Role::kAuthority || role == Role::kPolice;
+      return access::ReadsPersonalData(role);
   }
   return false;
 }

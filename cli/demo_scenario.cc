@@ -759,7 +759,7 @@ Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKe
   InTimeOrder(s);
   s.alert_kinds = {"threshold_single", "threshold_window", "unusual_size",   "receipt_mismatch",
                    "receipt_overdue",  "loss_reported",    "count_mismatch", "licence_expiring",
-                   "venue_violation",  "repeat_violation"};
+                   "venue_violation",  "repeat_violation", "critical_item",  "self_void"};
   return s;
 }
 

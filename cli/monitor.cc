@@ -276,9 +276,9 @@ class Run {
     if (r_.mode == "entries" && o_.reader == nullptr) {
       return End(2, saved.has_value()
                         ? "the state file " + o_.state_file +
-                              " verifies every entry: give --reader-key (an authority, police "
-                              "or inspector key) to download the entry bundles"
-                        : "give --reader-key FILE (an authority, police or inspector key; entry "
+                              " verifies every entry: give --reader-key (an authority or police "
+                              "key) to download the entry bundles"
+                        : "give --reader-key FILE (an authority or police key; entry "
                           "bundles are not public) to verify every entry, or --tree-only to "
                           "check only checkpoints and the tree");
     }
@@ -427,7 +427,7 @@ class Run {
       }
       if (res->status == 401 || res->status == 403) {
         End(2, "GET " + target + " refused: " + res->ProblemText() +
-                   ". --reader-key must be a registered authority, police or inspector key");
+                   ". --reader-key must be a registered authority or police key");
         return false;
       }
       if (!res->ok()) {

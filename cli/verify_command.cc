@@ -205,7 +205,7 @@ void AddVerify(CLI::App& app, int& exit_code) {
       "checkpoint saved in FILE, checks the checkpoint signature with the pinned log key,\n"
       "catches rollbacks and forks, verifies every new entry (bytes, chain, signatures,\n"
       "rules, its leaf in the tree) and saves the new checkpoint atomically. Entry bundles\n"
-      "are not public: give --reader-key (an authority, police or inspector key), or\n"
+      "are not public: give --reader-key (an authority or police key), or\n"
       "--tree-only to check checkpoints and the tree only.\n"
       "--receipt FILE checks a receipt (JSON or tlog-proof) offline.\n"
       "A progress bar is drawn on stderr when it is a terminal. Exit status: 0 verified,\n"

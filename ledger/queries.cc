@@ -5,6 +5,7 @@
 
 #include "keys/coding.h"
 #include "keys/encoding.h"
+#include "ledger/access.h"
 #include "ledger/log/entry.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/domain.h"
@@ -152,8 +153,8 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f, const st
   return page;
 }
 
-Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::string& after,
-                   size_t limit) {
+Result<Page> Trail(db::Txn& txn, const std::string& participant, Role reader,
+                   const std::string& after, size_t limit) {
   // The trail is stored in chunks of items (state_codec.h); the cursor is the text key
   // "trail/<participant>/<20-digit seq>" of the last item returned.
   Page page;
@@ -178,6 +179,7 @@ Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::stri
       io = Status(Code::kCorruption, "damaged trail item of entry " + std::to_string(item.seq));
       return false;
     }
+    if (!access::MayReadType(reader, type->type)) return true;
     Result<std::optional<std::string>> e = txn.Get(Table::kEntries, EncodeBigEndian64(item.seq));
     if (!e.ok() || !e->has_value()) {
       io = e.ok() ? Status(Code::kCorruption, "trail names a missing entry") : e.status();
@@ -287,7 +289,9 @@ Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after
     if (f.to_ms.has_value() && at.ok() && *at >= *f.to_ms) return true;
     if (f.from_ms.has_value() && at.ok() && *at < *f.from_ms) return false;  // older from here on
     const nlohmann::json j = a.value("jurisdiction", nlohmann::json::object());
-    if ((!f.kind.empty() && a.value("kind", "") != f.kind) ||
+    if (!access::MayReadAlert(f.reader_role, f.reader, a.value("kind", ""),
+                              a.value("participant", "")) ||
+        (!f.kind.empty() && a.value("kind", "") != f.kind) ||
         (!f.participant.empty() && a.value("participant", "") != f.participant) ||
         !Matches(province, j.value("province", "")) || !Matches(commune, j.value("commune", ""))) {
       return true;
@@ -305,25 +309,34 @@ Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after
   return page;
 }
 
+namespace {
+// The jurisdiction's settings (defaults, then settings.set): the limits (access::LimitSetting)
+// with `limits`, the others without.
+Result<nlohmann::json> Settings(db::Txn& txn, bool limits) {
+  nlohmann::json settings = nlohmann::json::object();
+  const nlohmann::json defaults = domain::Settings().ToJson();
+  for (const auto& [name, value] : defaults.items()) {
+    if (access::LimitSetting(name) == limits) settings[name] = value;
+  }
+  auto each_setting = [&](std::string_view k, std::string_view v) {
+    std::optional<std::string_view> name = statekey::ParseSettingKey(k);
+    if (!name.has_value()) return false;
+    if (access::LimitSetting(*name) == limits) settings[std::string(*name)] = Parse(v);
+    return true;
+  };
+  Status st = txn.Scan(Table::kState, statekey::kSettingPrefix, each_setting);
+  if (!st.ok()) return st;
+  return settings;
+}
+}  // namespace
+
 Result<nlohmann::json> Catalog(db::Txn& txn) {
   TxnStateStore state(txn);
   nlohmann::json subs = nlohmann::json::array();
-  auto with_threshold = [&](nlohmann::json j) -> Result<nlohmann::json> {
-    Result<std::optional<std::string>> t =
-        txn.Get(Table::kState, statekey::ThresholdKey(j["id"].get<std::string>()));
-    if (!t.ok()) return t.status();
-    if (t->has_value()) j["threshold"] = Parse(**t);
-    return j;
-  };
-  for (const Substance& s : ShippedSubstances()) {
-    Result<nlohmann::json> j = with_threshold(s.ToJson());
-    if (!j.ok()) return j.status();
-    subs.push_back(*j);
-  }
+  for (const Substance& s : ShippedSubstances()) subs.push_back(s.ToJson());
   auto each_catalog = [&](std::string_view k, std::string_view v) {
     if (!k.starts_with(statekey::kCatalogPrefix)) return false;
-    Result<nlohmann::json> j = with_threshold(Parse(v));
-    if (j.ok()) subs.push_back(*j);
+    subs.push_back(Parse(v));
     return true;
   };
   Status st = txn.Scan(Table::kState, statekey::kCatalogPrefix, each_catalog);
@@ -336,17 +349,34 @@ Result<nlohmann::json> Catalog(db::Txn& txn) {
     for (const ChecklistItem& i : *items) a.push_back(i.ToJson());
     out[std::string(ChecklistName(list)) + "_checklist"] = a;
   }
-  nlohmann::json settings = domain::Settings().ToJson();
-  auto each_setting = [&](std::string_view k, std::string_view v) {
-    std::optional<std::string_view> name = statekey::ParseSettingKey(k);
-    if (!name.has_value()) return false;
-    settings[std::string(*name)] = Parse(v);
-    return true;
-  };
-  st = txn.Scan(Table::kState, statekey::kSettingPrefix, each_setting);
-  if (!st.ok()) return st;
-  out["settings"] = settings;
+  Result<nlohmann::json> settings = Settings(txn, /*limits=*/false);
+  if (!settings.ok()) return settings.status();
+  out["settings"] = *settings;
   return out;
+}
+
+Result<nlohmann::json> Limits(db::Txn& txn) {
+  TxnStateStore state(txn);
+  nlohmann::json thresholds = nlohmann::json::array();
+  Status io;
+  Status st = txn.Scan(
+      Table::kState, statekey::kThresholdPrefix, [&](std::string_view k, std::string_view v) {
+        if (!k.starts_with(statekey::kThresholdPrefix)) return false;
+        nlohmann::json t = Parse(v);
+        Result<std::optional<Substance>> s = FindSubstance(state, t.value("substance", ""));
+        if (!s.ok()) {
+          io = s.status();
+          return false;
+        }
+        if (s->has_value()) t["unit"] = (*s)->unit;
+        thresholds.push_back(std::move(t));
+        return true;
+      });
+  if (!st.ok()) return st;
+  if (!io.ok()) return io;
+  Result<nlohmann::json> settings = Settings(txn, /*limits=*/true);
+  if (!settings.ok()) return settings.status();
+  return nlohmann::json{{"thresholds", thresholds}, {"settings", *settings}};
 }
 
 }  // namespace vigil::queries

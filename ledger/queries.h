@@ -13,6 +13,7 @@
 #include "keys/result.h"
 #include "ledger/layering.h"
 #include "ledger/log/db.h"
+#include "ledger/state/state.h"
 #include "ledger/state/state_store.h"
 
 namespace vigil::queries {
@@ -40,9 +41,9 @@ Result<Page> ListParticipants(db::Txn& txn, const ParticipantFilter& f, const st
                               size_t limit);
 
 // Entries by or naming `participant`, oldest first, with their bytes:
-// items [{"seq","type","entry"}].
-Result<Page> Trail(db::Txn& txn, const std::string& participant, const std::string& after,
-                   size_t limit);
+// items [{"seq","type","entry"}]; only the types a `reader` may read (access::MayReadType).
+Result<Page> Trail(db::Txn& txn, const std::string& participant, Role reader,
+                   const std::string& after, size_t limit);
 
 // Current stock per substance: [{"substance","name_en","name_vi","amount","unit","display"}]
 // (amount in mg or µL; display like "12.5 L").
@@ -75,13 +76,21 @@ struct AlertFilter {
   std::string commune;
   std::optional<int64_t> from_ms;  // alert time >= from
   std::optional<int64_t> to_ms;    // alert time < to
+  // Who reads: only the alerts access::MayReadAlert lets them.
+  Role reader_role = Role::kAuthority;
+  std::string reader;
 };
 // Newest first.
 Result<Page> Alerts(db::Txn& txn, const AlertFilter& f, const std::string& after, size_t limit);
 
-// The shipped catalogue plus catalog.add additions, with thresholds:
-// {"substances":[...], "venue_checklist":[...], "stock_checklist":[...], "settings":{...}}.
+// The shipped catalogue plus catalog.add additions, public:
+// {"substances":[...], "venue_checklist":[...], "stock_checklist":[...], "settings":{...}},
+// without the limits (thresholds and access::LimitSetting settings).
 Result<nlohmann::json> Catalog(db::Txn& txn);
+// The limits, for readers access::MayReadLimits admits:
+// {"thresholds":[{"substance","single_max","window_max","window_days","set_seq","unit"}],
+//  "settings":{...limit settings}} (amounts in mg or µL, `unit` the substance's unit).
+Result<nlohmann::json> Limits(db::Txn& txn);
 
 }  // namespace vigil::queries
 

@@ -437,7 +437,8 @@ class World : public TestServer {
         AppendSeq(b, Payload("chem.dispatch", "b-send-1", "biz-b",
                              Move("5", {{"counterparty", "biz-c"}, {"transfer_id", "T-B1"}})));
     AppendSeq(a, Payload("chem.loss", "a-loss-1", "biz-a", Move("1", {{"kind", "lost"}})));
-    AppendSeq(b, Payload("chem.loss", "b-loss-1", "biz-b", Move("1", {{"kind", "stolen"}})));
+    AppendSeq(b, Payload("chem.loss", "b-loss-1", "biz-b",
+                         Move("1", {{"kind", "stolen"}, {"police_report", "CA-B-1"}})));
     AppendSeq(inspector,
               Payload("inspection.stock", "insp-a-1", "insp-1", StockInspection("biz-a")));
     AppendSeq(inspector,

@@ -181,6 +181,10 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
        [](World&, const Who&) {
          return Probe{"/v1/catalog", ""};
        }},
+      {"GET /v1/thresholds",
+       [](World&, const Who&) {
+         return Probe{"/v1/thresholds", ""};
+       }},
       {"GET /v1/personal/{seq}",
        [](World& w, const Who&) {
          return Probe{"/v1/personal/" + std::to_string(w.personal_seq), ""};
@@ -357,7 +361,8 @@ TEST_CASE("A business reads only what concerns it", "[api][access]") {
 
 // Generated from the log itself: every entry of the world (one or more of each record type it
 // holds) asked for by every caller, including each business. A business gets exactly the entries
-// ParticipantsNamed (ledger/state.h) says concern it; every other role gets them all.
+// ParticipantsNamed (ledger/state.h) says concern it, never a police note; an inspector every
+// entry but police notes; authority and police every entry (issue 14).
 TEST_CASE("Access matrix: every entry of every record type, every caller", "[api][access]") {
   World w;
   std::vector<Who> callers = Callers(w);
@@ -380,7 +385,11 @@ TEST_CASE("Access matrix: every entry of every record type, every caller", "[api
       int want = 401;
       if (who.role.has_value()) {
         const bool concerns = std::find(named.begin(), named.end(), who.participant) != named.end();
-        want = *who.role != Role::kBusiness || concerns ? 200 : 403;
+        const bool note = payload->type == "police.note";
+        want = *who.role == Role::kAuthority || *who.role == Role::kPolice ? 200
+               : note                                                      ? 403
+               : *who.role != Role::kBusiness || concerns                  ? 200
+                                                                           : 403;
         if (*who.role == Role::kBusiness) (want == 200 ? allowed : denied)[who.name]++;
       }
       CHECK(r.status == want);

@@ -29,23 +29,24 @@ using testing::Server;
 using testing::TempDir;
 using testing::TestLog;
 
-// A log with an inspector (whose key reads entry bundles) and `count` registrations, closed
+// A log with a police officer (whose key reads entry bundles, which hold police notes: only
+// authority and police read them) and `count` registrations, closed
 // so that `vigil serve` can open it.
 struct MonitoredLog {
   TempDir dir{"vigil_monitor"};
   std::string data = dir.File("data");
-  std::string reader_key = dir.File("inspector.key");
+  std::string reader_key = dir.File("police.key");
   std::string vkey;
   std::string authority_key = data + "/keys/authority.key";
 
   explicit MonitoredLog(int count) {
     TestLog t = MakeTestLog(data);
     vkey = t.log->info().verifier_key;
-    SecretKey inspector = SecretKey::Generate();
-    REQUIRE(inspector.Save(reader_key).ok());
+    SecretKey police = SecretKey::Generate();
+    REQUIRE(police.Save(reader_key).ok());
     std::vector<Submission> subs = {testing::MakeSubmission(
-        t.authority, testing::RegisterPayload(t.authority_id, "reg-insp", "insp",
-                                              inspector.public_key(), "inspector"))};
+        t.authority, testing::RegisterPayload(t.authority_id, "reg-police", "police",
+                                              police.public_key(), "police"))};
     for (int i = 0; i < count; ++i)
       subs.push_back(testing::RegisterSubmission(t, "b" + std::to_string(i)));
     for (auto& r : t.log->AppendBatch(subs, NowMs())) {
@@ -104,7 +105,7 @@ TEST_CASE("the monitor follows a growing log, downloading only what is new", "[m
   CHECK(r.exit_code == 2);
   CHECK(r.out.find("--reader-key") != std::string::npos);
 
-  // First run: every entry (genesis + inspector + 300) checked.
+  // First run: every entry (genesis + police + 300) checked.
   r = Monitor(server.url(), state, args + " --vkey " + Quote(m.vkey));
   INFO(r.out);
   REQUIRE(r.exit_code == 0);

@@ -103,7 +103,8 @@ TEST_CASE("docs/openapi.json lists exactly the routes of the server", "[openapi]
 
 TEST_CASE("Every OpenAPI operation declares the access level of its route", "[openapi]") {
   const json doc = LoadOpenApi();
-  const std::set<std::string> levels = {"public", "signed", "full_reader", "personal_data"};
+  const std::set<std::string> levels = {"public", "signed", "full_reader", "all_entries",
+                                        "personal_data"};
   for (const api::Route& r : ServerRoutes()) {
     INFO(r.method << " " << r.path);
     const std::string method = Lower(r.method);
@@ -123,7 +124,8 @@ TEST_CASE("Every OpenAPI operation declares the access level of its route", "[op
       CHECK(op["security"] == json::array({{{"vigilRequestSignature", json::array()}}}));
       CHECK(op["responses"].contains("401"));
     }
-    if (r.access == api::Access::kFullReader || r.access == api::Access::kPersonalData) {
+    if (r.access == api::Access::kFullReader || r.access == api::Access::kAllEntries ||
+        r.access == api::Access::kPersonalData) {
       CHECK(op["responses"].contains("403"));
     }
   }

@@ -155,7 +155,7 @@ TEST_CASE("A long random valid history replays to the same state", "[replay]") {
         std::vector<std::pair<uint64_t, std::string>> got;
         std::string after;
         for (int pages = 0; pages < 2000; ++pages) {
-          Result<queries::Page> page = queries::Trail(*txn, id, after, limit);
+          Result<queries::Page> page = queries::Trail(*txn, id, Role::kAuthority, after, limit);
           REQUIRE(page.ok());
           for (const auto& item : page->items) {
             got.emplace_back(item["seq"].get<uint64_t>(), item["type"].get<std::string>());

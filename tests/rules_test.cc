@@ -219,8 +219,8 @@ TEST_CASE("The record table lists every record type with the roles of DESIGN §1
                                                                  {"chem.dispose", B},
                                                                  {"chem.loss", B},
                                                                  {"chem.stocktake", B},
-                                                                 {"inspection.venue", I},
-                                                                 {"inspection.stock", I},
+                                                                 {"inspection.venue", I | P},
+                                                                 {"inspection.stock", I | P},
                                                                  {"inspection.ack", B},
                                                                  {"correction", A | P | I | B},
                                                                  {"erasure", A},
@@ -1759,7 +1759,8 @@ TEST_CASE("Alert loss_reported on every loss", "[rules][alerts]") {
   World w;
   w.Buy("acme", "10");
   CHECK(w.Alerts().empty());
-  w.Do("acme", "chem.loss", With(Movement("2.5"), {{"kind", "stolen"}}));
+  w.Do("acme", "chem.loss",
+       With(Movement("2.5"), {{"kind", "stolen"}, {"police_report", "CA-12"}}));
   std::vector<Json> a = w.Alerts("loss_reported");
   REQUIRE(a.size() == 1);
   CHECK(a[0]["participant"] == "acme");
@@ -2047,6 +2048,232 @@ TEST_CASE("A voided inspection.ack lets the business answer again", "[rules][bug
                    {{"inspection_seq", insp}, {"decision", "object"}, {"reason", "no residue"}});
   INFO(testing::Describe(s));
   CHECK(s.ok());
+}
+
+// ---- issue 14: inspections, corrections, access ----
+
+std::string InspectionKey(uint64_t seq) {
+  const std::string k = std::to_string(seq);
+  return "inspection/" + std::string(20 - k.size(), '0') + k;
+}
+
+TEST_CASE("issue 14: a stolen loss needs a police report reference", "[rules][chemicals]") {
+  World w;
+  w.Buy("acme", "10");
+  const Json stolen = With(Movement("1"), {{"kind", "stolen"}, {"police_report", "CA-77"}});
+  // Dishonest: a theft with no report, an empty one, or one that is not text.
+  testing::Refusal r =
+      w.No("acme", "chem.loss", Without(stolen, "police_report"), "police_report_required");
+  CHECK(r.message().find("police_report") != std::string::npos);
+  w.No("acme", "chem.loss", With(stolen, {{"police_report", ""}}), "police_report_required");
+  w.No("acme", "chem.loss", With(stolen, {{"police_report", "   "}}), "police_report_required");
+  w.No("acme", "chem.loss", With(stolen, {{"police_report", 214}}), "police_report_required");
+  CHECK(w.Stock("acme", kAcetone) == 10 * kL);
+  // Honest twins: a theft with its report; a loss that is not a theft needs none.
+  w.Do("acme", "chem.loss", stolen);
+  w.Do("acme", "chem.loss", With(Without(stolen, "police_report"), {{"kind", "lost"}}));
+  CHECK(w.Stock("acme", kAcetone) == 8 * kL);
+}
+
+TEST_CASE("issue 14: a business voiding its own sale, loss or use alerts the police",
+          "[rules][authority][alerts]") {
+  World w;
+  auto fix = [](uint64_t seq) {
+    return Json{{"target_seq", seq}, {"action", "void"}, {"reason", "entered by mistake"}};
+  };
+  const uint64_t purchase = w.Buy("acme", "100");
+  const uint64_t sale = w.Do("acme", "chem.sale", Trade("30"));
+  const uint64_t loss =
+      w.Do("acme", "chem.loss", With(Movement("5"), {{"kind", "stolen"}, {"police_report", "C1"}}));
+  w.Buy("beta", "10");
+  const uint64_t use = w.Do("beta", "chem.use", With(Movement("4"), {{"purpose", "cleaning"}}));
+  CHECK(w.CountAlerts("self_void") == 0);
+
+  const uint64_t v1 = w.Do("acme", "correction", fix(loss));
+  std::vector<Json> a = w.Alerts("self_void");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["participant"] == "acme");
+  CHECK(a[0]["seq"] == v1);
+  CHECK(a[0]["target_seq"] == loss);
+  CHECK(a[0]["target_type"] == "chem.loss");
+  CHECK(a[0]["amounts"] == Json::array({{{"substance", kAcetone}, {"amount", 5 * kL}}}));
+  CHECK(a[0]["reason"] == "entered by mistake");
+  CHECK(a[0]["message"].get<std::string>().find("chem.loss") != std::string::npos);
+  w.Do("acme", "correction", fix(sale));
+  w.Do("beta", "correction", fix(use));
+  a = w.Alerts("self_void");
+  REQUIRE(a.size() == 3);
+  CHECK(a[1]["target_type"] == "chem.sale");
+  CHECK(a[1]["amounts"][0]["amount"] == 30 * kL);
+  CHECK(a[2]["participant"] == "beta");
+  CHECK(a[2]["target_type"] == "chem.use");
+  CHECK(w.Stock("acme", kAcetone) == 100 * kL);
+
+  // Honest twins: voiding a mistyped purchase, an open dispatch, a stocktake, or an inspector
+  // voiding its inspection raises nothing new.
+  const size_t before = w.Alerts().size();
+  w.Do("acme", "correction", fix(w.Buy("acme", "1")));
+  w.Do("acme", "correction", fix(w.Dispatch("acme", "beta", "T1", "2")));
+  w.Do("acme", "correction", fix(w.Do("acme", "chem.stocktake", w.Count("100"))));
+  w.Do("insp", "correction", fix(w.Do("insp", "inspection.venue", w.VenueFields())));
+  CHECK(w.Alerts().size() == before);
+  // A refused void raises nothing either.
+  w.No("beta", "correction", fix(purchase), "not_own_entry");
+  CHECK(w.Alerts().size() == before);
+}
+
+TEST_CASE("issue 14: police may sign venue and stock inspections", "[rules][inspections]") {
+  World w;
+  w.Buy("acme", "10");
+  // A joint team led by the police: the officer signs.
+  const uint64_t venue = w.Do("pol", "inspection.venue",
+                              With(w.VenueFields(), {{"team", Json::array({"pol", "insp"})}}));
+  CHECK(w.StateJson(InspectionKey(venue))["inspector"] == "pol");
+  w.Do("pol", "inspection.stock",
+       With(w.StockFields("acme", Json::array({w.Count("10")})), {{"team", Json::array({"pol"})}}));
+  // The signer must still be in the team, and businesses still may not sign inspections.
+  w.No("pol", "inspection.venue", w.VenueFields(), "bad_team");
+  w.Reject(w.Key("acme"), w.Make("inspection.venue", "acme", w.VenueFields()),
+           Code::kPermissionDenied, "role_not_allowed");
+  // The inspected business answers a police-signed inspection as any other.
+  w.Do("kara", "inspection.ack", {{"inspection_seq", venue}, {"decision", "countersign"}});
+}
+
+TEST_CASE("issue 14: failed critical checklist items alert, listed as violations or not",
+          "[rules][inspections][alerts]") {
+  {  // The shipped critical items.
+    MemoryStateStore empty;
+    Result<std::vector<ChecklistItem>> venue = ChecklistItems(empty, Checklist::kVenue);
+    Result<std::vector<ChecklistItem>> stock = ChecklistItems(empty, Checklist::kStock);
+    REQUIRE(venue.ok());
+    REQUIRE(stock.ok());
+    std::vector<std::string> critical;
+    for (const auto* list : {&*venue, &*stock}) {
+      for (const ChecklistItem& i : *list) {
+        if (i.critical) critical.push_back(i.code);
+      }
+    }
+    CHECK(critical == std::vector<std::string>{"V15", "V17", "S06", "S12"});
+  }
+  World w;
+  // Dishonest: drug paraphernalia found (V17 failed) but no violation listed.
+  Json f = w.VenueFields();
+  f["checklist"]["V17"] = "fail";
+  const uint64_t seq = w.Do("insp", "inspection.venue", f);
+  std::vector<Json> a = w.Alerts("critical_item");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["participant"] == "kara");
+  CHECK(a[0]["items"] == Json::array({"V17"}));
+  CHECK(a[0]["inspection_seq"] == seq);
+  CHECK(w.StateJson(InspectionKey(seq))["critical_failed"] == Json::array({"V17"}));
+  // Listed as a violation: both the violation and the critical item alert.
+  w.Do("insp", "inspection.venue", w.ViolatingVenueFields());
+  CHECK(w.CountAlerts("critical_item") == 2);
+  CHECK(w.CountAlerts("venue_violation") == 1);
+  // Stock inspections: a sale to an unlicensed buyer (S06) failed, nothing listed.
+  w.Buy("acme", "10");
+  Json s = w.StockFields("acme");
+  s["checklist"]["S06"] = "fail";
+  w.Do("insp", "inspection.stock", s);
+  a = w.Alerts("critical_item");
+  REQUIRE(a.size() == 3);
+  CHECK(a[2]["participant"] == "acme");
+  CHECK(a[2]["items"] == Json::array({"S06"}));
+
+  // Honest twins: a passed critical item, a failed non-critical item listed as a violation.
+  const size_t before = w.Alerts().size();
+  w.Do("insp", "inspection.venue", w.VenueFields());
+  CHECK(w.Alerts().size() == before);
+  Json minor = w.VenueFields();
+  minor["checklist"]["V13"] = "fail";
+  minor["violations"] = Json::array({{{"code", "V13"}, {"description", "rules not posted"}}});
+  w.Do("insp", "inspection.venue", minor);
+  CHECK(w.CountAlerts("critical_item") == 3);
+  CHECK(w.CountAlerts("venue_violation") == 2);
+  Json stock_minor = w.StockFields("acme");
+  stock_minor["checklist"]["S10"] = "fail";
+  w.Do("insp", "inspection.stock", stock_minor);
+  CHECK(w.CountAlerts("critical_item") == 3);
+}
+
+TEST_CASE("issue 14: checklist.add may mark an item critical", "[rules][authority]") {
+  World w;
+  const Json item = {{"code", "V18"},
+                     {"applies_to", Json::array({"karaoke"})},
+                     {"item_en", "No nitrous oxide balloons sold"},
+                     {"item_vi", "Không bán bóng cười"},
+                     {"critical", true}};
+  w.No("auth", "checklist.add", {{"list", "venue"}, {"item", With(item, {{"critical", "yes"}})}},
+       "bad_item");
+  w.Do("auth", "checklist.add", {{"list", "venue"}, {"item", item}});
+  w.Do("auth", "checklist.add",
+       {{"list", "venue"},
+        {"item", With(item, {{"code", "V19"}, {"critical", false}, {"item_en", "Menu posted"}})}});
+  std::vector<std::string> items = kKaraokeItems;
+  items.push_back("V18");
+  items.push_back("V19");
+  Json f = w.VenueFields("K1", items);
+  f["checklist"]["V19"] = "fail";  // not critical: silent
+  w.Do("insp", "inspection.venue", f);
+  CHECK(w.CountAlerts("critical_item") == 0);
+  f["checklist"]["V18"] = "fail";
+  w.Do("insp", "inspection.venue", f);
+  std::vector<Json> a = w.Alerts("critical_item");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["items"] == Json::array({"V18"}));
+}
+
+TEST_CASE("issue 14: positive drug tests alert with no violation listed",
+          "[rules][inspections][alerts]") {
+  World w;
+  w.Do("insp", "inspection.venue",
+       With(w.VenueFields(), {{"drug_tests", {{"tested", 6}, {"positive", 1}}}}));
+  std::vector<Json> a = w.Alerts("venue_violation");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["positive"] == 1);
+  CHECK(a[0]["violations"] == 0);
+  // Honest twin: every test negative, nothing failed.
+  w.Do("insp", "inspection.venue", w.VenueFields());
+  CHECK(w.Alerts().size() == 1);
+}
+
+TEST_CASE("issue 14: answers cannot predate what they answer", "[rules][inspections][authority]") {
+  World w;
+  auto at = [&](int64_t ms) { return FormatTimestamp(ms); };
+  // An inspection record is made once the visit is over.
+  w.No("insp", "inspection.venue", With(w.VenueFields(), {{"ended_at", at(w.now() + kHour)}}),
+       "bad_time");
+  const uint64_t insp = w.Do("insp", "inspection.venue", w.VenueFields());
+  const int64_t t = w.now();
+  w.Advance(2 * kHour);
+  const Json ack = {{"inspection_seq", insp}, {"decision", "countersign"}};
+  testing::Refusal r =
+      w.No("kara", "inspection.ack", With(ack, {{"at", at(t - 1)}}), "before_target");
+  CHECK(r.message().find("inspection " + std::to_string(insp)) != std::string::npos);
+
+  // A correction dated before the record it voids.
+  const uint64_t buy = w.Buy("acme", "10");
+  const int64_t bought = w.now();
+  w.Advance(kHour);
+  const Json fix = {{"target_seq", buy}, {"action", "void"}, {"reason", "typo"}};
+  w.No("acme", "correction", With(fix, {{"at", at(bought - kDay)}}), "before_target");
+  // An erasure and a police note referring to an entry, dated before it.
+  const uint64_t personal = w.Do("acme", "chem.purchase",
+                                 With(Trade("1"), {{"personal_commitment", Base64(Sha256("x"))}}));
+  const int64_t recorded = w.now();
+  w.Advance(kHour);
+  const Json erase = {{"target_seq", personal}, {"reason", "court order"}};
+  w.No("auth", "erasure", With(erase, {{"at", at(recorded - kHour)}}), "before_target");
+  w.No("pol", "police.note",
+       {{"text", "see"}, {"refs", Json::array({personal})}, {"at", at(recorded - 1)}},
+       "before_target");
+
+  // Honest twins: the same answers at or after what they answer.
+  w.Do("kara", "inspection.ack", With(ack, {{"at", at(t)}}));
+  w.Do("acme", "correction", With(fix, {{"at", at(bought)}}));
+  w.Do("auth", "erasure", erase);
+  w.Do("pol", "police.note", {{"text", "see"}, {"refs", Json::array({personal})}});
+  CHECK(w.StateJson(InspectionKey(insp))["status"] == "countersigned");
 }
 
 }  // namespace

@@ -270,5 +270,19 @@ TEST_CASE("transfer, day-bucket and statistics records are compact and exact", "
   CHECK_FALSE(codec::DecodeJson("setting/x", "{").has_value());
 }
 
+// issue 14: the entry record keeps the payload's "at", which answers may not predate.
+TEST_CASE("The entry record keeps the payload's at", "[codec]") {
+  for (int64_t at : {int64_t{0}, int64_t{1'780'000'000'000}, int64_t{-62'135'596'800'000}}) {
+    INFO(at);
+    codec::EntryInfo info{16, "acme", false, Json::object(), at};
+    const std::string bytes = codec::EncodeEntryInfo(info);
+    Result<codec::EntryInfo> back = codec::DecodeEntryInfo(bytes);
+    REQUIRE(back.ok());
+    CHECK(back->at_ms == at);
+    CHECK(back->actor == "acme");
+    CHECK_FALSE(codec::DecodeEntryInfo(bytes.substr(0, bytes.size() - 1)).ok());
+  }
+}
+
 }  // namespace
 }  // namespace vigil

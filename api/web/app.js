@@ -58,6 +58,7 @@ const TEXT = {
     'alert.loss_reported': 'Báo mất, thất thoát', 'alert.count_mismatch': 'Số kiểm đếm khác sổ', 'alert.venue_violation': 'Cơ sở có vi phạm',
     'alert.repeat_violation': 'Vi phạm lặp lại', 'alert.licence_expiring': 'Giấy phép sắp hết hạn',
     'alert.outside_buyer_window': 'Bên mua ngoài sổ vượt ngưỡng cộng dồn', 'alert.late_entry': 'Nộp bản ghi trễ hạn',
+    'alert.critical_item': 'Nội dung trọng yếu không đạt', 'alert.self_void': 'Tự hủy bản ghi xuất hàng',
     'am.threshold_single': '{amount} {substance} trong một lần, vượt ngưỡng {limit}',
     'am.threshold_window': '{total} {substance} trong {days} ngày đến {end}, vượt ngưỡng {limit} (lần này {amount})',
     'am.outside_buyer_window': 'bán cho doanh nghiệp ngoài sổ {buyer}: {total} {substance} trong {days} ngày đến {end}, vượt ngưỡng {limit}',
@@ -70,6 +71,8 @@ const TEXT = {
     'am.venue_violation': 'cơ sở {venue}: {violations} vi phạm, {positive} trường hợp dương tính ma túy',
     'am.repeat_violation': 'cơ sở {venue}: {count} lần kiểm tra có vi phạm trong 12 tháng',
     'am.licence_expiring': 'giấy phép {licence} sắp hết hạn',
+    'am.critical_item': 'nội dung trọng yếu không đạt: {items}',
+    'am.self_void': 'tự hủy bản ghi {target} (mục {target_seq})',
     'e.title': 'Mục {seq} của sổ cái', 'e.type': 'Loại', 'e.ts': 'Máy chủ ghi nhận lúc', 'e.at': 'Thời điểm sự việc',
     'e.actor': 'Người ghi', 'e.signer': 'Khóa ký', 'e.payload': 'Nội dung bản ghi', 'e.raw': 'Dữ liệu gốc (byte của mục)',
     'e.verify': 'Kiểm chứng trong trình duyệt này', 'e.prev': 'Mục trước', 'e.next': 'Mục sau',
@@ -154,6 +157,7 @@ const TEXT = {
     'alert.loss_reported': 'Loss reported', 'alert.count_mismatch': 'Count differs from ledger', 'alert.venue_violation': 'Venue violation',
     'alert.repeat_violation': 'Repeat violation', 'alert.licence_expiring': 'Licence expiring',
     'alert.outside_buyer_window': 'Outside buyer above cumulative threshold', 'alert.late_entry': 'Record filed late',
+    'alert.critical_item': 'Critical checklist item failed', 'alert.self_void': 'Own outgoing record voided',
     'am.threshold_single': '{amount} of {substance} in one transaction, above the {limit} limit',
     'am.threshold_window': '{total} of {substance} in the {days} days to {end}, above the {limit} limit (this record: {amount})',
     'am.outside_buyer_window': 'sold to outside enterprise {buyer}: {total} of {substance} in the {days} days to {end}, above the {limit} limit',
@@ -166,6 +170,8 @@ const TEXT = {
     'am.venue_violation': 'venue {venue}: {violations} violation(s), {positive} positive drug test(s)',
     'am.repeat_violation': 'venue {venue}: {count} inspections with violations within 12 months',
     'am.licence_expiring': 'licence {licence} expires soon',
+    'am.critical_item': 'critical checklist item(s) failed: {items}',
+    'am.self_void': 'voided its own {target} (entry {target_seq})',
     'e.title': 'Ledger entry {seq}', 'e.type': 'Type', 'e.ts': 'Accepted by the server', 'e.at': 'When it happened',
     'e.actor': 'Recorded by', 'e.signer': 'Signing key', 'e.payload': 'The record', 'e.raw': 'Raw data (the entry bytes)',
     'e.verify': 'Verify in this browser', 'e.prev': 'Previous entry', 'e.next': 'Next entry',
@@ -1062,6 +1068,7 @@ function alertText(a) {
     counterparty: a.counterparty ?? '', transfer: a.transfer_id ?? '', days: a.window_days ?? '', end: a.window_end ?? '',
     in_transit: amt(a.in_transit), buyer: a.buyer ?? '', record_at: fmtTime(a.record_at), days_late: a.days_late ?? '',
     venue: a.venue ?? '', violations: a.violations ?? 0, positive: a.positive ?? 0, count: a.count ?? '', licence: a.licence ?? '',
+    items: (a.items || []).join(', '), target: a.target_type ?? '', target_seq: a.target_seq ?? '',
   });
 }
 
@@ -1076,7 +1083,8 @@ function alertList(items) {
 async function viewAlerts(params) {
   await catalog();
   const kinds = ['threshold_single', 'threshold_window', 'outside_buyer_window', 'unusual_size', 'receipt_short', 'receipt_overdue',
-    'loss_reported', 'late_entry', 'count_mismatch', 'venue_violation', 'repeat_violation', 'licence_expiring'];
+    'loss_reported', 'late_entry', 'count_mismatch', 'venue_violation', 'repeat_violation', 'licence_expiring', 'critical_item',
+    'self_void'];
   const f = Object.fromEntries(['kind', 'from', 'to', 'province', 'commune'].map((k) => [k, params.get(k) || '']));
   const kindSel = h('select', { id: 'alert-kind', name: 'kind' }, h('option', { value: '' }, t('alerts.all')),
     kinds.map((k) => h('option', { value: k, selected: f.kind === k }, t(`alert.${k}`))));

@@ -14,23 +14,19 @@ using namespace domain;  // NOLINT: the helpers of this layer
 
 namespace {
 
-// The entry named by "target_seq", as its state records it (codec::EntryInfo), for
-// corrections and erasures.
+// An earlier entry, as its state records it (codec::EntryInfo), for corrections, erasures and
+// the entries a police note refers to.
 struct Target {
   uint64_t seq;
   std::string type;
   std::string actor;
   bool personal;
   nlohmann::json effect;
+  int64_t at_ms;
 };
 
-std::optional<Target> ReadTarget(ApplyContext& ctx) {
-  const nlohmann::json& b = ctx.payload.body;
-  if (!b.contains("target_seq") || !b["target_seq"].is_number_unsigned()) {
-    ctx.Violate("missing_field", "\"target_seq\" must be the entry number being corrected");
-    return std::nullopt;
-  }
-  const uint64_t seq = b["target_seq"].get<uint64_t>();
+// Entry `seq` (below the current one); records "target_unknown" if there is none.
+std::optional<Target> ReadEntry(ApplyContext& ctx, uint64_t seq) {
   if (seq >= ctx.entry.seq) {
     ctx.Violate("target_unknown", "entry " + std::to_string(seq) + " does not exist yet");
     return std::nullopt;
@@ -44,8 +40,27 @@ std::optional<Target> ReadTarget(ApplyContext& ctx) {
   Result<codec::EntryInfo> info = codec::DecodeEntryInfo(**v);
   if (ctx.Fail(info.status())) return std::nullopt;
   const RecordType* type = FindRecordTypeByCode(info->type_code);
-  return Target{seq, type != nullptr ? std::string(type->type) : std::string(), info->actor,
-                info->personal, std::move(info->effect)};
+  return Target{seq,          type != nullptr ? std::string(type->type) : std::string(),
+                info->actor,  info->personal,
+                info->effect, info->at_ms};
+}
+
+// The entry named by "target_seq", which the record may not predate ("before_target").
+std::optional<Target> ReadTarget(ApplyContext& ctx) {
+  const nlohmann::json& b = ctx.payload.body;
+  if (!b.contains("target_seq") || !b["target_seq"].is_number_unsigned()) {
+    ctx.Violate("missing_field", "\"target_seq\" must be the entry number being corrected");
+    return std::nullopt;
+  }
+  std::optional<Target> t = ReadEntry(ctx, b["target_seq"].get<uint64_t>());
+  if (t.has_value()) CheckNotBefore(ctx, t->at_ms, "entry " + std::to_string(t->seq));
+  return t;
+}
+
+// Record types whose void by their own signer puts goods back on its books or takes back the
+// explanation of goods that left them: the void raises a "self_void" alert to the police.
+bool VoidIsVisible(std::string_view type) {
+  return type == "chem.sale" || type == "chem.loss" || type == "chem.use" || type == "chem.dispose";
 }
 
 }  // namespace
@@ -157,9 +172,16 @@ void ApplyChecklistAdd(ApplyContext& ctx) {
   for (const auto& k : item->value("applies_to", std::vector<std::string>{})) {
     if (!IsVenueKind(k)) ctx.Violate("bad_item", "\"applies_to\" lists karaoke, bar or dance_hall");
   }
+  if (item->contains("critical") && !(*item)["critical"].is_boolean()) {
+    ctx.Violate("bad_item", "\"critical\" is true or false");
+  }
   if (!ctx.violations.empty()) return;
-  ChecklistItem c{code, item->value("applies_to", std::vector<std::string>{}),
-                  item->value("item_en", ""), item->value("item_vi", ""), item->value("basis", "")};
+  ChecklistItem c{code,
+                  item->value("applies_to", std::vector<std::string>{}),
+                  item->value("item_en", ""),
+                  item->value("item_vi", ""),
+                  item->value("basis", ""),
+                  item->value("critical", false)};
   PutJson(ctx, statekey::ChecklistKey(*list, code), c.ToJson());
 }
 
@@ -209,6 +231,25 @@ void ApplyCorrection(ApplyContext& ctx) {
   }
   PutJson(ctx, statekey::VoidedKey(t->seq),
           {{"by_seq", ctx.entry.seq}, {"reason", ctx.payload.body.value("reason", "")}});
+  if (!VoidIsVisible(t->type) || !ctx.violations.empty()) return;
+  nlohmann::json amounts = nlohmann::json::array();
+  std::string restored;
+  for (const auto& d : effect.value("stock", nlohmann::json::array())) {
+    Result<std::optional<Substance>> s = FindSubstance(ctx.state, d.value("substance", ""));
+    if (ctx.Fail(s.status()) || !s->has_value()) return;
+    const int64_t amount = -d.value("delta", int64_t{0});  // what the void puts back
+    amounts.push_back({{"substance", (*s)->id}, {"amount", amount}});
+    restored += (restored.empty() ? "" : ", ") + FormatQuantity(amount, (*s)->measure) + " of " +
+                (*s)->name_en;
+  }
+  RaiseAlert(ctx, "self_void", ctx.payload.actor,
+             ctx.payload.actor + " voided its own " + t->type + " (entry " +
+                 std::to_string(t->seq) + ")" +
+                 (restored.empty() ? "" : ": " + restored + " back on its books"),
+             {{"target_seq", t->seq},
+              {"target_type", t->type},
+              {"amounts", amounts},
+              {"reason", ctx.payload.body.value("reason", "")}});
 }
 
 void ApplyErasure(ApplyContext& ctx) {
@@ -238,6 +279,9 @@ void ApplyPoliceNote(ApplyContext& ctx) {
       if (!r.is_number_unsigned() || r.get<uint64_t>() >= ctx.entry.seq) {
         ctx.Violate("bad_field", "\"refs\" lists numbers of earlier entries");
         break;
+      }
+      if (std::optional<Target> t = ReadEntry(ctx, r.get<uint64_t>())) {
+        CheckNotBefore(ctx, t->at_ms, "entry " + std::to_string(t->seq));
       }
     }
   }

@@ -104,6 +104,7 @@ std::vector<ChecklistItem> ParseChecklist(const char* csv, bool has_applies_to) 
     item.item_en = r[1 + o];
     item.item_vi = r[2 + o];
     item.basis = r[3 + o];
+    item.critical = r.size() > 4 + o && r[4 + o] == "yes";
     out.push_back(std::move(item));
   }
   return out;
@@ -147,11 +148,8 @@ Result<Substance> Substance::FromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ChecklistItem::ToJson() const {
-  return {{"code", code},
-          {"applies_to", applies_to},
-          {"item_en", item_en},
-          {"item_vi", item_vi},
-          {"basis", basis}};
+  return {{"code", code},       {"applies_to", applies_to}, {"item_en", item_en},
+          {"item_vi", item_vi}, {"basis", basis},           {"critical", critical}};
 }
 
 std::string LowerAscii(std::string_view s) {
@@ -236,6 +234,7 @@ Result<std::vector<ChecklistItem>> ChecklistItems(const StateStore& state, Check
                                 item.item_en = j.value("item_en", "");
                                 item.item_vi = j.value("item_vi", "");
                                 item.basis = j.value("basis", "");
+                                item.critical = j.value("critical", false);
                                 out.push_back(std::move(item));
                                 return true;
                               });

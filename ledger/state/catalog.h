@@ -91,6 +91,9 @@ struct ChecklistItem {
   std::string item_en;
   std::string item_vi;
   std::string basis;  // the rule it comes from
+  // A failure always raises a "critical_item" alert, whether or not a violation is listed
+  // (drug use or paraphernalia on the premises, sales to unlicensed buyers, ...).
+  bool critical = false;
   nlohmann::json ToJson() const;
 };
 

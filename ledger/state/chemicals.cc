@@ -513,6 +513,14 @@ void ApplyLoss(ApplyContext& ctx) {
   if (kind.has_value() && *kind != "lost" && *kind != "stolen") {
     ctx.Violate("bad_field", "\"kind\" must be \"lost\" or \"stolen\"");
   }
+  if (kind == "stolen") {  // every theft on the ledger points at a police file
+    const auto r = ctx.payload.body.find("police_report");
+    if (r == ctx.payload.body.end() || !r->is_string() ||
+        r->get_ref<const std::string&>().find_first_not_of(' ') == std::string::npos) {
+      ctx.Violate("police_report_required",
+                  "a theft needs the \"police_report\" reference of the report made to the police");
+    }
+  }
   std::optional<std::string> tid = ctx.String("transfer_id", false);
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value()) return;

@@ -464,6 +464,14 @@ void RaiseAlert(ApplyContext& ctx, std::string_view kind, std::string_view parti
   ctx.Fail(ctx.state.Put(statekey::AlertByKey(participant, ctx.entry.seq, n), std::string(kind)));
 }
 
+void CheckNotBefore(ApplyContext& ctx, int64_t target_at_ms, const std::string& what) {
+  if (ctx.payload.at_ms >= target_at_ms) return;
+  ctx.Violate("before_target", "\"at\" (" + FormatTimestamp(ctx.payload.at_ms) +
+                                   ") is before the \"at\" of " + what + " (" +
+                                   FormatTimestamp(target_at_ms) +
+                                   "); a record cannot predate what it answers");
+}
+
 void CheckHashes(ApplyContext& ctx, const nlohmann::json* hashes, std::string_view field) {
   if (hashes == nullptr) return;
   for (const auto& h : *hashes) {

@@ -150,6 +150,10 @@ std::optional<Participant> RequireParticipant(ApplyContext& ctx, const std::stri
 
 // Checks `hashes` is an array of 64-hex SHA-256 strings ("bad_hash").
 void CheckHashes(ApplyContext& ctx, const nlohmann::json* hashes, std::string_view field);
+// Records "before_target" if the record's "at" is before `target_at_ms`, the "at" of the record
+// it answers (`what`, e.g. "entry 12"): a correction, an erasure, an acknowledgement or a note
+// cannot predate what it answers.
+void CheckNotBefore(ApplyContext& ctx, int64_t target_at_ms, const std::string& what);
 // Parses an RFC 3339 string field; records "bad_time".
 std::optional<int64_t> ReadTime(ApplyContext& ctx, const nlohmann::json& obj,
                                 std::string_view field, bool required = true);

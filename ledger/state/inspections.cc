@@ -18,6 +18,7 @@ namespace {
 struct Common {
   Participant business;
   int64_t started = 0;
+  std::vector<std::string> critical_failed;  // failed items marked critical, by code
 };
 
 // Reads and checks what both inspection kinds share. `venue_kind` filters the checklist items
@@ -32,6 +33,9 @@ std::optional<Common> ReadCommon(ApplyContext& ctx, Checklist list, const std::s
   }
   if (started && *started > ctx.payload.at_ms) {
     ctx.Violate("bad_time", "the inspection cannot start after the record's \"at\"");
+  }
+  if (ended && *ended > ctx.payload.at_ms) {  // the record is made once the visit is over
+    ctx.Violate("bad_time", "the inspection cannot end after the record's \"at\"");
   }
   // The team: registered inspectors or police, including the signer.
   if (const nlohmann::json* team = ctx.Array("team")) {
@@ -53,12 +57,13 @@ std::optional<Common> ReadCommon(ApplyContext& ctx, Checklist list, const std::s
   // The checklist: every item that applies answered pass / fail / na, nothing else.
   Result<std::vector<ChecklistItem>> items = ChecklistItems(ctx.state, list);
   if (ctx.Fail(items.status())) return std::nullopt;
-  std::set<std::string> applicable;
+  std::set<std::string> applicable, critical;
   for (const ChecklistItem& item : *items) {
     if (venue_kind.empty() || item.applies_to.empty() ||
         std::find(item.applies_to.begin(), item.applies_to.end(), venue_kind) !=
             item.applies_to.end()) {
       applicable.insert(item.code);
+      if (item.critical) critical.insert(item.code);
     }
   }
   std::set<std::string> failed;
@@ -99,7 +104,10 @@ std::optional<Common> ReadCommon(ApplyContext& ctx, Checklist list, const std::s
   }
   CheckHashes(ctx, ctx.Array("evidence", false), "evidence");
   if (!business.has_value() || !started.has_value()) return std::nullopt;
-  return Common{std::move(*business), *started};
+  std::vector<std::string> critical_failed;
+  std::set_intersection(failed.begin(), failed.end(), critical.begin(), critical.end(),
+                        std::back_inserter(critical_failed));
+  return Common{std::move(*business), *started, std::move(critical_failed)};
 }
 
 std::optional<Participant> ReadBusiness(ApplyContext& ctx) {
@@ -120,10 +128,20 @@ void StoreInspection(ApplyContext& ctx, const Common& c, nlohmann::json extra) {
                         {"business", c.business.id},
                         {"at", FormatTimestamp(ctx.payload.at_ms)},
                         {"status", "pending"}};
+  if (!c.critical_failed.empty()) rec["critical_failed"] = c.critical_failed;
   for (auto& [k, v] : extra.items()) rec[k] = v;
   PutJson(ctx, statekey::InspectionKey(ctx.entry.seq), rec);
   ctx.Fail(ctx.state.Put(statekey::InspByKey(ctx.payload.actor, ctx.entry.seq), ""));
   ctx.effect["inspection"] = statekey::SeqDigits(ctx.entry.seq);  // statekey::InspectionKey's part
+  // A failed critical item alerts whether or not the inspectors listed it as a violation.
+  if (!c.critical_failed.empty()) {
+    std::string codes;
+    for (const std::string& code : c.critical_failed) codes += (codes.empty() ? "" : ", ") + code;
+    RaiseAlert(ctx, "critical_item", c.business.id,
+               "critical checklist item(s) " + codes + " failed at the " + ctx.payload.type +
+                   " signed by " + ctx.payload.actor,
+               {{"items", c.critical_failed}, {"inspection_seq", ctx.entry.seq}});
+  }
 }
 
 }  // namespace
@@ -274,6 +292,11 @@ void ApplyAck(ApplyContext& ctx) {
   }
   if (insp->value("status", "") != "pending") {
     ctx.Violate("already_answered", "this inspection was already " + insp->value("status", ""));
+  }
+  // An answer cannot predate the inspection record it answers (and so the visit, which ended
+  // by the record's "at").
+  if (Result<int64_t> t = ParseTimestamp(insp->value("at", "")); t.ok()) {
+    CheckNotBefore(ctx, *t, "inspection " + std::to_string(b["inspection_seq"].get<uint64_t>()));
   }
   if (!ctx.violations.empty()) return;
   (*insp)["status"] = *decision == "countersign" ? "countersigned" : "objected";

@@ -282,7 +282,7 @@ const std::vector<RecordType>& RecordTypes() {
         "document.sha256"}},
       {"inspection.venue",
        18,
-       kInspector,
+       kInspector | kPolice,
        &inspections::ApplyVenueInspection,
        join(inspection, {"venue", "kind", "approval_ref", "drug_tests"}),
        {"business"},
@@ -291,7 +291,7 @@ const std::vector<RecordType>& RecordTypes() {
        {}},
       {"inspection.stock",
        19,
-       kInspector,
+       kInspector | kPolice,
        &inspections::ApplyStockInspection,
        join(inspection, {"counts"}),
        {"business"},
@@ -563,7 +563,7 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
     }
   }
   codec::EntryInfo info{type->code, payload.actor, payload.body.contains("personal_commitment"),
-                        ctx.effect};
+                        ctx.effect, payload.at_ms};
   ctx.Fail(overlay.Put(statekey::EntryKey(entry.seq), codec::EncodeEntryInfo(info)));
   if (!ctx.failure.ok()) return ctx.failure;
   std::string seq_value;

@@ -270,6 +270,7 @@ std::string EncodeEntryInfo(const EntryInfo& info) {
   out.push_back(static_cast<char>(info.type_code));
   out.push_back(info.personal ? 1 : 0);
   PutString(out, info.actor);
+  PutSigned(out, info.at_ms);
   if (info.effect.empty()) return out;
   std::optional<std::string> compact = CompactEffect(info.effect, info.actor);
   if (compact.has_value()) {
@@ -287,7 +288,7 @@ Result<EntryInfo> DecodeEntryInfo(std::string_view value) {
   info.type_code = static_cast<uint8_t>(value[0]);
   info.personal = value[1] != 0;
   value.remove_prefix(2);
-  if (!GetString(value, &info.actor))
+  if (!GetString(value, &info.actor) || !GetSigned(value, &info.at_ms))
     return Status(Code::kCorruption, "damaged entry record in the state");
   std::optional<nlohmann::json> effect = ParseEffect(value, info.actor);
   if (!effect.has_value())

@@ -25,12 +25,14 @@
 
 namespace vigil::codec {
 
-// The record every entry gets at statekey::EntryKey (its type, actor, personal flag and effect).
+// The record every entry gets at statekey::EntryKey (its type, actor, personal flag, effect
+// and `at`).
 struct EntryInfo {
   uint8_t type_code = 0;  // RecordType::code
   std::string actor;
   bool personal = false;                             // the payload carries a personal_commitment
   nlohmann::json effect = nlohmann::json::object();  // what a correction undoes (domain.h)
+  int64_t at_ms = 0;  // the payload's "at": answers to the entry may not predate it
 };
 std::string EncodeEntryInfo(const EntryInfo& info);
 Result<EntryInfo> DecodeEntryInfo(std::string_view value);

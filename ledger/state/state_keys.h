@@ -66,6 +66,7 @@ inline constexpr std::string_view kParticipantPrefix = "participant/";
 inline constexpr std::string_view kKeyPrefix = "key/";
 inline constexpr std::string_view kSettingPrefix = "setting/";
 inline constexpr std::string_view kCatalogPrefix = "catalog/";
+inline constexpr std::string_view kThresholdPrefix = "threshold/";
 inline constexpr std::string_view kTransferPrefix = "transfer/";
 inline constexpr std::string_view kDuePrefix = "due/";
 inline constexpr std::string_view kWindowPrefix = "win/";

@@ -436,7 +436,8 @@ json MeasureInProcess(Log& log, const GenState& st) {
   out["trail_first_page"] = Time(q, [&](size_t) {
     Result<db::Txn> txn = log.BeginRead();
     Require(txn.status(), "read txn");
-    Result<queries::Page> page = queries::Trail(*txn, BusinessId(below(st.businesses)), "", 100);
+    Result<queries::Page> page =
+        queries::Trail(*txn, BusinessId(below(st.businesses)), Role::kBusiness, "", 100);
     if (!page.ok()) Die("trail: " + page.status().ToString());
     items += page->items.size();
   });
