@@ -22,8 +22,9 @@ namespace vigil::cli {
 namespace {
 
 // v2: the replayed state has the layout of store format 2 (ledger/state_codec.h).
-constexpr char kStateFormat[] = "vigil-monitor-state/v2";
-constexpr char kOldStateFormat[] = "vigil-monitor-state/v1";
+// v3: the replayed state has the layout of store format 3 (docs/formats.md §15).
+constexpr char kStateFormat[] = "vigil-monitor-state/v3";
+constexpr std::string_view kStateFormatFamily = "vigil-monitor-state/";
 constexpr uint64_t kWidth = TileRef::kWidth;
 
 // The state file: one line of JSON, then (entries mode) the replayed state as records of
@@ -67,9 +68,10 @@ Result<SavedState> LoadState(const std::string& path, const std::string& text) {
   const size_t nl = text.find('\n');
   if (nl == std::string::npos) return bad("no header line");
   nlohmann::json j = nlohmann::json::parse(text.substr(0, nl), nullptr, false);
-  if (j.is_object() && j.value("format", "") == kOldStateFormat) {
+  const std::string format = j.is_object() ? j.value("format", "") : "";
+  if (format.starts_with(kStateFormatFamily) && format != kStateFormat) {
     return Status(Code::kFailedPrecondition,
-                  "state file " + path + " is " + kOldStateFormat +
+                  "state file " + path + " is " + format.substr(0, 40) +
                       ", written by an older vigil "
                       "whose replayed state has another layout; this vigil reads " +
                       kStateFormat +

@@ -112,7 +112,7 @@ TEST_CASE("the monitor follows a growing log, downloading only what is new", "[m
   CHECK(r.out.find("302 new entries verified (size 0 -> 302)") != std::string::npos);
   REQUIRE(std::filesystem::exists(state));
   json header = json::parse(ReadFile(state).substr(0, ReadFile(state).find('\n')));
-  CHECK(header["format"] == "vigil-monitor-state/v2");
+  CHECK(header["format"] == "vigil-monitor-state/v3");
   CHECK(header["verifier_key"] == m.vkey);
   CHECK(header["entries"]["next_seq"] == 302);
   CHECK((std::filesystem::status(state).permissions() & std::filesystem::perms::others_read) ==

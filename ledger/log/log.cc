@@ -18,7 +18,7 @@ constexpr char kMetaLogKey[] = "log_public_key";
 constexpr char kMetaFormat[] = "format";
 // The store layout this build reads and writes: "2" is the compact derived state
 // (ledger/state_codec.h, docs/formats.md §15); "1" stored it as JSON with decimal seqs.
-constexpr char kStoreFormat[] = "2";
+constexpr char kStoreFormat[] = "3";
 
 std::string StoreDir(const std::string& dir) { return dir + "/store"; }
 std::string KeysDir(const std::string& dir) { return dir + "/keys"; }
