@@ -9,6 +9,7 @@
 #include "ledger/log/entry.h"
 #include "ledger/personal.h"
 #include "ledger/state/catalog.h"
+#include "ledger/state/domain.h"
 #include "ledger/state/state_store.h"
 
 namespace vigil::cli {
@@ -378,6 +379,43 @@ void InTimeOrder(Scenario& s) {
   s.erasure_step = new_index[s.erasure_step];
 }
 
+// The demo enters some 95 days of records at once, as a province does when it moves its paper
+// files onto the ledger: the authority first opens the reporting period to cover them (every
+// record older than the period would otherwise need a late_reason and raise late_entry), and
+// closes it again to the default once they are in. Both records are dated now.
+void EnterBackFile(Scenario& s, const std::string& authority, int64_t now_ms) {
+  auto settings = [&](const char* id, int64_t reporting, int64_t limit) {
+    ScenarioStep step;
+    step.signer = authority;
+    step.payload = {{"type", "settings.set"},
+                    {"id", id},
+                    {"actor", authority},
+                    {"at", FormatTimestamp(now_ms)},
+                    {"settings", {{"reporting_days", reporting}, {"late_limit_days", limit}}}};
+    return step;
+  };
+  for (ScenarioStep& st : s.steps) {
+    for (SeqRef& r : st.seq_refs) ++r.step;
+  }
+  ++s.personal_step;
+  ++s.erasure_step;
+  s.steps.insert(s.steps.begin(), settings("settings-back-file-open", 120, 120));
+  s.steps.push_back(settings("settings-back-file-closed", domain::Settings().reporting_days,
+                             domain::Settings().late_limit_days));
+  // Once the period is closed, a note found late is filed with its reason (late_entry).
+  ScenarioStep late;
+  late.signer = kPolice;
+  late.payload = {
+      {"type", "police.note"},
+      {"id", "PC04-GC-0061"},
+      {"actor", kPolice},
+      {"at", FormatTimestamp(now_ms - 12 * kDayMs)},
+      {"subject", kAnPhu},
+      {"text", "Biên bản làm việc với kho Ngọc Hồi, đối chiếu phiếu xuất kho tháng này."},
+      {"late_reason", "Biên bản giấy nộp về đội chậm, nay mới nhập vào sổ cái."}};
+  s.steps.push_back(std::move(late));
+}
+
 // Firms outside the ledger that Vigil's participants buy from and sell to.
 nlohmann::json NamSon(const std::string& invoice) {
   return Party("Công ty TNHH Hóa dầu Nam Sơn", "0301447823", "GCN-KDTC-0087-HCM", invoice,
@@ -486,6 +524,16 @@ void Traders(Builder& b, const std::string& authority) {
   b.Add(
       kAnPhu, "chem.purchase", "AP-NK-0005", b.At(28, 9, 0),
       Bought(kAcetone, "500", HungThinh("0009180"), "HT-ACE-1180", "Bồn IBC 1000 L", "Kinh doanh"));
+  // The same pharmaceutical firm buys again within 30 days: together above the window limit,
+  // which holds for outside buyers too (outside_buyer_window).
+  b.Add(
+      kAnPhu, "chem.sale", "AP-XK-0009", b.At(26, 10, 0),
+      Move(kAcetone, "850", "L",
+           {{"party", Party("Công ty Cổ phần Dược phẩm Thành Nam", "0101853327", "GXN-SDTC-0029-HN",
+                            "0000833", "Khu công nghiệp Quang Minh, Xã Quang Minh, Hà Nội")},
+            {"purpose", "Dung môi chiết xuất dược liệu"},
+            {"transport", kRoad},
+            {"documents", {Doc("hóa đơn GTGT", "0000833")}}}));
   b.Add(kAnPhu, "chem.sale", "AP-XK-0003", b.At(27, 13, 0),
         Move(kToluene, "8000", "L",
              {{"party", Party("Công ty TNHH Sơn Tổng hợp Hải Phòng", "0200581146",
@@ -757,9 +805,12 @@ Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKe
   StockControl(b);
   Venues(b, authority_id);
   InTimeOrder(s);
-  s.alert_kinds = {"threshold_single", "threshold_window", "unusual_size",   "receipt_mismatch",
-                   "receipt_overdue",  "loss_reported",    "count_mismatch", "licence_expiring",
-                   "venue_violation",  "repeat_violation", "critical_item",  "self_void"};
+  EnterBackFile(s, authority_id, now_ms);
+  s.alert_kinds = {"threshold_single", "threshold_window", "outside_buyer_window",
+                   "late_entry",       "unusual_size",     "receipt_short",
+                   "receipt_overdue",  "loss_reported",    "count_mismatch",
+                   "licence_expiring", "venue_violation",  "repeat_violation",
+                   "critical_item",    "self_void"};
   return s;
 }
 

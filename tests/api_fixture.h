@@ -371,13 +371,12 @@ inline json Licence(const std::string& kind, const std::string& number) {
           {"substances", {kAcetone}}};
 }
 
-// A payload {type, id, actor, at = a minute ago} plus `fields`.
+// A payload {type, id, actor, at = now} plus `fields` (never before the registrations the
+// server made when it started).
 inline json Payload(const std::string& type, const std::string& id, const std::string& actor,
                     const json& fields = json::object()) {
-  json p = {{"type", type},
-            {"id", id},
-            {"actor", actor},
-            {"at", FormatTimestamp(testing::NowMs() - 60'000)}};
+  json p = {
+      {"type", type}, {"id", id}, {"actor", actor}, {"at", FormatTimestamp(testing::NowMs())}};
   for (const auto& [k, v] : fields.items()) p[k] = v;
   return p;
 }

@@ -130,9 +130,16 @@ TEST_CASE("the demo scenario is accepted, raises every alert kind and verifies",
   const Scenario s = BuildScenario(now, t.authority_id, std::move(t.authority));
   REQUIRE(s.personal_step < s.erasure_step);
 
-  // Records lie in the past (never more than ~95 days back) and in time order.
+  // The authority opens the reporting period for the back file and closes it again (both dated
+  // now); a late note follows. The back file between lies in the past (never more than ~95
+  // days back), in time order.
+  REQUIRE(s.steps.size() > 3);
+  CHECK(s.steps.front().payload["id"] == "settings-back-file-open");
+  CHECK(s.steps[s.steps.size() - 2].payload["id"] == "settings-back-file-closed");
+  CHECK(s.steps.back().payload.contains("late_reason"));
   int64_t last_at = 0;
-  for (const cli::ScenarioStep& step : s.steps) {
+  for (size_t i = 1; i + 2 < s.steps.size(); ++i) {
+    const cli::ScenarioStep& step = s.steps[i];
     Result<int64_t> at = ParseTimestamp(step.payload.value("at", ""));
     REQUIRE(at.ok());
     CHECK(*at < now);

@@ -89,7 +89,7 @@ json Payload(const std::string& type, const std::string& id, const std::string& 
   fields["type"] = type;
   fields["id"] = id;
   fields["actor"] = actor;
-  fields["at"] = FormatTimestamp(NowMs() - 60'000);
+  fields["at"] = FormatTimestamp(NowMs());
   return fields;
 }
 

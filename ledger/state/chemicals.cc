@@ -96,25 +96,40 @@ std::optional<Threshold> LoadThreshold(ApplyContext& ctx, const Substance& s) {
                    t->value("window_max", int64_t{0})};
 }
 
-// Who the alerts of a window subject are about and how they read.
-struct WindowAlert {
-  std::string_view kind;    // "threshold_window" / "outside_buyer_window"
-  std::string participant;  // whom the alert is about
-  std::string who;          // "acquired by ..." / "sold to ..."
-  nlohmann::json details;   // extra fields (the outside buyer's code)
+// A rolling window above its limit: its total and last day.
+struct WindowExcess {
+  int64_t total = 0, end_day = 0, days = 0, limit = 0;
+  // "<total> of <substance> <who> in the <days> days to <date>, above the <limit> limit (this
+  // record: <amount>)".
+  std::string Describe(const Movement& m, std::string_view who) const {
+    return FormatQuantity(total, m.substance.measure) + " of " + m.substance.name_en + " " +
+           std::string(who) + " in the " + std::to_string(days) + " days to " + DayDate(end_day) +
+           ", above the " + FormatQuantity(limit, m.substance.measure) +
+           " limit (this record: " + FormatQuantity(m.amount, m.substance.measure) + ")";
+  }
+  nlohmann::json Details(const Movement& m) const {
+    return {{"substance", m.substance.id},
+            {"amount", m.amount},
+            {"total", total},
+            {"limit", limit},
+            {"window_days", days},
+            {"window_end", DayDate(end_day)}};
+  }
 };
 
 // Adds `amount` of substance `s` on the record's day to window subject `subject`'s day
-// buckets and alerts if any rolling window of the threshold's days that contains that day
-// now holds more than the limit, whatever order the records arrived in: every acquisition in a
-// window above the limit alerts when it arrives, and the last one to arrive sees the whole
-// window. Reads the subject's buckets of the days [day - window + 1, day + window - 1]: at most
-// 2 x window keys, however long the history.
-void AddToWindow(ApplyContext& ctx, const std::string& subject, const Movement& m,
-                 const std::optional<Threshold>& threshold, const WindowAlert& alert) {
+// buckets; returns the heaviest rolling window of the threshold's days that contains that day
+// if it now holds more than the limit, whatever order the records arrived in: every
+// acquisition in a window above the limit is reported when it arrives, and the last one to
+// arrive sees the whole window. Reads the subject's buckets of the days
+// [day - window + 1, day + window - 1]: at most 2 x window keys, however long the history.
+std::optional<WindowExcess> AddToWindow(ApplyContext& ctx, const std::string& subject,
+                                        const Movement& m,
+                                        const std::optional<Threshold>& threshold) {
   const Settings settings = LoadSettings(ctx);
   const int64_t day = LocalDay(ctx.payload.at_ms, settings);
   const std::string prefix = statekey::WindowPrefix(subject, m.substance.id);
+  std::optional<WindowExcess> excess;
   if (threshold.has_value() && threshold->window_days > 0 && threshold->window_max > 0) {
     const int64_t w = threshold->window_days;
     std::vector<std::pair<int64_t, int64_t>> buckets;  // (day, amount), by day
@@ -153,32 +168,21 @@ void AddToWindow(ApplyContext& ctx, const std::string& subject, const Movement& 
       }
     }
     if (best > threshold->window_max) {
-      nlohmann::json details = {{"substance", m.substance.id},
-                                {"amount", m.amount},
-                                {"total", best},
-                                {"limit", threshold->window_max},
-                                {"window_days", w},
-                                {"window_end", DayDate(best_end)}};
-      for (const auto& [k, v] : alert.details.items()) details[k] = v;
-      RaiseAlert(ctx, alert.kind, alert.participant,
-                 FormatQuantity(best, m.substance.measure) + " of " + m.substance.name_en + " " +
-                     alert.who + " in the " + std::to_string(w) + " days to " + DayDate(best_end) +
-                     ", above the " + FormatQuantity(threshold->window_max, m.substance.measure) +
-                     " limit (this record: " + FormatQuantity(m.amount, m.substance.measure) + ")",
-                 std::move(details));
+      excess = WindowExcess{best, best_end, w, threshold->window_max};
     }
   }
   const std::string key = statekey::WindowKey(subject, m.substance.id, day);
   Result<std::optional<std::string>> v = ctx.state.Get(key);
-  if (ctx.Fail(v.status())) return;
+  if (ctx.Fail(v.status())) return excess;
   int64_t total = 0;
   if (v->has_value() && !codec::DecodeCounts(**v, {&total})) {
     ctx.Fail(Status(Code::kCorruption, "damaged window record " + key));
-    return;
+    return excess;
   }
   ctx.Fail(ctx.state.Put(key, codec::EncodeCounts({total + m.amount})));
   ctx.effect["window"] = {
       {"subject", subject}, {"substance", m.substance.id}, {"day", day}, {"amount", m.amount}};
+  return excess;
 }
 
 // Takes a "window" effect back out of its bucket (a correction).
@@ -220,11 +224,11 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
   const std::optional<Threshold> threshold = LoadThreshold(ctx, m.substance);
   CheckSingle(ctx, m, threshold, buyer, nlohmann::json::object());
   const std::string subject = SubjectOf(ctx.actor.record, buyer);
-  AddToWindow(ctx, subject, m, threshold,
-              {"threshold_window", buyer,
-               "acquired by " +
-                   (subject[0] == 'e' ? "enterprise " + subject.substr(2) : "\"" + buyer + "\""),
-               nlohmann::json::object()});
+  if (std::optional<WindowExcess> x = AddToWindow(ctx, subject, m, threshold)) {
+    const std::string who =
+        subject[0] == 'e' ? "enterprise " + subject.substr(2) : "\"" + buyer + "\"";
+    RaiseAlert(ctx, "threshold_window", buyer, x->Describe(m, "acquired by " + who), x->Details(m));
+  }
   const std::string stat_key = statekey::AcqStatKey(buyer, m.substance.id);
   nlohmann::json stat = GetJson(ctx, stat_key).value_or(nlohmann::json{{"count", 0}, {"total", 0}});
   const int64_t count = stat.value("count", int64_t{0});
@@ -314,11 +318,13 @@ void ApplySale(ApplyContext& ctx) {
   const std::optional<Threshold> threshold = LoadThreshold(ctx, m->substance);
   const std::string buyer(identity::EnterpriseOf(party->enterprise_code));
   CheckSingle(ctx, *m, threshold, ctx.payload.actor, {{"buyer", buyer}});
-  AddToWindow(ctx, "o:" + buyer, *m, threshold,
-              {"outside_buyer_window",
-               ctx.payload.actor,
-               "sold to outside enterprise " + buyer + " by the ledger's participants",
-               {{"buyer", buyer}}});
+  if (std::optional<WindowExcess> x = AddToWindow(ctx, "o:" + buyer, *m, threshold)) {
+    nlohmann::json details = x->Details(*m);
+    details["buyer"] = buyer;
+    const std::string who = "sold to outside enterprise " + buyer + " by the ledger's participants";
+    RaiseAlert(ctx, "outside_buyer_window", ctx.payload.actor, x->Describe(*m, who),
+               std::move(details));
+  }
 }
 
 void ApplyDispatch(ApplyContext& ctx) {

@@ -357,25 +357,30 @@ void AddFlow(ApplyContext& ctx, std::string_view participant, std::string_view s
   }
 }
 
-// What came in and went out of `participant`'s stock of `substance` on days after `day`.
-std::pair<int64_t, int64_t> FlowAfter(ApplyContext& ctx, std::string_view participant,
-                                      std::string_view substance, int64_t day) {
-  const std::string prefix = statekey::FlowPrefix(participant, substance);
-  int64_t in = 0, out = 0;
+// The least stock `participant` held of `substance` at the end of `day` or of any later day,
+// by event time, given the stock `now`: what is held now, less what came in on later days,
+// plus what went out on them, then day by day forward.
+int64_t LeastHeldFrom(ApplyContext& ctx, std::string_view participant, std::string_view substance,
+                      int64_t day, int64_t now) {
+  std::vector<int64_t> net;  // in - out of each later day with movements, in day order
+  int64_t after = 0;
   ctx.Fail(ctx.state.ScanPrefix(
-      prefix,
+      statekey::FlowPrefix(participant, substance),
       [&](std::string_view k, std::string_view v) {
-        int64_t i = 0, o = 0;
-        if (!codec::DecodeCounts(v, {&i, &o})) {
+        int64_t in = 0, out = 0;
+        if (!codec::DecodeCounts(v, {&in, &out})) {
           ctx.Fail(Status(Code::kCorruption, "damaged stock-flow record " + std::string(k)));
           return false;
         }
-        in += i;
-        out += o;
+        net.push_back(in - out);
+        after += in - out;
         return true;
       },
       statekey::FlowKey(participant, substance, day + 1)));
-  return {in, out};
+  int64_t held = now - after;
+  int64_t least = held;
+  for (int64_t n : net) least = std::min(least, held += n);
+  return least;
 }
 
 void PutStock(ApplyContext& ctx, std::string_view participant, std::string_view substance,
@@ -399,18 +404,15 @@ void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substanc
     return;
   }
   if (delta < 0) {
-    // The stock at the end of `day` by event time: what is held now, less what came in on
-    // later days, plus what went out on later days.
-    const auto [in_after, out_after] = FlowAfter(ctx, participant, substance.id, day);
-    const int64_t held = now - in_after + out_after;
-    if (held + delta < 0) {
-      ctx.Violate("stock_not_yet_held", "on " + DayDate(day) + " the ledger held only " +
-                                            FormatQuantity(held, substance.measure) + " of " +
-                                            substance.name_en + " for \"" +
-                                            std::string(participant) + "\" (" +
-                                            FormatQuantity(in_after, substance.measure) +
-                                            " arrived on later days); this record takes " +
-                                            FormatQuantity(-delta, substance.measure));
+    // Goods cannot leave before they came: by event time, the stock at the end of the record's
+    // day and of every later day must still cover it.
+    const int64_t least = LeastHeldFrom(ctx, participant, substance.id, day, now);
+    if (least + delta < 0) {
+      ctx.Violate("stock_not_yet_held",
+                  "from " + DayDate(day) + " on, the ledger held as little as " +
+                      FormatQuantity(least, substance.measure) + " of " + substance.name_en +
+                      " for \"" + std::string(participant) + "\" (by the dates of its records); " +
+                      "this record takes " + FormatQuantity(-delta, substance.measure));
       return;
     }
   }

@@ -125,8 +125,9 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& participant_record,
 int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view substance);
 // Adds `delta` (negative to take away) to the stock on the record's calendar day; records
 // "stock_negative" if the result would be below zero, and for a withdrawal
-// "stock_not_yet_held" if the stock held at the end of that day, by event time (the day
-// buckets of statekey::FlowKey after it), was too small: goods cannot leave before they came.
+// "stock_not_yet_held" if the stock held, by event time (the day buckets of statekey::FlowKey),
+// at the end of that day or of any later day would fall below zero: goods cannot leave before
+// they came.
 // Records the change in ctx.effect for corrections. Reads one bucket per later day with
 // movements (at most the late limit's days), never the history.
 void ChangeStock(ApplyContext& ctx, std::string_view participant, const Substance& substance,

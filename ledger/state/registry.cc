@@ -416,7 +416,10 @@ void ApplyParticipantRegister(ApplyContext& ctx) {
       return;
   }
   record["registered_seq"] = ctx.entry.seq;
-  record["registered_at"] = FormatTimestamp(ctx.payload.at_ms);  // no record of it is older
+  // No record of the participant may be dated before this (domain::CheckTime). The authority
+  // that founds the log (entry 0) has none: its records may reach back, within the reporting
+  // period, to events before the log existed (a province entering its paper files).
+  if (ctx.entry.seq != 0) record["registered_at"] = FormatTimestamp(ctx.payload.at_ms);
   record["revoked"] = false;
   Status s = PutJson(ctx.state, ParticipantKey(*id), record);
   if (s.ok() && ctx.entry.seq == 0) s = ctx.state.Put(statekey::kGenesisKey, "1");

@@ -15,6 +15,7 @@ Python 3 standard library + PyNaCl. The server is always stopped.
 
 import base64
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -228,16 +229,25 @@ def scenario(tmp, data, url, vkey):
     check(rc == 0 and "key.add: appended as entry" in out, "register key (key.add)", out + err)
 
     # ---- submit CSV with good and bad rows ------------------------------------------------
+    # Record times lie between the participants' registration (just made) and a few minutes
+    # from now: a record may be neither older than its actor's registration nor more than 5
+    # minutes ahead of the server's clock (docs/records.md §6).
+    base = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7)))
+
+    def at(seconds):
+        return (base + datetime.timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
     rows = [
-        "type,id,at,substance,quantity,unit,concentration,party.name,party.country,document.number,document.sha256,note",
-        "chem.purchase,,2026-01-05T09:00:00+07:00,67-64-1,100,L,,Công ty Hưng Thịnh,VN,HD-1,%s," % ("a" * 64),
-        "chem.sale,A-S-1,2026-01-06T09:00:00+07:00,67-64-1,30,L,,\"Công ty C, chi nhánh 2\",VN,,,",
-        "chem.sale,A-S-2,2026-01-07T09:00:00+07:00,67-64-1,500,L,,Công ty D,VN,,,",
-        "chem.purchase,A-P-3,2026-01-07T10:00:00+07:00,67-64-1,\"12,5\",L,,Công ty D,VN,,,",
-        "chem.purchase,A-P-4,2026-01-07 10:00,67-64-1,5,L,,Công ty D,VN,,,",
-        "chem.use,A-U-5,2026-01-08T09:00:00+07:00,108-88-3,5,L,,,,,,",
-        "chem.purchase,A-P-6,2026-01-08T09:00:00+07:00,67-64-1,5",
-        "chem.purchase,A-P-7,2026-01-09T09:00:00+07:00,acetone,20,L,50,Công ty Hưng Thịnh,VN,,,ghi chú",
+        "type,id,at,substance,quantity,unit,concentration,party.name,party.enterprise_code,party.country,"
+        "document.number,document.sha256,note",
+        "chem.purchase,,%s,67-64-1,100,L,,Công ty Hưng Thịnh,,VN,HD-1,%s," % (at(10), "a" * 64),
+        "chem.sale,A-S-1,%s,67-64-1,30,L,,\"Công ty C, chi nhánh 2\",0301234567-002,VN,,," % at(20),
+        "chem.sale,A-S-2,%s,67-64-1,500,L,,Công ty D,0309876543,VN,,," % at(30),
+        "chem.purchase,A-P-3,%s,67-64-1,\"12,5\",L,,Công ty D,,VN,,," % at(40),
+        "chem.purchase,A-P-4,2026-01-07 10:00,67-64-1,5,L,,Công ty D,,VN,,,",
+        "chem.use,A-U-5,%s,108-88-3,5,L,,,,,,," % at(50),
+        "chem.purchase,A-P-6,%s,67-64-1,5" % at(50),
+        "chem.purchase,A-P-7,%s,acetone,20,L,50,Công ty Hưng Thịnh,,VN,,,ghi chú" % at(60),
     ]
     mixed = os.path.join(tmp, "mixed.csv")
     with open(mixed, "w") as f:
@@ -282,7 +292,7 @@ def scenario(tmp, data, url, vkey):
     conflict = os.path.join(tmp, "conflict.csv")
     with open(conflict, "w") as f:
         f.write("type,id,at,substance,quantity,unit,party.name\n"
-                "chem.sale,A-S-1,2026-01-06T09:00:00+07:00,67-64-1,31,L,Công ty C\n")
+                "chem.sale,A-S-1,%s,67-64-1,31,L,Công ty C\n" % at(20))
     rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--actor", "cty-a", conflict)
     check(rc == 1 and "row 2: rejected (id A-S-1) [conflict]:" in out, "an id reused for different content -> conflict",
           out + err)
@@ -290,31 +300,31 @@ def scenario(tmp, data, url, vkey):
     # Whole-file problems: nothing sent, exit 2.
     bad_header = os.path.join(tmp, "bad-header.csv")
     with open(bad_header, "w") as f:
-        f.write("type,at,substance,quantiy,unit\nchem.purchase,2026-01-06T09:00:00+07:00,67-64-1,1,L\n")
+        f.write("type,at,substance,quantiy,unit\nchem.purchase,%s,67-64-1,1,L\n" % at(20))
     rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--actor", "cty-a", bad_header)
     check(rc == 2 and '"quantiy", is not a known column' in err and out == "", "an unknown column: exit 2, nothing sent",
           out + err)
 
     semi = os.path.join(tmp, "semicolon.csv")
     with open(semi, "w") as f:
-        f.write("type;at;substance;quantity;unit\nchem.purchase;2026-01-06T09:00:00+07:00;67-64-1;1,5;L\n")
+        f.write("type;at;substance;quantity;unit\nchem.purchase;%s;67-64-1;1,5;L\n" % at(20))
     rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, semi)
     check(rc == 2 and "semicolon-separated" in err, "a semicolon-separated file is explained, nothing sent", out + err)
     trailing = os.path.join(tmp, "trailing.csv")
     with open(trailing, "w") as f:
-        f.write("type,id,at,substance,quantity,unit,party.name,,\n"
-                "chem.purchase,A-P-20,2026-03-10T09:00:00+07:00,67-64-1,1,L,Công ty D,,\n"
-                "chem.purchase,A-P-21,2026-03-10T09:00:00+07:00,67-64-1,1,L,Công ty D,,lạc chỗ\n")
+        f.write("type,id,at,substance,quantity,unit,party.name,party.country,,\n"
+                "chem.purchase,A-P-20,%s,67-64-1,1,L,Công ty D,VN,,\n"
+                "chem.purchase,A-P-21,%s,67-64-1,1,L,Công ty D,VN,,lạc chỗ\n" % (at(150), at(150)))
     rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--json", trailing)
     res = {r["row"]: r for r in json_lines(out)}
     check(rc == 1 and res.get(2, {}).get("result") == "appended" and res.get(3, {}).get("result") == "invalid"
-          and "column 9 has no name" in res[3].get("error", ""),
+          and "column 10 has no name" in res[3].get("error", ""),
           "unnamed trailing columns are ignored, but a value under one is a bad cell", out + err)
 
     # ---- interrupted and resumed ------------------------------------------------------------
-    big = ["at,substance,quantity,unit,party.name"]
+    big = ["at,substance,quantity,unit,party.name,party.country"]
     for i in range(400):
-        big.append(f"2026-02-01T08:{i // 60:02d}:{i % 60:02d}+07:00,108-88-3,1.5,L,Công ty Hưng Thịnh")
+        big.append(f"{at(90 + i / 10)},108-88-3,1.5,L,Công ty Hưng Thịnh,VN")
     big.append(big[1])  # an identical row: a distinct record (its id counts the occurrence)
     bigfile = os.path.join(tmp, "february.csv")
     with open(bigfile, "w") as f:
@@ -382,7 +392,7 @@ def scenario(tmp, data, url, vkey):
           "every exported entry carries a valid inclusion proof", "")
 
     rc, out, err = run("export", "entries", "--key", keys["clerk"], "--server", url, "--participant", "cty-a",
-                       "--from", "2026-01-01T00:00:00+07:00", "--to", "2026-02-01T00:00:00+07:00")
+                       "--from", at(0), "--to", at(70))
     text = out.splitlines()
     ok = rc == 0 and text[0].startswith("# vigil export entries at checkpoint vigil.clitest.example/log size ")
     rows_out = list(csv.DictReader(io.StringIO("\n".join(text[1:]) + "\n"))) if ok else []
