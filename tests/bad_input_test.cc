@@ -43,7 +43,7 @@ class HostileWorld : public World {
     // One of A's records, kept to be replayed and reused.
     Append(a,
            Payload("chem.purchase", "a-buy-kept", "biz-a",
-                   apitest::Move("1", {{"party", {{"name", "Supplier JSC"}}}})),
+                   apitest::Move("1", {{"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}})),
            &kept);
   }
   SecretKey r1 = SecretKey::Generate();
@@ -304,29 +304,32 @@ std::vector<Row> Rows() {
                                         {{"substance", "67-64-1"},
                                          {"quantity", 1e300},
                                          {"unit", "L"},
-                                         {"party", {{"name", "Supplier JSC"}}}})
+                                         {"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}})
                                     .dump());
        }),
        422, "rule_violation", ""},
       {"quantity overflowing 64 bits", signed_post([](W& w) {
-         return SignedBody(w.a, Payload("chem.purchase", "a-qty-huge", "biz-a",
-                                        apitest::Move("99999999999999999999999999",
-                                                      {{"party", {{"name", "Supplier JSC"}}}}))
-                                    .dump());
+         return SignedBody(
+             w.a, Payload("chem.purchase", "a-qty-huge", "biz-a",
+                          apitest::Move("99999999999999999999999999",
+                                        {{"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}))
+                      .dump());
        }),
        422, "rule_violation", ""},
       {"quantity negative", signed_post([](W& w) {
-         return SignedBody(w.a,
-                           Payload("chem.purchase", "a-qty-negative", "biz-a",
-                                   apitest::Move("-5", {{"party", {{"name", "Supplier JSC"}}}}))
-                               .dump());
+         return SignedBody(
+             w.a, Payload("chem.purchase", "a-qty-negative", "biz-a",
+                          apitest::Move("-5",
+                                        {{"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}))
+                      .dump());
        }),
        422, "rule_violation", ""},
       {"quantity with an exponent", signed_post([](W& w) {
-         return SignedBody(w.a,
-                           Payload("chem.purchase", "a-qty-exp", "biz-a",
-                                   apitest::Move("1e3", {{"party", {{"name", "Supplier JSC"}}}}))
-                               .dump());
+         return SignedBody(
+             w.a, Payload("chem.purchase", "a-qty-exp", "biz-a",
+                          apitest::Move("1e3",
+                                        {{"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}))
+                      .dump());
        }),
        422, "rule_violation", ""},
       {"unknown payload field", signed_post([](W& w) {
@@ -413,9 +416,11 @@ std::vector<Row> Rows() {
       {"a replayed submission (idempotent: the original receipt, nothing appended)",
        [](W& w) { return w.Post(SubmissionBody(w.kept)); }, 200, "", ""},
       {"a reused payload id with other content", signed_post([](W& w) {
-         return SignedBody(w.a, Payload("chem.purchase", "a-buy-kept", "biz-a",
-                                        apitest::Move("2", {{"party", {{"name", "Supplier JSC"}}}}))
-                                    .dump());
+         return SignedBody(
+             w.a,
+             Payload("chem.purchase", "a-buy-kept", "biz-a",
+                     apitest::Move("2", {{"party", {{"name", "Supplier JSC"}, {"country", "VN"}}}}))
+                 .dump());
        }),
        409, "conflict", "a-buy-kept"},
       {"a replayed submission with its signature swapped for another entry's",

@@ -332,9 +332,9 @@ try {
   check(/\d{2}\/\d{2}\/\d{4}/.test(await text('#alert-list')), 'dates in en-GB format');
   await shot('08-alerts-en');
   await page.click('#lang');
-  await page.waitForFunction(() => document.documentElement.lang === 'vi' && /Nhận khác số đã xuất/.test(document.querySelector('#alert-list')?.innerText || ''));
+  await page.waitForFunction(() => document.documentElement.lang === 'vi' && /Nhận thiếu so với số đã xuất/.test(document.querySelector('#alert-list')?.innerText || ''));
   const alertsVi = await text('#alert-list');
-  check(alertsVi.includes('Vượt ngưỡng cộng dồn') && alertsVi.includes('Nhận khác số đã xuất'), 'alerts dashboard in Vietnamese');
+  check(alertsVi.includes('Vượt ngưỡng cộng dồn') && alertsVi.includes('Nhận thiếu so với số đã xuất'), 'alerts dashboard in Vietnamese');
   await page.selectOption('#alert-kind', 'count_mismatch');
   await page.click('#alert-filter button[type=submit]');
   await page.waitForFunction(() => {
