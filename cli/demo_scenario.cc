@@ -467,6 +467,15 @@ void Traders(Builder& b, const std::string& authority) {
       Bought(kAcetone, "900", HungThinh("0008902"), "HT-ACE-0902", "Bồn IBC 1000 L", "Kinh doanh"));
   b.Add(kMinhLong, "chem.purchase", "ML-NK-0022", b.At(60, 11, 30),
         Bought(kMek, "800", HungThinh("0008907"), "HT-MEK-0907", "4 phuy 200 L", "Kinh doanh"));
+  // Declared as a thinner at 40 % although Minh Long only ever bought it pure: the amount that
+  // counts shrinks on paper (concentration_mismatch).
+  b.Add(kMinhLong, "chem.sale", "ML-XK-0030", b.At(52, 16, 0),
+        Move(kMek, "500", "L",
+             {{"concentration", "40"},
+              {"party", VietHung("0004102")},
+              {"purpose", "Dung môi pha sơn"},
+              {"transport", kRoad},
+              {"documents", {Doc("hóa đơn GTGT", "0004102")}}}));
   b.Add(kAnPhu, "chem.sale", "AP-XK-0001", b.At(57, 14, 20),
         Move(kToluene, "2500", "L",
              {{"party", VietHung("0000741")},
@@ -810,7 +819,7 @@ Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKe
                    "late_entry",       "unusual_size",     "receipt_short",
                    "receipt_overdue",  "loss_reported",    "count_mismatch",
                    "licence_expiring", "venue_violation",  "repeat_violation",
-                   "critical_item",    "self_void"};
+                   "critical_item",    "self_void",        "concentration_mismatch"};
   return s;
 }
 

@@ -1584,6 +1584,34 @@ TEST_CASE("Sales to outside buyers: identified, and summed per buyer", "[rules][
   CHECK(w.CountAlerts("outside_buyer_window") == 1);
 }
 
+TEST_CASE("A declared concentration cannot shrink what counts", "[rules][alerts]") {
+  World w;
+  // Dishonest: 200 kg of a solid listed as pure, declared at 1 % to count as 2 kg.
+  w.No("acme", "chem.purchase", With(Trade("200", "kg", kPermanganate), {{"concentration", "1"}}),
+       "concentration_not_allowed");
+  // Honest twin: the same solid without a concentration.
+  w.Do("acme", "chem.purchase", Trade("200", "kg", kPermanganate));
+  CHECK(w.CountAlerts("concentration_mismatch") == 0);
+  // Acetone is traded in mixtures (1-100 % in the catalogue): 37.5 % raises nothing, and
+  // what was bought at 37.5 % may be sold at 37.5 %.
+  w.Do("acme", "chem.purchase", With(Trade("500"), {{"concentration", "100"}}));
+  w.Do("acme", "chem.purchase", With(Trade("400"), {{"concentration", "37.5"}}));
+  w.Do("acme", "chem.sale", With(Trade("100"), {{"concentration", "37.5"}}));
+  CHECK(w.CountAlerts("concentration_mismatch") == 0);
+  // Dishonest: 100,000 L "at 0.5 %": outside the range, and weaker than anything acme
+  // acquired; the police see both.
+  w.Do("acme", "chem.sale", With(Trade("100000"), {{"concentration", "0.5"}}));
+  std::vector<Json> a = w.Alerts("concentration_mismatch");
+  REQUIRE(a.size() == 2);
+  CHECK(a[0]["participant"] == "acme");
+  CHECK(a[0]["concentration_ppm"] == 5'000);
+  CHECK(a[0]["typical"] == "1-100");
+  CHECK(a[1]["acquired_ppm"] == 375'000);
+  // Within the range but weaker than acquired: passed on diluted.
+  w.Do("acme", "chem.sale", With(Trade("10"), {{"concentration", "2"}}));
+  CHECK(w.CountAlerts("concentration_mismatch") == 3);
+}
+
 TEST_CASE("Goods cannot leave before they arrived", "[rules][chemicals]") {
   World w;
   w.SetTime("2026-06-08T00:00:00Z");

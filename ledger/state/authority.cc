@@ -83,6 +83,16 @@ void ApplyCatalogAdd(ApplyContext& ctx) {
                 "the substance \"unit\" must be \"kg\" (solids) or \"L\" (liquids)");
   }
   sub.measure = sub.unit == "L" ? Measure::kVolume : Measure::kMass;
+  if (s->contains("concentration")) {
+    const nlohmann::json& c = (*s)["concentration"];
+    sub.concentration =
+        c.is_string() ? ParseConcentrationRange(c.get<std::string>()) : std::nullopt;
+    if (!sub.concentration.has_value()) {
+      ctx.Violate("bad_substance",
+                  "\"concentration\" is the range it is traded at, in percent, e.g. \"30-40\"; "
+                  "leave it out for a substance traded pure");
+    }
+  }
   if (s->contains("cas") && (*s)["cas"].is_array()) {
     for (const auto& c : (*s)["cas"]) {
       if (!c.is_string() || !ValidCas(c.get<std::string>())) {

@@ -59,7 +59,8 @@ std::optional<SaltForm> ParseSalt(const std::string& text) {
 std::vector<Substance> ParseShipped() {
   Result<std::vector<CsvRow>> rows = ParseCsv(data::kUn1988Tables);
   assert(rows.ok() && !rows->empty());
-  // table,name_en,name_vi,cas,other_cas,synonyms,scheduled,salts_covered,unit,notes,salts
+  // table,name_en,name_vi,cas,other_cas,synonyms,scheduled,salts_covered,unit,notes,salts,
+  // concentration
   const std::regex cas_re(R"(\b\d{2,7}-\d{2}-\d\b)");
   std::vector<Substance> out;
   for (size_t i = 1; i < rows->size(); ++i) {
@@ -84,6 +85,10 @@ std::vector<Substance> ParseShipped() {
         s.cas.push_back(f->cas);
         s.salts.push_back(std::move(*f));
       }
+    }
+    if (r.size() > 11 && !r[11].empty()) {
+      s.concentration = ParseConcentrationRange(r[11]);
+      assert(s.concentration.has_value());
     }
     out.push_back(std::move(s));
   }
@@ -112,6 +117,26 @@ std::vector<ChecklistItem> ParseChecklist(const char* csv, bool has_applies_to) 
 
 }  // namespace
 
+std::optional<Substance::Range> ParseConcentrationRange(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  Result<int64_t> lo = ParseConcentration(text.substr(0, dash));
+  Result<int64_t> hi = ParseConcentration(text.substr(dash + 1));
+  if (!lo.ok() || !hi.ok() || *lo > *hi) return std::nullopt;
+  return Substance::Range{*lo, *hi};
+}
+
+std::string FormatConcentrationRange(const Substance::Range& r) {
+  auto percent = [](int64_t ppm) {
+    std::string s = std::to_string(ppm / 10'000);
+    std::string frac = std::to_string(ppm % 10'000);
+    frac.insert(0, 4 - frac.size(), '0');
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    return frac.empty() ? s : s + "." + frac;
+  };
+  return percent(r.min_ppm) + "-" + percent(r.max_ppm);
+}
+
 nlohmann::json SaltForm::ToJson() const {
   return {{"cas", cas}, {"name", name}, {"base_ppm", base_ppm}};
 }
@@ -123,6 +148,7 @@ nlohmann::json Substance::ToJson() const {
     j["salts"] = nlohmann::json::array();
     for (const SaltForm& f : salts) j["salts"].push_back(f.ToJson());
   }
+  if (concentration.has_value()) j["concentration"] = FormatConcentrationRange(*concentration);
   return j;
 }
 
@@ -140,6 +166,12 @@ Result<Substance> Substance::FromJson(const nlohmann::json& j) {
     for (const auto& f : j.value("salts", nlohmann::json::array())) {
       s.salts.push_back({f.at("cas").get<std::string>(), f.at("name").get<std::string>(),
                          f.at("base_ppm").get<int64_t>()});
+    }
+    if (j.contains("concentration")) {
+      s.concentration = ParseConcentrationRange(j["concentration"].get<std::string>());
+      if (!s.concentration.has_value()) {
+        return Status(Code::kCorruption, "damaged catalogue record");
+      }
     }
     return s;
   } catch (const nlohmann::json::exception&) {

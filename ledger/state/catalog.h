@@ -52,6 +52,13 @@ struct Substance {
   std::string unit;  // default unit: "kg" or "L"
   Measure measure = Measure::kMass;
   std::vector<SaltForm> salts;  // salts converted by molar mass (their CAS are in `cas` too)
+  // The concentrations (ppm of pure substance, 10^4 x %) it is typically traded at, in
+  // mixtures or solutions; nullopt: listed as pure, so no concentration may be declared (a
+  // solid cannot be diluted by declaration). Text form "<min>-<max>" in percent.
+  struct Range {
+    int64_t min_ppm = 0, max_ppm = 0;
+  };
+  std::optional<Range> concentration;
   // Not part of the catalogue record: set by FindSubstance when the identifier was a salt's
   // CAS number, so that ReadAmount (domain.h) counts the amount as base substance.
   std::optional<SaltForm> form;
@@ -74,6 +81,11 @@ std::string LowerAscii(std::string_view s);
 // Vietnamese diacritics ignored), so "Kali permanganat", "kali  PERMANGANAT" and "Axêton"
 // meet the same "catalog_ident/" key.
 std::string CatalogIdent(std::string_view ident);
+
+// "<min>-<max>" (percentages, as ParseConcentration takes them) as a Range; nullopt if malformed
+// or min > max.
+std::optional<Substance::Range> ParseConcentrationRange(std::string_view text);
+std::string FormatConcentrationRange(const Substance::Range& r);
 
 // Every identifier `s` answers to, as given: its id, CAS numbers (base and salts), English
 // and Vietnamese names and synonyms. catalog.add indexes these (folded by CatalogIdent).

@@ -20,8 +20,27 @@ namespace {
 // Fields every movement may carry besides its own.
 struct Movement {
   Substance substance;
-  int64_t amount = 0;
+  int64_t amount = 0;                 // pure substance, base units
+  int64_t concentration = 1'000'000;  // declared, ppm (10^6: none declared)
 };
+
+// Alerts when a declared concentration lies outside the range the catalogue says the
+// substance is traded at (a mixture declared to shrink the amount that counts).
+void CheckConcentrationRange(ApplyContext& ctx, const Movement& m) {
+  if (m.concentration == 1'000'000 || !m.substance.concentration.has_value()) return;
+  const Substance::Range& r = *m.substance.concentration;
+  if (m.concentration >= r.min_ppm && m.concentration <= r.max_ppm) return;
+  RaiseAlert(ctx, "concentration_mismatch", ctx.payload.actor,
+             m.substance.name_en + " declared at " + std::to_string(m.concentration / 10'000) +
+                 "." + std::to_string(m.concentration % 10'000 / 1'000) + " %, outside the " +
+                 FormatConcentrationRange(r) +
+                 " % it is traded at: the amount that counts is only " +
+                 FormatQuantity(m.amount, m.substance.measure),
+             {{"substance", m.substance.id},
+              {"concentration_ppm", m.concentration},
+              {"amount", m.amount},
+              {"typical", FormatConcentrationRange(r)}});
+}
 
 // Reads the common movement fields; nullopt (with violations) if they are unusable.
 std::optional<Movement> ReadMovement(ApplyContext& ctx) {
@@ -39,9 +58,12 @@ std::optional<Movement> ReadMovement(ApplyContext& ctx) {
   }
   std::optional<Substance> s = ReadSubstance(ctx, b);
   if (!s.has_value()) return std::nullopt;
-  std::optional<int64_t> amount = ReadAmount(ctx, b, *s);
+  int64_t ppm = 0;
+  std::optional<int64_t> amount = ReadAmount(ctx, b, *s, "", false, &ppm);
   if (!amount.has_value()) return std::nullopt;
-  return Movement{std::move(*s), *amount};
+  Movement m{std::move(*s), *amount, ppm};
+  CheckConcentrationRange(ctx, m);
+  return m;
 }
 
 // The party outside the ledger of a purchase or sale.
@@ -243,7 +265,34 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
                {{"substance", m.substance.id}, {"amount", m.amount}, {"average", total / count}});
   }
   PutJson(ctx, stat_key, {{"count", count + 1}, {"total", total + m.amount}});
+  const std::string conc_key = statekey::ConcKey(buyer, m.substance.id);
+  Result<std::optional<std::string>> lowest = ctx.state.Get(conc_key);
+  int64_t least = 0;
+  if (!ctx.Fail(lowest.status()) &&
+      (!lowest->has_value() ||
+       (codec::DecodeCounts(**lowest, {&least}) && m.concentration < least))) {
+    ctx.Fail(ctx.state.Put(conc_key, codec::EncodeCounts({m.concentration})));
+  }
   ctx.Fail(ctx.state.Put(statekey::SupplierKey(buyer, m.substance.id, supplier), ""));
+}
+
+// Alerts when goods passed on (a sale or dispatch) are declared weaker than the participant
+// ever acquired them: 100,000 L "at 0.5 %" out of 500 L bought pure.
+void CheckPassedOnConcentration(ApplyContext& ctx, const Movement& m) {
+  if (m.concentration == 1'000'000) return;
+  Result<std::optional<std::string>> v =
+      ctx.state.Get(statekey::ConcKey(ctx.payload.actor, m.substance.id));
+  int64_t least = 1'000'000;
+  if (ctx.Fail(v.status()) || (v->has_value() && !codec::DecodeCounts(**v, {&least}))) return;
+  if (m.concentration >= least) return;
+  RaiseAlert(ctx, "concentration_mismatch", ctx.payload.actor,
+             m.substance.name_en + " passed on at a lower concentration than \"" +
+                 ctx.payload.actor + "\" ever acquired it at: the amount that counts is only " +
+                 FormatQuantity(m.amount, m.substance.measure),
+             {{"substance", m.substance.id},
+              {"concentration_ppm", m.concentration},
+              {"acquired_ppm", least},
+              {"amount", m.amount}});
 }
 
 // Whether `supplier` has supplied `substance` to the actor (a return to it is allowed under
@@ -309,6 +358,7 @@ void ApplySale(ApplyContext& ctx) {
     }
   }
   CheckOutgoingLicence(ctx, m->substance, party->Id());
+  CheckPassedOnConcentration(ctx, *m);
   if (!party->country.empty()) {
     CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, "");
   }
@@ -333,6 +383,7 @@ void ApplyDispatch(ApplyContext& ctx) {
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !to.has_value() || !tid.has_value()) return;
   CheckOutgoingLicence(ctx, m->substance, "participant:" + *to);
+  CheckPassedOnConcentration(ctx, *m);
   if (*to == ctx.payload.actor)
     ctx.Violate("self_transfer", "a dispatch must go to another participant");
   if (std::optional<Participant> receiver = RequireParticipant(ctx, *to, "counterparty_unknown")) {

@@ -222,7 +222,8 @@ std::optional<Substance> ReadSubstance(ApplyContext& ctx, const nlohmann::json& 
 
 std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
                                   const Substance& substance, std::string_view where,
-                                  bool allow_zero) {
+                                  bool allow_zero, int64_t* ppm_out) {
+  if (ppm_out != nullptr) *ppm_out = 1'000'000;
   const std::string at = where.empty() ? "" : " (" + std::string(where) + ")";
   auto q = obj.find("quantity");
   auto u = obj.find("unit");
@@ -256,6 +257,15 @@ std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
       ctx.Violate("bad_concentration", ppm.status().message() + at);
       return std::nullopt;
     }
+    if (!substance.concentration.has_value()) {
+      ctx.Violate("concentration_not_allowed",
+                  substance.name_en +
+                      " is listed as a pure substance: give its whole quantity, without a "
+                      "\"concentration\"" +
+                      at);
+      return std::nullopt;
+    }
+    if (ppm_out != nullptr) *ppm_out = *ppm;
     amount = PureAmount(amount, *ppm);
     if (amount == 0 && !allow_zero) {
       ctx.Violate("bad_quantity", "the pure amount of this mixture rounds to zero" + at);

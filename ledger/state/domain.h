@@ -106,10 +106,13 @@ std::optional<Substance> ReadSubstance(ApplyContext& ctx, const nlohmann::json& 
 
 // The pure-substance amount of obj's "quantity" + "unit" (+ optional "concentration" in % w/w)
 // in the substance's base unit; records "bad_quantity" / "wrong_unit" and returns nullopt.
-// With `allow_zero` (stocktakes, inspection counts) a quantity of zero is accepted.
+// With `allow_zero` (stocktakes, inspection counts) a quantity of zero is accepted. A
+// concentration on a substance the catalogue lists as pure is refused
+// ("concentration_not_allowed"); `*ppm`, if given, receives the declared concentration
+// (10^6 when none).
 std::optional<int64_t> ReadAmount(ApplyContext& ctx, const nlohmann::json& obj,
                                   const Substance& substance, std::string_view where = "",
-                                  bool allow_zero = false);
+                                  bool allow_zero = false, int64_t* ppm = nullptr);
 
 // Checks that `p` holds a licence of one of `kinds` covering `substance` on the record's
 // calendar day (the jurisdiction's day of `at`), not suspended, and not expired by the server's

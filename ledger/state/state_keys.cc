@@ -66,6 +66,7 @@ constexpr std::string_view kCatalogIdent = "catalog_ident/";
 constexpr std::string_view kChecklist = "checklist/";
 constexpr std::string_view kCount = "count/";
 constexpr std::string_view kSupplied = "supplied/";
+constexpr std::string_view kConc = "conc/";
 constexpr std::string_view kLicence = "licence/";
 constexpr std::string_view kLicenceWarn = "licence_warn/";
 constexpr std::string_view kInspBy = "insp_by/";
@@ -231,6 +232,10 @@ std::string AcqStatKey(std::string_view participant, std::string_view substance)
 std::string SupplierKey(std::string_view participant, std::string_view substance,
                         std::string_view supplier) {
   return Join(kSupplied, {participant, substance, supplier});
+}
+
+std::string ConcKey(std::string_view participant, std::string_view substance) {
+  return Join(kConc, {participant, substance});
 }
 
 std::string CountKey(std::string_view participant, std::string_view substance) {

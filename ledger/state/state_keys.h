@@ -29,6 +29,7 @@
 //   "flow/<participant>/<substance>/<day4>"        stock in and out per day (event time)
 //   "acqstat/<participant>/<substance>"            acquisition count and total
 //   "supplied/<participant>/<substance>/<supplier>"   who supplied it (returns allowed)
+//   "conc/<participant>/<substance>"               lowest concentration acquired at
 //   "count/<participant>/<substance>"              the last stocktake
 //   "licence/<number>", "licence_warn/<number>"    licence holder; its expiry/ key
 //   "expiry/<time>/<participant>/<number>"         licences by expiry-warning time
@@ -156,6 +157,9 @@ std::string AcqStatKey(std::string_view participant, std::string_view substance)
 // "party:<code or name>", the rest of the key) has supplied that substance to the participant.
 std::string SupplierKey(std::string_view participant, std::string_view substance,
                         std::string_view supplier);
+
+// "conc/<participant>/<substance>": the lowest concentration the participant acquired it at.
+std::string ConcKey(std::string_view participant, std::string_view substance);
 
 std::string CountKey(std::string_view participant, std::string_view substance);
 
