@@ -46,7 +46,7 @@ std::string Quoted(const std::string& s) { return "\"" + s.substr(0, 80) + "\"";
 
 const std::vector<std::string>& CsvColumns() {
   static const std::vector<std::string> kColumns = [] {
-    std::vector<std::string> columns = {"type", "id", "actor", "at"};
+    std::vector<std::string> columns = {"type", "id", "actor", "at", "late_reason"};
     for (const RecordType& t : RecordTypes()) {
       for (std::string_view c : t.csv_columns) {
         if (std::find(columns.begin(), columns.end(), c) == columns.end()) columns.emplace_back(c);
