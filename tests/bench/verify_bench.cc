@@ -68,7 +68,7 @@ int Build(const std::string& dir, uint64_t entries) {
       nlohmann::json p = {{"type", "participant.register"},
                           {"id", id},
                           {"actor", "authority"},
-                          {"at", "2026-01-02T03:04:05Z"},
+                          {"at", vigil::FormatTimestamp(vigil::NowMs())},
                           {"participant", "p-" + id},
                           {"role", "business"},
                           {"legal_name", "Công ty TNHH Hóa chất số " + id},
