@@ -57,13 +57,23 @@ test-deps:
 # (proofs, queries, storage, server RSS in process and over HTTP), then builds the Merkle tree
 # alone at BENCH_TREE_SIZES leaves (proofs at 10M), then verifies the largest log; plot.py (matplotlib)
 # draws docs/performance-scale.png; ingest.sh measures the HTTP floor with wrk.
+# vigil_history_bench measures the cost per record of ONE busy business at BENCH_HISTORY prior
+# records (issue 14 item 7) -> $(BUILD)/bench/history.json and a table on stdout.
 BENCH_DEB_PACKAGES := python3-matplotlib wrk
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_TREE_SIZES ?= 10000000
+BENCH_HISTORY ?= 1000,10000,100000
 bench: build
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	tests/bench/ingest.sh $(BUILD) $(BUILD)/bench
+	$(BUILD)/bin/vigil_history_bench --points $(BENCH_HISTORY) --out $(BUILD)/bench/history.json
 	tests/bench/scale.sh $(BUILD) $(BUILD)/bench "$(BENCH_SIZES)" "$(BENCH_TREE_SIZES)"
+
+# Only the history benchmark (a few minutes): `make bench-history`.
+.PHONY: bench-history
+bench-history: build
+	@mkdir -p $(BUILD)/bench
+	$(BUILD)/bin/vigil_history_bench --points $(BENCH_HISTORY) --out $(BUILD)/bench/history.json
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

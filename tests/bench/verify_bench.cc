@@ -34,6 +34,7 @@
 #include "ledger/log/entry.h"
 #include "ledger/log/log.h"
 #include "ledger/verify.h"
+#include "tests/bench/bench_limits.h"
 
 namespace {
 
@@ -67,7 +68,7 @@ int Build(const std::string& dir, uint64_t entries) {
       nlohmann::json p = {{"type", "participant.register"},
                           {"id", id},
                           {"actor", "authority"},
-                          {"at", "2026-01-02T03:04:05Z"},
+                          {"at", vigil::FormatTimestamp(vigil::NowMs())},
                           {"participant", "p-" + id},
                           {"role", "business"},
                           {"legal_name", "Công ty TNHH Hóa chất số " + id},
@@ -91,49 +92,10 @@ int Build(const std::string& dir, uint64_t entries) {
   return 0;
 }
 
-// CPU time of this process (all threads) or of the calling thread, in seconds.
-double CpuSeconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-// Ed25519 verifications per second of wall time and per second of this thread's CPU time (the
-// second is what one core does when nobody else wants it; the machine is shared).
-std::pair<double, double> Ed25519PerSecond() {
-  vigil::SecretKey k = vigil::SecretKey::Generate();
-  const std::string msg(300, 'x');
-  const std::string sig = k.Sign(vigil::SignContext::kEntry, msg);
-  uint64_t n = 0;
-  const auto start = Clock::now();
-  const double cpu0 = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
-  while (Seconds(start) < 2.0) {
-    for (int i = 0; i < 100; ++i)
-      if (k.public_key().Verify(vigil::SignContext::kEntry, msg, sig)) ++n;
-  }
-  return {static_cast<double>(n) / Seconds(start),
-          static_cast<double>(n) / (CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu0)};
-}
-
-double Sha256PerSecond() {
-  const std::string entry(600, 'e');
-  uint64_t n = 0;
-  volatile uint8_t sink = 0;
-  const auto start = Clock::now();
-  while (Seconds(start) < 1.0) {
-    for (int i = 0; i < 1000; ++i) sink = sink + vigil::Sha256(entry)[0];
-    n += 1000;
-  }
-  return static_cast<double>(n) / Seconds(start);
-}
-
-std::string LoadAverage() {
-  double load[3] = {0, 0, 0};
-  if (getloadavg(load, 3) < 1) return "?";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.1f", load[0]);
-  return buf;
-}
+using vigil::bench::CpuSeconds;
+using vigil::bench::Ed25519PerSecond;
+using vigil::bench::LoadAverage;
+using vigil::bench::Sha256PerSecond;
 
 }  // namespace
 
