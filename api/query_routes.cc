@@ -173,11 +173,10 @@ std::vector<Route> Server::QueryRoutes() {
          Result<size_t> limit = Limit(c.req);
          if (!limit.ok()) return Fail(c.res, limit.status());
          const std::string status = Param(c.req, "status");
-         if (!status.empty() && status != "open" && status != "received" && status != "voided" &&
-             status != "mismatched" && status != "overdue") {
-           return Fail(c.res,
-                       Status(Code::kInvalidArgument,
-                              "\"status\" is open, received, voided, mismatched or overdue"));
+         if (!status.empty() && status != "open" && status != "received" && status != "short" &&
+             status != "voided" && status != "overdue") {
+           return Fail(c.res, Status(Code::kInvalidArgument,
+                                     "\"status\" is open, received, short, voided or overdue"));
          }
          queries::TransferFilter f{*who, status, NowMs()};
          read(c, [&](db::Txn& txn) {

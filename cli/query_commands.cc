@@ -277,7 +277,7 @@ void AddQueries(CLI::App& app, int& exit_code) {
     auto a = std::make_shared<std::array<std::string, 3>>();  // participant, status, after
     AddCommon(cmd, *c);
     cmd->add_option("--participant", (*a)[0], "Sender or receiver");
-    cmd->add_option("--status", (*a)[1], "open, received, voided, mismatched or overdue");
+    cmd->add_option("--status", (*a)[1], "open, received, short, voided or overdue");
     cmd->add_option("--after", (*a)[2], "Continue after this cursor");
     cmd->footer("Example:\n  vigil transfers --key police.key --status overdue" + env_hint);
     cmd->callback([c, a, &exit_code] {
@@ -292,7 +292,10 @@ void AddQueries(CLI::App& app, int& exit_code) {
               std::vector<std::vector<std::string>> rows;
               for (const auto& t : j["items"]) {
                 std::string status = Str(t, "status");
-                if (t.value("mismatched", false)) status += " (quantity differs)";
+                if (t.contains("in_transit")) {
+                  status +=
+                      " (" + Amount(t["in_transit"], Str(t, "substance"), units) + " in transit)";
+                }
                 if (t.value("overdue", false)) status += " (OVERDUE)";
                 const std::string substance = Str(t, "substance");
                 rows.push_back(

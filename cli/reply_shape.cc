@@ -292,13 +292,12 @@ const JsonShape& StockHistoryShape() {
 }
 
 const JsonShape& TransferPageShape() {
-  static const JsonShape& shape = *new JsonShape(
-      PageOf(S::Object({Required("transfer_id", S::String()), Required("from", S::String()),
-                        Required("to", S::String()), Required("substance", S::String()),
-                        Required("status", S::String()), Optional("dispatched_at", S::String()),
-                        Optional("due", S::String()), Optional("amount", S::Int64().OrNull()),
-                        Optional("received_amount", S::Int64().OrNull()),
-                        Optional("mismatched", S::Bool()), Optional("overdue", S::Bool())})));
+  static const JsonShape& shape = *new JsonShape(PageOf(S::Object(
+      {Required("transfer_id", S::String()), Required("from", S::String()),
+       Required("to", S::String()), Required("substance", S::String()),
+       Required("status", S::String()), Optional("dispatched_at", S::String()),
+       Optional("due", S::String()), Optional("amount", S::Int64().OrNull()),
+       Optional("received_amount", S::Int64().OrNull()), Optional("overdue", S::Bool())})));
   return shape;
 }
 

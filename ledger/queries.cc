@@ -244,14 +244,10 @@ Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string&
           return std::nullopt;
         }
         const std::string status = t.value("status", "");
-        const bool mismatched = status == "received" && t.value("received_amount", int64_t{0}) !=
-                                                            t.value("amount", int64_t{0});
         Result<int64_t> due = ParseTimestamp(t.value("due", ""));
         const bool overdue = status == "open" && due.ok() && *due < f.now_ms;
-        t["mismatched"] = mismatched;
         t["overdue"] = overdue;
-        if (f.status.empty() || f.status == status || (f.status == "mismatched" && mismatched) ||
-            (f.status == "overdue" && overdue)) {
+        if (f.status.empty() || f.status == status || (f.status == "overdue" && overdue)) {
           return t;
         }
         return std::nullopt;

@@ -54,8 +54,8 @@ Result<nlohmann::json> StockHistory(db::Txn& txn, const std::string& participant
 
 struct TransferFilter {
   std::string participant;  // sender or receiver; empty: all
-  std::string status;       // open, received, voided, mismatched (received, amounts differ),
-                            // overdue (open past its due time at `now_ms`); empty: all
+  std::string status;       // open, received, short (received less: the rest in transit),
+                            // voided, overdue (open past its due time at `now_ms`); empty: all
   int64_t now_ms = 0;
 };
 Result<Page> Transfers(db::Txn& txn, const TransferFilter& f, const std::string& after,

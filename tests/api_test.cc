@@ -357,6 +357,14 @@ TEST_CASE("A business reads only what concerns it", "[api][access]") {
   }
   // C receives from both A and B: it sees both transfers, as their receiver.
   CHECK(w.Get("/v1/transfers", w.c).Json()["items"].size() == 2);
+  // C receives 8 of A's 10: the slip is short, 2 in transit, and the status filter finds it.
+  w.AppendSeq(w.c, Payload("chem.receipt", "c-recv-a1", "biz-c",
+                           Move("8", {{"counterparty", "biz-a"}, {"transfer_id", "T-A1"}})));
+  const json shorts = w.Get("/v1/transfers?status=short", w.police).Json()["items"];
+  REQUIRE(shorts.size() == 1);
+  CHECK(shorts[0]["transfer_id"] == "T-A1");
+  CHECK(shorts[0]["in_transit"] == 2'000'000);
+  CHECK(w.Get("/v1/transfers?status=open", w.police).Json()["items"].size() == 1);
 }
 
 // Generated from the log itself: every entry of the world (one or more of each record type it

@@ -48,7 +48,7 @@ const TEXT = {
     'col.result': 'Kết quả', 'col.kind': 'Loại', 'col.about': 'Đối tượng', 'col.in': 'Nhập vào', 'col.out': 'Xuất ra',
     'col.count': 'Số mục',
     'sum.in': 'mua + nhận', 'sum.out': 'bán + xuất giao', 'sum.used': 'sử dụng + tiêu hủy + thất thoát',
-    'tr.open': 'Chờ nhận', 'tr.received': 'Đã nhận', 'tr.voided': 'Đã hủy', 'tr.mismatched': 'Lệch số lượng', 'tr.overdue': 'Quá hạn nhận',
+    'tr.open': 'Chờ nhận', 'tr.received': 'Đã nhận', 'tr.voided': 'Đã hủy', 'tr.short': 'Nhận thiếu', 'tr.overdue': 'Quá hạn nhận',
     'insp.countersigned': 'Đã ký xác nhận', 'insp.pending': 'Chờ xác nhận', 'insp.objected': 'Có ý kiến phản đối', 'insp.voided': 'Đã hủy',
     'insp.violations': '{n} vi phạm', 'insp.drugs': 'test ma túy: {pos}/{tested} dương tính',
     'alerts.title': 'Bảng cảnh báo', 'alerts.kind': 'Loại cảnh báo', 'alerts.all': 'Tất cả', 'alerts.from': 'Từ ngày', 'alerts.to': 'Đến ngày',
@@ -147,7 +147,7 @@ const TEXT = {
     'col.result': 'Result', 'col.kind': 'Kind', 'col.about': 'About', 'col.in': 'In', 'col.out': 'Out',
     'col.count': 'Entries',
     'sum.in': 'purchases + receipts', 'sum.out': 'sales + dispatches', 'sum.used': 'use + disposal + loss',
-    'tr.open': 'Awaiting receipt', 'tr.received': 'Received', 'tr.voided': 'Voided', 'tr.mismatched': 'Quantity differs', 'tr.overdue': 'Receipt overdue',
+    'tr.open': 'Awaiting receipt', 'tr.received': 'Received', 'tr.voided': 'Voided', 'tr.short': 'Received short', 'tr.overdue': 'Receipt overdue',
     'insp.countersigned': 'Countersigned', 'insp.pending': 'Awaiting acknowledgement', 'insp.objected': 'Objected', 'insp.voided': 'Voided',
     'insp.violations': '{n} violation(s)', 'insp.drugs': 'drug tests: {pos}/{tested} positive',
     'alerts.title': 'Alerts dashboard', 'alerts.kind': 'Alert kind', 'alerts.all': 'All', 'alerts.from': 'From', 'alerts.to': 'To',
@@ -1009,7 +1009,7 @@ async function viewParticipant(id) {
     years.length ? [h('label', { for: 'year' }, t('p.year')), yearSel, summaryBox] : h('p', { class: 'muted' }, t('p.none'))) : null;
 
   const transferRows = transfers.items.map((x) => {
-    const st = x.mismatched ? 'mismatched' : x.overdue ? 'overdue' : x.status;
+    const st = x.overdue ? 'overdue' : x.status;
     return [h('span', { class: 'mono' }, x.transfer_id), substanceName(x.substance), fmtAmount(x.amount, x.substance),
       partyLink(x.from), partyLink(x.to), [entryLink(x.dispatched_seq), ' ', fmtTime(x.dispatched_at)], fmtTime(x.due),
       x.received_seq !== undefined ? [entryLink(x.received_seq), ' ', fmtAmount(x.received_amount, x.substance)] : '',
