@@ -314,11 +314,6 @@ void CheckOutgoingLicence(ApplyContext& ctx, const Substance& substance,
   }
 }
 
-// The transfer `key` as stored, or nullopt.
-std::optional<nlohmann::json> LoadTransfer(ApplyContext& ctx, const std::string& key) {
-  return GetJson(ctx, key);
-}
-
 }  // namespace
 
 void ApplyPurchase(ApplyContext& ctx) {
@@ -395,7 +390,7 @@ void ApplyDispatch(ApplyContext& ctx) {
     }
   }
   const std::string key = statekey::TransferKey(ctx.payload.actor, *tid);
-  if (LoadTransfer(ctx, key).has_value()) {
+  if (GetJson(ctx, key).has_value()) {
     ctx.Violate("transfer_exists", "transfer_id \"" + *tid + "\" was already used by this sender");
   }
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
@@ -421,7 +416,7 @@ void ApplyReceipt(ApplyContext& ctx) {
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !from.has_value() || !tid.has_value()) return;
   const std::string key = statekey::TransferKey(*from, *tid);
-  std::optional<nlohmann::json> t = LoadTransfer(ctx, key);
+  std::optional<nlohmann::json> t = GetJson(ctx, key);
   if (!t.has_value() || t->value("to", "") != ctx.payload.actor ||
       t->value("status", "") != "open") {
     ctx.Violate("no_open_dispatch", "there is no open dispatch \"" + *tid + "\" from \"" + *from +
@@ -539,7 +534,7 @@ namespace {
 void LoseInTransit(ApplyContext& ctx, const Movement& m, const std::string& tid) {
   std::optional<std::string> counterparty = ctx.String("counterparty", false);
   const std::string key = statekey::TransferKey(counterparty.value_or(ctx.payload.actor), tid);
-  std::optional<nlohmann::json> t = LoadTransfer(ctx, key);
+  std::optional<nlohmann::json> t = GetJson(ctx, key);
   if (!t.has_value() || t->value("status", "") != "short" ||
       (t->value("from", "") != ctx.payload.actor && t->value("to", "") != ctx.payload.actor)) {
     ctx.Violate("no_goods_in_transit",
@@ -631,14 +626,14 @@ void UndoMovement(ApplyContext& ctx, std::string_view type, const nlohmann::json
   if (effect.contains("transit")) {
     const nlohmann::json& lost = effect["transit"];
     const std::string key = lost.value("key", "");
-    if (std::optional<nlohmann::json> t = LoadTransfer(ctx, key)) {
+    if (std::optional<nlohmann::json> t = GetJson(ctx, key)) {
       (*t)["in_transit"] = t->value("in_transit", int64_t{0}) + lost.value("amount", int64_t{0});
       PutJson(ctx, key, *t);
     }
   }
   if (!effect.contains("transfer")) return;
   const std::string key = effect["transfer"].get<std::string>();
-  std::optional<nlohmann::json> tr = LoadTransfer(ctx, key);
+  std::optional<nlohmann::json> tr = GetJson(ctx, key);
   if (!tr.has_value()) return;
   if (type == "chem.dispatch") {
     if (tr->value("status", "") != "open") {
