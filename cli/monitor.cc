@@ -21,7 +21,6 @@ namespace vigil::cli {
 
 namespace {
 
-// v2: the replayed state has the layout of store format 2 (ledger/state_codec.h).
 // v3: the replayed state has the layout of store format 3 (docs/formats.md §15).
 constexpr char kStateFormat[] = "vigil-monitor-state/v3";
 constexpr std::string_view kStateFormatFamily = "vigil-monitor-state/";

@@ -1,5 +1,5 @@
-// The compact state encodings of store format 2 (ledger/state_codec.h): every value decodes to
-// exactly what was encoded, records of an unexpected shape fall back to a lossless form, keys
+// The compact state encodings of store format 3 (ledger/state/state_codec.h): every value decodes
+// to exactly what was encoded, records of an unexpected shape fall back to a lossless form, keys
 // keep seq order, and damaged bytes are reported, never misread.
 #include "ledger/state/state_codec.h"
 

@@ -3,7 +3,7 @@
 // payloads, licences, stock and alerts. Internal to ledger/. All functions run inside Apply
 // and report through the ApplyContext.
 //
-// State records (besides those of registry.h and catalog.h), store format 2; their keys are
+// State records (besides those of registry.h and catalog.h), store format 3; their keys are
 // built and parsed only by state_keys.h. <seq8> and <time8> are 8 bytes big-endian; <seq> is
 // 20 decimal digits and <time> 15 (ms since 1970); either way keys sort in seq / time order.
 // "compact" values are state_codec.h's binary forms (JSON text when a record has a shape they

@@ -129,7 +129,7 @@ const std::vector<RecordType>& RecordTypes() {
     a.insert(a.end(), b.begin(), b.end());
     return a;
   };
-  // The codes are stored in the state (format 2): a new type takes the next unused code.
+  // The codes are stored in the state (since format 2): a new type takes the next unused code.
   static const std::vector<RecordType> kTypes = {
       {"participant.register",
        1,

@@ -1,4 +1,4 @@
-// Compact encodings of the derived state's high-volume records (store format 2; see
+// Compact encodings of the derived state's high-volume records (store format 3; see
 // docs/formats.md §15; their keys are built and parsed by state_keys.h). Internal to ledger/:
 // the state machine writes these, the queries and the verifier read them.
 //

@@ -1,4 +1,4 @@
-// Every key of the derived state (the `state` table, store format 2; docs/formats.md §15):
+// Every key of the derived state (the `state` table, store format 3; docs/formats.md §15):
 // the one place that spells a key prefix, builds a key from its parts or takes one apart
 // (after leveldb's db/dbformat.h). The state machine writes these keys; the queries, the
 // verifier, the CLI and the tests read them, always through this header.
