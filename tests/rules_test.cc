@@ -1579,6 +1579,11 @@ TEST_CASE("Sales to outside buyers: identified, and summed per buyer", "[rules][
   w.No("acme", "chem.sale", Trade("1", "L", kAcetone, Party("0312345678")), "sale_to_participant");
   w.No("acme", "chem.sale", Trade("1", "L", kAcetone, Party("0312345678-005")),
        "sale_to_participant");
+  // ... also when only a branch is registered and the sale names the parent.
+  w.Register("branch-only", "business", {{"tax_code", "0314444444-002"}});
+  w.No("acme", "chem.sale", Trade("1", "L", kAcetone, Party("0314444444")), "sale_to_participant");
+  w.No("acme", "chem.sale", Trade("1", "L", kAcetone, Party("0314444444-007")),
+       "sale_to_participant");
   // Honest twin: another buyer's small purchase raises nothing.
   w.Do("acme", "chem.sale", Trade("10", "L", kAcetone, Party("0307777777")));
   CHECK(w.CountAlerts("outside_buyer_window") == 1);

@@ -339,18 +339,16 @@ void ApplySale(ApplyContext& ctx) {
                 "\"personal_commitment\" to their identity in the personal data; a bare name "
                 "identifies no one");
   }
-  // A registered enterprise (or a branch of one) is supplied by dispatch, with a control slip
-  // and a receipt, never by a sale that leaves no trace on its side.
-  for (std::string_view code :
-       {std::string_view(party->enterprise_code), identity::EnterpriseOf(party->enterprise_code)}) {
-    Result<std::optional<std::string>> holder = registry::ParticipantByTaxCode(ctx.state, code);
-    if (ctx.Fail(holder.status())) return;
-    if (holder->has_value()) {
-      ctx.Violate("sale_to_participant",
-                  "enterprise " + std::string(code) + " is registered in the ledger as \"" +
-                      **holder + "\": deliver to it with a chem.dispatch (a control slip)");
-      break;
-    }
+  // A registered enterprise (the parent or any branch of it) is supplied by dispatch, with a
+  // control slip and a receipt, never by a sale that leaves no trace on its side.
+  Result<std::optional<std::string>> holder =
+      registry::ParticipantOfEnterprise(ctx.state, party->enterprise_code);
+  if (ctx.Fail(holder.status())) return;
+  if (holder->has_value()) {
+    ctx.Violate("sale_to_participant",
+                "enterprise " + std::string(identity::EnterpriseOf(party->enterprise_code)) +
+                    " is registered in the ledger as \"" + **holder +
+                    "\": deliver to it with a chem.dispatch (a control slip)");
   }
   CheckOutgoingLicence(ctx, m->substance, party->Id());
   CheckPassedOnConcentration(ctx, *m);

@@ -346,6 +346,20 @@ Result<std::optional<std::string>> ParticipantByTaxCode(const StateStore& state,
   return state.Get(statekey::TaxCodeKey(tax_code));
 }
 
+Result<std::optional<std::string>> ParticipantOfEnterprise(const StateStore& state,
+                                                           std::string_view tax_code) {
+  std::optional<std::string> holder;
+  if (!identity::ValidTaxCode(tax_code)) return holder;
+  // Every code of the enterprise starts with its 10 digits: "<parent>" or "<parent>-NNN".
+  Status s = state.ScanPrefix(statekey::TaxCodeKey(identity::EnterpriseOf(tax_code)),
+                              [&](std::string_view, std::string_view v) {
+                                holder = std::string(v);
+                                return false;
+                              });
+  if (!s.ok()) return s;
+  return holder;
+}
+
 Result<std::optional<std::pair<KeyRecord, Participant>>> GenesisSigner(const StateStore& state,
                                                                        const Entry& entry,
                                                                        const Payload& payload) {

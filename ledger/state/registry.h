@@ -38,6 +38,11 @@ void ApplyKeyRevoke(ApplyContext& ctx);
 // for a branch.
 Result<std::optional<std::string>> ParticipantByTaxCode(const StateStore& state,
                                                         std::string_view tax_code);
+// A participant registered as enterprise `tax_code` or any branch of it (the parent or a
+// branch of the same 10-digit enterprise): one short scan of "taxcode/<enterprise>"; nullopt
+// for text that is not a valid tax code.
+Result<std::optional<std::string>> ParticipantOfEnterprise(const StateStore& state,
+                                                           std::string_view tax_code);
 
 // For entry 0 only: the signing key and actor of a self-registering first authority, if the
 // state is empty and `payload` is such a registration signed by one of its own keys.
