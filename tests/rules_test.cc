@@ -1665,6 +1665,11 @@ TEST_CASE("A use-only licensee may return goods to the participant that supplied
   w.Receive("acme", "beta", "R1", "5");
   // ... but not pass them on to anyone else.
   w.No("beta", "chem.dispatch", w.DispatchFields("gamma", "R2", "5"), "licence_invalid");
+  // Dishonest: a purchase "from" a buyer, voided at once, does not make a sale to it a return.
+  const uint64_t fake =
+      w.Do("beta", "chem.purchase", Trade("1", "L", kAcetone, Party("0100000009")));
+  w.Do("beta", "correction", {{"target_seq", fake}, {"action", "void"}, {"reason", "typo"}});
+  w.No("beta", "chem.sale", Trade("1", "L", kAcetone, Party("0100000009")), "licence_invalid");
   CHECK(w.Stock("beta", kAcetone) == 15 * kL);
 }
 

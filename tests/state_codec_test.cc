@@ -54,7 +54,8 @@ TEST_CASE("entry records carry type, actor, personal flag and effect exactly", "
             {{"participant", "beta"}, {"substance", "75-09-2"}, {"delta", 7}, {"day", -1}}})},
       {"window",
        {{"subject", "e:0100000001"}, {"substance", "67-64-1"}, {"day", 20605}, {"amount", 12}}},
-      {"transfer", "transfer/acme/T1"}};
+      {"transfer", "transfer/acme/T1"},
+      {"supplier", "supplied/acme/67-64-1/party:0100000001"}};
   const Json odd_effect = {{"stock", "not a list"}, {"key", statekey::SeqBytes(3)}};
   for (const Json& effect : {Json::object(), stock_effect, odd_effect}) {
     codec::EntryInfo info{13, "acme", true, effect};

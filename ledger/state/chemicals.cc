@@ -273,7 +273,17 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
        (codec::DecodeCounts(**lowest, {&least}) && m.concentration < least))) {
     ctx.Fail(ctx.state.Put(conc_key, codec::EncodeCounts({m.concentration})));
   }
-  ctx.Fail(ctx.state.Put(statekey::SupplierKey(buyer, m.substance.id, supplier), ""));
+  // The supplier mark counts the acquisitions from that supplier (a correction takes one back).
+  const std::string mark = statekey::SupplierKey(buyer, m.substance.id, supplier);
+  Result<std::optional<std::string>> marked = ctx.state.Get(mark);
+  int64_t times = 0;
+  if (ctx.Fail(marked.status()) ||
+      (marked->has_value() && !codec::DecodeCounts(**marked, {&times}))) {
+    ctx.Fail(Status(Code::kCorruption, "damaged supplier mark " + mark));
+    return;
+  }
+  ctx.Fail(ctx.state.Put(mark, codec::EncodeCounts({times + 1})));
+  ctx.effect["supplier"] = mark;
 }
 
 // Alerts when goods passed on (a sale or dispatch) are declared weaker than the participant
@@ -619,6 +629,16 @@ void UndoMovement(ApplyContext& ctx, std::string_view type, const nlohmann::json
         (*stat)["total"] = stat->value("total", int64_t{0}) - w.value("amount", int64_t{0});
         PutJson(ctx, stat_key, *stat);
       }
+    }
+  }
+  if (effect.contains("supplier")) {
+    const std::string mark = effect["supplier"].get<std::string>();
+    Result<std::optional<std::string>> marked = ctx.state.Get(mark);
+    int64_t times = 0;
+    if (!ctx.Fail(marked.status()) && marked->has_value() &&
+        codec::DecodeCounts(**marked, {&times})) {
+      ctx.Fail(times <= 1 ? ctx.state.Delete(mark)
+                          : ctx.state.Put(mark, codec::EncodeCounts({times - 1})));
     }
   }
   if (effect.contains("transit")) {

@@ -22,6 +22,7 @@ enum EffectTag : uint8_t {
   kEffectVenueViol = 4,
   kEffectInspection = 5,
   kEffectAck = 6,
+  kEffectSupplier = 7,
 };
 
 // Compact effect; nullopt if the effect has a shape it does not cover.
@@ -58,12 +59,14 @@ std::optional<std::string> CompactEffect(const nlohmann::json& e, std::string_vi
       PutString(out, v["substance"].get_ref<const std::string&>());
       PutSigned(out, v["day"].get<int64_t>());
       PutSigned(out, v["amount"].get<int64_t>());
-    } else if (name == "transfer" || name == "venueviol" || name == "inspection" || name == "ack") {
+    } else if (name == "transfer" || name == "venueviol" || name == "inspection" || name == "ack" ||
+               name == "supplier") {
       if (!v.is_string()) return std::nullopt;
       out.push_back(name == "transfer"     ? kEffectTransfer
                     : name == "venueviol"  ? kEffectVenueViol
                     : name == "inspection" ? kEffectInspection
-                                           : kEffectAck);
+                    : name == "ack"        ? kEffectAck
+                                           : kEffectSupplier);
       PutString(out, v.get_ref<const std::string&>());
     } else {
       return std::nullopt;
@@ -110,13 +113,15 @@ std::optional<nlohmann::json> ParseEffect(std::string_view in, std::string_view 
       case kEffectTransfer:
       case kEffectVenueViol:
       case kEffectInspection:
-      case kEffectAck: {
+      case kEffectAck:
+      case kEffectSupplier: {
         std::string s;
         if (!GetString(in, &s)) return std::nullopt;
         e[tag == kEffectTransfer     ? "transfer"
           : tag == kEffectVenueViol  ? "venueviol"
           : tag == kEffectInspection ? "inspection"
-                                     : "ack"] = s;
+          : tag == kEffectAck        ? "ack"
+                                     : "supplier"] = s;
         break;
       }
       default:

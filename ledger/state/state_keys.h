@@ -153,8 +153,9 @@ std::string FlowKey(std::string_view participant, std::string_view substance, in
 std::optional<int64_t> ParseDayKey(std::string_view key, std::string_view prefix);
 std::string AcqStatKey(std::string_view participant, std::string_view substance);
 
-// "supplied/<participant>/<substance>/<supplier>": `supplier` ("participant:<id>" or
-// "party:<code or name>", the rest of the key) has supplied that substance to the participant.
+// "supplied/<participant>/<substance>/<supplier>": how many acquisitions of that substance the
+// participant has from `supplier` ("participant:<id>" or "party:<code or name>", the rest of
+// the key); absent once corrections took them all back.
 std::string SupplierKey(std::string_view participant, std::string_view substance,
                         std::string_view supplier);
 
