@@ -843,6 +843,8 @@ TEST_CASE("chem.purchase", "[rules][chemicals]") {
        "bad_party");
   w.No("acme", "chem.purchase", Trade("1", "L", kAcetone, Party("X", "China")), "bad_party");
   w.No("acme", "chem.purchase", Trade("1", "L", kAcetone, Party("X", "cn")), "bad_party");
+  w.No("acme", "chem.purchase", Trade("1", "L", kAcetone, With(Party(), {{"country", 84}})),
+       "bad_party");
 
   // Documents and other movement fields.
   w.No("acme", "chem.purchase",

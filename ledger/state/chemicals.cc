@@ -88,7 +88,11 @@ std::optional<Party> ReadParty(ApplyContext& ctx) {
     }
   }
   // Required: left out, an import would pass for a domestic purchase.
-  const std::string country = party->value("country", "");
+  auto text = [&](const char* f) {
+    auto it = party->find(f);
+    return it != party->end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::string country = text("country");
   if (country.size() != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
       country[1] > 'Z') {
     ctx.Violate("bad_party",
@@ -96,8 +100,7 @@ std::optional<Party> ReadParty(ApplyContext& ctx) {
                 "\"VN\" or \"CN\"");
   }
   if (ctx.violations.size() != before) return std::nullopt;
-  return Party{country == "VN" ? "" : country, party->value("enterprise_code", ""),
-               party->value("name", "")};
+  return Party{country == "VN" ? "" : country, text("enterprise_code"), text("name")};
 }
 
 // The window subject of a participant: its enterprise (the 10-digit tax code, branches
