@@ -196,15 +196,7 @@ std::optional<WindowExcess> AddToWindow(ApplyContext& ctx, const std::string& su
       excess = WindowExcess{best, best_end, w, threshold->window_max};
     }
   }
-  const std::string key = statekey::WindowKey(subject, m.substance.id, day);
-  Result<std::optional<std::string>> v = ctx.state.Get(key);
-  if (ctx.Fail(v.status())) return excess;
-  int64_t total = 0;
-  if (v->has_value() && !codec::DecodeCounts(**v, {&total})) {
-    ctx.Fail(Status(Code::kCorruption, "damaged window record " + key));
-    return excess;
-  }
-  ctx.Fail(ctx.state.Put(key, codec::EncodeCounts({total + m.amount})));
+  AddCounts(ctx, statekey::WindowKey(subject, m.substance.id, day), {m.amount});
   ctx.effect["window"] = {
       {"subject", subject}, {"substance", m.substance.id}, {"day", day}, {"amount", m.amount}};
   return excess;
@@ -212,17 +204,10 @@ std::optional<WindowExcess> AddToWindow(ApplyContext& ctx, const std::string& su
 
 // Takes a "window" effect back out of its bucket (a correction).
 void UndoWindow(ApplyContext& ctx, const nlohmann::json& w) {
-  const std::string key = statekey::WindowKey(w.value("subject", ""), w.value("substance", ""),
-                                              w.value("day", int64_t{0}));
-  Result<std::optional<std::string>> v = ctx.state.Get(key);
-  if (ctx.Fail(v.status()) || !v->has_value()) return;
-  int64_t total = 0;
-  if (!codec::DecodeCounts(**v, {&total})) {
-    ctx.Fail(Status(Code::kCorruption, "damaged window record " + key));
-    return;
-  }
-  total -= w.value("amount", int64_t{0});
-  ctx.Fail(total == 0 ? ctx.state.Delete(key) : ctx.state.Put(key, codec::EncodeCounts({total})));
+  AddCounts(ctx,
+            statekey::WindowKey(w.value("subject", ""), w.value("substance", ""),
+                                w.value("day", int64_t{0})),
+            {-w.value("amount", int64_t{0})});
 }
 
 void CheckSingle(ApplyContext& ctx, const Movement& m, const std::optional<Threshold>& threshold,
@@ -278,14 +263,7 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
   }
   // The supplier mark counts the acquisitions from that supplier (a correction takes one back).
   const std::string mark = statekey::SupplierKey(buyer, m.substance.id, supplier);
-  Result<std::optional<std::string>> marked = ctx.state.Get(mark);
-  int64_t times = 0;
-  if (ctx.Fail(marked.status()) ||
-      (marked->has_value() && !codec::DecodeCounts(**marked, {&times}))) {
-    ctx.Fail(Status(Code::kCorruption, "damaged supplier mark " + mark));
-    return;
-  }
-  ctx.Fail(ctx.state.Put(mark, codec::EncodeCounts({times + 1})));
+  AddCounts(ctx, mark, {1});
   ctx.effect["supplier"] = mark;
 }
 
@@ -634,16 +612,7 @@ void UndoMovement(ApplyContext& ctx, std::string_view type, const nlohmann::json
       }
     }
   }
-  if (effect.contains("supplier")) {
-    const std::string mark = effect["supplier"].get<std::string>();
-    Result<std::optional<std::string>> marked = ctx.state.Get(mark);
-    int64_t times = 0;
-    if (!ctx.Fail(marked.status()) && marked->has_value() &&
-        codec::DecodeCounts(**marked, {&times})) {
-      ctx.Fail(times <= 1 ? ctx.state.Delete(mark)
-                          : ctx.state.Put(mark, codec::EncodeCounts({times - 1})));
-    }
-  }
+  if (effect.contains("supplier")) AddCounts(ctx, effect["supplier"].get<std::string>(), {-1});
   if (effect.contains("transit")) {
     const nlohmann::json& lost = effect["transit"];
     const std::string key = lost.value("key", "");

@@ -1,5 +1,7 @@
 #include "ledger/state/domain.h"
 
+#include <cassert>
+
 #include "ledger/log/entry.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
@@ -341,6 +343,27 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
   return false;
 }
 
+void AddCounts(ApplyContext& ctx, const std::string& key, std::initializer_list<int64_t> deltas) {
+  assert(deltas.size() == 1 || deltas.size() == 2);
+  Result<std::optional<std::string>> v = ctx.state.Get(key);
+  if (ctx.Fail(v.status())) return;
+  int64_t c[2] = {0, 0};
+  const bool two = deltas.size() == 2;
+  if (v->has_value() &&
+      !(two ? codec::DecodeCounts(**v, {&c[0], &c[1]}) : codec::DecodeCounts(**v, {&c[0]}))) {
+    ctx.Fail(Status(Code::kCorruption, "damaged count record " + key));
+    return;
+  }
+  size_t i = 0;
+  for (int64_t d : deltas) c[i++] += d;
+  if (c[0] == 0 && c[1] == 0) {
+    ctx.Fail(ctx.state.Delete(key));
+  } else {
+    ctx.Fail(
+        ctx.state.Put(key, two ? codec::EncodeCounts({c[0], c[1]}) : codec::EncodeCounts({c[0]})));
+  }
+}
+
 int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view substance) {
   Result<std::optional<std::string>> v = ctx.state.Get(statekey::StockKey(participant, substance));
   if (ctx.Fail(v.status()) || !v->has_value()) return 0;
@@ -349,22 +372,10 @@ int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view 
 
 namespace {
 
-// Adds to the day bucket of `participant`'s stock flow (in, out) of `substance` on `day`.
+// Adds to the stock-flow day bucket (in, out) of `participant`'s `substance` on `day`.
 void AddFlow(ApplyContext& ctx, std::string_view participant, std::string_view substance,
              int64_t day, int64_t in, int64_t out) {
-  const std::string key = statekey::FlowKey(participant, substance, day);
-  Result<std::optional<std::string>> v = ctx.state.Get(key);
-  if (ctx.Fail(v.status())) return;
-  int64_t old_in = 0, old_out = 0;
-  if (v->has_value() && !codec::DecodeCounts(**v, {&old_in, &old_out})) {
-    ctx.Fail(Status(Code::kCorruption, "damaged stock-flow record " + key));
-    return;
-  }
-  if (old_in + in == 0 && old_out + out == 0) {
-    ctx.Fail(ctx.state.Delete(key));
-  } else {
-    ctx.Fail(ctx.state.Put(key, codec::EncodeCounts({old_in + in, old_out + out})));
-  }
+  AddCounts(ctx, statekey::FlowKey(participant, substance, day), {in, out});
 }
 
 // The least stock `participant` held of `substance` at the end of `day` or of any later day,

@@ -124,6 +124,10 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& participant_record,
                   std::initializer_list<std::string_view> kinds, const Substance& substance,
                   std::string_view who);
 
+// Adds `deltas` (one or two) to the counts stored at `key` (codec::EncodeCounts; absent: all
+// zero), deleting the key when they all come to zero: the day buckets and supplier marks.
+void AddCounts(ApplyContext& ctx, const std::string& key, std::initializer_list<int64_t> deltas);
+
 // Stock of `participant` in `substance`, base units.
 int64_t Stock(ApplyContext& ctx, std::string_view participant, std::string_view substance);
 // Adds `delta` (negative to take away) to the stock on the record's calendar day; records
