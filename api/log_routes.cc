@@ -180,8 +180,26 @@ std::vector<Route> Server::LogRoutes() {
   r.push_back({"POST", "/v1/entries", "/v1/entries", Access::kPublic, [this](Call& c) {
                  Result<Submission> sub = ParseSubmission(c.req.body);
                  if (!sub.ok()) return Fail(c.res, sub.status());
+                 // The quota of the signer's participant: checked first, charged once the
+                 // record is in the log (api/quota.h).
+                 // (A store that cannot be read leaves the refusal to the writer.)
+                 Result<std::optional<Caller>> holder = auth_.KeyHolder(sub->signer);
+                 const bool limited =
+                     holder.ok() && holder->has_value() && AppendQuota::Limited((*holder)->role);
+                 const double now_s = std::chrono::duration<double>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count();
+                 if (limited) {
+                   if (Status q = quota_.Check((*holder)->participant, now_s); !q.ok()) {
+                     return Fail(c.res, q);
+                   }
+                 }
+                 const size_t bytes = sub->payload.size();
                  Result<Appended> appended = writer_.Submit(std::move(*sub));
                  if (!appended.ok()) return Fail(c.res, appended.status());
+                 if (limited && !appended->duplicate) {
+                   quota_.Charge((*holder)->participant, bytes, now_s);
+                 }
                  c.res.status = appended->duplicate ? 200 : 201;
                  SendReceipt(c.req, c.res, appended->receipt);
                }});

@@ -32,6 +32,8 @@ const char* Title(int http_status) {
       return "Unsupported media type";
     case 422:
       return "Rule violated";
+    case 429:
+      return "Too many requests";
     case 431:
       return "Request header fields too large";
     case 503:
@@ -85,6 +87,8 @@ int HttpStatus(Code code) {
       return 503;
     case Code::kResourceExhausted:
       return 507;
+    case Code::kTooManyRequests:
+      return 429;
     case Code::kIoError:
     case Code::kCorruption:
     case Code::kInternal:
@@ -99,6 +103,12 @@ void SendProblem(httplib::Response& res, const Status& status) {
   std::string_view detail = http == 500 ? "the server failed to handle this request; the "
                                           "operator can find the cause in the server log"
                                         : std::string_view(status.message());
+  if (status.code() == Code::kTooManyRequests) {  // details: {"retry_after", seconds}
+    const bool has = !status.details().empty() && status.details()[0].code == "retry_after";
+    Send(res, http, CodeName(status.code()), detail, nullptr);
+    res.set_header("Retry-After", has ? status.details()[0].message : "1");
+    return;
+  }
   Send(res, http, CodeName(status.code()), detail, &status.details());
 }
 

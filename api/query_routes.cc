@@ -10,6 +10,7 @@
 #include "api/problem.h"
 #include "api/server.h"
 #include "keys/coding.h"
+#include "ledger/access.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
@@ -250,7 +251,10 @@ std::vector<Route> Server::QueryRoutes() {
                [this](Call& c) {
                  Result<size_t> limit = Limit(c.req);
                  if (!limit.ok()) return Fail(c.res, limit.status());
-                 Result<nlohmann::json> log = ledger_.PersonalAccessLog(*limit);
+                 // The authority oversees every read; a police officer sees their own.
+                 const bool whole = access::ReadsWholeAccessLog(c.caller->role);
+                 Result<nlohmann::json> log =
+                     ledger_.PersonalAccessLog(*limit, whole ? nullptr : &c.caller->participant);
                  if (!log.ok()) return Fail(c.res, log.status());
                  c.res.set_content(nlohmann::json({{"items", *log}}).dump(), kJson);
                }});

@@ -15,11 +15,12 @@ std::string SignatureParams(int64_t created, std::string_view key_id, std::strin
          std::string(key_id) + "\";alg=\"ed25519\";nonce=\"" + std::string(nonce) + "\"";
 }
 
-std::string Base(const SignedRequestParts& req, std::string_view digest, std::string_view params) {
+std::string Base(const SignedRequestParts& req, std::string_view origin, std::string_view digest,
+                 std::string_view params) {
   const size_t q = req.target.find('?');
   const std::string path = req.target.substr(0, q);
   const std::string query = q == std::string::npos ? "?" : req.target.substr(q);
-  std::string base(ContextLine(SignContext::kRequest));
+  std::string base = SignaturePrefix(SignContext::kRequest, origin);
   base += "\"@method\": " + req.method + "\n";
   base += "\"@path\": " + path + "\n";
   base += "\"@query\": " + query + "\n";
@@ -54,17 +55,18 @@ std::string ContentDigest(std::string_view body) {
 }
 
 std::map<std::string, std::string> SignRequest(const SignedRequestParts& req, const SecretKey& key,
-                                               int64_t created, std::string_view nonce) {
+                                               std::string_view origin, int64_t created,
+                                               std::string_view nonce) {
   const std::string digest = ContentDigest(req.body);
   const std::string params = SignatureParams(created, key.Id(), nonce);
-  const std::string base = Base(req, digest, params);
+  const std::string base = Base(req, origin, digest, params);
   std::string sig = key.SignRaw(base);
   return {{"Content-Digest", digest},
           {"Signature-Input", std::string(kLabel) + params},
           {"Signature", std::string(kLabel) + ":" + Base64Encode(sig) + ":"}};
 }
 
-Result<SignatureClaims> ParseSignedRequest(const SignedRequestParts& req,
+Result<SignatureClaims> ParseSignedRequest(const SignedRequestParts& req, std::string_view origin,
                                            std::string_view content_digest,
                                            std::string_view signature_input,
                                            std::string_view signature) {
@@ -114,7 +116,7 @@ Result<SignatureClaims> ParseSignedRequest(const SignedRequestParts& req,
   c.key_id = *keyid;
   c.nonce = *nonce;
   c.signature = *raw;
-  c.base = Base(req, content_digest, params);
+  c.base = Base(req, origin, content_digest, params);
   return c;
 }
 

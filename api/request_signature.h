@@ -6,9 +6,10 @@
 //   Signature-Input: vigil=("@method" "@path" "@query" "content-digest");created=<unix s>;
 //                    keyid="<key id>";alg="ed25519";nonce="<16+ random chars>"
 //   Signature: vigil=:<base64 Ed25519 signature>:
-// The signature is over "vigil/v1/request\n" followed by the RFC 9421 signature base of those
-// components. Used by the server (verify) and by the vigil command (sign), so both build the
-// base with the same code. Pure and thread-safe.
+// The signature is over "vigil/v2/request\n", the log's origin and "\n" (keys/key.h
+// SignaturePrefix), followed by the RFC 9421 signature base of those components. Used by the server
+// (verify) and by the vigil command (sign), so both build the base with the same code. Pure and
+// thread-safe.
 #ifndef VIGIL_API_REQUEST_SIGNATURE_H_
 #define VIGIL_API_REQUEST_SIGNATURE_H_
 
@@ -31,9 +32,11 @@ struct SignedRequestParts {
   std::string body;
 };
 
-// The three headers that sign `req` with `key` at time `created` (unix seconds) and `nonce`.
+// The three headers that sign `req` for the log `origin` with `key` at time `created` (unix
+// seconds) and `nonce`.
 std::map<std::string, std::string> SignRequest(const SignedRequestParts& req, const SecretKey& key,
-                                               int64_t created, std::string_view nonce);
+                                               std::string_view origin, int64_t created,
+                                               std::string_view nonce);
 
 // What a valid Signature-Input declares.
 struct SignatureClaims {
@@ -44,11 +47,12 @@ struct SignatureClaims {
   std::string base;       // the signed message (context line + signature base)
 };
 
-// Parses the headers of a request and checks their shape and the body digest; the caller
+// Parses the headers of a request to the log `origin` and checks their shape and the body
+// digest; the caller
 // looks up the key, checks the time window and the nonce, and verifies `signature` over
 // `base`. Errors: kUnauthenticated with a message naming what is wrong (missing header,
 // wrong components, bad digest, unsupported alg).
-Result<SignatureClaims> ParseSignedRequest(const SignedRequestParts& req,
+Result<SignatureClaims> ParseSignedRequest(const SignedRequestParts& req, std::string_view origin,
                                            std::string_view content_digest,
                                            std::string_view signature_input,
                                            std::string_view signature);

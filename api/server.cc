@@ -145,6 +145,7 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
       writer_(writer),
       options_(std::move(options)),
       auth_(ledger.log()),
+      quota_(options_.quota),
       metrics_(std::make_unique<Metrics>()) {
   if (!options_.tls_cert.empty() && !options_.tls_key.empty()) {
     http_ =

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "api/auth.h"
+#include "api/quota.h"
 #include "api/route.h"
 #include "keys/result.h"
 #include "ledger/ledger.h"
@@ -38,7 +39,8 @@ struct ServerOptions {
   size_t max_body_bytes = 256 * 1024;  // a whole entry is at most 64 KiB
   int read_timeout_s = 10;             // slow clients are cut off (408 / closed)
   int write_timeout_s = 10;
-  int threads = 64;  // handler threads; bounds concurrent submitters per batch
+  int threads = 64;   // handler threads; bounds concurrent submitters per batch
+  QuotaLimits quota;  // appends per participant (api/quota.h)
 };
 
 class Server {
@@ -87,6 +89,7 @@ class Server {
   const ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
   Authenticator auth_;
+  AppendQuota quota_;
   std::unique_ptr<Metrics> metrics_;
   std::vector<Route> routes_;
   int port_ = 0;

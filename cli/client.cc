@@ -26,13 +26,13 @@ std::string Nonce() {
 }
 
 httplib::Headers SignedHeaders(const std::string& method, const std::string& target,
-                               const std::string& body, const SecretKey* signer) {
+                               const std::string& body, const SecretKey& signer,
+                               std::string_view origin) {
   httplib::Headers h;
-  if (signer == nullptr) return h;
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  for (auto& [k, v] : api::SignRequest({method, target, body}, *signer, now, Nonce())) {
+  for (auto& [k, v] : api::SignRequest({method, target, body}, signer, origin, now, Nonce())) {
     h.emplace(k, v);
   }
   return h;
@@ -111,15 +111,32 @@ Result<nlohmann::json> Client::Me(const SecretKey& key) {
   return ParseReply(*res, "GET /v1/me", MeShape(), "the caller's participant and role");
 }
 
+Result<std::string> Client::Origin() {
+  if (!origin_.empty()) return origin_;
+  httplib::Result r = http_->Get("/v1/log");
+  if (!r) {
+    return Status(Code::kIoError,
+                  "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
+  }
+  Response res{r->status, r->body, r->get_header_value("Content-Type")};
+  if (!res.ok()) return Status(Code::kIoError, "GET /v1/log: " + res.ProblemText());
+  Result<nlohmann::json> log = ParseReply(res, "GET /v1/log", LogInfoShape(), "the log's facts");
+  if (!log.ok()) return log.status();
+  origin_ = (*log)["origin"].get<std::string>();
+  return origin_;
+}
+
 Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretKey& key,
                                     const std::vector<SecretKey>& cosigners) {
+  Result<std::string> origin = Origin();
+  if (!origin.ok()) return origin.status();
   const std::string bytes = payload.dump();
   nlohmann::json body = {{"signer", key.Id()},
                          {"payload", bytes},
-                         {"sig", Base64Encode(key.Sign(SignContext::kEntry, bytes))}};
+                         {"sig", Base64Encode(key.Sign(SignContext::kEntry, *origin, bytes))}};
   for (const SecretKey& c : cosigners) {
     body["cosigners"].push_back(
-        {{"signer", c.Id()}, {"sig", Base64Encode(c.Sign(SignContext::kEntry, bytes))}});
+        {{"signer", c.Id()}, {"sig", Base64Encode(c.Sign(SignContext::kEntry, *origin, bytes))}});
   }
   Result<Response> res = Post("/v1/entries", body.dump());
   if (!res.ok()) return res.status();
@@ -172,7 +189,13 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& base_url) {
 Client::~Client() = default;
 
 Result<Response> Client::Get(const std::string& target, const SecretKey* signer) {
-  httplib::Result r = http_->Get(target, SignedHeaders("GET", target, "", signer));
+  httplib::Headers headers;
+  if (signer != nullptr) {
+    Result<std::string> origin = Origin();
+    if (!origin.ok()) return origin.status();
+    headers = SignedHeaders("GET", target, "", *signer, *origin);
+  }
+  httplib::Result r = http_->Get(target, headers);
   if (!r) {
     return Status(Code::kIoError,
                   "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));
@@ -182,8 +205,13 @@ Result<Response> Client::Get(const std::string& target, const SecretKey* signer)
 
 Result<Response> Client::Post(const std::string& target, const std::string& json_body,
                               const SecretKey* signer) {
-  httplib::Result r = http_->Post(target, SignedHeaders("POST", target, json_body, signer),
-                                  json_body, "application/json");
+  httplib::Headers headers;
+  if (signer != nullptr) {
+    Result<std::string> origin = Origin();
+    if (!origin.ok()) return origin.status();
+    headers = SignedHeaders("POST", target, json_body, *signer, *origin);
+  }
+  httplib::Result r = http_->Post(target, headers, json_body, "application/json");
   if (!r) {
     return Status(Code::kIoError,
                   "cannot reach " + base_url_ + ": " + httplib::to_string(r.error()));

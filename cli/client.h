@@ -69,9 +69,14 @@ class Client {
   Result<SubmitResult> Submit(const nlohmann::json& payload, const SecretKey& key,
                               const std::vector<SecretKey>& cosigners = {});
 
+  // The origin of the server's log (GET /v1/log, asked once): what request and record
+  // signatures are bound to (keys/key.h SignContext). Errors: kIoError.
+  Result<std::string> Origin();
+
  private:
   Client() = default;
   std::string base_url_;
+  std::string origin_;  // "" until Origin() has asked
   std::unique_ptr<httplib::Client> http_;
 };
 

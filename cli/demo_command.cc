@@ -29,6 +29,8 @@ class Sink {
  public:
   virtual ~Sink() = default;
   virtual Result<uint64_t> Size() = 0;
+  // The log's origin, which every signature is bound to.
+  virtual Result<std::string> Origin() = 0;
   virtual Result<std::string> GenesisEntry() = 0;
   // The seq the submission was given; a rejection's Status says why.
   virtual Result<uint64_t> Append(const Submission& sub) = 0;
@@ -41,6 +43,7 @@ class OfflineSink : public Sink {
   explicit OfflineSink(std::unique_ptr<Ledger> ledger)
       : ledger_(std::move(ledger)), log_(ledger_->log()), writer_(log_) {}
   Result<uint64_t> Size() override { return log_.Size(); }
+  Result<std::string> Origin() override { return log_.info().origin; }
   Result<std::string> GenesisEntry() override { return log_.EntryAt(0); }
   Result<uint64_t> Append(const Submission& sub) override {
     Result<Appended> a = writer_.Submit(sub);
@@ -73,6 +76,7 @@ class HttpSink : public Sink {
  public:
   HttpSink(std::unique_ptr<Client> client, const SecretKey& authority)
       : client_(std::move(client)), authority_(authority) {}
+  Result<std::string> Origin() override { return client_->Origin(); }
   Result<uint64_t> Size() override {
     Result<nlohmann::json> j = GetJson("/v1/log", false, LogInfoShape(), "the log's facts");
     if (!j.ok()) return j.status();
@@ -253,9 +257,11 @@ void AddDemo(CLI::App& app, int& exit_code) {
     const Scenario s = BuildScenario(NowMs(), *authority_id, std::move(*signer));
     if (Status saved = SaveKeys(s, key_dir); !saved.ok()) return fail(saved.message());
 
+    Result<std::string> origin = sink->Origin();
+    if (!origin.ok()) return fail(origin.status().message());
     std::vector<std::optional<uint64_t>> seqs(s.steps.size());
     for (size_t i = 0; i < s.steps.size(); ++i) {
-      Result<Submission> sub = SignStep(s, i, seqs);
+      Result<Submission> sub = SignStep(s, *origin, i, seqs);
       Result<uint64_t> seq = sub.ok() ? sink->Append(*sub) : Result<uint64_t>(sub.status());
       if (!seq.ok()) {
         const Status refused = seq.status();

@@ -823,7 +823,7 @@ Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKe
   return s;
 }
 
-Result<Submission> SignStep(const Scenario& scenario, size_t i,
+Result<Submission> SignStep(const Scenario& scenario, std::string_view origin, size_t i,
                             const std::vector<std::optional<uint64_t>>& seqs) {
   if (i >= scenario.steps.size()) return Status(Code::kInvalidArgument, "no such scenario step");
   const ScenarioStep& step = scenario.steps[i];
@@ -844,14 +844,15 @@ Result<Submission> SignStep(const Scenario& scenario, size_t i,
   Submission sub;
   sub.signer = key->second.Id();
   sub.payload = payload.dump();
-  sub.sig = key->second.Sign(SignContext::kEntry, sub.payload);
+  sub.sig = key->second.Sign(SignContext::kEntry, origin, sub.payload);
   for (const std::string& name : step.cosigners) {
     auto c = scenario.keys.find(name);
     if (c == scenario.keys.end()) {
       return Status(Code::kInvalidArgument,
                     "scenario step " + std::to_string(i) + ": no key " + name);
     }
-    sub.cosigners.push_back({c->second.Id(), c->second.Sign(SignContext::kEntry, sub.payload)});
+    sub.cosigners.push_back(
+        {c->second.Id(), c->second.Sign(SignContext::kEntry, origin, sub.payload)});
   }
   if (!step.personal.empty()) {
     RecordAttachment& side = AttachmentOf(sub);

@@ -67,10 +67,10 @@ struct Scenario {
 // is the genesis registration of `authority_id` by `authority`.
 Scenario BuildScenario(int64_t now_ms, const std::string& authority_id, SecretKey authority);
 
-// The submission of step `i`, signed by its signer and cosigners. `seqs[k]` is the seq of step
-// k in the log; every step `i` refers to must have one. kInvalidArgument if one is missing or a
-// key name is unknown (a bug in the scenario).
-Result<Submission> SignStep(const Scenario& scenario, size_t i,
+// The submission of step `i`, signed for the log `origin` by its signer and cosigners. `seqs[k]`
+// is the seq of step k in the log; every step `i` refers to must have one. kInvalidArgument if
+// one is missing or a key name is unknown (a bug in the scenario).
+Result<Submission> SignStep(const Scenario& scenario, std::string_view origin, size_t i,
                             const std::vector<std::optional<uint64_t>>& seqs);
 
 // The body of POST /v1/entries for `sub` (DESIGN §6).

@@ -303,7 +303,7 @@ class Run {
     }
     r_.new_size = cp->size;
     merkle::Frontier frontier;
-    EntryReplay replay(o_.threads);
+    EntryReplay replay(key.name, o_.threads);
     if (saved.has_value()) {
       r_.old_size = saved->checkpoint.size;
       frontier = saved->frontier;

@@ -231,7 +231,8 @@ const JsonShape& ReceiptShape() {
 
 const JsonShape& LogInfoShape() {
   static const JsonShape& shape = *new JsonShape(
-      S::Object({Required("verifier_key", S::String()), Required("size", S::Uint64())}));
+      S::Object({Required("origin", S::String()), Required("verifier_key", S::String()),
+                 Required("size", S::Uint64())}));
   return shape;
 }
 

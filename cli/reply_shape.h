@@ -74,7 +74,7 @@ Result<nlohmann::json> ParseReply(const Response& res, const std::string& reques
 // "Page" is {"items": [...], "next": cursor or null}.
 const JsonShape& MeShape();               // GET /v1/me: participant, role, key, record
 const JsonShape& ReceiptShape();          // POST /v1/entries, 200 or 201
-const JsonShape& LogInfoShape();          // GET /v1/log: verifier_key, size
+const JsonShape& LogInfoShape();          // GET /v1/log: origin, verifier_key, size
 const JsonShape& EntryShape();            // GET /v1/entries/{seq}: entry
 const JsonShape& ProofShape();            // GET /v1/proof/inclusion and /consistency
 const JsonShape& CatalogShape();          // GET /v1/catalog: substances with id and unit

@@ -61,6 +61,14 @@ void AddServe(CLI::App& app, int& exit_code) {
                   "Seconds a client may take to read the answer")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--quota-records", a->server.quota.records_per_hour,
+                  "Records a business or inspector may append per hour (and at once); 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--quota-bytes", a->server.quota.bytes_per_hour,
+                  "Payload bytes a business or inspector may append per hour; 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-queue", a->writer.max_queue,
                   "Submissions waiting for the writer before new ones get 503 + Retry-After")
       ->capture_default_str()

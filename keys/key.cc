@@ -20,8 +20,8 @@ const unsigned char* U(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string WithContext(SignContext context, std::string_view msg) {
-  std::string m(ContextLine(context));
+std::string WithContext(SignContext context, std::string_view origin, std::string_view msg) {
+  std::string m = SignaturePrefix(context, origin);
   m.append(msg);
   return m;
 }
@@ -64,11 +64,18 @@ Result<std::string> KeyFileBody(const std::string& path, const std::string& text
 std::string_view ContextLine(SignContext context) {
   switch (context) {
     case SignContext::kEntry:
-      return "vigil/v1/entry\n";
+      return "vigil/v2/entry\n";
     case SignContext::kRequest:
-      return "vigil/v1/request\n";
+      return "vigil/v2/request\n";
   }
   return "";
+}
+
+std::string SignaturePrefix(SignContext context, std::string_view origin) {
+  std::string p(ContextLine(context));
+  p.append(origin);
+  p += '\n';
+  return p;
 }
 
 Result<PublicKey> PublicKey::FromBytes(std::string_view raw) {
@@ -98,8 +105,9 @@ bool PublicKey::VerifyRaw(std::string_view msg, std::string_view sig) const {
   return crypto_sign_verify_detached(U(sig), U(msg), msg.size(), key_.data()) == 0;
 }
 
-bool PublicKey::Verify(SignContext context, std::string_view msg, std::string_view sig) const {
-  return VerifyRaw(WithContext(context, msg), sig);
+bool PublicKey::Verify(SignContext context, std::string_view origin, std::string_view msg,
+                       std::string_view sig) const {
+  return VerifyRaw(WithContext(context, origin, msg), sig);
 }
 
 SecretKey SecretKey::Generate() {
@@ -196,8 +204,9 @@ std::string SecretKey::SignRaw(std::string_view msg) const {
   return sig;
 }
 
-std::string SecretKey::Sign(SignContext context, std::string_view msg) const {
-  return SignRaw(WithContext(context, msg));
+std::string SecretKey::Sign(SignContext context, std::string_view origin,
+                            std::string_view msg) const {
+  return SignRaw(WithContext(context, origin, msg));
 }
 
 Status SavePublicKey(const PublicKey& key, const std::string& path) {

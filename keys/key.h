@@ -17,14 +17,20 @@
 namespace vigil {
 
 // What a signature is for; each has its own context line, so a signature made for one
-// purpose never verifies for another.
+// purpose never verifies for another. The line is followed by the origin of the log the
+// signature is meant for (its checkpoints' first line) and a newline, so a record or request
+// signed for one log never verifies in another that has registered the same key:
+//   kEntry:   "vigil/v2/entry\n"   + origin + "\n" + payload bytes
+//   kRequest: "vigil/v2/request\n" + origin + "\n" + signature base of a signed request
 enum class SignContext {
-  kEntry,    // "vigil/v1/entry\n" + payload bytes
-  kRequest,  // "vigil/v1/request\n" + signature base of a read request
+  kEntry,
+  kRequest,
 };
 
 // The context line, newline included.
 std::string_view ContextLine(SignContext context);
+// ContextLine(context) + origin + "\n": what every signed message of `context` starts with.
+std::string SignaturePrefix(SignContext context, std::string_view origin);
 
 // An Ed25519 public key. Value type; thread-safe.
 class PublicKey {
@@ -41,8 +47,10 @@ class PublicKey {
   // Key id (DESIGN §3): lowercase hex of the first 8 bytes of SHA-256(public key).
   std::string Id() const;
 
-  // True if `sig` (64 bytes) is a valid signature by this key over ContextLine(context) + msg.
-  bool Verify(SignContext context, std::string_view msg, std::string_view sig) const;
+  // True if `sig` (64 bytes) is a valid signature by this key over
+  // SignaturePrefix(context, origin) + msg.
+  bool Verify(SignContext context, std::string_view origin, std::string_view msg,
+              std::string_view sig) const;
   // Plain Ed25519 over `msg` with no context line (signed notes use their own framing).
   bool VerifyRaw(std::string_view msg, std::string_view sig) const;
 
@@ -80,8 +88,8 @@ class SecretKey {
   const PublicKey& public_key() const { return public_; }
   std::string Id() const { return public_.Id(); }
 
-  // 64-byte signature over ContextLine(context) + msg.
-  std::string Sign(SignContext context, std::string_view msg) const;
+  // 64-byte signature over SignaturePrefix(context, origin) + msg.
+  std::string Sign(SignContext context, std::string_view origin, std::string_view msg) const;
   // 64-byte plain Ed25519 signature over `msg`.
   std::string SignRaw(std::string_view msg) const;
 

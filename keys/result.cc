@@ -24,6 +24,8 @@ const char* CodeName(Code code) {
       return "unavailable";
     case Code::kResourceExhausted:
       return "resource_exhausted";
+    case Code::kTooManyRequests:
+      return "too_many_requests";
     case Code::kIoError:
       return "io_error";
     case Code::kCorruption:

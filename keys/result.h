@@ -27,6 +27,7 @@ enum class Code {
   kFailedPrecondition,  // the store is read-only after a failed commit, or not initialised
   kUnavailable,         // queue full or shutting down; retry later
   kResourceExhausted,   // the store's map is full; the writer grows it and retries
+  kTooManyRequests,     // a caller's quota is used up; details() is {"retry_after", seconds}
   kIoError,             // the file system or LMDB failed
   kCorruption,          // stored bytes do not verify
   kInternal,            // a bug; the message says where
@@ -36,9 +37,16 @@ enum class Code {
 const char* CodeName(Code code);
 
 // One broken rule: a stable code ("licence_expired") and a message a clerk can act on.
+// `about` names the participant whose records the message describes when that is not the
+// record's own signer (a counterparty's licence): who may see it is the ledger's to decide.
 struct Violation {
+  Violation() = default;
+  Violation(std::string c, std::string m, std::string a = {})
+      : code(std::move(c)), message(std::move(m)), about(std::move(a)) {}
+
   std::string code;
   std::string message;
+  std::string about;
   bool operator==(const Violation&) const = default;
 };
 

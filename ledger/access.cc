@@ -11,7 +11,30 @@ bool ReadsAllEntries(Role role) { return role == Role::kAuthority || role == Rol
 
 bool ReadsEveryParticipant(Role role) { return role != Role::kBusiness; }
 
+Status SeenBy(Role role, std::string_view reader, Status refusal) {
+  if (refusal.code() != Code::kRuleViolation || ReadsEveryParticipant(role)) return refusal;
+  std::vector<Violation> shown;
+  bool hidden = false;
+  for (const Violation& v : refusal.details()) {
+    if (v.about.empty() || v.about == reader) {
+      shown.push_back(v);
+    } else if (!hidden) {
+      hidden = true;
+      shown.push_back({"counterparty_invalid",
+                       "another participant this record names cannot take part in it as it "
+                       "stands (its registration, licence or role); ask that participant or the "
+                       "authority"});
+    }
+  }
+  if (!hidden) return refusal;
+  std::string summary =
+      shown.size() == 1 ? shown[0].message : std::to_string(shown.size()) + " rules broken";
+  return Status(Code::kRuleViolation, std::move(summary), std::move(shown));
+}
+
 bool ReadsPersonalData(Role role) { return role == Role::kAuthority || role == Role::kPolice; }
+
+bool ReadsWholeAccessLog(Role role) { return role == Role::kAuthority; }
 
 bool MayReadType(Role role, std::string_view type) {
   if (type == "police.note") return ReadsAllEntries(role);

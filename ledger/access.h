@@ -12,7 +12,12 @@
 //               (AlertHiddenFromSubject), which would tip it off.
 //   limits      thresholds and the settings that tune anti-smurfing alerts: authority, police,
 //               inspector.
-//   personal    personal side data: authority, police.
+//   personal    personal side data: authority, police. Its access log (who read which):
+//               the authority all of it, the police their own reads (ReadsWholeAccessLog).
+//   refusals    a refused record's broken rules, as its signer sees them: every rule about
+//               the record itself; a rule about another participant's records (Violation::about)
+//               only to a role that reads every participant, else one `counterparty_invalid`
+//               without their details (SeenBy).
 // Pure functions, thread-safe.
 #ifndef VIGIL_LEDGER_ACCESS_H_
 #define VIGIL_LEDGER_ACCESS_H_
@@ -32,6 +37,9 @@ bool ReadsAllEntries(Role role);
 bool ReadsEveryParticipant(Role role);
 // Whether `role` may read personal side data (GET /v1/personal/{seq}): authority and police.
 bool ReadsPersonalData(Role role);
+// Whether `role` reads every row of the personal-data access log (the authority, which
+// oversees the police); other readers of personal data see only their own reads.
+bool ReadsWholeAccessLog(Role role);
 // Whether `role` may read records of `type` at all, whatever they concern: police notes only
 // authority and police; threshold.set not a business; every other type every role.
 bool MayReadType(Role role, std::string_view type);
@@ -46,6 +54,11 @@ bool AlertHiddenFromSubject(std::string_view kind);
 // Whether participant `reader` of `role` may read an alert of `kind` about `subject`.
 bool MayReadAlert(Role role, std::string_view reader, std::string_view kind,
                   std::string_view subject);
+
+// `refusal` as participant `reader` of `role` may see it: a kRuleViolation whose violations
+// about other participants are replaced, when `role` does not read every participant, by one
+// "counterparty_invalid" that says nothing of them. Any other Status is returned as it is.
+Status SeenBy(Role role, std::string_view reader, Status refusal);
 
 // Whether `role` may read the limits: thresholds (threshold.set) and LimitSetting settings.
 bool MayReadLimits(Role role);

@@ -1,6 +1,7 @@
 #include "ledger/admission.h"
 
 #include "keys/coding.h"
+#include "ledger/access.h"
 #include "ledger/txn_state_store.h"
 
 namespace vigil {
@@ -25,7 +26,7 @@ void RecordAdmission::Prepare(const db::Txn& snapshot, Submission& sub) const {
   auto check = [&](const std::string& signer, const std::string& sig) {
     Result<std::optional<KeyRecord>> key = LoadKey(state, signer);
     if (key.ok() && key->has_value() &&
-        (*key)->public_key.Verify(SignContext::kEntry, sub.payload, sig)) {
+        (*key)->public_key.Verify(SignContext::kEntry, origin_, sub.payload, sig)) {
       a.verified.pairs.emplace_back((*key)->public_key, sig);
     }
   };
@@ -35,9 +36,18 @@ void RecordAdmission::Prepare(const db::Txn& snapshot, Submission& sub) const {
 
 namespace {
 
-// Whether `sub` resends, signed by a key of its actor, exactly the payload of entry `seq`.
-Result<bool> IsResendOf(const db::Txn& txn, const StateStore& state, const Submission& sub,
-                        const Payload& payload, const VerifiedSignatures* verified, uint64_t seq) {
+// Whether `sub` is signed (its main signature) by a registered key of the payload's actor.
+Result<bool> SignedByActor(const StateStore& state, std::string_view origin, const Submission& sub,
+                           const Payload& payload, const VerifiedSignatures* verified) {
+  Result<std::optional<KeyRecord>> key = LoadKey(state, sub.signer);
+  if (!key.ok()) return key.status();
+  return key->has_value() && (*key)->participant == payload.actor &&
+         ((verified != nullptr && verified->Contains((*key)->public_key, sub.sig)) ||
+          (*key)->public_key.Verify(SignContext::kEntry, origin, sub.payload, sub.sig));
+}
+
+// Whether stored entry `seq` carries exactly the payload of `sub`.
+Result<bool> SamePayload(const db::Txn& txn, const Submission& sub, uint64_t seq) {
   Result<std::optional<std::string>> stored = txn.Get(db::Table::kEntries, EncodeBigEndian64(seq));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
@@ -46,12 +56,7 @@ Result<bool> IsResendOf(const db::Txn& txn, const StateStore& state, const Submi
   }
   Result<Entry> e = DecodeEntry(**stored);
   if (!e.ok()) return e.status();
-  if (e->payload != sub.payload) return false;
-  Result<std::optional<KeyRecord>> key = LoadKey(state, sub.signer);
-  if (!key.ok()) return key.status();
-  return key->has_value() && (*key)->participant == payload.actor &&
-         ((verified != nullptr && verified->Contains((*key)->public_key, sub.sig)) ||
-          (*key)->public_key.Verify(SignContext::kEntry, sub.payload, sub.sig));
+  return e->payload == sub.payload;
 }
 
 }  // namespace
@@ -81,16 +86,32 @@ Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submi
   }
   TxnStateStore state(txn);
   const VerifiedSignatures* verified = a != nullptr ? &a->verified : nullptr;
-  // The one shortcut the server adds to Apply: the same signed payload again is a resend and
-  // gets the original entry. Anything else with a used id is refused by Apply's id rule.
-  Result<std::optional<uint64_t>> prior = FindPriorSeq(state, payload->actor, payload->id);
-  if (!prior.ok()) return prior.status();
-  if (prior->has_value()) {
-    Result<bool> resend = IsResendOf(txn, state, sub, *payload, verified, **prior);
-    if (!resend.ok()) return resend.status();
-    if (*resend) return prior;
+  // The one shortcut the server adds to Apply: the same payload again, signed by a key of its
+  // actor, is a resend and gets the original entry. Anything else with a used id is refused by
+  // Apply's id rule. Ids are looked up only once the signature is known good, so a caller
+  // without the actor's key learns nothing of which ids it used (Apply checks the signature
+  // before its id rule too).
+  Result<bool> by_actor = SignedByActor(state, origin_, sub, *payload, verified);
+  if (!by_actor.ok()) return by_actor.status();
+  if (*by_actor) {
+    Result<std::optional<uint64_t>> prior = FindPriorSeq(state, payload->actor, payload->id);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      Result<bool> same = SamePayload(txn, sub, **prior);
+      if (!same.ok()) return same.status();
+      if (*same) return prior;
+    }
   }
-  VIGIL_RETURN_IF_ERROR(Apply(state, entry, *payload, verified));
+  if (Status applied = Apply(state, origin_, entry, *payload, verified); !applied.ok()) {
+    // A refusal leaves the ledger as its signer (the payload's actor, whose key signed it
+    // when rules were judged at all) may see it.
+    if (applied.code() != Code::kRuleViolation) return applied;
+    Result<std::optional<Participant>> actor = LoadParticipant(state, payload->actor);
+    if (!actor.ok()) return actor.status();
+    return actor->has_value()
+               ? access::SeenBy((*actor)->role, payload->actor, std::move(applied))
+               : applied;  // the genesis authority registering itself reads everything
+  }
   // Side data, outside the entry and the state: sealed personal data, and its erasure.
   if (!personal.empty()) {
     VIGIL_RETURN_IF_ERROR(

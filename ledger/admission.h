@@ -40,6 +40,9 @@ class RecordAdmission : public Admission {
   // `*vault` seals personal side data; it must remain live while this admission is in use.
   explicit RecordAdmission(const PersonalVault* vault) : vault_(vault) {}
 
+  // Admits records signed for the log `origin` (keys/key.h SignContext::kEntry).
+  void Attach(std::string_view origin) override { origin_ = origin; }
+
   void Prepare(const db::Txn& snapshot, Submission& sub) const override;
   // Errors: those of Apply (state.h), kInvalidArgument for a payload that does not parse or
   // side data that does not match its commitment.
@@ -47,6 +50,7 @@ class RecordAdmission : public Admission {
                                         const Entry& entry) override;
 
  private:
+  std::string origin_;  // set by Attach before any Prepare: read-only afterwards
   const PersonalVault* vault_;
 };
 

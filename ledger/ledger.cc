@@ -32,7 +32,7 @@ Result<LogInfo> Ledger::Init(const std::string& dir, const InitOptions& options)
   Submission sub;
   sub.signer = authority_key.Id();
   sub.payload = genesis.dump();
-  sub.sig = authority_key.Sign(SignContext::kEntry, sub.payload);
+  sub.sig = authority_key.Sign(SignContext::kEntry, options.origin, sub.payload);
   std::vector<Result<Appended>> r = (*ledger)->log().AppendBatch({sub}, now);
   if (!r[0].ok()) return r[0].status();
   return *created;
@@ -95,13 +95,17 @@ Result<std::optional<std::string>> Ledger::ReadPersonal(uint64_t seq,
   return std::optional<std::string>(std::move(*plain));
 }
 
-Result<nlohmann::json> Ledger::PersonalAccessLog(size_t limit) {
+Result<nlohmann::json> Ledger::PersonalAccessLog(size_t limit, const std::string* only_reader) {
   Result<db::Txn> txn = log_->BeginRead();
   if (!txn.ok()) return txn.status();
   nlohmann::json out = nlohmann::json::array();
   VIGIL_RETURN_IF_ERROR(
       txn->ScanBack(db::Table::kAccessLog, "", [&](std::string_view, std::string_view v) {
-        out.push_back(nlohmann::json::parse(v, nullptr, false));
+        nlohmann::json row = nlohmann::json::parse(v, nullptr, false);
+        if (only_reader == nullptr ||
+            (row.is_object() && row.value("participant", "") == *only_reader)) {
+          out.push_back(std::move(row));
+        }
         return out.size() < limit;
       }));
   return out;

@@ -55,8 +55,9 @@ class Ledger {
   // Every call is recorded first in the access log (`reader` says who), durably: no record,
   // no data.
   Result<std::optional<std::string>> ReadPersonal(uint64_t seq, const nlohmann::json& reader);
-  // The access log of personal data, newest first: [{"at","seq",...reader}].
-  Result<nlohmann::json> PersonalAccessLog(size_t limit);
+  // The access log of personal data, newest first: [{"at","seq",...reader}], at most `limit`
+  // rows; only the reads of participant `*only_reader` when it is given.
+  Result<nlohmann::json> PersonalAccessLog(size_t limit, const std::string* only_reader = nullptr);
 
  private:
   explicit Ledger(PersonalVault vault) : vault_(std::move(vault)), admission_(&vault_) {}

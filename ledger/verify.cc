@@ -120,7 +120,8 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
   for (std::thread& t : pool) t.join();
 }
 
-EntryReplay::EntryReplay(int threads) : threads_(DefaultThreads(threads)) {}
+EntryReplay::EntryReplay(std::string origin, int threads)
+    : origin_(std::move(origin)), threads_(DefaultThreads(threads)) {}
 
 void EntryReplay::Prepare(Chunk& chunk) {
   const size_t n = chunk.items.size();
@@ -153,7 +154,7 @@ void EntryReplay::Prepare(Chunk& chunk) {
       auto it = declared_.find(signer);
       if (it == declared_.end()) return;
       for (const PublicKey& k : it->second) {
-        if (k.Verify(SignContext::kEntry, e.payload, sig)) {
+        if (k.Verify(SignContext::kEntry, origin_, e.payload, sig)) {
           p.verified.pairs.emplace_back(k, sig);
           return;
         }
@@ -214,7 +215,7 @@ bool EntryReplay::Replay(const Chunk& chunk, bool all_errors, std::vector<Verify
       continue;
     }
     const Payload& p = **pre.payload;
-    Status applied = Apply(state_, e, p, &pre.verified);
+    Status applied = Apply(state_, origin_, e, p, &pre.verified);
     if (!applied.ok()) {
       if (!problem(seq, name + " fails replay: " + applied.ToString())) return false;
       continue;
@@ -266,7 +267,7 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
   // The main thread reads chunks and prepares each on the worker threads while the replay
   // thread checks the previous one in order.
   MemoryTree tree;
-  EntryReplay replay(options.threads);
+  EntryReplay replay(verifier.name, options.threads);
   const size_t kChunk = std::max<size_t>(1, options.chunk_entries);
   std::future<bool> replaying;
   bool stopped = false;

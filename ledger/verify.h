@@ -87,7 +87,8 @@ class EntryReplay {
   // verification with a problem naming the entry.
   using LeafFn = std::function<Status(uint64_t seq, const Hash& leaf)>;
 
-  explicit EntryReplay(int threads = 0);
+  // Checks signatures made for the log `origin` (its checkpoints' first line).
+  explicit EntryReplay(std::string origin, int threads = 0);
 
   void Prepare(Chunk& chunk);
   // Checks the entries of a prepared chunk in order, appending problems. Returns false when
@@ -109,6 +110,7 @@ class EntryReplay {
   int threads() const { return threads_; }
 
  private:
+  const std::string origin_;
   int threads_;
   // Written by Prepare only: key id -> every public key with that id any entry has declared.
   std::unordered_map<std::string, std::vector<PublicKey>> declared_;

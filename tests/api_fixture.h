@@ -138,18 +138,17 @@ inline std::string SubmissionBody(const Submission& sub) {
 // The request signature of docs/api.md "Signing requests", written from the document alone
 // (not from api/request_signature.cc), so that the server's parser is checked against an
 // independent signer. `params` is the Signature-Input value after "vigil="; `signer` signs the
-// base whatever keyid `params` names.
-inline std::map<std::string, std::string> ReferenceSign(const std::string& method,
-                                                        const std::string& target,
-                                                        const std::string& digest,
-                                                        const std::string& params,
-                                                        const SecretKey& signer) {
+// base whatever keyid `params` names, for the log `origin`.
+inline std::map<std::string, std::string> ReferenceSign(
+    const std::string& method, const std::string& target, const std::string& digest,
+    const std::string& params, const SecretKey& signer,
+    const std::string& origin = testing::kTestOrigin) {
   const size_t q = target.find('?');
   const std::string path = target.substr(0, q);
   const std::string query = q == std::string::npos ? "?" : target.substr(q);
-  const std::string base = "vigil/v1/request\n\"@method\": " + method + "\n\"@path\": " + path +
-                           "\n\"@query\": " + query + "\n\"content-digest\": " + digest +
-                           "\n\"@signature-params\": " + params;
+  const std::string base = "vigil/v2/request\n" + origin + "\n\"@method\": " + method +
+                           "\n\"@path\": " + path + "\n\"@query\": " + query +
+                           "\n\"content-digest\": " + digest + "\n\"@signature-params\": " + params;
   return {{"Content-Digest", digest},
           {"Signature-Input", "vigil=" + params},
           {"Signature", "vigil=:" + Base64Encode(signer.SignRaw(base)) + ":"}};
@@ -244,7 +243,8 @@ class TestServer {
              const std::string& body = "") const {
     httplib::Headers h;
     if (key != nullptr) {
-      for (auto& [k, v] : api::SignRequest({method, target, body}, *key, NowS(), Nonce())) {
+      for (auto& [k, v] :
+           api::SignRequest({method, target, body}, *key, testing::kTestOrigin, NowS(), Nonce())) {
         h.emplace(k, v);
       }
     }

@@ -457,15 +457,20 @@ TEST_CASE("Request signatures: the reference signer matches api::SignRequest", "
       {"Signature-Input",
        R"(vigil=("@method" "@path" "@query" "content-digest");created=1795884519;keyid="04c8321afd4f8832";alg="ed25519";nonce="docs-example-nonce-0001")"},
       {"Signature",
-       "vigil=:nn0Wap4tpZQEBj8OKqOI3xPFpmLcbqLGZVsmW0sypvuFHbH669vLsBoifo97Dv97JMV5wJceL/"
-       "ljc2uqG1naDw==:"}};
-  CHECK(api::SignRequest({"GET", "/v1/entries/1", ""}, *key, 1795884519,
+       "vigil=:WymEmDQIKWzLAs87mcsL+"
+       "QE43uPnq62g2kgZYmkaH6yivm8DaE5aZAV4lYfMDdkcIwaSLQOhNMhwsDV3AhdwAw==:"}};
+  const std::string origin = "vigil.demo.example/log";
+  CHECK(api::SignRequest({"GET", "/v1/entries/1", ""}, *key, origin, 1795884519,
                          "docs-example-nonce-0001") == want);
   CHECK(ReferenceSign("GET", "/v1/entries/1", api::ContentDigest(""),
-                      Params(1795884519, key->Id(), "docs-example-nonce-0001"), *key) == want);
+                      Params(1795884519, key->Id(), "docs-example-nonce-0001"), *key,
+                      origin) == want);
+  // Bound to the log: the same request for another log is signed differently.
+  CHECK(api::SignRequest({"GET", "/v1/entries/1", ""}, *key, "vigil.other.example/log", 1795884519,
+                         "docs-example-nonce-0001") != want);
   // With a query and a body.
-  CHECK(api::SignRequest({"GET", "/v1/alerts?kind=x&limit=2", "body"}, *key, 1,
-                         "n-0123456789abcdef") ==
+  CHECK(api::SignRequest({"GET", "/v1/alerts?kind=x&limit=2", "body"}, *key, testing::kTestOrigin,
+                         1, "n-0123456789abcdef") ==
         ReferenceSign("GET", "/v1/alerts?kind=x&limit=2", api::ContentDigest("body"),
                       Params(1, key->Id(), "n-0123456789abcdef"), *key));
 }
@@ -519,7 +524,7 @@ TEST_CASE("Request signatures: every way to get one wrong is 401 unauthenticated
   SECTION("an unregistered key") {
     const SecretKey stranger = SecretKey::Generate();
     unauthenticated(send(signed_as(stranger, stranger.Id(), NowS(), Nonce()), target),
-                    "is not registered");
+                    "does not verify with a registered key");
   }
   SECTION("a revoked key, and a revoked participant") {
     const SecretKey r1 = SecretKey::Generate();
@@ -688,7 +693,7 @@ TEST_CASE("Limits: refused bodies are problems and append nothing", "[api][limit
       Submission sub;
       sub.signer = w.police.Id();
       sub.payload = p.substr(0, p.size() - 1) + ",\"refs\":" + refs + "}";
-      sub.sig = w.police.Sign(SignContext::kEntry, sub.payload);
+      sub.sig = w.police.Sign(SignContext::kEntry, testing::kTestOrigin, sub.payload);
       return w.Post(SubmissionBody(sub));
     };
     CheckProblem(payload_with("note-deep-16", "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]"), 422,

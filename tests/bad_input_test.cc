@@ -56,7 +56,7 @@ std::string SignedBody(const SecretKey& key, const std::string& payload) {
   Submission sub;
   sub.signer = key.Id();
   sub.payload = payload;
-  sub.sig = key.Sign(SignContext::kEntry, payload);
+  sub.sig = key.Sign(SignContext::kEntry, testing::kTestOrigin, payload);
   return SubmissionBody(sub);
 }
 
@@ -69,8 +69,8 @@ std::string SignedRawBody(const SecretKey& key, const std::string& payload) {
     escaped += c;
   }
   return "{\"signer\":\"" + key.Id() + "\",\"sig\":\"" +
-         Base64Encode(key.Sign(SignContext::kEntry, payload)) + "\",\"payload\":\"" + escaped +
-         "\"}";
+         Base64Encode(key.Sign(SignContext::kEntry, testing::kTestOrigin, payload)) +
+         "\",\"payload\":\"" + escaped + "\"}";
 }
 
 // A valid police note payload as text, with `extra` spliced in before the closing brace.
@@ -409,7 +409,8 @@ std::vector<Row> Rows() {
       {"a forged cosignature (a rule of the record: 422 bad_cosignature)", signed_post([](W& w) {
          json b = json::parse(SignedBody(w.police, NoteText("note-forged-cosig")));
          b["cosigners"] = {
-             {{"signer", w.a.Id()}, {"sig", Base64Encode(w.b.Sign(SignContext::kEntry, "x"))}}};
+             {{"signer", w.a.Id()},
+              {"sig", Base64Encode(w.b.Sign(SignContext::kEntry, testing::kTestOrigin, "x"))}}};
          return b.dump();
        }),
        422, "rule_violation", "does not verify"},
@@ -426,7 +427,7 @@ std::vector<Row> Rows() {
       {"a replayed submission with its signature swapped for another entry's",
        [](W& w) {
          Submission sub = w.kept;
-         sub.sig = w.a.Sign(SignContext::kEntry, "something else");
+         sub.sig = w.a.Sign(SignContext::kEntry, testing::kTestOrigin, "something else");
          return w.Post(SubmissionBody(sub));
        },
        403, "permission_denied", ""},

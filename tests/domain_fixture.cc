@@ -5,6 +5,7 @@
 #include "ledger/state/payload.h"
 #include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
+#include "tests/test_util.h"
 
 namespace vigil::testing {
 
@@ -80,9 +81,9 @@ Entry DomainFixture::MakeEntry(const SecretKey& key, const Json& payload,
   e.ts_ms = now_ms_;
   e.signer = key.Id();
   e.payload = payload.dump();
-  e.sig = key.Sign(SignContext::kEntry, e.payload);
+  e.sig = key.Sign(SignContext::kEntry, testing::kTestOrigin, e.payload);
   for (const SecretKey* c : cosigners) {
-    e.cosigners.push_back({c->Id(), c->Sign(SignContext::kEntry, e.payload)});
+    e.cosigners.push_back({c->Id(), c->Sign(SignContext::kEntry, testing::kTestOrigin, e.payload)});
   }
   return e;
 }
@@ -90,7 +91,7 @@ Entry DomainFixture::MakeEntry(const SecretKey& key, const Json& payload,
 Status DomainFixture::SubmitEntry(const Entry& e) {
   Result<Payload> p = ParsePayload(e.payload);
   if (!p.ok()) return p.status();
-  Status s = Apply(state_, e, *p);
+  Status s = Apply(state_, testing::kTestOrigin, e, *p);
   if (s.ok()) ++seq_;
   return s;
 }

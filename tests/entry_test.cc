@@ -14,6 +14,10 @@
 #include "keys/key.h"
 #include "ledger/state/payload.h"
 
+namespace {
+constexpr char kOrigin[] = "vigil.test.example/entries";
+}  // namespace
+
 namespace vigil {
 namespace {
 
@@ -47,7 +51,7 @@ Entry RichEntry(const SecretKey& key) {
       "{\"type\":\"participant.register\",\"id\":\"r-1\",\"actor\":\"authority\","
       "\"at\":\"2026-11-28T22:04:05+07:00\",\"legal_name\":\"C\xc3\xb4ng ty H\xc3\xa0 "
       "N\xe1\xbb\x99i \\\"Quote\\\" back\\\\slash\",\"note\":\"tab\\tline\\nend\"}";
-  e.sig = key.Sign(SignContext::kEntry, e.payload);
+  e.sig = key.Sign(SignContext::kEntry, kOrigin, e.payload);
   return e;
 }
 
@@ -102,8 +106,8 @@ TEST_CASE("DecodeEntry round-trips EncodeEntry", "[entry]") {
     SecretKey witness1 = SecretKey::Generate();
     SecretKey witness2 = SecretKey::Generate();
     Entry e = RichEntry(key);
-    e.cosigners = {{witness1.Id(), witness1.Sign(SignContext::kEntry, e.payload)},
-                   {witness2.Id(), witness2.Sign(SignContext::kEntry, e.payload)}};
+    e.cosigners = {{witness1.Id(), witness1.Sign(SignContext::kEntry, kOrigin, e.payload)},
+                   {witness2.Id(), witness2.Sign(SignContext::kEntry, kOrigin, e.payload)}};
     std::string bytes = EncodeEntry(e);
     Result<Entry> back = DecodeEntry(bytes);
     INFO(back.status().ToString());

@@ -21,6 +21,8 @@ namespace {
 
 using testing::ReadFile;
 
+constexpr char kOrigin[] = "vigil.test.example/keys";
+
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it at scope exit.
 class TempDir {
  public:
@@ -114,37 +116,42 @@ TEST_CASE("public keys parse from exactly 32 bytes", "[keys]") {
 }
 
 TEST_CASE("signatures are bound to their context", "[keys]") {
-  CHECK(ContextLine(SignContext::kEntry) == "vigil/v1/entry\n");
-  CHECK(ContextLine(SignContext::kRequest) == "vigil/v1/request\n");
+  CHECK(ContextLine(SignContext::kEntry) == "vigil/v2/entry\n");
+  CHECK(ContextLine(SignContext::kRequest) == "vigil/v2/request\n");
+  CHECK(SignaturePrefix(SignContext::kEntry, kOrigin) ==
+        "vigil/v2/entry\n" + std::string(kOrigin) + "\n");
 
   SecretKey key = SecretKey::Generate();
   const PublicKey& pk = key.public_key();
   const std::string msg = R"({"id":"a1","kind":"test"})";
-  const std::string sig = key.Sign(SignContext::kEntry, msg);
+  const std::string sig = key.Sign(SignContext::kEntry, kOrigin, msg);
   REQUIRE(sig.size() == SecretKey::kSignatureSize);
 
-  CHECK(pk.Verify(SignContext::kEntry, msg, sig));
-  CHECK_FALSE(pk.Verify(SignContext::kRequest, msg, sig));
+  CHECK(pk.Verify(SignContext::kEntry, kOrigin, msg, sig));
+  CHECK_FALSE(pk.Verify(SignContext::kRequest, kOrigin, msg, sig));
   CHECK_FALSE(pk.VerifyRaw(msg, sig));
-  CHECK(sig == key.SignRaw("vigil/v1/entry\n" + msg));  // the documented framing
-  CHECK(key.Sign(SignContext::kEntry, msg) == sig);     // Ed25519 is deterministic
+  // The documented framing: context line, origin, newline, message.
+  CHECK(sig == key.SignRaw("vigil/v2/entry\n" + std::string(kOrigin) + "\n" + msg));
+  // Bound to one log: the same message signed for another origin does not verify here.
+  CHECK_FALSE(pk.Verify(SignContext::kEntry, "vigil.other.example/log", msg, sig));
+  CHECK(key.Sign(SignContext::kEntry, kOrigin, msg) == sig);  // Ed25519 is deterministic
 
-  const std::string req = key.Sign(SignContext::kRequest, msg);
-  CHECK(pk.Verify(SignContext::kRequest, msg, req));
-  CHECK_FALSE(pk.Verify(SignContext::kEntry, msg, req));
+  const std::string req = key.Sign(SignContext::kRequest, kOrigin, msg);
+  CHECK(pk.Verify(SignContext::kRequest, kOrigin, msg, req));
+  CHECK_FALSE(pk.Verify(SignContext::kEntry, kOrigin, msg, req));
 
   SECTION("tampering fails") {
     std::string tampered = msg;
     tampered[7] = 'b';
-    CHECK_FALSE(pk.Verify(SignContext::kEntry, tampered, sig));
-    CHECK_FALSE(pk.Verify(SignContext::kEntry, msg + " ", sig));
+    CHECK_FALSE(pk.Verify(SignContext::kEntry, kOrigin, tampered, sig));
+    CHECK_FALSE(pk.Verify(SignContext::kEntry, kOrigin, msg + " ", sig));
     std::string bad_sig = sig;
     bad_sig[10] = static_cast<char>(bad_sig[10] ^ 0x04);
-    CHECK_FALSE(pk.Verify(SignContext::kEntry, msg, bad_sig));
-    CHECK_FALSE(pk.Verify(SignContext::kEntry, msg, sig.substr(0, 63)));
-    CHECK_FALSE(pk.Verify(SignContext::kEntry, msg, sig + "x"));
-    CHECK_FALSE(pk.Verify(SignContext::kEntry, msg, ""));
-    CHECK_FALSE(SecretKey::Generate().public_key().Verify(SignContext::kEntry, msg, sig));
+    CHECK_FALSE(pk.Verify(SignContext::kEntry, kOrigin, msg, bad_sig));
+    CHECK_FALSE(pk.Verify(SignContext::kEntry, kOrigin, msg, sig.substr(0, 63)));
+    CHECK_FALSE(pk.Verify(SignContext::kEntry, kOrigin, msg, sig + "x"));
+    CHECK_FALSE(pk.Verify(SignContext::kEntry, kOrigin, msg, ""));
+    CHECK_FALSE(SecretKey::Generate().public_key().Verify(SignContext::kEntry, kOrigin, msg, sig));
   }
 }
 
@@ -153,10 +160,10 @@ TEST_CASE("secret keys survive a move", "[keys]") {
   const PublicKey pk = a.public_key();
   SecretKey b = std::move(a);
   CHECK(b.public_key() == pk);
-  CHECK(pk.Verify(SignContext::kEntry, "m", b.Sign(SignContext::kEntry, "m")));
+  CHECK(pk.Verify(SignContext::kEntry, kOrigin, "m", b.Sign(SignContext::kEntry, kOrigin, "m")));
   SecretKey c = SecretKey::Generate();
   c = std::move(b);
-  CHECK(pk.Verify(SignContext::kEntry, "m", c.Sign(SignContext::kEntry, "m")));
+  CHECK(pk.Verify(SignContext::kEntry, kOrigin, "m", c.Sign(SignContext::kEntry, kOrigin, "m")));
 }
 
 TEST_CASE("key files: save and load", "[keys]") {
@@ -169,7 +176,8 @@ TEST_CASE("key files: save and load", "[keys]") {
   Result<SecretKey> loaded = SecretKey::Load(path);
   REQUIRE(loaded.ok());
   CHECK(loaded->public_key() == key.public_key());
-  CHECK(loaded->Sign(SignContext::kEntry, "x") == key.Sign(SignContext::kEntry, "x"));
+  CHECK(loaded->Sign(SignContext::kEntry, kOrigin, "x") ==
+        key.Sign(SignContext::kEntry, kOrigin, "x"));
 
   SECTION("Save refuses to overwrite") {
     const std::string before = ReadFile(path);

@@ -16,6 +16,7 @@
 #include "ledger/state/state.h"
 #include "ledger/state/state_codec.h"
 #include "tests/domain_fixture.h"
+#include "tests/test_util.h"
 
 namespace vigil {
 namespace {
@@ -297,13 +298,13 @@ TEST_CASE("Entry 0 must be the first authority registering itself with its own k
     e.ts_ms = *ParseTimestamp("2026-06-01T08:00:00Z");
     e.signer = k.Id();
     e.payload = p.dump();
-    e.sig = k.Sign(SignContext::kEntry, e.payload);
+    e.sig = k.Sign(SignContext::kEntry, testing::kTestOrigin, e.payload);
     return e;
   };
   auto apply = [](MemoryStateStore& s, const Entry& e) {
     Result<Payload> p = ParsePayload(e.payload);
     REQUIRE(p.ok());
-    return Apply(s, e, *p);
+    return Apply(s, testing::kTestOrigin, e, *p);
   };
   const Json genesis = {{"type", "participant.register"},
                         {"id", "g"},
@@ -360,10 +361,10 @@ TEST_CASE("Generic rules: the signer must be the actor's registered, unrevoked k
   e.sig[5] = static_cast<char>(e.sig[5] ^ 1);
   w.RejectEntry(e, Code::kPermissionDenied, "bad_signature");
   e = w.MakeEntry(w.Key("acme"), note);
-  e.sig = w.Key("acme").Sign(SignContext::kRequest, e.payload);
+  e.sig = w.Key("acme").Sign(SignContext::kRequest, testing::kTestOrigin, e.payload);
   w.RejectEntry(e, Code::kPermissionDenied, "bad_signature");
   e = w.MakeEntry(w.Key("acme"), note);
-  e.sig = w.Key("beta").Sign(SignContext::kEntry, e.payload);
+  e.sig = w.Key("beta").Sign(SignContext::kEntry, testing::kTestOrigin, e.payload);
   w.RejectEntry(e, Code::kPermissionDenied, "bad_signature");
   e = w.MakeEntry(w.Key("acme"), note);
   e.payload = w.Make("chem.stocktake", "acme", w.Count("1")).dump();  // signed bytes changed
@@ -1278,8 +1279,8 @@ TEST_CASE("inspection.ack", "[rules][inspections]") {
     return Json{{"inspection_seq", seq}, {"decision", decision}};
   };
   w.No("acme", "inspection.ack", ack(venue, "countersign"), "not_inspected");
-  w.No("kara", "inspection.ack", ack(purchase, "countersign"), "inspection_unknown");
-  w.No("kara", "inspection.ack", ack(w.seq() + 5, "countersign"), "inspection_unknown");
+  w.No("kara", "inspection.ack", ack(purchase, "countersign"), "not_inspected");
+  w.No("kara", "inspection.ack", ack(w.seq() + 5, "countersign"), "not_inspected");
   w.No("kara", "inspection.ack", ack(venue, "agree"), "bad_field");
   w.No("kara", "inspection.ack", ack(venue, "object"), "reason_required");
   w.No("kara", "inspection.ack", {{"decision", "countersign"}}, "missing_field");

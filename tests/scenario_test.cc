@@ -93,7 +93,7 @@ void AppendSteps(Log& log, const Scenario& s, size_t begin, size_t end,
   std::vector<Submission> subs;
   for (size_t i = begin; i < end; ++i) {
     seqs[i] = log.Size() + (i - begin);  // every step is accepted, in order
-    Result<Submission> sub = SignStep(s, i, seqs);
+    Result<Submission> sub = SignStep(s, log.info().origin, i, seqs);
     INFO("step " << i << ": " << sub.status().ToString());
     REQUIRE(sub.ok());
     subs.push_back(std::move(*sub));

@@ -105,11 +105,14 @@ void Server::Stop() {
 }
 
 int Server::Submit(const SecretKey& key, const nlohmann::json& payload) {
+  httplib::Client c("127.0.0.1", port_);
+  auto log = c.Get("/v1/log");  // the origin the record is signed for
+  if (!log || log->status != 200) return -1;
+  const std::string origin = nlohmann::json::parse(log->body)["origin"].get<std::string>();
   const std::string bytes = payload.dump();
   nlohmann::json body = {{"signer", key.Id()},
                          {"payload", bytes},
-                         {"sig", Base64Encode(key.Sign(SignContext::kEntry, bytes))}};
-  httplib::Client c("127.0.0.1", port_);
+                         {"sig", Base64Encode(key.Sign(SignContext::kEntry, origin, bytes))}};
   auto r = c.Post("/v1/entries", body.dump(), "application/json");
   return r ? r->status : -1;
 }

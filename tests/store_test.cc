@@ -471,7 +471,7 @@ TEST_CASE("rejected records append nothing", "[store]") {
     Submission s;
     s.signer = t.authority.Id();
     s.payload = "{\"type\":\"participant.register\",";
-    s.sig = t.authority.Sign(SignContext::kEntry, s.payload);
+    s.sig = t.authority.Sign(SignContext::kEntry, testing::kTestOrigin, s.payload);
     bad.push_back({"not JSON", s, Code::kInvalidArgument});
   }
   {
@@ -753,14 +753,14 @@ TEST_CASE("VerifyStore catches re-encoded entries that stay canonical", "[store]
   }
   SECTION("another submitter's signature") {
     Entry bad = *e;
-    bad.sig = SecretKey::Generate().Sign(SignContext::kEntry, bad.payload);
+    bad.sig = SecretKey::Generate().Sign(SignContext::kEntry, testing::kTestOrigin, bad.payload);
     ExpectCaught(s.PutEntry(k, EncodeEntry(bad)), k);
   }
   SECTION("a payload re-signed by the authority itself") {
     // Signed by the right key but not the stored payload: the chain and tree still catch it.
     Entry bad = *e;
     bad.payload.replace(bad.payload.find("Test Participant"), 4, "Fake");
-    bad.sig = s.t.authority.Sign(SignContext::kEntry, bad.payload);
+    bad.sig = s.t.authority.Sign(SignContext::kEntry, testing::kTestOrigin, bad.payload);
     ExpectCaught(s.PutEntry(k, EncodeEntry(bad)), k);
   }
 }
@@ -936,9 +936,9 @@ TEST_CASE("a store of another format is refused, naming both formats", "[store]"
     REQUIRE(txn.ok());
     Result<std::optional<std::string>> format = txn->Get(Table::kMeta, "format");
     REQUIRE(format.ok());
-    CHECK(format->value_or("") == "3");
+    CHECK(format->value_or("") == "4");
   }
-  for (const char* old : {"1", "2", ""}) {
+  for (const char* old : {"1", "2", "3", ""}) {
     {
       Result<std::unique_ptr<db::Env>> env = db::Env::Open(dir.path() + "/store");
       REQUIRE(env.ok());
@@ -955,7 +955,7 @@ TEST_CASE("a store of another format is refused, naming both formats", "[store]"
     Result<std::unique_ptr<Ledger>> log = Ledger::Open(dir.path());
     REQUIRE_FALSE(log.ok());
     CHECK(log.status().code() == Code::kFailedPrecondition);
-    CHECK(log.status().message().find("format " + found + " but this vigil reads format 3") !=
+    CHECK(log.status().message().find("format " + found + " but this vigil reads format 4") !=
           std::string::npos);
     CHECK(log.status().message().find("vigil init") != std::string::npos);
     Result<VerifyReport> report = VerifyStore(dir.path(), VerifyOptions{});

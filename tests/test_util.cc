@@ -65,11 +65,12 @@ std::unique_ptr<Ledger> OpenTestLog(const std::string& dir) {
   return std::move(*ledger);
 }
 
-Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload) {
+Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload,
+                          std::string_view origin) {
   Submission sub;
   sub.signer = key.Id();
   sub.payload = payload.dump();
-  sub.sig = key.Sign(SignContext::kEntry, sub.payload);
+  sub.sig = key.Sign(SignContext::kEntry, origin, sub.payload);
   return sub;
 }
 

@@ -65,8 +65,10 @@ std::unique_ptr<Ledger> OpenTestLog(const std::string& dir);
 // The clock Writer uses (vigil::NowMs, ledger/entry.h), under the tests' own namespace.
 using vigil::NowMs;
 
-// A submission of `payload` (bytes = payload.dump()) signed by `key` for SignContext::kEntry.
-Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload);
+// A submission of `payload` (bytes = payload.dump()) signed by `key` for SignContext::kEntry
+// of the log `origin`.
+Submission MakeSubmission(const SecretKey& key, const nlohmann::json& payload,
+                          std::string_view origin = kTestOrigin);
 
 // A participant.register payload by authority `actor` with payload id `id`, registering
 // participant `participant` with `role` and the single public key `key`. `at` defaults to

@@ -62,7 +62,8 @@ class WebServer {
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
       const std::string nonce = "web-test-nonce-" + std::to_string(++nonces_);
-      for (auto& [k, v] : api::SignRequest({"GET", target, ""}, *key, now, nonce))
+      for (auto& [k, v] :
+           api::SignRequest({"GET", target, ""}, *key, testing::kTestOrigin, now, nonce))
         headers.emplace(k, v);
     }
     return client.Get(target.c_str(), headers);

@@ -468,15 +468,17 @@ function nonce() {
   return b64encode(crypto.getRandomValues(new Uint8Array(18))).replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-// The three signature headers for `method` and the target the browser will send.
+// The three signature headers for `method` and the target the browser will send, bound to this
+// log's origin (docs/api.md "Signing requests").
 async function signatureHeaders(method, target, body = new Uint8Array()) {
+  if (!state.log) state.log = await api('/v1/log', { signed: false });
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '?' : target.slice(q);
   const digest = `sha-256=:${b64encode(await sha256(body))}:`;
   const created = Math.floor(Date.now() / 1000);
   const params = `("@method" "@path" "@query" "content-digest");created=${created};keyid="${state.key.keyId}";alg="ed25519";nonce="${nonce()}"`;
-  const base = `vigil/v1/request\n"@method": ${method}\n"@path": ${path}\n"@query": ${query}\n` +
+  const base = `vigil/v2/request\n${state.log.origin}\n"@method": ${method}\n"@path": ${path}\n"@query": ${query}\n` +
     `"content-digest": ${digest}\n"@signature-params": ${params}`;
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, state.key.privateKey, enc.encode(base)));
   return { 'Content-Digest': digest, 'Signature-Input': `vigil=${params}`, 'Signature': `vigil=:${b64encode(sig)}:` };

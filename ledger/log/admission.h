@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keys/result.h"
@@ -40,6 +41,10 @@ struct Submission {
 class Admission {
  public:
   virtual ~Admission() = default;
+
+  // Called once by Log::Open, before any Prepare or Admit, with the origin of the log this
+  // admission judges for (what signatures over its entries are bound to).
+  virtual void Attach(std::string_view origin) { (void)origin; }
 
   // Work that needs no order, done on the submitter's thread before the writer takes `sub`
   // (parsing, Ed25519 checks), so it runs on every core. `snapshot` is a read transaction of

@@ -18,7 +18,7 @@ constexpr char kMetaLogKey[] = "log_public_key";
 constexpr char kMetaFormat[] = "format";
 // The store layout this build reads and writes: "2" is the compact derived state
 // (ledger/state_codec.h, docs/formats.md §15); "1" stored it as JSON with decimal seqs.
-constexpr char kStoreFormat[] = "3";
+constexpr char kStoreFormat[] = "4";  // 4: signatures bound to the origin (vigil/v2/…)
 
 std::string StoreDir(const std::string& dir) { return dir + "/store"; }
 std::string KeysDir(const std::string& dir) { return dir + "/keys"; }
@@ -167,6 +167,7 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, Admission* admiss
   }
   log->log_key_.emplace(std::move(*key));
   VIGIL_RETURN_IF_ERROR(log->LoadTail());
+  if (log->admission_ != nullptr) log->admission_->Attach(log->info_.origin);
   return log;
 }
 

@@ -52,9 +52,7 @@ std::optional<Target> ReadTarget(ApplyContext& ctx) {
     ctx.Violate("missing_field", "\"target_seq\" must be the entry number being corrected");
     return std::nullopt;
   }
-  std::optional<Target> t = ReadEntry(ctx, b["target_seq"].get<uint64_t>());
-  if (t.has_value()) CheckNotBefore(ctx, t->at_ms, "entry " + std::to_string(t->seq));
-  return t;
+  return ReadEntry(ctx, b["target_seq"].get<uint64_t>());
 }
 
 // Record types whose void by their own signer puts goods back on its books or takes back the
@@ -205,10 +203,13 @@ void ApplyCorrection(ApplyContext& ctx) {
   }
   std::optional<Target> t = ReadTarget(ctx);
   if (!t.has_value()) return;
+  // Nothing more is said of another's entry: not its signer, type, time or state.
   if (t->actor != ctx.payload.actor) {
-    ctx.Violate("not_own_entry", "entry " + std::to_string(t->seq) + " was signed by \"" +
-                                     t->actor + "\"; only its signer can correct it");
+    ctx.Violate("not_own_entry", "entry " + std::to_string(t->seq) + " is not a record of \"" +
+                                     ctx.payload.actor + "\"; only its signer can correct it");
+    return;
   }
+  CheckNotBefore(ctx, t->at_ms, "entry " + std::to_string(t->seq));
   const RecordType* target_type = FindRecordType(t->type);
   if (target_type == nullptr || !target_type->correctable) {
     ctx.Violate("not_correctable",
@@ -266,6 +267,7 @@ void ApplyErasure(ApplyContext& ctx) {
   ctx.String("reason");
   std::optional<Target> t = ReadTarget(ctx);
   if (!t.has_value()) return;
+  CheckNotBefore(ctx, t->at_ms, "entry " + std::to_string(t->seq));
   if (!t->personal) {
     ctx.Violate("no_personal_data",
                 "entry " + std::to_string(t->seq) + " carries no personal data");

@@ -336,10 +336,10 @@ void ApplySale(ApplyContext& ctx) {
       registry::ParticipantOfEnterprise(ctx.state, party->enterprise_code);
   if (ctx.Fail(holder.status())) return;
   if (holder->has_value()) {
-    ctx.Violate("sale_to_participant",
-                "enterprise " + std::string(identity::EnterpriseOf(party->enterprise_code)) +
-                    " is registered in the ledger as \"" + **holder +
-                    "\": deliver to it with a chem.dispatch (a control slip)");
+    ctx.ViolateAbout(**holder, "sale_to_participant",
+                     "enterprise " + std::string(identity::EnterpriseOf(party->enterprise_code)) +
+                         " is registered in the ledger as \"" + **holder +
+                         "\": deliver to it with a chem.dispatch (a control slip)");
   }
   CheckOutgoingLicence(ctx, m->substance, party->Id());
   CheckPassedOnConcentration(ctx, *m);
@@ -372,7 +372,7 @@ void ApplyDispatch(ApplyContext& ctx) {
     ctx.Violate("self_transfer", "a dispatch must go to another participant");
   if (std::optional<Participant> receiver = RequireParticipant(ctx, *to, "counterparty_unknown")) {
     if (receiver->revoked) {
-      ctx.Violate("counterparty_revoked", "participant \"" + *to + "\" has been revoked");
+      ctx.ViolateAbout(*to, "counterparty_revoked", "participant \"" + *to + "\" has been revoked");
     } else {
       CheckLicence(ctx, receiver->record, {"precursor_trading", "precursor_use"}, m->substance,
                    "the receiver");
@@ -494,8 +494,9 @@ void ApplyDispose(ApplyContext& ctx) {
                 "a disposal must be countersigned by its witness (vigil submit --cosign "
                 "WITNESS.key)");
   } else if (witness.has_value() && cosigned == nullptr) {
-    ctx.Violate("witness_mismatch", "\"witness\" names \"" + *witness +
-                                        "\", but no key of that participant cosigned the record");
+    ctx.ViolateAbout(*witness, "witness_mismatch",
+                     "\"witness\" names \"" + *witness +
+                         "\", but no key of that participant cosigned the record");
   }
   if (witness.has_value() && cosigned != nullptr) {
     const uint8_t allowed = LoadSettings(ctx).witness_roles;
@@ -504,10 +505,12 @@ void ApplyDispose(ApplyContext& ctx) {
                   "the witness must be another participant, not the business itself");
     } else if (std::optional<Participant> w = RequireParticipant(ctx, *witness)) {
       if (w->revoked) {
-        ctx.Violate("witness_revoked", "witness \"" + *witness + "\" has been revoked");
+        ctx.ViolateAbout(*witness, "witness_revoked",
+                         "witness \"" + *witness + "\" has been revoked");
       } else if ((allowed & static_cast<uint8_t>(w->role)) == 0) {
-        ctx.Violate("witness_role", "a participant with role " + std::string(RoleName(w->role)) +
-                                        " may not witness a destruction (setting witness_roles)");
+        ctx.ViolateAbout(*witness, "witness_role",
+                         "a participant with role " + std::string(RoleName(w->role)) +
+                             " may not witness a destruction (setting witness_roles)");
       }
     }
   }

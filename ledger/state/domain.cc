@@ -198,7 +198,7 @@ std::optional<Participant> RequireParticipant(ApplyContext& ctx, const std::stri
   Result<std::optional<Participant>> p = LoadParticipant(ctx.state, id);
   if (ctx.Fail(p.status())) return std::nullopt;
   if (!p->has_value()) {
-    ctx.Violate(std::string(code), "participant \"" + id + "\" is not registered");
+    ctx.ViolateAbout(id, std::string(code), "participant \"" + id + "\" is not registered");
     return std::nullopt;
   }
   return **p;
@@ -338,8 +338,9 @@ bool CheckLicence(ApplyContext& ctx, const nlohmann::json& record,
     closest = "\"" + holder + "\" holds no " + kinds_text + " licence covering " +
               substance.name_en + " (" + substance.id + ")";
   }
-  ctx.Violate("licence_invalid", (who.empty() ? "" : std::string(who) + ": ") + closest + " (on " +
-                                     DayDate(day) + ")");
+  ctx.ViolateAbout(
+      holder, "licence_invalid",
+      (who.empty() ? "" : std::string(who) + ": ") + closest + " (on " + DayDate(day) + ")");
   return false;
 }
 

@@ -280,15 +280,12 @@ void ApplyAck(ApplyContext& ctx) {
   }
   const std::string key = statekey::InspectionKey(b["inspection_seq"].get<uint64_t>());
   std::optional<nlohmann::json> insp = GetJson(ctx, key);
-  if (!insp.has_value()) {
-    ctx.Violate(
-        "inspection_unknown",
-        "entry " + std::to_string(b["inspection_seq"].get<uint64_t>()) + " is not an inspection");
+  // Whether the entry is an inspection at all, and of whom, is not the answerer's to learn.
+  if (!insp.has_value() || insp->value("business", "") != ctx.payload.actor) {
+    ctx.Violate("not_inspected", "entry " + std::to_string(b["inspection_seq"].get<uint64_t>()) +
+                                     " is not an inspection of \"" + ctx.payload.actor +
+                                     "\"; only the inspected business can answer it");
     return;
-  }
-  if (insp->value("business", "") != ctx.payload.actor) {
-    ctx.Violate("not_inspected", "only the inspected business \"" + insp->value("business", "") +
-                                     "\" can answer this inspection");
   }
   if (insp->value("status", "") != "pending") {
     ctx.Violate("already_answered", "this inspection was already " + insp->value("status", ""));

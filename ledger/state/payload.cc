@@ -96,6 +96,13 @@ Result<nlohmann::json> ParseJson(std::string_view text) {
 }
 
 Result<Payload> ParsePayload(std::string_view bytes) {
+  // The payload is the exact bytes people read: no byte-order mark, no whitespace around the
+  // object (a reader or explorer that trims them would show something else than was signed).
+  if (bytes.empty() || bytes.front() != '{' || bytes.back() != '}') {
+    return Status(Code::kInvalidArgument,
+                  "payload must be a JSON object starting with '{' and ending with '}' (no "
+                  "byte-order mark or whitespace around it)");
+  }
   Result<nlohmann::json> j = ParseJson(bytes);
   if (!j.ok()) return Status(Code::kInvalidArgument, "payload is " + j.status().message());
   if (!j->is_object()) return Status(Code::kInvalidArgument, "payload must be a JSON object");

@@ -406,11 +406,11 @@ bool VerifiedSignatures::Contains(const PublicKey& key, std::string_view sig) co
   return false;
 }
 
-Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
+Status Apply(StateStore& base, std::string_view origin, const Entry& entry, const Payload& payload,
              const VerifiedSignatures* verified) {
   auto verifies = [&](const PublicKey& key, std::string_view sig) {
     return (verified != nullptr && verified->Contains(key, sig)) ||
-           key.Verify(SignContext::kEntry, entry.payload, sig);
+           key.Verify(SignContext::kEntry, origin, entry.payload, sig);
   };
   // Who signed: a registered key, or the first authority registering itself.
   std::optional<KeyRecord> key;
@@ -477,10 +477,11 @@ Status Apply(StateStore& base, const Entry& entry, const Payload& payload,
     if (!ck.ok()) return ck.status();
     if (!ck->has_value()) {
       ctx.Violate("cosigner_unknown", "cosigning key " + c.signer + " is not registered");
-    } else if ((*ck)->revoked_seq.has_value() && *(*ck)->revoked_seq <= entry.seq) {
-      ctx.Violate("cosigner_revoked", "cosigning key " + c.signer + " has been revoked");
     } else if (!verifies((*ck)->public_key, c.sig)) {
       ctx.Violate("bad_cosignature", "the cosignature of key " + c.signer + " does not verify");
+    } else if ((*ck)->revoked_seq.has_value() && *(*ck)->revoked_seq <= entry.seq) {
+      // Told only to whoever holds a valid signature by that key.
+      ctx.Violate("cosigner_revoked", "cosigning key " + c.signer + " has been revoked");
     } else {
       ctx.cosigners.push_back(**ck);
     }

@@ -64,7 +64,13 @@ struct ApplyContext {
   int alerts = 0;                                    // alerts raised by this entry so far
 
   void Violate(std::string code, std::string message) {
-    violations.push_back({std::move(code), std::move(message)});
+    violations.emplace_back(std::move(code), std::move(message));
+  }
+  // A broken rule whose message describes the records of participant `subject` (a
+  // counterparty's registration or licence, a witness): shown in a refusal only to callers who
+  // may read about `subject`; others get one generic violation (ledger/access.h SeenBy).
+  void ViolateAbout(std::string subject, std::string code, std::string message) {
+    violations.emplace_back(std::move(code), std::move(message), std::move(subject));
   }
   // Records a store error; returns true if `s` was one (so handlers can `if (ctx.Fail(s))`).
   bool Fail(const Status& s) {
@@ -129,8 +135,9 @@ struct VerifiedSignatures {
 //   kInvalidArgument   unknown record type
 //   kConflict          the actor already used the payload id
 //   kIoError / kResourceExhausted from the store (the caller aborts the batch)
-// `verified`, if given, lists signatures over entry.payload checked beforehand.
-Status Apply(StateStore& state, const Entry& entry, const Payload& payload,
+// Signatures are checked for the log `origin` (keys/key.h SignContext::kEntry); `verified`, if
+// given, lists signatures over entry.payload checked beforehand for that origin.
+Status Apply(StateStore& state, std::string_view origin, const Entry& entry, const Payload& payload,
              const VerifiedSignatures* verified = nullptr);
 
 // The seq of the entry that used payload id `id` of `actor`, if any. Payload ids are unique

@@ -145,7 +145,8 @@ std::string TaxCode(const std::string& id_prefix, size_t i) {
 }
 
 // The POST /v1/entries bodies, signed before any timing starts.
-std::vector<std::string> PrepareBodies(const Options& o, const SecretKey& authority) {
+std::vector<std::string> PrepareBodies(const Options& o, const SecretKey& authority,
+                                       const std::string& origin) {
   std::vector<std::string> bodies;
   bodies.reserve(o.records);
   const std::string at = FormatTimestamp(NowMs());
@@ -162,12 +163,26 @@ std::vector<std::string> PrepareBodies(const Options& o, const SecretKey& author
                               {"tax_code", TaxCode(o.id_prefix, i)},
                               {"keys", {business.public_key().ToBase64()}}};
     const std::string bytes = payload.dump();
-    nlohmann::json body = {{"signer", authority.Id()},
-                           {"payload", bytes},
-                           {"sig", Base64Encode(authority.Sign(SignContext::kEntry, bytes))}};
+    nlohmann::json body = {
+        {"signer", authority.Id()},
+        {"payload", bytes},
+        {"sig", Base64Encode(authority.Sign(SignContext::kEntry, origin, bytes))}};
     bodies.push_back(body.dump());
   }
   return bodies;
+}
+
+// The origin of the server's log (GET /v1/log), which the records are signed for.
+std::string LogOrigin(const std::string& server) {
+  httplib::Client client(server);
+  client.set_read_timeout(10, 0);
+  httplib::Result res = client.Get("/v1/log");
+  if (!res || res->status != 200) Usage("GET " + server + "/v1/log failed");
+  const nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (!j.is_object() || !j.contains("origin") || !j["origin"].is_string()) {
+    Usage("GET " + server + "/v1/log did not name the log's origin");
+  }
+  return j["origin"].get<std::string>();
 }
 
 // The server's writer counters (vigil_batches_total, vigil_batch_items_total, ...).
@@ -449,7 +464,7 @@ int Main(int argc, char** argv) {
   if (!authority.ok()) Usage(authority.status().message());
 
   const auto prep_start = Clock::now();
-  const std::vector<std::string> bodies = PrepareBodies(o, *authority);
+  const std::vector<std::string> bodies = PrepareBodies(o, *authority, LogOrigin(o.server));
   const double prep_s = std::chrono::duration<double>(Clock::now() - prep_start).count();
 
   const std::map<std::string, double> before = ReadMetrics(o.server);

@@ -72,6 +72,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr char kOrigin[] = "bench.vigil.example/history";
+
 constexpr int64_t kDayMs = 86'400'000;
 constexpr const char* kAcetone = "67-64-1";
 constexpr const char* kBusiness = "one-distributor";
@@ -91,7 +93,7 @@ Submission Sign(const json& payload, const SecretKey& key) {
   Submission s;
   s.signer = key.Id();
   s.payload = payload.dump();
-  s.sig = key.Sign(SignContext::kEntry, s.payload);
+  s.sig = key.Sign(SignContext::kEntry, kOrigin, s.payload);
   return s;
 }
 
@@ -338,7 +340,7 @@ class Bench {
 
   void SetUp() {
     InitOptions init;
-    init.origin = "bench.vigil.example/history";
+    init.origin = kOrigin;
     init.jurisdiction = {{"province", "Hà Nội"}, {"commune", "Xã Thanh Trì"}};
     Require(Ledger::Init(dir_, init).status(), "init");
     Reopen();
@@ -430,7 +432,7 @@ class Bench {
         Require(p.status(), "parse");
         verified.pairs[0].second = e.sig;
         OverlayStateStore overlay(base);
-        Require(Apply(overlay, e, *p, &verified), "apply " + e.payload);
+        Require(Apply(overlay, kOrigin, e, *p, &verified), "apply " + e.payload);
       }
       passes.push_back(CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu0);
     }
@@ -443,7 +445,7 @@ class Bench {
       Require(p.status(), "parse");
       verified.pairs[0].second = e.sig;
       OverlayStateStore overlay(counting);
-      Require(Apply(overlay, e, *p, &verified), "apply " + e.payload);
+      Require(Apply(overlay, kOrigin, e, *p, &verified), "apply " + e.payload);
     }
     return {{"records", entries.size()},
             {"cpu_us_per_record", cpu / n * 1e6},

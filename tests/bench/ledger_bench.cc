@@ -36,6 +36,8 @@
 namespace vigil::bench {
 namespace {
 
+constexpr char kOrigin[] = "bench.example/log";
+
 // A directory under $TMPDIR (or /tmp) removed when the benchmark ends.
 class ScratchDir {
  public:
@@ -88,17 +90,17 @@ Submission Registration(const SecretKey& authority, const std::string& prefix, s
   Submission sub;
   sub.signer = authority.Id();
   sub.payload = payload.dump();
-  sub.sig = authority.Sign(SignContext::kEntry, sub.payload);
+  sub.sig = authority.Sign(SignContext::kEntry, kOrigin, sub.payload);
   return sub;
 }
 
 void LimitEd25519Verify(benchmark::State& state) {
   const SecretKey key = SecretKey::Generate();
   const std::string msg(400, 'x');
-  const std::string sig = key.Sign(SignContext::kEntry, msg);
+  const std::string sig = key.Sign(SignContext::kEntry, kOrigin, msg);
   const PublicKey pub = key.public_key();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(pub.Verify(SignContext::kEntry, msg, sig));
+    benchmark::DoNotOptimize(pub.Verify(SignContext::kEntry, kOrigin, msg, sig));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -153,7 +155,7 @@ struct BenchLog {
 
   BenchLog() {
     InitOptions options;
-    options.origin = "bench.example/log";
+    options.origin = kOrigin;
     Require(Ledger::Init(dir.path(), options).status());
     Result<std::unique_ptr<Ledger>> opened = Ledger::Open(dir.path());
     Require(opened.status());

@@ -66,6 +66,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
+constexpr char kOrigin[] = "scale.bench.example/log";
+
 [[noreturn]] void Die(const std::string& message) {
   std::cerr << "vigil_scale_bench: " << message << "\n";
   std::exit(2);
@@ -245,7 +247,7 @@ class Generator {
     Submission s;
     s.signer = key.Id();
     s.payload = payload.dump();
-    s.sig = key.Sign(SignContext::kEntry, s.payload);
+    s.sig = key.Sign(SignContext::kEntry, kOrigin, s.payload);
     return s;
   }
   Submission Registration(size_t i, const std::string& at) const {
@@ -494,7 +496,7 @@ int RunGrow(const Args& a) {
   GenState st;
   if (fresh) {
     InitOptions o;
-    o.origin = "scale.bench.example/log";
+    o.origin = kOrigin;
     o.jurisdiction = {{"province", "Hà Nội"}, {"commune", "Phường Cửa Nam"}};
     Result<LogInfo> info = Ledger::Init(a.data, o);
     Require(info.status(), "init");
@@ -605,7 +607,7 @@ int RunHttpMode(const Args& a) {
   auto signed_req = [&](const std::string& target, uint64_t i) {
     Req r{target, {}};
     const int64_t now = NowMs() / 1000;
-    for (auto& [k, v] : api::SignRequest({"GET", target, ""}, *authority, now, Nonce(i)))
+    for (auto& [k, v] : api::SignRequest({"GET", target, ""}, *authority, kOrigin, now, Nonce(i)))
       r.headers.emplace(k, v);
     return r;
   };

@@ -38,6 +38,8 @@
 
 namespace {
 
+constexpr char kOrigin[] = "bench.vigil.example/log";
+
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point start) {
@@ -46,7 +48,7 @@ double Seconds(Clock::time_point start) {
 
 int Build(const std::string& dir, uint64_t entries) {
   vigil::InitOptions init;
-  init.origin = "bench.vigil.example/log";
+  init.origin = kOrigin;
   vigil::Result<vigil::LogInfo> info = vigil::Ledger::Init(dir, init);
   if (!info.ok()) {
     std::cerr << "init: " << info.status().message() << "\n";
@@ -76,7 +78,7 @@ int Build(const std::string& dir, uint64_t entries) {
       vigil::Submission s;
       s.signer = authority->Id();
       s.payload = p.dump();
-      s.sig = authority->Sign(vigil::SignContext::kEntry, s.payload);
+      s.sig = authority->Sign(vigil::SignContext::kEntry, kOrigin, s.payload);
       subs.push_back(std::move(s));
     }
     for (auto& r : (*log)->log().AppendBatch(subs, vigil::NowMs())) {

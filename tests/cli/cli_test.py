@@ -285,7 +285,7 @@ def scenario(tmp, data, url, vkey):
     check(rc == 1 and f"row 3: already in the log as entry {seqs_first[3]} (id A-S-1)" in out,
           "without --actor the key's participant is the actor (same records)", out + err)
     rc, out, err = run("submit", "--key", keys["other"], "--server", url, mixed)
-    check(rc == 2 and out == "" and "not registered" in err and "--actor" in err,
+    check(rc == 2 and out == "" and "registered key" in err and "--actor" in err,
           "an unregistered key without --actor: exit 2 before sending, says what to do", out + err)
 
     # Same explicit id, different content: 409.

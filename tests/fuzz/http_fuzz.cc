@@ -41,6 +41,8 @@ namespace {
 using nlohmann::json;
 using vigil::SecretKey;
 
+constexpr char kOrigin[] = "vigil.fuzz.example/log";
+
 struct Fixture {
   std::string dir;
   std::unique_ptr<vigil::Ledger> ledger;
@@ -63,7 +65,7 @@ struct Fixture {
     if (::mkdtemp(templ.data()) == nullptr) Die("mkdtemp failed");
     dir = templ;
     vigil::InitOptions init;
-    init.origin = "vigil.fuzz.example/log";
+    init.origin = kOrigin;
     init.jurisdiction = {{"province", "Hà Nội"}, {"commune", "Phường Hoàn Kiếm"}};
     vigil::Result<vigil::LogInfo> info = vigil::Ledger::Init(dir, init);
     if (!info.ok()) Die(info.status().ToString());
@@ -131,7 +133,7 @@ struct Fixture {
       vigil::Submission s;
       s.signer = key->Id();
       s.payload = payload.dump();
-      s.sig = key->Sign(vigil::SignContext::kEntry, s.payload);
+      s.sig = key->Sign(vigil::SignContext::kEntry, kOrigin, s.payload);
       subs.push_back(std::move(s));
     }
     for (const auto& r : log->AppendBatch(subs, now)) {
@@ -179,7 +181,7 @@ std::string SignRaw(Fixture& f, const SecretKey& key, std::string_view rest) {
   const std::string nonce = "fuzz-nonce-" + std::to_string(f.nonce++) + "-0000000000";
   std::string out(line);
   out += "\r\n";
-  for (const auto& [name, value] : vigil::api::SignRequest(parts, key, now, nonce)) {
+  for (const auto& [name, value] : vigil::api::SignRequest(parts, key, kOrigin, now, nonce)) {
     out += name + ": " + value + "\r\n";
   }
   out += rest.substr(eol + 2);

@@ -31,6 +31,8 @@ namespace {
 using nlohmann::json;
 using vigil::SecretKey;
 
+constexpr char kOrigin[] = "vigil.fuzz.example/payload";
+
 constexpr char kAt[] = "2026-06-01T08:00:00Z";
 
 struct World {
@@ -48,9 +50,9 @@ struct World {
     e.ts_ms = ts_ms;
     e.signer = key.Id();
     e.payload = payload.dump();
-    e.sig = key.Sign(vigil::SignContext::kEntry, e.payload);
+    e.sig = key.Sign(vigil::SignContext::kEntry, kOrigin, e.payload);
     vigil::Result<vigil::Payload> p = vigil::ParsePayload(e.payload);
-    vigil::Status s = p.ok() ? vigil::Apply(state, e, *p) : p.status();
+    vigil::Status s = p.ok() ? vigil::Apply(state, kOrigin, e, *p) : p.status();
     if (!s.ok()) {
       std::fprintf(stderr, "payload_fuzz: seeding failed at %s: %s\n", e.payload.c_str(),
                    s.ToString().c_str());
@@ -127,10 +129,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   e.ts_ms = w.ts_ms;
   e.signer = key.Id();
   e.payload.assign(reinterpret_cast<const char*>(data) + 1, size - 1);
-  e.sig = key.Sign(vigil::SignContext::kEntry, e.payload);
+  e.sig = key.Sign(vigil::SignContext::kEntry, kOrigin, e.payload);
   if ((selector & 0x80) != 0) {  // cosigned by the next key (e.g. a witness)
     const SecretKey& co = w.keys[(selector + 1u) % w.keys.size()];
-    e.cosigners.push_back({co.Id(), co.Sign(vigil::SignContext::kEntry, e.payload)});
+    e.cosigners.push_back({co.Id(), co.Sign(vigil::SignContext::kEntry, kOrigin, e.payload)});
   }
 
   const bool json_ok = vigil::ParseJson(e.payload).ok();
@@ -141,7 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(json_ok);
   vigil::OverlayStateStore overlay(w.state);
-  vigil::Status s = vigil::Apply(overlay, e, *p);
+  vigil::Status s = vigil::Apply(overlay, kOrigin, e, *p);
   static const bool verbose = std::getenv("VIGIL_FUZZ_VERBOSE") != nullptr;
   if (verbose) std::fprintf(stderr, "%s: %s\n", p->type.c_str(), s.ToString().c_str());
   FUZZ_CHECK(s.code() != vigil::Code::kIoError && s.code() != vigil::Code::kInternal &&

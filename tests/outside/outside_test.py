@@ -224,7 +224,7 @@ def write_registrations(tmp, first, count, files=SUBMITTERS):
 def post_entry(port, signing_key, payload, query=""):
     raw = json.dumps(payload, separators=(",", ":"))
     body = {"signer": key_id(signing_key.verify_key), "payload": raw,
-            "sig": b64(signing_key.sign(b"vigil/v1/entry\n" + raw.encode()).signature)}
+            "sig": b64(signing_key.sign(f"vigil/v2/entry\n{ORIGIN}\n".encode() + raw.encode()).signature)}
     return http_request(port, "POST", "/v1/entries" + query, json.dumps(body).encode())
 
 

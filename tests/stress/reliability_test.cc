@@ -120,9 +120,10 @@ class Serve {
 
 std::string SignedBody(const SecretKey& key, const nlohmann::json& payload) {
   const std::string bytes = payload.dump();
-  return nlohmann::json({{"signer", key.Id()},
-                         {"payload", bytes},
-                         {"sig", Base64Encode(key.Sign(SignContext::kEntry, bytes))}})
+  return nlohmann::json(
+             {{"signer", key.Id()},
+              {"payload", bytes},
+              {"sig", Base64Encode(key.Sign(SignContext::kEntry, testing::kTestOrigin, bytes))}})
       .dump();
 }
 
