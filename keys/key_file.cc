@@ -144,7 +144,7 @@ Result<SecretBytes> ReadKeyFile(const std::string& path, bool secret) {
   if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     return Status(Code::kPermissionDenied,
                   "secret key file " + path +
-                      " is open to other users; refusing to use it. Run: chmod 600 " + path);
+                      " is readable by other users; refusing to use it. Run: chmod 600 " + path);
   }
   if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > kMaxKeyFileSize) {
     return Status(Code::kInvalidArgument, path + " is not a Vigil key file (larger than " +
