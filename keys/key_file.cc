@@ -118,7 +118,9 @@ void SecretBytes::Wipe() {
 
 Result<SecretBytes> ReadKeyFile(const std::string& path, bool secret) {
   // O_NONBLOCK: a FIFO planted at the path must not block the command; O_NOCTTY likewise.
-  const int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  // A secret is never read through a symbolic link (O_NOFOLLOW); a public key may be.
+  const int raw = ::open(path.c_str(),
+                         O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (secret ? O_NOFOLLOW : 0));
   if (raw < 0) {
     const int err = errno;
     if (err == ENOENT) return Status(Code::kNotFound, "no key file at " + path);

@@ -1,7 +1,7 @@
 // Secret key files at rest (docs/formats.md "Key files"): how they are read, and the
 // passphrase-protected form of a seed.
 //
-// Reading: the file is opened with O_NOFOLLOW (a symbolic link is refused), then its mode,
+// Reading: a secret file is opened with O_NOFOLLOW (a symbolic link is refused), then its mode,
 // type and size are checked on the open descriptor (fstat, so nothing can swap the file
 // between the check and the read), and its bytes go to a buffer that is wiped on every path.
 //
@@ -71,10 +71,11 @@ inline constexpr std::string_view kPlainSeedHeader = "vigil-ed25519-seed-v1 ";
 // Header of a passphrase-protected one (base64 of the 128-byte body of formats.md follows).
 inline constexpr std::string_view kProtectedSeedHeader = "vigil-ed25519-seed-v2-argon2id ";
 
-// Reads a key file's text. With `secret`, the file must not be readable or writable by group
-// or others. Errors: kNotFound (no file), kInvalidArgument (a symbolic link, not a regular
-// file, or larger than kMaxKeyFileSize), kPermissionDenied (a secret file open to group or
-// others: the message says to chmod 600), kIoError.
+// Reads a key file's text. With `secret`, the path must not be a symbolic link and the file
+// must not be open to group or others. Errors: kNotFound (no file), kInvalidArgument (a
+// secret's symbolic link, not a regular file, or larger than kMaxKeyFileSize),
+// kPermissionDenied (a secret file open to group or others: the message says to chmod 600),
+// kIoError.
 Result<SecretBytes> ReadKeyFile(const std::string& path, bool secret);
 
 // True if `text` (a key file's contents) starts with kProtectedSeedHeader.
