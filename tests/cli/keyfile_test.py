@@ -3,7 +3,7 @@ the real `vigil` binary (docs/operator.md "The authority key, made offline").
 
 Usage: keyfile_test.py PATH_TO_VIGIL
 
-`vigil keygen --passphrase` with VIGIL_PASSPHRASE; the clear errors with no passphrase source,
+`vigil keygen --passphrase` with VIGIL_PASSPHRASE and on a terminal (echo off); the clear errors with no passphrase source,
 a wrong passphrase and a symbolic link; `vigil genesis` reading the passphrase from
 --passphrase-fd; `vigil init --authority-pub --genesis` (no authority secret on the server, and
 a genesis signed by another key refused); then a real `vigil serve` where the protected key
@@ -12,6 +12,8 @@ registers a participant and reads. Python 3 standard library only. The server is
 
 import json
 import os
+import pty
+import select
 import signal
 import socket
 import stat
@@ -52,6 +54,33 @@ def pipe_with(text):
     return r
 
 
+def on_terminal(args, answers):
+    """Runs vigil on a new pseudo-terminal, typing each answer after a prompt ending in ':'.
+    Returns (exit code, everything the terminal showed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+        os.execve(VIGIL, [VIGIL, *args], env)
+    shown, typed = b"", 0
+    while True:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if typed < len(answers) and shown.rstrip().endswith(b":"):
+            time.sleep(0.1)  # typed after the prompt, as a person would (echo is off by then)
+            os.write(fd, answers[typed].encode() + b"\n")
+            typed += 1
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -80,6 +109,19 @@ def main():
           "keygen --passphrase with no source and no terminal: exit 2, says where to give it", err)
     rc, out, err = run("keygen", "--passphrase", "--kdf", "huge", "--out", os.path.join(tmp, "huge.key"))
     check(rc == 2, "keygen --kdf accepts only standard, moderate, sensitive", err)
+
+    # ---- the terminal: asked with echo off, twice for a new key ----------------------------
+    typed = os.path.join(tmp, "typed.key")
+    rc, shown = on_terminal(["keygen", "--passphrase", "--out", typed], ["gõ trên bàn phím", "gõ trên bàn phím"])
+    check(rc == 0 and "New passphrase for" in shown and "Same passphrase again" in shown and
+          "gõ trên" not in shown, "keygen --passphrase on a terminal: asked twice, never echoed", shown)
+    rc, shown = on_terminal(["keygen", "--passphrase", "--out", os.path.join(tmp, "typo.key")], ["một", "hai"])
+    check(rc == 2 and "differ" in shown and not os.path.exists(os.path.join(tmp, "typo.key")),
+          "two different passphrases: exit 2, nothing written", shown)
+    rc, shown = on_terminal(["genesis", "--key", typed, "--out", os.path.join(tmp, "typed.json")],
+                            ["gõ trên bàn phím"])
+    check(rc == 0 and "Passphrase for " + typed in shown and os.path.exists(os.path.join(tmp, "typed.json")),
+          "a command asks a protected key's passphrase on the terminal", shown)
 
     # ---- genesis, offline ------------------------------------------------------------------
     genesis = os.path.join(offline, "genesis.json")
