@@ -100,11 +100,13 @@ void AddKeygen(CLI::App& app, int& exit_code) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--out,-o", a->out, "Path of the secret key file to create")->required();
-  cmd->add_flag("--passphrase", a->passphrase, "Seal the secret key under a passphrase");
+  auto* pass_flag =
+      cmd->add_flag("--passphrase", a->passphrase, "Seal the secret key under a passphrase");
   cmd->add_option("--from", a->from, "Write this existing secret key file's key instead");
   cmd->add_option("--kdf", a->kdf, "Argon2id cost with --passphrase: standard, moderate, sensitive")
       ->check(CLI::IsMember({"standard", "moderate", "sensitive"}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->needs(pass_flag);
   cmd->callback([a, &exit_code] {
     Result<SecretKey> loaded = a->from.empty() ? SecretKey::Generate() : SecretKey::Load(a->from);
     if (!loaded.ok()) {

@@ -109,6 +109,8 @@ def main():
           "keygen --passphrase with no source and no terminal: exit 2, says where to give it", err)
     rc, out, err = run("keygen", "--passphrase", "--kdf", "huge", "--out", os.path.join(tmp, "huge.key"))
     check(rc == 2, "keygen --kdf accepts only standard, moderate, sensitive", err)
+    rc, out, err = run("keygen", "--kdf", "moderate", "--out", os.path.join(tmp, "plain.key"))
+    check(rc == 2 and not os.path.exists(os.path.join(tmp, "plain.key")), "keygen --kdf needs --passphrase", err)
 
     # ---- the terminal: asked with echo off, twice for a new key ----------------------------
     typed = os.path.join(tmp, "typed.key")
