@@ -112,6 +112,15 @@ def main():
     rc, out, err = run("keygen", "--kdf", "moderate", "--out", os.path.join(tmp, "plain.key"))
     check(rc == 2 and not os.path.exists(os.path.join(tmp, "plain.key")), "keygen --kdf needs --passphrase", err)
 
+    # ---- keygen --from: an existing plain key sealed, same key id ----------------------------
+    old = os.path.join(tmp, "old.key")
+    rc, out_old, err = run("keygen", "--out", old)
+    assert rc == 0, err
+    rc, out, err = run("keygen", "--from", old, "--passphrase", "--out", os.path.join(tmp, "sealed.key"))
+    key_id = lambda o: [l for l in o.splitlines() if l.startswith("key id:")]
+    check(rc == 0 and key_id(out) == key_id(out_old) and "passphrase-protected" in out,
+          "keygen --from --passphrase seals an existing key (same key id)", out + err)
+
     # ---- the terminal: asked with echo off, twice for a new key ----------------------------
     typed = os.path.join(tmp, "typed.key")
     rc, shown = on_terminal(["keygen", "--passphrase", "--out", typed], ["gõ trên bàn phím", "gõ trên bàn phím"])
