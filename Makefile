@@ -32,7 +32,7 @@ TEST_DEB_PACKAGES := chromium clang-format
 # -Wconversion family is wider (e.g. int to size_t sign changes g++ does not flag).
 FUZZ_BUILD     ?= build-fuzz-clang
 FUZZ_SECONDS   ?= 180
-FUZZ_HARNESSES ?= payload entry note tile csv http
+FUZZ_HARNESSES ?= payload entry note tile csv http keyfile
 FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 
 run: build

@@ -24,6 +24,7 @@ const std::vector<Asset>& Assets() {
         {"index.html", "text/html; charset=utf-8", web::kIndexHtml, ""},
         {"app.js", "text/javascript; charset=utf-8", web::kAppJs, ""},
         {"style.css", "text/css; charset=utf-8", web::kStyleCss, ""},
+        {"noble.js", "text/javascript; charset=utf-8", web::kNobleJs, ""},
     };
     for (Asset& asset : *a) {
       const Hash h = Sha256(asset.body);

@@ -18,6 +18,7 @@ namespace web {
 extern const char kIndexHtml[];
 extern const char kAppJs[];
 extern const char kStyleCss[];
+extern const char kNobleJs[];  // vendored Argon2id + XChaCha20-Poly1305 (api/web/vendor)
 }  // namespace web
 
 // The Content-Security-Policy of every explorer answer.
@@ -25,7 +26,7 @@ inline constexpr char kExplorerCsp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-// GET / (the page) and GET /web/{file} (app.js, style.css), all Access::kPublic.
+// GET / (the page) and GET /web/{file} (app.js, style.css, noble.js), all Access::kPublic.
 std::vector<Route> WebRoutes();
 
 }  // namespace vigil::api

@@ -13,6 +13,8 @@ inline constexpr int kExitFailure = 1;  // verification failed, or records were 
 inline constexpr int kExitUsage = 2;    // bad arguments, unreadable files, unreachable server
 
 void AddKeygen(CLI::App& app, int& exit_code);
+// genesis: entry 0 signed with an authority key kept offline (keys_commands.cc).
+void AddGenesis(CLI::App& app, int& exit_code);
 void AddInit(CLI::App& app, int& exit_code);
 void AddServe(CLI::App& app, int& exit_code);
 void AddSubmit(CLI::App& app, int& exit_code);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "keys/encoding.h"
+#include "keys/passphrase.h"
 
 namespace {
 
@@ -48,8 +49,17 @@ int main(int argc, char** argv) {
   // "server", "key", ...). Flags given on the command line win over the file.
   app.set_config("--config", "", "Read options from this TOML file (or $VIGIL_CONFIG)")
       ->envname("VIGIL_CONFIG");
+  // Where the passphrase of a protected key file comes from when it is not in VIGIL_PASSPHRASE
+  // and there is no terminal (keys/passphrase.h); given before or after the subcommand.
+  app.add_option_function<int>(
+         "--passphrase-fd", [](const int& fd) { vigil::SetPassphraseFd(fd); },
+         "Read the passphrase of protected key files from this open file descriptor")
+      ->check(CLI::NonNegativeNumber)
+      ->envname("VIGIL_PASSPHRASE_FD");
+  app.fallthrough();
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::AddKeygen(app, exit_code);
+  vigil::cli::AddGenesis(app, exit_code);
   vigil::cli::AddInit(app, exit_code);
   vigil::cli::AddServe(app, exit_code);
   vigil::cli::AddSubmit(app, exit_code);

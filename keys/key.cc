@@ -1,19 +1,17 @@
 #include "keys/key.h"
 
 #include <sodium.h>
-#include <sys/stat.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "keys/file.h"
+#include "keys/passphrase.h"
 
 namespace vigil {
 
 namespace {
 
-constexpr std::string_view kSecretHeader = "vigil-ed25519-seed-v1 ";
+constexpr std::string_view kSecretHeader = kPlainSeedHeader;
 constexpr std::string_view kPublicHeader = "vigil-ed25519-public-v1 ";
 
 const unsigned char* U(std::string_view s) {
@@ -36,18 +34,8 @@ Status WriteKeyFile(const std::string& path, std::string_view contents, unsigned
   return s;
 }
 
-Result<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kNotFound, "cannot open key file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  if (s.size() > 4096) return Status(Code::kInvalidArgument, path + " is not a Vigil key file");
-  return s;
-}
-
 // Returns the base64 text after `header` on the file's single line.
-Result<std::string> KeyFileBody(const std::string& path, const std::string& text,
+Result<std::string> KeyFileBody(const std::string& path, std::string_view text,
                                 std::string_view header) {
   std::string_view s = text;
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
@@ -57,6 +45,19 @@ Result<std::string> KeyFileBody(const std::string& path, const std::string& text
                       std::string(header.substr(0, header.size() - 1)) + "\")");
   }
   return std::string(s.substr(header.size()));
+}
+
+// The secret of a secret file's `text` (one line: `header`, then base64).
+Result<Bytes> SecretFromText(const std::string& path, std::string_view text,
+                             std::string_view header) {
+  Result<std::string> body = KeyFileBody(path, text, header);
+  if (!body.ok()) return body.status();
+  Result<Bytes> secret = Base64Decode(*body);
+  sodium_memzero(body->data(), body->size());
+  if (!secret.ok()) {
+    return Status(Code::kInvalidArgument, path + " is damaged: its secret is not base64");
+  }
+  return secret;
 }
 
 }  // namespace
@@ -133,8 +134,22 @@ Result<SecretKey> SecretKey::FromSeed(std::string_view seed) {
   return k;
 }
 
-Result<SecretKey> SecretKey::Load(const std::string& path) {
-  Result<Bytes> seed = ReadSecretFile(path, kSecretHeader);
+Result<SecretKey> SecretKey::Load(const std::string& path) { return Load(path, AskPassphrase); }
+
+Result<SecretKey> SecretKey::Load(const std::string& path, const PassphraseFn& passphrase) {
+  Result<SecretBytes> text = ReadKeyFile(path, /*secret=*/true);
+  if (!text.ok()) return text.status();
+  if (IsProtectedKeyFile(text->view())) {
+    // Framing and cost are checked before anyone is asked for a passphrase.
+    Result<ProtectedKeyInfo> info = InspectProtectedKeyFile(text->view(), path);
+    if (!info.ok()) return info.status();
+    Result<SecretBytes> pass = passphrase(path);
+    if (!pass.ok()) return pass.status();
+    Result<SecretBytes> seed = OpenProtectedSeed(text->view(), pass->view(), path);
+    if (!seed.ok()) return seed.status();
+    return FromSeed(seed->view());
+  }
+  Result<Bytes> seed = SecretFromText(path, text->view(), kSecretHeader);
   if (!seed.ok()) return seed.status();
   if (seed->size() != kSeedSize) {
     sodium_memzero(seed->data(), seed->size());
@@ -150,6 +165,15 @@ Status SecretKey::Save(const std::string& path) const {
                          std::string_view(reinterpret_cast<const char*>(sk_.data()), kSeedSize));
 }
 
+Status SecretKey::SaveProtected(const std::string& path, std::string_view passphrase,
+                                const KdfParams& params) const {
+  Result<SecretBytes> line =
+      ProtectSeed(std::string_view(reinterpret_cast<const char*>(sk_.data()), kSeedSize),
+                  public_.bytes(), passphrase, params);
+  if (!line.ok()) return line.status();
+  return WriteKeyFile(path, line->view(), 0600);
+}
+
 Status WriteSecretFile(const std::string& path, std::string_view header, std::string_view secret) {
   std::string b64 = Base64Encode(secret);
   std::string line = std::string(header) + b64 + "\n";
@@ -160,26 +184,9 @@ Status WriteSecretFile(const std::string& path, std::string_view header, std::st
 }
 
 Result<Bytes> ReadSecretFile(const std::string& path, std::string_view header) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return Status(Code::kNotFound, "no key file at " + path);
-  }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return Status(Code::kPermissionDenied,
-                  "secret key file " + path +
-                      " is readable by other users; refusing to use it. Run: chmod 600 " + path);
-  }
-  Result<std::string> text = ReadSmallFile(path);
+  Result<SecretBytes> text = ReadKeyFile(path, /*secret=*/true);
   if (!text.ok()) return text.status();
-  Result<std::string> body = KeyFileBody(path, *text, header);
-  sodium_memzero(text->data(), text->size());
-  if (!body.ok()) return body.status();
-  Result<Bytes> secret = Base64Decode(*body);
-  sodium_memzero(body->data(), body->size());
-  if (!secret.ok()) {
-    return Status(Code::kInvalidArgument, path + " is damaged: its secret is not base64");
-  }
-  return secret;
+  return SecretFromText(path, text->view(), header);
 }
 
 SecretKey::SecretKey(SecretKey&& other) noexcept : sk_(other.sk_), public_(other.public_) {
@@ -214,9 +221,9 @@ Status SavePublicKey(const PublicKey& key, const std::string& path) {
 }
 
 Result<PublicKey> LoadPublicKey(const std::string& path) {
-  Result<std::string> text = ReadSmallFile(path);
+  Result<SecretBytes> text = ReadKeyFile(path, /*secret=*/false);
   if (!text.ok()) return text.status();
-  Result<std::string> body = KeyFileBody(path, *text, kPublicHeader);
+  Result<std::string> body = KeyFileBody(path, text->view(), kPublicHeader);
   if (!body.ok()) return body.status();
   return PublicKey::FromBase64(*body);
 }

@@ -1,8 +1,9 @@
 // Ed25519 keys: generation, key files, key ids and domain-separated signatures (DESIGN §3).
 //
-// A secret key file holds the 32-byte seed, never the expanded key, and is written with mode
-// 0600. Loading refuses a file that group or others can read. No function here ever puts
-// secret bytes in a message, log line or Status.
+// A secret key file holds the 32-byte seed, never the expanded key, in the clear or sealed
+// under a passphrase (keys/key_file.h), and is written with mode 0600. Loading refuses a file
+// that group or others can read, and a symbolic link. No function here ever puts secret bytes
+// in a message, log line or Status.
 #ifndef VIGIL_KEYS_KEY_H_
 #define VIGIL_KEYS_KEY_H_
 
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "keys/encoding.h"
+#include "keys/key_file.h"
 #include "keys/result.h"
 
 namespace vigil {
@@ -72,12 +74,23 @@ class SecretKey {
   // Derives the key from a 32-byte seed (tests and key files).
   static Result<SecretKey> FromSeed(std::string_view seed);
 
-  // Reads a key file written by Save. Errors: kNotFound (no file), kPermissionDenied (file
-  // readable by group or others: the message says to chmod 600), kInvalidArgument (not a
-  // Vigil key file).
+  // Reads a key file written by Save or SaveProtected (keys/key_file.h ReadKeyFile: no
+  // symbolic link, at most 4 KiB). A protected file's passphrase comes from `passphrase`; the
+  // one-argument form asks keys/passphrase.h AskPassphrase (VIGIL_PASSPHRASE,
+  // --passphrase-fd, the terminal). Errors: kNotFound (no file), kPermissionDenied (file
+  // open to group or others: the message says to chmod 600), kInvalidArgument (not a Vigil
+  // key file, a symbolic link, too large, or asking for too costly an Argon2id),
+  // kUnauthenticated (wrong passphrase or damaged file), kFailedPrecondition (protected and
+  // no passphrase source), and what `passphrase` returns.
   static Result<SecretKey> Load(const std::string& path);
+  static Result<SecretKey> Load(const std::string& path, const PassphraseFn& passphrase);
   // Writes the seed to a new file with mode 0600 and fsyncs it. Refuses to overwrite.
   Status Save(const std::string& path) const;
+  // The same, with the seed sealed under `passphrase` (Argon2id with `params`, then
+  // XChaCha20-Poly1305; formats.md). kInvalidArgument for an empty passphrase or params out
+  // of bounds; the errors of Save.
+  Status SaveProtected(const std::string& path, std::string_view passphrase,
+                       const KdfParams& params = KdfParams::Standard()) const;
 
   SecretKey(SecretKey&& other) noexcept;
   SecretKey& operator=(SecretKey&& other) noexcept;
@@ -103,8 +116,9 @@ class SecretKey {
 // Writes a new one with mode 0600 and fsyncs it; refuses to overwrite (kConflict), kIoError.
 // The caller wipes `secret`; copies made here are wiped.
 Status WriteSecretFile(const std::string& path, std::string_view header, std::string_view secret);
-// Reads the secret of such a file. Errors: kNotFound (no file), kPermissionDenied (readable by
-// group or others: the message says to chmod 600), kInvalidArgument (not a file of this
+// Reads the secret of such a file (ReadKeyFile: no symbolic link, at most 4 KiB, the read
+// buffers wiped). Errors: kNotFound (no file), kPermissionDenied (open to group or others: the
+// message says to chmod 600), kInvalidArgument (a symbolic link, too large, not a file of this
 // header, or not base64). Never puts secret bytes in a message.
 Result<Bytes> ReadSecretFile(const std::string& path, std::string_view header);
 

@@ -7,32 +7,72 @@
 
 namespace vigil {
 
-Result<LogInfo> Ledger::Init(const std::string& dir, const InitOptions& options) {
-  Result<LogInfo> created = Log::Create(dir, options.origin);
-  if (!created.ok()) return created.status();
-  const std::string keys = dir + "/keys";
-  SecretKey authority_key = SecretKey::Generate();
-  VIGIL_RETURN_IF_ERROR(authority_key.Save(keys + "/authority.key"));
-  VIGIL_RETURN_IF_ERROR(SavePublicKey(authority_key.public_key(), keys + "/authority.pub"));
-
-  Result<std::unique_ptr<Ledger>> ledger = Open(dir);
-  if (!ledger.ok()) return ledger.status();
-  const int64_t now = NowMs();
+std::string GenesisPayload(const InitOptions& options, const PublicKey& key, int64_t now_ms) {
   nlohmann::json genesis = {
       {"type", "participant.register"},
       {"id", "genesis"},
       {"actor", options.authority_id},
-      {"at", FormatTimestamp(now)},
+      {"at", FormatTimestamp(now_ms)},
       {"participant", options.authority_id},
       {"role", "authority"},
       {"legal_name", options.authority_name},
       {"jurisdiction", options.jurisdiction},
-      {"keys", {authority_key.public_key().ToBase64()}},
+      {"keys", {key.ToBase64()}},
   };
+  return genesis.dump();
+}
+
+Status CheckGenesis(const Submission& genesis, const PublicKey& key, std::string_view origin) {
+  const auto bad = [](const std::string& why) {
+    return Status(Code::kInvalidArgument, "the genesis registration " + why);
+  };
+  if (genesis.signer != key.Id()) {
+    return bad("is signed by key " + genesis.signer + ", not by the authority key " + key.Id());
+  }
+  if (!key.Verify(SignContext::kEntry, origin, genesis.payload, genesis.sig)) {
+    return bad("has a signature that does not verify with the authority key " + key.Id() +
+               " for the log " + std::string(origin) + " (vigil genesis --origin)");
+  }
+  const nlohmann::json p = nlohmann::json::parse(genesis.payload, nullptr, false);
+  if (!p.is_object() || p.value("type", "") != "participant.register" ||
+      p.value("role", "") != "authority" || !p.contains("actor") ||
+      p.value("participant", "") != p["actor"] || !p.contains("keys") || !p["keys"].is_array()) {
+    return bad("is not a participant.register of an authority by itself");
+  }
+  for (const auto& k : p["keys"]) {
+    if (k.is_string() && k.get<std::string>() == key.ToBase64()) return Status::Ok();
+  }
+  return bad("does not register the authority key " + key.Id());
+}
+
+Result<LogInfo> Ledger::Init(const std::string& dir, const InitOptions& options) {
+  if (options.authority_pub.has_value() != options.genesis.has_value()) {
+    return Status(Code::kInvalidArgument,
+                  "an authority key made offline needs both its public key and the genesis "
+                  "registration it signed (vigil genesis)");
+  }
+  if (options.genesis.has_value()) {
+    VIGIL_RETURN_IF_ERROR(CheckGenesis(*options.genesis, *options.authority_pub, options.origin));
+  }
+  Result<LogInfo> created = Log::Create(dir, options.origin);
+  if (!created.ok()) return created.status();
+  const std::string keys = dir + "/keys";
+  const int64_t now = NowMs();
   Submission sub;
-  sub.signer = authority_key.Id();
-  sub.payload = genesis.dump();
-  sub.sig = authority_key.Sign(SignContext::kEntry, options.origin, sub.payload);
+  if (options.genesis.has_value()) {
+    VIGIL_RETURN_IF_ERROR(SavePublicKey(*options.authority_pub, keys + "/authority.pub"));
+    sub = *options.genesis;
+  } else {
+    SecretKey authority_key = SecretKey::Generate();
+    VIGIL_RETURN_IF_ERROR(authority_key.Save(keys + "/authority.key"));
+    VIGIL_RETURN_IF_ERROR(SavePublicKey(authority_key.public_key(), keys + "/authority.pub"));
+    sub.signer = authority_key.Id();
+    sub.payload = GenesisPayload(options, authority_key.public_key(), now);
+    sub.sig = authority_key.Sign(SignContext::kEntry, options.origin, sub.payload);
+  }
+
+  Result<std::unique_ptr<Ledger>> ledger = Open(dir);
+  if (!ledger.ok()) return ledger.status();
   std::vector<Result<Appended>> r = (*ledger)->log().AppendBatch({sub}, now);
   if (!r[0].ok()) return r[0].status();
   return *created;

@@ -3,7 +3,8 @@
 // directory: the authority's genesis registration and the personal side data.
 //
 // Layout of a data directory (the log's part is in ledger/log/log.h):
-//   <dir>/keys/authority.key  the first authority's key (secret, mode 0600; move it offline)
+//   <dir>/keys/authority.key  the first authority's key (secret, mode 0600; move it offline),
+//                             absent when the key was made offline (InitOptions::genesis)
 //   <dir>/keys/authority.pub
 //   <dir>/keys/personal.key   encrypts personal side data at rest (secret, mode 0600)
 //
@@ -30,14 +31,31 @@ struct InitOptions {
   std::string authority_id = "authority";
   std::string authority_name = "Authority";
   nlohmann::json jurisdiction = nlohmann::json::object();  // {"province","commune"}
+  // The offline ceremony (docs/operator.md): the first authority's public key, and its
+  // genesis registration signed with the secret key on another machine (vigil genesis). When
+  // both are set, Init makes no authority key: entry 0 is `genesis`, which must be signed by
+  // `authority_pub` and register it; authority_id, authority_name and jurisdiction above are
+  // then ignored (the signed payload carries its own).
+  std::optional<PublicKey> authority_pub;
+  std::optional<Submission> genesis;
 };
+
+// The payload of the genesis registration: the first authority (options.authority_id, name,
+// jurisdiction) registers itself with `key`, at `now_ms`.
+std::string GenesisPayload(const InitOptions& options, const PublicKey& key, int64_t now_ms);
+
+// Checks, before a log is created, that `genesis` is a self-registration of an authority
+// signed by `key` for the log `origin`. kInvalidArgument naming what is wrong.
+Status CheckGenesis(const Submission& genesis, const PublicKey& key, std::string_view origin);
 
 class Ledger {
  public:
   // Creates a new ledger in `dir`: the log (Log::Create), the authority's key pair, and entry
-  // 0, in which the authority registers itself with its own key. Errors: those of Log::Create
-  // and Open, and the genesis record's refusal. Returns the LogInfo (print its verifier_key
-  // for outside verifiers).
+  // 0, in which the authority registers itself with its own key. With options.authority_pub
+  // and options.genesis, no authority key is made: entry 0 is the genesis signed offline (and
+  // <dir>/keys/authority.pub is written from the given key). Errors: kInvalidArgument (only
+  // one of the two given, or CheckGenesis), those of Log::Create and Open, and the genesis
+  // record's refusal. Returns the LogInfo (print its verifier_key for outside verifiers).
   static Result<LogInfo> Init(const std::string& dir, const InitOptions& options);
 
   // Opens the ledger in `dir` to serve it: the personal-data key (created if missing) and the

@@ -139,7 +139,7 @@ TEST_CASE("docs/openapi.json is self-consistent", "[openapi]") {
   REQUIRE(doc["components"]["securitySchemes"].contains("vigilRequestSignature"));
   CHECK(doc["components"]["securitySchemes"]["vigilRequestSignature"]["description"]
             .get<std::string>()
-            .find("vigil/v1/request") != std::string::npos);
+            .find("vigil/v2/request") != std::string::npos);
 
   // Every local reference resolves.
   std::set<std::string> refs;

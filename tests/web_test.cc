@@ -129,7 +129,8 @@ TEST_CASE("Explorer files: types, strict CSP, ETag revalidation, no inline scrip
   };
   for (const File& f : {File{"/", "text/html; charset=utf-8"},
                         File{"/web/app.js", "text/javascript; charset=utf-8"},
-                        File{"/web/style.css", "text/css; charset=utf-8"}}) {
+                        File{"/web/style.css", "text/css; charset=utf-8"},
+                        File{"/web/noble.js", "text/javascript; charset=utf-8"}}) {
     INFO(f.target);
     httplib::Result r = w.Get(f.target);
     REQUIRE(r);
@@ -178,6 +179,17 @@ TEST_CASE("Explorer files: types, strict CSP, ETag revalidation, no inline scrip
   const std::string js = w.Get("/web/app.js")->body;
   CHECK(js.find("sessionStorage") == std::string::npos);
   CHECK(js.find("'pkcs8', der, { name: 'Ed25519' }, false, ['sign']") != std::string::npos);
+  // Nor exports one: the public key comes from the key file or its .pub (explorer.md).
+  CHECK(js.find("exportKey") == std::string::npos);
+  CHECK(js.find("'pkcs8', der, { name: 'Ed25519' }, true") == std::string::npos);
+  // The vendored Argon2id/XChaCha20-Poly1305 module needs no eval and no wasm under the CSP.
+  const std::string noble = w.Get("/web/noble.js")->body;
+  CHECK(noble.find("argon2idAsync") != std::string::npos);
+  CHECK(noble.find("xchacha20poly1305") != std::string::npos);
+  for (const char* banned : {"eval(", "new Function", "WebAssembly"}) {
+    INFO(banned);
+    CHECK(noble.find(banned) == std::string::npos);
+  }
 
   // Other names under /web/ are 404 problems; the explorer is public, so no signature needed.
   for (const std::string target : {"/web/nope.js", "/web/index.htm", "/web/app.jss"}) {

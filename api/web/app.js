@@ -17,10 +17,17 @@ const TEXT = {
     'app.title': 'Tra cứu sổ cái tiền chất',
     'nav.search': 'Tìm kiếm', 'nav.alerts': 'Cảnh báo', 'nav.trust': 'Khóa xác minh',
     'signin.title': 'Đăng nhập bằng tệp khóa',
-    'signin.intro': 'Chọn tệp khóa bí mật của bạn (tệp .key do lệnh vigil keygen tạo, bắt đầu bằng "vigil-ed25519-seed-v1"). Khóa chỉ được giữ trong bộ nhớ của trình duyệt này, không được gửi đi và không được lưu lại; mỗi yêu cầu tra cứu được ký bằng khóa này.',
-    'signin.file': 'Tệp khóa', 'signin.button': 'Đăng nhập',
+    'signin.intro': 'Chọn tệp khóa bí mật của bạn (tệp .key do lệnh vigil keygen tạo). Tệp khóa có cụm mật khẩu (vigil keygen --passphrase) được mở ngay trong trình duyệt; với tệp khóa không có mật khẩu, hãy chọn cùng lúc cả tệp .pub đi kèm. Khóa chỉ được giữ trong bộ nhớ của trình duyệt này, không được gửi đi và không được lưu lại; mỗi yêu cầu tra cứu được ký bằng khóa này.',
+    'signin.file': 'Tệp khóa (và tệp .pub nếu khóa không có mật khẩu)', 'signin.button': 'Đăng nhập',
+    'signin.passphrase': 'Cụm mật khẩu của tệp khóa (nếu có)',
+    'signin.needpass': 'Tệp khóa này được bảo vệ bằng cụm mật khẩu: hãy nhập cụm mật khẩu rồi đăng nhập lại.',
+    'signin.wrongpass': 'Sai cụm mật khẩu, hoặc tệp khóa bị hỏng.',
+    'signin.deriving': 'Đang mở tệp khóa bằng cụm mật khẩu (có thể mất vài giây)…',
+    'signin.needpub': 'Tệp khóa này không có mật khẩu: hãy chọn cùng lúc cả tệp .pub đi kèm (do vigil keygen tạo cạnh tệp .key), hoặc dùng tệp khóa có cụm mật khẩu.',
+    'signin.pubmismatch': 'Tệp .pub không phải khóa công khai của tệp khóa bí mật đã chọn.',
+    'signin.toocostly': 'Tệp khóa đòi tham số Argon2id quá lớn; trang từ chối mở.',
     'signin.reload': 'Tải lại trang hoặc đóng thẻ sẽ xóa khóa khỏi bộ nhớ; khi đó cần chọn lại tệp khóa.',
-    'signin.badfile': 'Đây không phải tệp khóa bí mật Vigil (cần một dòng "vigil-ed25519-seed-v1 " và 32 byte base64).',
+    'signin.badfile': 'Đây không phải tệp khóa bí mật Vigil (cần một dòng "vigil-ed25519-seed-v1 …" hoặc "vigil-ed25519-seed-v2-argon2id …").',
     'signin.nowebcrypto': 'Trình duyệt này không hỗ trợ chữ ký Ed25519 (WebCrypto). Hãy dùng Chromium, Chrome, Edge hoặc Firefox bản mới.',
     'signin.checking': 'Đang kiểm tra khóa với máy chủ…',
     'signin.refused': 'Máy chủ không chấp nhận khóa này',
@@ -116,10 +123,17 @@ const TEXT = {
     'app.title': 'Precursor ledger explorer',
     'nav.search': 'Search', 'nav.alerts': 'Alerts', 'nav.trust': 'Verifier key',
     'signin.title': 'Sign in with your key file',
-    'signin.intro': 'Choose your secret key file (a .key file made by vigil keygen, starting with "vigil-ed25519-seed-v1"). The key is held in this browser\'s memory only: it is never sent and never stored. Every lookup request is signed with it.',
-    'signin.file': 'Key file', 'signin.button': 'Sign in',
+    'signin.intro': 'Choose your secret key file (a .key file made by vigil keygen). A passphrase-protected key file (vigil keygen --passphrase) is opened right here in the browser; with a key file that has no passphrase, choose its .pub file together with it. The key is held in this browser\'s memory only: it is never sent and never stored. Every lookup request is signed with it.',
+    'signin.file': 'Key file (and its .pub if the key has no passphrase)', 'signin.button': 'Sign in',
+    'signin.passphrase': 'Passphrase of the key file (if it has one)',
+    'signin.needpass': 'This key file is protected by a passphrase: enter the passphrase, then sign in again.',
+    'signin.wrongpass': 'Wrong passphrase, or the key file is damaged.',
+    'signin.deriving': 'Opening the key file with its passphrase (this can take a few seconds)…',
+    'signin.needpub': 'This key file has no passphrase: choose its .pub file (made by vigil keygen beside the .key) together with it, or use a passphrase-protected key file.',
+    'signin.pubmismatch': 'The .pub file is not the public key of the chosen secret key file.',
+    'signin.toocostly': 'The key file asks for too costly an Argon2id; the page refuses to open it.',
     'signin.reload': 'Reloading or closing the tab clears the key from memory; you then choose the key file again.',
-    'signin.badfile': 'This is not a Vigil secret key file (expected one line "vigil-ed25519-seed-v1 " and 32 bytes of base64).',
+    'signin.badfile': 'This is not a Vigil secret key file (expected one line "vigil-ed25519-seed-v1 …" or "vigil-ed25519-seed-v2-argon2id …").',
     'signin.nowebcrypto': 'This browser has no Ed25519 signatures in WebCrypto. Use a recent Chromium, Chrome, Edge or Firefox.',
     'signin.checking': 'Checking the key with the server…',
     'signin.refused': 'The server did not accept this key',
@@ -427,37 +441,121 @@ const hashNode = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
 // Keys and signed requests (docs/api.md "Signing requests")
 
 const SEED_PREFIX = 'vigil-ed25519-seed-v1 ';
+const SEALED_PREFIX = 'vigil-ed25519-seed-v2-argon2id ';
+const PUB_PREFIX = 'vigil-ed25519-public-v1 ';
 // PKCS#8 wrapping of a 32-byte Ed25519 seed (RFC 8410): the DER header, then the seed.
 const PKCS8_ED25519 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+// The Argon2id costs a protected file may ask for (keys/key_file.h): more is refused before
+// anything is derived, so a crafted file cannot make the page allocate gigabytes.
+const KDF_MAX_T = 10;
+const KDF_MIN_M = 8;
+const KDF_MAX_M = 1024 * 1024;
 
-async function importKeyFile(file) {
-  if (file.size > 4096) throw new Error(t('signin.badfile'));
-  const buf = new Uint8Array(await file.arrayBuffer());
+// Standard base64 of `bytes[from..]` (up to a line end) decoded without making a string, so a
+// secret's text can be wiped; null if it is not strict padded base64.
+function b64decodeBytes(bytes, from) {
+  let end = bytes.length;
+  while (end > from && (bytes[end - 1] === 10 || bytes[end - 1] === 13)) end--;
+  const n = end - from;
+  if (n % 4 !== 0) return null;
+  const val = (c) => (c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4 : c === 43 ? 62 : c === 47 ? 63 : -1);
+  let pad = 0;
+  if (n && bytes[end - 1] === 61) pad++;
+  if (n && bytes[end - 2] === 61) pad++;
+  const out = new Uint8Array((n / 4) * 3 - pad);
+  let o = 0;
+  for (let i = from; i < end; i += 4) {
+    const q = [0, 1, 2, 3].map((k) => (i + k >= end - pad ? 0 : val(bytes[i + k])));
+    if (q.some((x) => x < 0)) { out.fill(0); return null; }
+    const v = (q[0] << 18) | (q[1] << 12) | (q[2] << 6) | q[3];
+    for (const b of [v >> 16, (v >> 8) & 255, v & 255]) if (o < out.length) out[o++] = b;
+  }
+  return out;
+}
+const startsWith = (bytes, prefix) => prefix.length <= bytes.length && [...prefix].every((c, i) => bytes[i] === c.charCodeAt(0));
+
+// Opens a passphrase-protected key file's 128-byte body (docs/formats.md "Key files"): public
+// key ‖ salt ‖ opslimit ‖ memlimit (KiB) ‖ nonce ‖ sealed seed. Argon2id and
+// XChaCha20-Poly1305 come from the vendored noble libraries (noble.js, loaded only here).
+async function openSealedSeed(body, passphrase, onDerive) {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const ops = view.getUint32(48);
+  const mem = view.getUint32(52);
+  if (ops < 1 || ops > KDF_MAX_T || mem < KDF_MIN_M || mem > KDF_MAX_M) throw new Error(t('signin.toocostly'));
+  if (!passphrase.length) throw new Error(t('signin.needpass'));
+  onDerive();
+  const { argon2idAsync, xchacha20poly1305 } = await import('/web/noble.js');
+  const key = await argon2idAsync(passphrase, body.slice(32, 48), { t: ops, m: mem, p: 1, dkLen: 32, version: 0x13 });
+  try {
+    const ad = concat(enc.encode(SEALED_PREFIX.trimEnd()), body.subarray(0, 80));
+    return xchacha20poly1305(key, body.slice(56, 80), ad).decrypt(body.slice(80));
+  } catch {
+    throw new Error(t('signin.wrongpass'));
+  } finally {
+    key.fill(0);
+  }
+}
+
+// Signs in with the chosen files: one secret key file and, for a plain one, its .pub. The
+// public key (for the key id) is never computed from the seed here: every way of doing that
+// in a page (exporting a JWK, scalar arithmetic on BigInts) leaves copies of secret values that
+// JavaScript cannot wipe. It comes from a file instead (inside a protected key file, where
+// the passphrase authenticates it, or the .pub beside a plain one) and is checked by one test
+// signature. The seed is held only in Uint8Arrays that are wiped; the key kept for signing is
+// non-extractable. `passphrase` (bytes) is wiped by the caller.
+async function importKeyFile(files, passphrase, onDerive = () => {}) {
+  if (!files.length || files.length > 2) throw new Error(t('signin.badfile'));
+  const bufs = [];
   let seed = null;
   let der = null;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(buf).replace(/[\r\n]+$/, '');
-    if (!text.startsWith(SEED_PREFIX)) throw new Error(t('signin.badfile'));
-    try { seed = b64decode(text.slice(SEED_PREFIX.length)); } catch { throw new Error(t('signin.badfile')); }
-    if (seed.length !== 32) throw new Error(t('signin.badfile'));
+    for (const f of files) {
+      if (f.size > 4096) throw new Error(t('signin.badfile'));
+      bufs.push(new Uint8Array(await f.arrayBuffer()));
+    }
+    let pub = null;
+    let secret = null;
+    for (const buf of bufs) {
+      if (startsWith(buf, PUB_PREFIX)) {
+        let text;
+        try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf).replace(/[\r\n]+$/, ''); } catch { throw new Error(t('signin.badfile')); }
+        try { pub = b64decode(text.slice(PUB_PREFIX.length)); } catch { throw new Error(t('signin.badfile')); }
+        if (pub.length !== 32) throw new Error(t('signin.badfile'));
+      } else if (secret === null && (startsWith(buf, SEED_PREFIX) || startsWith(buf, SEALED_PREFIX))) {
+        secret = buf;
+      } else {
+        throw new Error(t('signin.badfile'));
+      }
+    }
+    if (secret === null) throw new Error(t('signin.badfile'));
+    if (startsWith(secret, SEALED_PREFIX)) {
+      const body = b64decodeBytes(secret, SEALED_PREFIX.length);
+      if (!body || body.length !== 128) throw new Error(t('signin.badfile'));
+      pub = body.slice(0, 32);  // authenticated by the AEAD; a .pub chosen too is ignored
+      seed = await openSealedSeed(body, passphrase, onDerive);
+    } else {
+      seed = b64decodeBytes(secret, SEED_PREFIX.length);
+      if (!seed || seed.length !== 32) throw new Error(t('signin.badfile'));
+      if (!pub) throw new Error(t('signin.needpub'));
+    }
     der = concat(PKCS8_ED25519, seed);
     let signing;
-    let pub;
+    let ok;
     try {
-      // The public key (for the key id) can be read only from an extractable copy; that copy is
-      // dropped at once and the key kept for signing is non-extractable.
-      const tmp = await crypto.subtle.importKey('pkcs8', der, { name: 'Ed25519' }, true, ['sign']);
-      const jwk = await crypto.subtle.exportKey('jwk', tmp);
-      pub = b64decode(jwk.x.replace(/-/g, '+').replace(/_/g, '/').padEnd(44, '='));
       signing = await crypto.subtle.importKey('pkcs8', der, { name: 'Ed25519' }, false, ['sign']);
+      const verifier = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, true, ['verify']);
+      const probe = enc.encode('vigil key file check');
+      const sig = await crypto.subtle.sign({ name: 'Ed25519' }, signing, probe);
+      ok = await crypto.subtle.verify({ name: 'Ed25519' }, verifier, sig, probe);
     } catch (e) {
       if (e instanceof DOMException && e.name === 'NotSupportedError') throw new Error(t('signin.nowebcrypto'));
       throw e;
     }
+    if (!ok) throw new Error(t('signin.pubmismatch'));
     const keyId = hex((await sha256(pub)).slice(0, 8));
     return { privateKey: signing, keyId };
   } finally {
-    buf.fill(0);
+    for (const buf of bufs) buf.fill(0);
     if (seed) seed.fill(0);
     if (der) der.fill(0);
   }
@@ -759,7 +857,8 @@ function signOut() {
 }
 
 function viewSignIn(error) {
-  const input = h('input', { type: 'file', id: 'keyfile', accept: '.key,text/plain', required: true });
+  const input = h('input', { type: 'file', id: 'keyfile', accept: '.key,.pub,text/plain', multiple: true, required: true });
+  const pass = h('input', { type: 'password', id: 'passphrase', autocomplete: 'off' });
   const status = h('div', { id: 'signin-status' });
   if (error) append(status, [notice('error', error)]);
   const form = h('form', {
@@ -768,8 +867,14 @@ function viewSignIn(error) {
       ev.preventDefault();
       if (!input.files.length) return;
       status.replaceChildren(h('p', { class: 'spinner' }, t('signin.checking')));
+      // The passphrase as bytes that are wiped; the field is emptied (its string cannot be).
+      const passBytes = enc.encode(pass.value);
+      pass.value = '';
       try {
-        state.key = await importKeyFile(input.files[0]);
+        state.key = await importKeyFile(input.files, passBytes,
+          () => status.replaceChildren(h('p', { class: 'spinner' }, t('signin.deriving'))));
+        passBytes.fill(0);
+        status.replaceChildren(h('p', { class: 'spinner' }, t('signin.checking')));
         input.value = '';
         state.me = await api('/v1/me');
         await afterSignIn();
@@ -778,6 +883,7 @@ function viewSignIn(error) {
         if (!wanted) location.hash = state.me.role === 'business' ? `#/p/${encodeURIComponent(state.me.participant)}` : '#/search';
         route();
       } catch (e) {
+        passBytes.fill(0);
         state.key = null;
         state.me = null;
         const msg = e instanceof ApiError && e.status ? `${t('signin.refused')}: ${e.detail}` : e.message;
@@ -788,6 +894,7 @@ function viewSignIn(error) {
   h('h1', {}, t('signin.title')),
   h('p', {}, t('signin.intro')),
   h('label', { for: 'keyfile' }, t('signin.file')), input,
+  h('label', { for: 'passphrase' }, t('signin.passphrase')), pass,
   h('p', { class: 'small muted' }, t('signin.reload')),
   h('p', {}, h('button', { type: 'submit', id: 'signin-button' }, t('signin.button'))),
   status);

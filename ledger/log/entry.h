@@ -36,7 +36,7 @@ struct Entry {
   Hash prev{};          // leaf hash of entry seq-1; zeros for entry 0
   std::string signer;   // key id of the submitter
   std::string payload;  // the client's payload bytes, exactly as signed
-  std::string sig;      // 64 raw bytes: Ed25519 over "vigil/v1/entry\n" + payload
+  std::string sig;      // 64 raw bytes: Ed25519 over "vigil/v2/entry\n" + origin + "\n" + payload
   std::vector<Cosignature> cosigners;
   bool operator==(const Entry&) const = default;
 };

@@ -4,7 +4,8 @@
 //
 // Usage: node explorer_test.mjs PATH/TO/vigil SCREENSHOT_DIR
 //
-// It signs in with the demo inspector's key file, searches (a business, a chemical), opens a
+// It signs in with the demo inspector's key file (plain with its .pub, and sealed under a
+// passphrase), searches (a business, a chemical), opens a
 // participant, opens an entry, verifies it in the browser to a green verdict, then makes the
 // server's answers wrong with page.route (an inclusion proof, the checkpoint, the entry bytes,
 // a wrong pinned verifier key) and expects a red verdict for each; then the English toggle,
@@ -71,6 +72,17 @@ run(['demo', '--data', data, '--offline']);
 const inspectorKey = path.join(data, 'demo-keys', 'thanhtra-sct-ktv0217.key');
 if (!fs.existsSync(inspectorKey)) fatal(`no demo inspector key at ${inspectorKey}`);
 const seedB64 = fs.readFileSync(inspectorKey, 'utf8').trim().split(' ')[1];
+// A plain key file signs in together with its .pub (the page never computes a public key).
+const inspectorPub = path.join(data, 'demo-keys', 'thanhtra-sct-ktv0217.pub');
+const demoKey = (name) => [path.join(data, 'demo-keys', `${name}.key`), path.join(data, 'demo-keys', `${name}.pub`)];
+// The inspector's key again, sealed under a passphrase (vigil keygen --from --passphrase).
+const PASSPHRASE = 'mật khẩu thử 2026';
+const sealedKey = path.join(dir, 'inspector-sealed.key');
+{
+  const r = spawnSync(vigil, ['keygen', '--from', inspectorKey, '--passphrase', '--out', sealedKey],
+    { encoding: 'utf8', env: { ...process.env, VIGIL_PASSPHRASE: PASSPHRASE } });
+  if (r.status !== 0) fatal(`vigil keygen --from --passphrase failed: ${r.stderr}${r.stdout}`);
+}
 
 const server = spawn(vigil, ['serve', '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
@@ -133,8 +145,18 @@ try {
   await page.waitForSelector('#signin-status .notice.error');
   check((await text('#signin-status')).includes('không phải tệp khóa'), 'a non-key file is refused');
 
-  // Sign in with the inspector's key file.
+  // A plain key file alone is refused (its .pub is needed), and so is the .pub of another key.
   await page.setInputFiles('#keyfile', inspectorKey);
+  await page.click('#signin-button');
+  await page.waitForSelector('#signin-status .notice.error');
+  check((await text('#signin-status')).includes('chọn cùng lúc cả tệp .pub'), 'a plain key file without its .pub is refused with a message');
+  await page.setInputFiles('#keyfile', [inspectorKey, demoKey('karaoke-hoa-mi')[1]]);
+  await page.click('#signin-button');
+  await page.waitForFunction(() => document.querySelector('#signin-status')?.textContent.includes('không phải khóa công khai'));
+  check(true, 'the .pub of another key is refused (test signature)');
+
+  // Sign in with the inspector's key file and its .pub.
+  await page.setInputFiles('#keyfile', [inspectorKey, inspectorPub]);
   await page.click('#signin-button');
   await page.waitForSelector('#who-name');
   const who = await text('#who-name');
@@ -368,7 +390,7 @@ try {
   await page.waitForSelector('#signin');
   check(true, 'after sign-out the page asks for the key file again');
   // Signing in again returns to the view that asked for it.
-  await page.setInputFiles('#keyfile', inspectorKey);
+  await page.setInputFiles('#keyfile', [inspectorKey, inspectorPub]);
   await page.click('#signin-button');
   await page.waitForSelector('#stock-chart svg.chart');
   check((await text('h1')) === 'Công ty TNHH Hóa chất An Phú', 'after signing in again the page returns to the participant asked for');
@@ -376,7 +398,7 @@ try {
   await page.waitForSelector('#signin');
 
   // A business key: its own page only; the search says so; another business is refused (403).
-  await page.setInputFiles('#keyfile', path.join(data, 'demo-keys', 'karaoke-hoa-mi.key'));
+  await page.setInputFiles('#keyfile', demoKey('karaoke-hoa-mi'));
   await page.click('#signin-button');
   await page.waitForSelector('#facts');
   check((await text('h1')) === 'Công ty TNHH Dịch vụ Giải trí Họa Mi', 'a business lands on its own page');
@@ -389,10 +411,34 @@ try {
   await page.click('#signout');
   await page.waitForSelector('#signin');
   // A rotated-out (revoked) key is refused at sign-in with the server's reason.
-  await page.setInputFiles('#keyfile', path.join(data, 'demo-keys', 'karaoke-hoa-mi.old.key'));
+  await page.setInputFiles('#keyfile', demoKey('karaoke-hoa-mi.old'));
   await page.click('#signin-button');
   await page.waitForSelector('#signin-status .notice.error');
   check((await text('#signin-status')).includes('revoked'), `a revoked key is refused: ${await text('#signin-status')}`);
+
+  // A passphrase-protected key file (vigil keygen --passphrase): Argon2id + XChaCha20-Poly1305
+  // in the page (the vendored noble.js). No passphrase, then a wrong one, then the right one.
+  await page.setInputFiles('#keyfile', sealedKey);
+  await page.fill('#passphrase', '');
+  await page.click('#signin-button');
+  await page.waitForFunction(() => document.querySelector('#signin-status')?.textContent.includes('cụm mật khẩu'));
+  check((await text('#signin-status')).includes('hãy nhập cụm mật khẩu'), 'a protected key file without its passphrase asks for it');
+  await page.setInputFiles('#keyfile', sealedKey);
+  await page.fill('#passphrase', 'sai rồi');
+  let t0 = Date.now();
+  await page.click('#signin-button');
+  await page.waitForFunction(() => document.querySelector('#signin-status')?.textContent.includes('Sai cụm mật khẩu'), null, { timeout: 120000 });
+  check(true, `a wrong passphrase is refused with a message (${Date.now() - t0} ms)`);
+  check((await page.inputValue('#passphrase')) === '', 'the passphrase field is emptied after use');
+  await page.setInputFiles('#keyfile', sealedKey);
+  await page.fill('#passphrase', PASSPHRASE);
+  t0 = Date.now();
+  await page.click('#signin-button');
+  await page.waitForSelector('#who-name', { timeout: 120000 });
+  const whoSealed = await text('#who-name');
+  check(whoSealed.includes('KTV-0217'), `signed in with the passphrase-protected key file in ${Date.now() - t0} ms: ${whoSealed}`);
+  await page.click('#signout');
+  await page.waitForSelector('#signin');
 
   const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   check(csp.length === 0, `no CSP violations${csp.length ? `: ${csp.join(' | ')}` : ''}`);
