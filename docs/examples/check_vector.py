@@ -13,6 +13,7 @@ import json
 import os
 import sys
 
+import nacl.exceptions
 import nacl.signing
 
 b64d = lambda s: base64.b64decode(s, validate=True)
@@ -85,6 +86,11 @@ def main():
     assert b64e(log_pub) == v["log_public_key"]
     ok("verifier key %s: key hash %s = SHA-256(name || 0x0A || 0x01 || key)[:4]" % (name, khash.hex()))
 
+    origin = v["origin"]                     # section 4: every participant signature names it
+    assert origin == name, "origin is the verifier key's name"
+    entry_prefix = b"vigil/v2/entry\n" + origin.encode() + b"\n"
+    request_prefix = "vigil/v2/request\n" + origin + "\n"
+
     auth_pub = b64d(v["authority_public_key"])
     assert key_id(auth_pub) == v["authority_key_id"]
     ok("authority key id %s = hex(SHA-256(public key)[:8])" % v["authority_key_id"])
@@ -113,8 +119,15 @@ def main():
     ok("entries re-encode to exactly their stored bytes")
 
     for j in (j0, j1):
-        nacl.signing.VerifyKey(auth_pub).verify(b"vigil/v1/entry\n" + j["payload"].encode(), b64d(j["sig"]))
-    ok("entry signatures verify over 'vigil/v1/entry\\n' || payload bytes")
+        nacl.signing.VerifyKey(auth_pub).verify(entry_prefix + j["payload"].encode(), b64d(j["sig"]))
+    ok("entry signatures verify over 'vigil/v2/entry\\n' || origin || '\\n' || payload bytes")
+    for other in (b"vigil/v1/entry\n", b"vigil/v2/entry\nanother.example/log\n"):
+        try:
+            nacl.signing.VerifyKey(auth_pub).verify(other + j0["payload"].encode(), b64d(j0["sig"]))
+        except nacl.exceptions.BadSignatureError:
+            continue
+        raise AssertionError("an entry signature verifies without this log's origin")
+    ok("entry signatures do not verify with the v1 context or another origin")
 
     p0 = json.loads(j0["payload"])
     assert p0["type"] == "participant.register" and p0["role"] == "authority"
@@ -136,18 +149,27 @@ def main():
     sk = nacl.signing.SigningKey(seed)
     assert b64e(bytes(sk.verify_key)) == q["public_key"] and key_id(bytes(sk.verify_key)) == q["key_id"]
     digest = "sha-256=:" + b64e(sha256(q["body"].encode())) + ":"
-    params = ('("@method" "@path" "@query" "content-digest");created=%d;keyid="%s";'
-              'alg="ed25519";nonce="%s"' % (q["created"], q["key_id"], q["nonce"]))
-    path, sep, query = q["target"].partition("?")
-    base = ("vigil/v1/request\n" + '"@method": %s\n' % q["method"] + '"@path": %s\n' % path +
-            '"@query": %s\n' % ("?" + query if sep else "?") + '"content-digest": %s\n' % digest +
-            '"@signature-params": %s' % params)
+
+    def signed(target, created, nonce):      # api.md, "The signature base"
+        params = ('("@method" "@path" "@query" "content-digest");created=%d;keyid="%s";'
+                  'alg="ed25519";nonce="%s"' % (created, q["key_id"], nonce))
+        path, sep, query = target.partition("?")
+        base = (request_prefix + '"@method": %s\n' % q["method"] + '"@path": %s\n' % path +
+                '"@query": %s\n' % ("?" + query if sep else "?") +
+                '"content-digest": %s\n' % digest + '"@signature-params": %s' % params)
+        return base, params, "vigil=:" + b64e(sk.sign(base.encode()).signature) + ":"
+
+    base, params, signature = signed(q["target"], q["created"], q["nonce"])
     assert base == q["signature_base"], "request signature base"
-    sig = sk.sign(base.encode()).signature
-    assert q["headers"]["Signature"] == "vigil=:" + b64e(sig) + ":"
+    assert q["headers"]["Signature"] == signature
     assert q["headers"]["Signature-Input"] == "vigil=" + params
     assert q["headers"]["Content-Digest"] == digest
-    ok("request signature: base and headers rebuilt byte for byte")
+    ok("request signature: base (%d bytes, 'vigil/v2/request\\n' || origin || '\\n' || ...) "
+       "and headers rebuilt byte for byte" % len(base.encode()))
+
+    for a in q.get("also_signed", []):
+        assert signed(a["target"], a["created"], a["nonce"])[2] == a["Signature"], a["target"]
+    ok("%d more request signatures rebuilt byte for byte" % len(q.get("also_signed", [])))
 
 
 if __name__ == "__main__":
