@@ -936,9 +936,9 @@ TEST_CASE("a store of another format is refused, naming both formats", "[store]"
     REQUIRE(txn.ok());
     Result<std::optional<std::string>> format = txn->Get(Table::kMeta, "format");
     REQUIRE(format.ok());
-    CHECK(format->value_or("") == "3");
+    CHECK(format->value_or("") == "4");
   }
-  for (const char* old : {"1", "2", ""}) {
+  for (const char* old : {"1", "2", "3", ""}) {
     {
       Result<std::unique_ptr<db::Env>> env = db::Env::Open(dir.path() + "/store");
       REQUIRE(env.ok());
@@ -955,7 +955,7 @@ TEST_CASE("a store of another format is refused, naming both formats", "[store]"
     Result<std::unique_ptr<Ledger>> log = Ledger::Open(dir.path());
     REQUIRE_FALSE(log.ok());
     CHECK(log.status().code() == Code::kFailedPrecondition);
-    CHECK(log.status().message().find("format " + found + " but this vigil reads format 3") !=
+    CHECK(log.status().message().find("format " + found + " but this vigil reads format 4") !=
           std::string::npos);
     CHECK(log.status().message().find("vigil init") != std::string::npos);
     Result<VerifyReport> report = VerifyStore(dir.path(), VerifyOptions{});
