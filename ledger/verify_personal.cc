@@ -3,23 +3,32 @@
 #include <sodium.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "keys/coding.h"
 #include "ledger/ledger.h"
+#include "ledger/state/state_codec.h"
 #include "ledger/state/state_keys.h"
 
 namespace vigil {
 
 Result<PersonalCheckCounts> VerifyPersonalData(const db::Txn& txn, const std::string& origin,
-                                               uint64_t size, const StateStore& replayed,
+                                               uint64_t size, const MemoryStateStore& replayed,
                                                const PersonalVault* vault,
-                                               const PersonalProblemFn& problem) {
+                                               const PersonalProblemFn& report) {
   PersonalCheckCounts counts;
   std::unordered_map<uint64_t, uint64_t> slot_owner;  // slot -> the seq that names it
+  std::unordered_set<uint64_t> seqs;                  // the entries the table holds data for
   Status io;
+  bool stopped = false;
+  const PersonalProblemFn problem = [&](std::optional<uint64_t> seq, std::string what) {
+    stopped = !report(seq, std::move(what));
+    return !stopped;
+  };
   Status scan = txn.Scan(db::Table::kPersonal, "", [&](std::string_view k, std::string_view v) {
     if (k.size() != 8) return problem(std::nullopt, "the personal table has a malformed key");
     const uint64_t seq = DecodeBigEndian64(k);
+    seqs.insert(seq);
     const std::string which = "entry " + std::to_string(seq);
     if (seq >= size) {
       return problem(seq, "personal data is stored for " + which + ", beyond the log's " +
@@ -87,6 +96,23 @@ Result<PersonalCheckCounts> VerifyPersonalData(const db::Txn& txn, const std::st
   });
   VIGIL_RETURN_IF_ERROR(scan);
   VIGIL_RETURN_IF_ERROR(io);
+  if (stopped) return counts;
+  // Every entry that commits to personal data keeps a value: sealed, or the erasure's
+  // tombstone. The replay's per-entry records ("~" ‖ seq, after every other state key) say
+  // which entries commit.
+  const auto& records = replayed.contents();
+  uint64_t seq = 0;
+  for (auto it = records.lower_bound(statekey::EntryKey(0)); it != records.end() && seq < size;
+       ++it, ++seq) {
+    if (it->first != statekey::EntryKey(seq)) break;  // the replay stopped early
+    Result<bool> personal = codec::EntryInfoPersonal(it->second);
+    if (!personal.ok() || !*personal || seqs.count(seq) == 1) continue;
+    if (!problem(seq, "entry " + std::to_string(seq) +
+                          " commits to personal data, but the store holds none for it (its "
+                          "record was deleted from the personal table)")) {
+      break;
+    }
+  }
   return counts;
 }
 

@@ -1,10 +1,11 @@
 // Verification of the personal side data (docs/formats.md "Personal data"), the part of
 // VerifyStore that follows the state replay. Without the personal key it checks the table's
 // shape against the log: every value decodes, belongs to an entry whose payload commits to
-// personal data, is a tombstone exactly when an erasure entry erased it, and no two records
-// share a slot. With the personal key and slot file it also opens every sealed record for its
-// own entry (the AEAD binding to origin, seq and commitment), re-checks the commitment from the
-// sealed salt and data, and checks that every erased record's key is destroyed.
+// personal data, is a tombstone exactly when an erasure entry erased it, no two records share
+// a slot, and every entry that commits to personal data has a value (sealed or tombstone).
+// With the personal key and slot file it also opens every sealed record for its own entry (the
+// AEAD binding to origin, seq and commitment), re-checks the commitment from the sealed salt
+// and data, and checks that every erased record's key is destroyed.
 #ifndef VIGIL_LEDGER_VERIFY_PERSONAL_H_
 #define VIGIL_LEDGER_VERIFY_PERSONAL_H_
 
@@ -32,12 +33,12 @@ using PersonalProblemFn = std::function<bool(std::optional<uint64_t> seq, std::s
 
 // Checks the `personal` table read through `txn` against the log of `size` entries whose
 // replayed state is `replayed`, and, when `vault` is not null, opens every record with it for
-// the log `origin`. Problems go to `problem`; the Status is an error only when the store or
+// the log `origin`. Problems go to `report`; the Status is an error only when the store or
 // the slot file cannot be read (kIoError).
 Result<PersonalCheckCounts> VerifyPersonalData(const db::Txn& txn, const std::string& origin,
-                                               uint64_t size, const StateStore& replayed,
+                                               uint64_t size, const MemoryStateStore& replayed,
                                                const PersonalVault* vault,
-                                               const PersonalProblemFn& problem);
+                                               const PersonalProblemFn& report);
 
 }  // namespace vigil
 

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,51 @@ TEST_CASE(
   INFO(v.out);
   CHECK(v.exit_code == 1);
   CHECK(Contains(v.out, "FAILED at entry " + std::to_string(p.seq_a)));
+}
+
+TEST_CASE("verify without the personal key still names a deleted, moved or stray record",
+          "[personal]") {
+  PersonalLog p;
+  p.t.Close();
+  CHECK(Verify(p.dir.path(), std::nullopt).ok());  // the honest twin
+  const std::string ka = EncodeBigEndian64(p.seq_a), kb = EncodeBigEndian64(p.seq_b);
+  std::string sealed_b;
+  auto edit = [&](const std::function<void(db::Txn&)>& fn) {
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(p.dir.path() + "/store");
+    REQUIRE(env.ok());
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    REQUIRE(txn.ok());
+    fn(*txn);
+    REQUIRE(txn->Commit().ok());
+  };
+  // Deleted: entry B commits to personal data the store no longer holds.
+  edit([&](db::Txn& txn) {
+    Result<std::optional<std::string>> v = txn.Get(db::Table::kPersonal, kb);
+    REQUIRE((v.ok() && v->has_value()));
+    sealed_b = **v;
+    REQUIRE(txn.Delete(db::Table::kPersonal, kb).ok());
+  });
+  VerifyReport deleted = Verify(p.dir.path(), std::nullopt);
+  REQUIRE_FALSE(deleted.ok());
+  CHECK(deleted.problems[0].seq == std::optional<uint64_t>(p.seq_b));
+  CHECK(Contains(deleted.problems[0].what, "holds none"));
+  // Stray: B's record under entry 1 (the police registration, which commits to nothing).
+  edit([&](db::Txn& txn) {
+    REQUIRE(txn.Put(db::Table::kPersonal, kb, sealed_b).ok());
+    REQUIRE(txn.Put(db::Table::kPersonal, EncodeBigEndian64(1), sealed_b).ok());
+  });
+  VerifyReport stray = Verify(p.dir.path(), std::nullopt);
+  REQUIRE_FALSE(stray.ok());
+  CHECK(stray.problems[0].seq == std::optional<uint64_t>(1));
+  // Copied over A: two records name one key slot.
+  edit([&](db::Txn& txn) {
+    REQUIRE(txn.Delete(db::Table::kPersonal, EncodeBigEndian64(1)).ok());
+    REQUIRE(txn.Put(db::Table::kPersonal, ka, sealed_b).ok());
+  });
+  VerifyReport copied = Verify(p.dir.path(), std::nullopt);
+  REQUIRE_FALSE(copied.ok());
+  CHECK(copied.problems[0].seq == std::optional<uint64_t>(p.seq_b));
+  CHECK(Contains(copied.problems[0].what, "same key slot"));
 }
 
 TEST_CASE(
