@@ -102,6 +102,23 @@ Status Ledger::OpenVault(const std::string& dir, const LedgerOpenOptions& option
                       "would leave those records unreadable for ever. If no copy exists at all, "
                       "start once with --accept-personal-data-loss.");
   }
+  // A slot file without its key: its secrets are useless, and a new key would not match it.
+  const std::string key_path = keys + "/" + kPersonalKeyFile;
+  const std::string slots_path = keys + "/" + kPersonalSlotsFile;
+  if (!std::filesystem::exists(key_path, ec) && std::filesystem::exists(slots_path, ec)) {
+    if (!options.accept_personal_data_loss) {
+      return Status(Code::kFailedPrecondition,
+                    key_path + " is missing, but " + slots_path +
+                        ", which belongs to it, is there. Put back personal.key from your key "
+                        "backup (docs/operator.md, \"Restore\"). If no copy exists at all, "
+                        "start once with --accept-personal-data-loss (the slot file is then "
+                        "set aside and the personal data it keyed is lost).");
+    }
+    const std::string aside = slots_path + ".orphaned-" + std::to_string(NowMs() / 1000);
+    std::filesystem::rename(slots_path, aside, ec);
+    if (ec) return Status(Code::kIoError, "cannot rename " + slots_path + ": " + ec.message());
+    spdlog::warn("personal.key was missing: set {} aside as {}", slots_path, aside);
+  }
   const bool create = sealed == 0 || options.accept_personal_data_loss;
   Result<PersonalVault> vault = PersonalVault::Open(
       keys, create ? PersonalVault::Mode::kCreateMissing : PersonalVault::Mode::kWrite);

@@ -378,12 +378,28 @@ TEST_CASE(
       CHECK((fs::status(path).permissions() & (fs::perms::group_all | fs::perms::others_all)) ==
             fs::perms::none);
     }
-    // With no personal record yet, a lost key is simply made again.
+    // With no personal record yet, a lost key is simply made again...
     t.Close();
     fs::remove(dir.path() + "/keys/personal.key");
     fs::remove(dir.path() + "/keys/personal.slots");
     t.Reopen(dir.path());
     CHECK(fs::exists(dir.path() + "/keys/personal.key"));
+    // ... but a slot file left without its key is named, not silently paired with a new key.
+    t.Close();
+    fs::remove(dir.path() + "/keys/personal.key");
+    Result<std::unique_ptr<Ledger>> refused = Ledger::Open(dir.path());
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == Code::kFailedPrecondition);
+    CHECK(Contains(refused.status().message(), dir.path() + "/keys/personal.key is missing"));
+    LedgerOpenOptions lossy;
+    lossy.accept_personal_data_loss = true;
+    REQUIRE(Ledger::Open(dir.path(), lossy).ok());
+    CHECK(fs::exists(dir.path() + "/keys/personal.key"));
+    size_t orphaned = 0;
+    for (const auto& f : fs::directory_iterator(dir.path() + "/keys")) {
+      if (f.path().filename().string().rfind("personal.slots.orphaned-", 0) == 0) ++orphaned;
+    }
+    CHECK(orphaned == 1);
   }
   PersonalLog p;
   p.t.Close();
