@@ -121,6 +121,7 @@ Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submi
 }
 
 Status RecordAdmission::BeforeCommit() {
+  if (!slot_failure_.ok()) return slot_failure_;
   if (!sealed_in_batch_) return Status::Ok();
   return vault_->Sync();
 }
@@ -136,6 +137,10 @@ void RecordAdmission::AfterBatch(bool committed) {
       spdlog::error(
           "erased personal data keeps its key until the next start, which destroys it: {}",
           s.message());
+      // Sticky, as a failed commit: no further write until a restart has finished the erasure.
+      slot_failure_ = Status(Code::kFailedPrecondition,
+                             "the personal-data slot file failed (" + s.message() +
+                                 "); restart the server, which finishes the erasure");
     }
   }
   sealed_in_batch_ = false;

@@ -54,10 +54,12 @@ class RecordAdmission : public Admission {
   // AfterBatch, once the erasure is durable.
   Result<std::optional<uint64_t>> Admit(db::Txn& txn, const Submission& sub,
                                         const Entry& entry) override;
-  // fsyncs the slot file if the batch sealed personal data (kIoError otherwise).
+  // fsyncs the slot file if the batch sealed personal data (kIoError otherwise);
+  // kFailedPrecondition after a failure of AfterBatch.
   Status BeforeCommit() override;
   // After a commit, overwrites the slots of the records the batch erased and fsyncs them. If
-  // that fails the error is logged; Ledger::Open destroys them at the next start.
+  // that fails the error is logged and every later batch is refused (kFailedPrecondition, from
+  // BeforeCommit) until a restart, whose Ledger::Open destroys them.
   void AfterBatch(bool committed) override;
 
  private:
@@ -66,6 +68,7 @@ class RecordAdmission : public Admission {
   // Writer-thread only, for the batch in progress.
   bool sealed_in_batch_ = false;
   std::vector<uint64_t> erased_slots_;
+  Status slot_failure_;  // sticky: set when destroying erased slots failed
 };
 
 }  // namespace vigil
