@@ -178,7 +178,9 @@ Result<std::string> PersonalVault::Seal(const PersonalBinding& binding, std::str
   }
   std::array<unsigned char, 32> k = RecordKey(*slot, secret);
   sodium_memzero(secret.data(), secret.size());
-  std::string plain = *salt + std::string(personal);
+  std::string plain;  // wiped below: no unwiped copy of the data is left behind
+  plain.reserve(salt->size() + personal.size());
+  plain.append(*salt).append(personal);
   std::string out(1, kTagSealed);
   PutBigEndian64(out, *slot);
   const size_t head = out.size();
