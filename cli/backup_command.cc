@@ -5,6 +5,9 @@
 //   store/data.mdb   the LMDB copy (mdb_env_copy2 with MDB_CP_COMPACT, from one read txn)
 //   keys/*.pub       the public keys
 //   keys/*.key       the secret keys, only with --with-keys
+// Never keys/personal.slots, the per-record keys of the personal side data: an erasure
+// destroys a record's key in that file, so a store backup made before an erasure must not hold
+// it (ledger/personal.h; docs/operator.md "Backups").
 //   BACKUP.json      what it is: origin, verifier key, entries, checkpoint, file hash
 #include <dirent.h>
 #include <fcntl.h>
@@ -27,6 +30,7 @@
 #include "keys/note.h"
 #include "ledger/log/db.h"
 #include "ledger/log/log.h"
+#include "ledger/personal.h"
 #include "ledger/verify.h"
 
 namespace vigil::cli {
@@ -41,8 +45,8 @@ struct SecretFile {
 constexpr SecretFile kSecretFiles[] = {
     {"log.key", "signs checkpoints; the server cannot append without it"},
     {"personal.key",
-     "decrypts the personal side data; without it those records can never be read again, and a "
-     "server started without it makes a new key"},
+     "with personal.slots, opens the personal side data; without both those records can never "
+     "be read again, and the server refuses to start"},
     {"authority.key", "the first authority's signing key (best kept off the server)"},
 };
 
@@ -160,9 +164,12 @@ Result<StoreFacts> ReadFacts(const std::string& store_dir) {
   Result<uint64_t> n = txn->Count(db::Table::kEntries);
   if (!n.ok()) return n.status();
   f.entries = *n;
-  Result<uint64_t> p = txn->Count(db::Table::kPersonal);
-  if (!p.ok()) return p.status();
-  f.personal_records = *p;
+  VIGIL_RETURN_IF_ERROR(
+      txn->Scan(db::Table::kPersonal, "", [&f](std::string_view, std::string_view v) {
+        Result<PersonalRecord> r = DecodePersonalRecord(v);
+        if (r.ok() && !r->erased) ++f.personal_records;  // verification judges the rest
+        return true;
+      }));
   Result<std::optional<std::pair<std::string, std::string>>> last =
       txn->Last(db::Table::kCheckpoints);
   if (last.ok() && last->has_value()) f.checkpoint = (*last)->second;
@@ -274,12 +281,19 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
       if (std::find(left_out.begin(), left_out.end(), f.name) == left_out.end()) continue;
       std::cout << "  " << keys << "/" << f.name << "  " << f.what << "\n";
     }
-    if (facts->personal_records > 0) {
-      std::cout << "this store holds " << facts->personal_records
-                << " personal-data records: they are useless without " << keys << "/personal.key\n";
-    }
   } else if (with_keys) {
     std::cout << "the backup holds secret keys: keep " << out << " as private as the server\n";
+  }
+  if (Exists(keys + "/" + kPersonalSlotsFile)) {
+    std::cout << "never copied: " << keys << "/" << kPersonalSlotsFile
+              << "  the keys of the personal records; an erasure destroys them there, so no "
+                 "store backup keeps erased data readable (back it up with personal.key in your "
+                 "key backup: docs/operator.md)\n";
+  }
+  if (facts->personal_records > 0) {
+    std::cout << "this store holds " << facts->personal_records
+              << " sealed personal-data records: they open only with " << keys
+              << "/personal.key and personal.slots\n";
   }
   return kExitOk;
 }
@@ -431,6 +445,9 @@ int Restore(const std::string& backup, const std::string& data, bool force,
     if (std::string(f.name) == "authority.key") continue;
     if (!Exists(keys + "/" + f.name)) missing.push_back(f.name);
   }
+  if (facts->personal_records > 0 && !Exists(keys + "/" + kPersonalSlotsFile)) {
+    missing.push_back(kPersonalSlotsFile);
+  }
   if (!missing.empty()) {
     std::cout << "before serving, put these secret keys from your key backup into " << keys
               << "/ (mode 0600):";
@@ -439,8 +456,8 @@ int Restore(const std::string& backup, const std::string& data, bool force,
     if (facts->personal_records > 0 &&
         std::find(missing.begin(), missing.end(), "personal.key") != missing.end()) {
       std::cout << "WARNING: " << facts->personal_records
-                << " personal-data records need the original personal.key; a server started "
-                   "without it makes a new key and they can never be read\n";
+                << " personal-data records need the original personal.key and personal.slots; "
+                   "the server refuses to start without them\n";
     }
   }
   return kExitOk;
@@ -455,7 +472,10 @@ void AddBackup(CLI::App& app, int& exit_code) {
       "may keep running, plus the public keys and BACKUP.json; then verifies the copy fully\n"
       "(--no-verify to skip). OUT must not exist; it appears only when complete. Secret keys\n"
       "(log.key, personal.key, authority.key) are NOT copied unless --with-keys: keep them in\n"
-      "an offline key backup. Without personal.key the personal side data cannot be read.\n"
+      "an offline key backup. keys/personal.slots, the per-record keys of the personal side\n"
+      "data, is never copied: erasure destroys a record's key there, so a store backup never\n"
+      "keeps erased data readable. Without personal.key and personal.slots the personal side\n"
+      "data cannot be read.\n"
       "Exit status: 0 ok, 1 the store does not verify, 2 usage or I/O error.\n\n"
       "Examples:\n  vigil backup --data /var/lib/vigil /backup/vigil-$(date +%F)\n"
       "  vigil backup --data /var/lib/vigil --with-keys /secure/vigil-full");

@@ -43,6 +43,7 @@ void AddServe(CLI::App& app, int& exit_code) {
     std::string data, listen = "127.0.0.1:8080", log_level = "info";
     api::ServerOptions server;
     WriterOptions writer;
+    LedgerOpenOptions open;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--data,-d", a->data, "Data directory of the log")->required();
@@ -73,6 +74,9 @@ void AddServe(CLI::App& app, int& exit_code) {
                   "Submissions waiting for the writer before new ones get 503 + Retry-After")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  cmd->add_flag("--accept-personal-data-loss", a->open.accept_personal_data_loss,
+                "Start although keys/personal.key or personal.slots is missing and the store "
+                "holds personal records (they become unreadable for ever)");
   cmd->add_option("--log-level", a->log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -95,7 +99,7 @@ void AddServe(CLI::App& app, int& exit_code) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(a->data);
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(a->data, a->open);
     if (!ledger.ok()) {
       std::cerr << "vigil serve: " << ledger.status().message() << "\n";
       exit_code = kExitUsage;

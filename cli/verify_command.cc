@@ -52,8 +52,10 @@ std::function<void(uint64_t, uint64_t)> ProgressBar(const char* what = "entries"
 }
 
 int VerifyData(const std::string& dir, const std::optional<NoteVerifier>& key, bool all_errors,
-               bool json, const std::string& saved_checkpoint_file, int threads) {
+               bool json, const std::string& saved_checkpoint_file, int threads,
+               const std::string& personal_keys) {
   VerifyOptions options;
+  if (!personal_keys.empty()) options.personal_keys = personal_keys;
   if (!saved_checkpoint_file.empty()) {
     std::ifstream in(saved_checkpoint_file, std::ios::binary);
     if (!in) {
@@ -78,6 +80,10 @@ int VerifyData(const std::string& dir, const std::optional<NoteVerifier>& key, b
                         {"entries", report->size},
                         {"checkpoints", report->checkpoints},
                         {"state_records", report->state_records},
+                        {"personal",
+                         {{"sealed", report->personal_sealed},
+                          {"erased", report->personal_erased},
+                          {"opened", report->personal_opened}}},
                         {"problems", nlohmann::json::array()}};
     if (report->latest.has_value()) {
       j["checkpoint"] = {{"size", report->latest->size}, {"root", Base64(report->latest->root)}};
@@ -91,6 +97,14 @@ int VerifyData(const std::string& dir, const std::optional<NoteVerifier>& key, b
   } else if (report->ok()) {
     std::cout << "ok: " << report->size << " entries, " << report->checkpoints
               << " checkpoints and " << report->state_records << " state records verified";
+    if (report->personal_sealed + report->personal_erased > 0) {
+      std::cout << "\npersonal data: " << report->personal_sealed << " sealed records ("
+                << (personal_keys.empty()
+                        ? std::string("not opened: give --personal-keys to re-check them")
+                        : std::to_string(report->personal_opened) +
+                              " opened for their own entry, commitments re-checked")
+                << "), " << report->personal_erased << " erased";
+    }
     if (report->latest.has_value()) {
       std::cout << "\nroot at size " << report->latest->size << ": "
                 << Base64(report->latest->root);
@@ -207,6 +221,8 @@ void AddVerify(CLI::App& app, int& exit_code) {
       "rules, its leaf in the tree) and saves the new checkpoint atomically. Entry bundles\n"
       "are not public: give --reader-key (an authority or police key), or\n"
       "--tree-only to check checkpoints and the tree only.\n"
+      "With --data, --personal-keys KEYDIR (holding personal.key and personal.slots) also opens\n"
+      "every sealed personal record for its own entry and re-checks its commitment.\n"
       "--receipt FILE checks a receipt (JSON or tlog-proof) offline.\n"
       "A progress bar is drawn on stderr when it is a terminal. Exit status: 0 verified,\n"
       "1 integrity failure (the first bad entry is named), 2 usage, I/O error or unreachable\n"
@@ -214,9 +230,10 @@ void AddVerify(CLI::App& app, int& exit_code) {
       "Examples:\n  vigil verify --data /var/lib/vigil --key \"$(cat verifier.key)\"\n"
       "  vigil verify --server https://vigil.example --state monitor.state \\\n"
       "      --vkey \"$(cat verifier.key)\" --reader-key inspector.key\n"
+      "  vigil verify --data /var/lib/vigil --personal-keys /var/lib/vigil/keys\n"
       "  vigil verify --receipt receipt.tlog-proof --key \"$(cat verifier.key)\"");
   struct Args {
-    std::string data, receipt, key, checkpoint, server, state, reader_key;
+    std::string data, receipt, key, checkpoint, server, state, reader_key, personal_keys;
     bool all_errors = false, json = false, tofu = false, tree_only = false;
     int threads = 0;
   };
@@ -232,6 +249,10 @@ void AddVerify(CLI::App& app, int& exit_code) {
   state->needs(server);
   cmd->add_option("--key,--vkey", a->key, "The log's verifier key (name+hash+base64)")
       ->envname("VIGIL_LOG_KEY");
+  cmd->add_option("--personal-keys", a->personal_keys,
+                  "With --data: directory with personal.key and personal.slots; re-check the "
+                  "personal data too")
+      ->needs(data);
   cmd->add_option("--checkpoint", a->checkpoint,
                   "With --data: a checkpoint saved earlier; detects rollback and forks");
   cmd->add_flag("--trust-on-first-use", a->tofu,
@@ -267,7 +288,8 @@ void AddVerify(CLI::App& app, int& exit_code) {
       }
       exit_code = VerifyReceiptFile(a->receipt, *key);
     } else if (!a->data.empty()) {
-      exit_code = VerifyData(a->data, key, a->all_errors, a->json, a->checkpoint, a->threads);
+      exit_code = VerifyData(a->data, key, a->all_errors, a->json, a->checkpoint, a->threads,
+                             a->personal_keys);
     } else if (!a->server.empty()) {
       if (a->tree_only && !a->reader_key.empty()) {
         std::cerr << "vigil verify: give --reader-key or --tree-only, not both\n";

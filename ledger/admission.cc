@@ -1,5 +1,7 @@
 #include "ledger/admission.h"
 
+#include <spdlog/spdlog.h>
+
 #include "keys/coding.h"
 #include "ledger/access.h"
 #include "ledger/txn_state_store.h"
@@ -114,14 +116,56 @@ Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submi
   }
   // Side data, outside the entry and the state: sealed personal data, and its erasure.
   if (!personal.empty()) {
-    VIGIL_RETURN_IF_ERROR(
-        txn.Put(db::Table::kPersonal, EncodeBigEndian64(entry.seq), vault_->Seal(personal)));
+    if (vault_ == nullptr) {
+      return Status(Code::kFailedPrecondition, "the ledger has no personal-data key open");
+    }
+    Result<std::string> sealed =
+        vault_->Seal(PersonalBinding{origin_, entry.seq, commitment->get<std::string>()},
+                     a->personal_salt, personal);
+    if (!sealed.ok()) return sealed.status();
+    sealed_in_batch_ = true;
+    VIGIL_RETURN_IF_ERROR(txn.Put(db::Table::kPersonal, EncodeBigEndian64(entry.seq), *sealed));
   }
   if (payload->type == "erasure") {  // Apply checked the target
-    VIGIL_RETURN_IF_ERROR(txn.Delete(
-        db::Table::kPersonal, EncodeBigEndian64(payload->body["target_seq"].get<uint64_t>())));
+    const std::string target = EncodeBigEndian64(payload->body["target_seq"].get<uint64_t>());
+    Result<std::optional<std::string>> stored = txn.Get(db::Table::kPersonal, target);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      Result<PersonalRecord> r = DecodePersonalRecord(**stored);
+      if (!r.ok()) return r.status();
+      VIGIL_RETURN_IF_ERROR(
+          txn.Put(db::Table::kPersonal, target, EncodeErasedPersonalRecord(r->slot)));
+      erased_slots_.push_back(r->slot);
+    }
   }
   return std::optional<uint64_t>();
+}
+
+Status RecordAdmission::BeforeCommit() {
+  if (!slot_failure_.ok()) return slot_failure_;
+  if (!sealed_in_batch_) return Status::Ok();
+  return vault_->Sync();
+}
+
+void RecordAdmission::AfterBatch(bool committed) {
+  if (committed && !erased_slots_.empty()) {
+    Status s;
+    for (uint64_t slot : erased_slots_) {
+      if (s.ok()) s = vault_->DestroyKey(slot);
+    }
+    if (s.ok()) s = vault_->Sync();
+    if (!s.ok()) {
+      spdlog::error(
+          "erased personal data keeps its key until the next start, which destroys it: {}",
+          s.message());
+      // Sticky, as a failed commit: no further write until a restart has finished the erasure.
+      slot_failure_ = Status(Code::kFailedPrecondition,
+                             "the personal-data slot file failed (" + s.message() +
+                                 "); restart the server, which finishes the erasure");
+    }
+  }
+  sealed_in_batch_ = false;
+  erased_slots_.clear();
 }
 
 }  // namespace vigil

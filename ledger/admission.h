@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "keys/result.h"
 #include "ledger/layering.h"
@@ -37,21 +38,37 @@ const RecordAttachment* FindAttachment(const Submission& sub);
 
 class RecordAdmission : public Admission {
  public:
-  // `*vault` seals personal side data; it must remain live while this admission is in use.
-  explicit RecordAdmission(const PersonalVault* vault) : vault_(vault) {}
+  RecordAdmission() = default;
+  // Gives the vault that seals personal side data; until then a record with personal data is
+  // refused (kFailedPrecondition). `*vault` must remain live while this admission is in use.
+  // Call before the first Admit, not concurrently with one.
+  void SetVault(PersonalVault* vault) { vault_ = vault; }
 
   // Admits records signed for the log `origin` (keys/key.h SignContext::kEntry).
   void Attach(std::string_view origin) override { origin_ = origin; }
 
   void Prepare(const db::Txn& snapshot, Submission& sub) const override;
   // Errors: those of Apply (state.h), kInvalidArgument for a payload that does not parse or
-  // side data that does not match its commitment.
+  // side data that does not match its commitment, kIoError if the slot file cannot be written.
+  // An erasure replaces the target's sealed record by a tombstone; its slot is destroyed in
+  // AfterBatch, once the erasure is durable.
   Result<std::optional<uint64_t>> Admit(db::Txn& txn, const Submission& sub,
                                         const Entry& entry) override;
+  // fsyncs the slot file if the batch sealed personal data (kIoError otherwise);
+  // kFailedPrecondition after a failure of AfterBatch.
+  Status BeforeCommit() override;
+  // After a commit, overwrites the slots of the records the batch erased and fsyncs them. If
+  // that fails the error is logged and every later batch is refused (kFailedPrecondition, from
+  // BeforeCommit) until a restart, whose Ledger::Open destroys them.
+  void AfterBatch(bool committed) override;
 
  private:
+  PersonalVault* vault_ = nullptr;
   std::string origin_;  // set by Attach before any Prepare: read-only afterwards
-  const PersonalVault* vault_;
+  // Writer-thread only, for the batch in progress.
+  bool sealed_in_batch_ = false;
+  std::vector<uint64_t> erased_slots_;
+  Status slot_failure_;  // sticky: set when destroying erased slots failed
 };
 
 }  // namespace vigil

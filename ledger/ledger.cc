@@ -1,6 +1,10 @@
 #include "ledger/ledger.h"
 
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "keys/coding.h"
 #include "ledger/state/payload.h"
@@ -78,20 +82,127 @@ Result<LogInfo> Ledger::Init(const std::string& dir, const InitOptions& options)
   return *created;
 }
 
-Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir) {
-  VIGIL_RETURN_IF_ERROR(Log::CheckExists(dir));  // before the personal key would be created
-  Result<PersonalVault> vault = PersonalVault::Open(dir + "/keys/personal.key", /*create=*/true);
-  if (!vault.ok()) return vault.status();
-  std::unique_ptr<Ledger> ledger(new Ledger(std::move(*vault)));
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
+                                             const LedgerOpenOptions& options) {
+  std::unique_ptr<Ledger> ledger(new Ledger());
+  // The log first: its writer lock keeps a second process away from the slot file too.
   Result<std::unique_ptr<Log>> log = Log::Open(dir, &ledger->admission_);
   if (!log.ok()) return log.status();
   ledger->log_ = std::move(*log);
+  VIGIL_RETURN_IF_ERROR(ledger->OpenVault(dir, options));
   Result<db::Txn> txn = ledger->log_->BeginRead();
   if (!txn.ok()) return txn.status();
   Result<nlohmann::json> jurisdiction = ReadJurisdiction(*txn);
   if (!jurisdiction.ok()) return jurisdiction.status();
   ledger->jurisdiction_ = std::move(*jurisdiction);
   return ledger;
+}
+
+Status Ledger::OpenVault(const std::string& dir, const LedgerOpenOptions& options) {
+  const std::string keys = dir + "/keys";
+  // What the store holds: sealed records, erased ones (tombstones), and the slots they name.
+  uint64_t sealed = 0;
+  uint64_t slots_named = 0;
+  std::vector<uint64_t> erased_slots;
+  {
+    Result<db::Txn> txn = log_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    Status bad;
+    VIGIL_RETURN_IF_ERROR(
+        txn->Scan(db::Table::kPersonal, "", [&](std::string_view k, std::string_view v) {
+          Result<PersonalRecord> r = DecodePersonalRecord(v);
+          if (!r.ok()) {
+            bad = Status(Code::kCorruption, "the personal record of entry " +
+                                                std::to_string(DecodeBigEndian64(k)) +
+                                                " is damaged in the store");
+            return false;
+          }
+          if (r->erased) {
+            erased_slots.push_back(r->slot);
+          } else {
+            ++sealed;
+          }
+          slots_named = std::max(slots_named, r->slot + 1);
+          return true;
+        }));
+    VIGIL_RETURN_IF_ERROR(bad);
+  }
+  std::error_code ec;
+  for (const char* name : {kPersonalKeyFile, kPersonalSlotsFile}) {
+    const std::string path = keys + "/" + name;
+    if (sealed == 0 || options.accept_personal_data_loss || std::filesystem::exists(path, ec)) {
+      continue;
+    }
+    return Status(Code::kFailedPrecondition,
+                  path + " is missing, but the store holds " + std::to_string(sealed) +
+                      " sealed personal-data records that cannot be read without it. Put back "
+                      "personal.key and personal.slots from your key backup into " +
+                      keys +
+                      " (docs/operator.md, \"Restore\"); vigil will not make a new one, which "
+                      "would leave those records unreadable for ever. If no copy exists at all, "
+                      "start once with --accept-personal-data-loss.");
+  }
+  // A slot file without its key: its secrets are useless, and a new key would not match it.
+  const std::string key_path = keys + "/" + kPersonalKeyFile;
+  const std::string slots_path = keys + "/" + kPersonalSlotsFile;
+  if (!std::filesystem::exists(key_path, ec) && std::filesystem::exists(slots_path, ec)) {
+    if (!options.accept_personal_data_loss) {
+      return Status(Code::kFailedPrecondition,
+                    key_path + " is missing, but " + slots_path +
+                        ", which belongs to it, is there. Put back personal.key from your key "
+                        "backup (docs/operator.md, \"Restore\"). If no copy exists at all, "
+                        "start once with --accept-personal-data-loss (the slot file is then "
+                        "set aside and the personal data it keyed is lost).");
+    }
+    const std::string aside = slots_path + ".orphaned-" + std::to_string(NowMs() / 1000);
+    std::filesystem::rename(slots_path, aside, ec);
+    if (ec) return Status(Code::kIoError, "cannot rename " + slots_path + ": " + ec.message());
+    spdlog::warn("personal.key was missing: set {} aside as {}", slots_path, aside);
+  }
+  const bool create = sealed == 0 || options.accept_personal_data_loss;
+  Result<PersonalVault> vault = PersonalVault::Open(
+      keys, create ? PersonalVault::Mode::kCreateMissing : PersonalVault::Mode::kWrite);
+  if (!vault.ok()) return vault.status();
+  vault_ = std::make_unique<PersonalVault>(std::move(*vault));
+  // New slots never take an index the store already names (a slot file older than the store).
+  const bool grown = vault_->slots().size() < slots_named;
+  VIGIL_RETURN_IF_ERROR(vault_->Reserve(slots_named));
+  // Finishes erasures a crash interrupted between their commit and the slot's destruction.
+  size_t destroyed = 0;
+  for (uint64_t slot : erased_slots) {
+    Result<std::optional<SlotSecret>> secret = vault_->slots().Read(slot);
+    if (!secret.ok()) return secret.status();
+    if (!secret->has_value()) continue;
+    sodium_memzero((*secret)->data(), (*secret)->size());
+    VIGIL_RETURN_IF_ERROR(vault_->DestroyKey(slot));
+    ++destroyed;
+  }
+  if (destroyed > 0 || grown) VIGIL_RETURN_IF_ERROR(vault_->Sync());
+  if (destroyed > 0) {
+    spdlog::warn("destroyed the keys of {} erased personal records (an erasure was interrupted)",
+                 destroyed);
+  }
+  admission_.SetVault(vault_.get());
+  return Status::Ok();
+}
+
+Result<std::string> PersonalCommitmentOf(const db::Txn& txn, uint64_t seq) {
+  const std::string which = "entry " + std::to_string(seq);
+  Result<std::optional<std::string>> stored = txn.Get(db::Table::kEntries, EncodeBigEndian64(seq));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    return Status(Code::kCorruption, "personal data is stored for " + which + ", which is not");
+  }
+  Result<Entry> e = DecodeEntry(**stored);
+  if (!e.ok()) return Status(Code::kCorruption, which + " does not decode");
+  Result<Payload> p = ParsePayload(e->payload);
+  if (!p.ok()) return Status(Code::kCorruption, which + ": its payload does not parse");
+  const auto c = p->body.find("personal_commitment");
+  if (c == p->body.end() || !c->is_string()) {
+    return Status(Code::kCorruption,
+                  "personal data is stored for " + which + ", whose payload commits to none");
+  }
+  return c->get<std::string>();
 }
 
 Result<nlohmann::json> Ledger::ReadJurisdiction(const db::Txn& txn) {
@@ -126,11 +237,17 @@ Result<std::optional<std::string>> Ledger::ReadPersonal(uint64_t seq,
   }
   Result<db::Txn> txn = log_->BeginRead();
   if (!txn.ok()) return txn.status();
-  Result<std::optional<std::string>> sealed =
+  Result<std::optional<std::string>> stored =
       txn->Get(db::Table::kPersonal, EncodeBigEndian64(seq));
-  if (!sealed.ok()) return sealed.status();
-  if (!sealed->has_value()) return std::optional<std::string>();
-  Result<std::string> plain = vault_.Unseal(**sealed);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<std::string>();
+  Result<PersonalRecord> record = DecodePersonalRecord(**stored);
+  if (!record.ok()) return record.status();
+  if (record->erased) return std::optional<std::string>();
+  Result<std::string> commitment = PersonalCommitmentOf(*txn, seq);
+  if (!commitment.ok()) return commitment.status();
+  Result<std::string> plain =
+      vault_->Unseal(PersonalBinding{log_->info().origin, seq, *commitment}, **stored);
   if (!plain.ok()) return plain.status();
   return std::optional<std::string>(std::move(*plain));
 }

@@ -6,7 +6,10 @@
 //   <dir>/keys/authority.key  the first authority's key (secret, mode 0600; move it offline),
 //                             absent when the key was made offline (InitOptions::genesis)
 //   <dir>/keys/authority.pub
-//   <dir>/keys/personal.key   encrypts personal side data at rest (secret, mode 0600)
+//   <dir>/keys/personal.key   with personal.slots, derives the key of each personal record
+//                             (secret, mode 0600; ledger/personal.h)
+//   <dir>/keys/personal.slots one secret per personal record, destroyed in place on erasure
+//                             (secret, mode 0600; ledger/personal_slots.h)
 //
 // Thread safety: as Log; ReadPersonal and PersonalAccessLog are thread-safe.
 #ifndef VIGIL_LEDGER_LEDGER_H_
@@ -48,6 +51,13 @@ std::string GenesisPayload(const InitOptions& options, const PublicKey& key, int
 // signed by `key` for the log `origin`. kInvalidArgument naming what is wrong.
 Status CheckGenesis(const Submission& genesis, const PublicKey& key, std::string_view origin);
 
+struct LedgerOpenOptions {
+  // When the store holds personal records but keys/personal.key or keys/personal.slots is
+  // missing, make new ones instead of refusing to open: every existing personal record then
+  // reads as lost (kCorruption) for ever. Only for an operator who has no key backup.
+  bool accept_personal_data_loss = false;
+};
+
 class Ledger {
  public:
   // Creates a new ledger in `dir`: the log (Log::Create), the authority's key pair, and entry
@@ -58,9 +68,14 @@ class Ledger {
   // record's refusal. Returns the LogInfo (print its verifier_key for outside verifiers).
   static Result<LogInfo> Init(const std::string& dir, const InitOptions& options);
 
-  // Opens the ledger in `dir` to serve it: the personal-data key (created if missing) and the
-  // log with its writer lock. Errors: those of Log::Open and of reading the key files.
-  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir);
+  // Opens the ledger in `dir` to serve it: the log with its writer lock, then the personal-data
+  // key and slot file. A store with no personal records gets them created if missing; a store
+  // with personal records and a missing key or slot file is refused (kFailedPrecondition naming
+  // the file and what to do) unless options.accept_personal_data_loss. Then finishes any
+  // erasure a crash interrupted: every erased record's slot is destroyed (idempotent).
+  // Errors: those of Log::Open and PersonalVault::Open, kCorruption for a damaged personal table.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir,
+                                              const LedgerOpenOptions& options = {});
 
   // The jurisdiction of the log, from the genesis registration (entry 0); {} if it has none.
   static Result<nlohmann::json> ReadJurisdiction(const db::Txn& txn);
@@ -71,22 +86,30 @@ class Ledger {
 
   // The decrypted personal side data of entry `seq`; nullopt if it has none or it was erased.
   // Every call is recorded first in the access log (`reader` says who), durably: no record,
-  // no data.
+  // no data. kCorruption if the sealed record does not open for this entry (altered, moved
+  // from another entry, or its key is lost): never another entry's data.
   Result<std::optional<std::string>> ReadPersonal(uint64_t seq, const nlohmann::json& reader);
   // The access log of personal data, newest first: [{"at","seq",...reader}], at most `limit`
   // rows; only the reads of participant `*only_reader` when it is given.
   Result<nlohmann::json> PersonalAccessLog(size_t limit, const std::string* only_reader = nullptr);
 
  private:
-  explicit Ledger(PersonalVault vault) : vault_(std::move(vault)), admission_(&vault_) {}
+  Ledger() = default;
+  // Opens (or creates) the vault once the log is open; destroys the slots of erased records.
+  Status OpenVault(const std::string& dir, const LedgerOpenOptions& options);
 
   // In this order: the log uses the admission, which uses the vault.
-  PersonalVault vault_;
+  std::unique_ptr<PersonalVault> vault_;
   RecordAdmission admission_;
   std::unique_ptr<Log> log_;
   nlohmann::json jurisdiction_ = nlohmann::json::object();
   std::mutex access_mu_;  // orders access-log keys
 };
+
+// The personal_commitment of entry `seq`'s payload, read through `txn`: what its sealed
+// personal record is bound to. kCorruption if the entry is missing, does not parse or commits
+// to no personal data; kIoError.
+Result<std::string> PersonalCommitmentOf(const db::Txn& txn, uint64_t seq);
 
 }  // namespace vigil
 

@@ -15,6 +15,7 @@
 #include "ledger/state/state.h"
 #include "ledger/state/state_keys.h"
 #include "ledger/state/state_store.h"
+#include "ledger/verify_personal.h"
 
 namespace vigil {
 
@@ -256,6 +257,13 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
   Checker check(options, report);
   Result<LogInfo> info = Log::ReadInfo(*txn);
   if (!info.ok()) return info.status();
+  std::optional<PersonalVault> vault;
+  if (options.personal_keys.has_value()) {
+    Result<PersonalVault> v =
+        PersonalVault::Open(*options.personal_keys, PersonalVault::Mode::kRead);
+    if (!v.ok()) return v.status();
+    vault.emplace(std::move(*v));
+  }
   const NoteVerifier verifier = options.log_key.has_value() ? *options.log_key : info->verifier();
   if (options.log_key.has_value() && !(options.log_key->key == info->public_key)) {
     check.Problem(std::nullopt, "the store records a different log key than the one given");
@@ -437,6 +445,18 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
                     "derived state lacks a record the replay makes: " + Printable(it->first));
     }
   }
+  if (check.stop()) return report;
+
+  // 5. Personal side data: shape, erasures, and with the key every record opened for its entry.
+  Result<PersonalCheckCounts> personal = VerifyPersonalData(
+      *txn, info->origin, report.size, replay.state(), vault.has_value() ? &*vault : nullptr,
+      [&check](std::optional<uint64_t> seq, std::string what) {
+        return check.Problem(seq, std::move(what));
+      });
+  if (!personal.ok()) return personal.status();
+  report.personal_sealed = personal->sealed;
+  report.personal_erased = personal->erased;
+  report.personal_opened = personal->opened;
   return report;
 }
 

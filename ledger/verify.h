@@ -1,7 +1,8 @@
 // Offline verification of a whole store (DESIGN §7): every entry's bytes, position and hash
 // chain link, every signature, every rule (by replaying the state machine from entry 0), every
 // stored tree hash, every checkpoint's signature and root, and the stored derived state against
-// the replay. Reads the store only; never needs a secret key.
+// the replay, and the personal side data (verify_personal.h). Reads the store only; needs no
+// secret key, but given the personal key it also opens and re-checks every personal record.
 #ifndef VIGIL_LEDGER_VERIFY_H_
 #define VIGIL_LEDGER_VERIFY_H_
 
@@ -30,6 +31,11 @@ struct VerifyOptions {
   // A checkpoint note saved earlier (e.g. by a monitor): the log must extend it. A smaller
   // log is a rollback, a different root at its size a fork.
   std::optional<std::string> saved_checkpoint;
+  // A keys directory holding personal.key and personal.slots (opened read-only): every sealed
+  // personal record is then opened for its own entry and its commitment re-checked from the
+  // sealed salt and data, and every erased record's key must be destroyed. Without it only the
+  // personal table's shape is checked (verify_personal.h).
+  std::optional<std::string> personal_keys;
   bool all_errors = false;  // keep going after the first damaged entry
   // Threads for the order-independent work (leaf hashes, decoding, parsing, Ed25519 checks of
   // entries and checkpoints); 0 means one per core. The order-dependent checks (chain, state
@@ -52,6 +58,9 @@ struct VerifyReport {
   std::optional<Checkpoint> latest;  // the newest valid checkpoint
   uint64_t checkpoints = 0;          // checkpoints checked
   uint64_t state_records = 0;        // derived-state records compared
+  uint64_t personal_sealed = 0;      // sealed personal records checked
+  uint64_t personal_erased = 0;      // erased ones (tombstones)
+  uint64_t personal_opened = 0;      // sealed ones opened and re-checked (with personal_keys)
   std::vector<VerifyProblem> problems;
   bool ok() const { return problems.empty(); }
 };
@@ -126,7 +135,7 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn);
 
 // Verifies the store under data directory `dir` (<dir>/store). Integrity failures are in the
 // report (ok() false); the Status is an error only when the store cannot be read at all
-// (kNotFound, kIoError).
+// (kNotFound, kIoError), or options.personal_keys cannot be opened (PersonalVault::Open).
 Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& options);
 
 }  // namespace vigil

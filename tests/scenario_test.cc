@@ -22,6 +22,7 @@
 #include "ledger/log/db.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/log.h"
+#include "ledger/personal.h"
 #include "ledger/state/state.h"
 #include "ledger/state/state_keys.h"
 #include "ledger/verify.h"
@@ -185,7 +186,12 @@ TEST_CASE("the demo scenario is accepted, raises every alert kind and verifies",
     Result<std::optional<std::string>> personal = ReadPersonal(*t.ledger, personal_seq);
     REQUIRE(personal.ok());
     CHECK_FALSE(personal->has_value());
-    CHECK_FALSE(RawPersonal(*t.log, personal_seq).has_value());
+    // The sealed record gave way to a tombstone naming only its (destroyed) key slot.
+    std::optional<std::string> raw = RawPersonal(*t.log, personal_seq);
+    REQUIRE(raw.has_value());
+    Result<PersonalRecord> tombstone = DecodePersonalRecord(*raw);
+    REQUIRE(tombstone.ok());
+    CHECK(tombstone->erased);
   }
 
   // Every alert kind of the state machine fired, and the scenario says which it raises.

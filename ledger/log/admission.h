@@ -61,6 +61,17 @@ class Admission {
   //                the whole batch instead (the store, not the submission, is at fault).
   virtual Result<std::optional<uint64_t>> Admit(db::Txn& txn, const Submission& sub,
                                                 const Entry& entry) = 0;
+
+  // Called by the writer thread after the last Admit of a batch, just before its transaction
+  // commits: makes durable whatever the admission wrote outside the store for this batch, so
+  // that nothing the commit makes durable can name something lost in a crash. An error aborts
+  // the batch (it is batch-fatal).
+  virtual Status BeforeCommit() { return Status::Ok(); }
+  // Called by the writer thread once a batch's transaction has ended: `committed` says whether
+  // it is durable (false: aborted, also before the batch is replayed in a bigger map). Work that
+  // must follow the commit (destroying what the batch made obsolete) goes here; it cannot fail
+  // the batch any more.
+  virtual void AfterBatch(bool committed) { (void)committed; }
 };
 
 // True for the codes of Admit (and of the store) that abort a whole batch.

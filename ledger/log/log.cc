@@ -16,9 +16,12 @@ namespace {
 constexpr char kMetaOrigin[] = "origin";
 constexpr char kMetaLogKey[] = "log_public_key";
 constexpr char kMetaFormat[] = "format";
-// The store layout this build reads and writes: "2" is the compact derived state
-// (ledger/state_codec.h, docs/formats.md §15); "1" stored it as JSON with decimal seqs.
-constexpr char kStoreFormat[] = "4";  // 4: signatures bound to the origin (vigil/v2/…)
+// The store layout this build reads and writes: "4" binds every signature to the log's origin
+// (keys/key.h SignContext) and seals personal data per record, bound to its entry, with its key
+// in keys/personal.slots (ledger/personal.h, docs/formats.md "Personal data"); formats 1 to 3
+// differ in the derived state's layout (ledger/state_codec.h, docs/formats.md §15), signed
+// without the origin and sealed personal data with secretbox under personal.key alone.
+constexpr char kStoreFormat[] = "4";
 
 std::string StoreDir(const std::string& dir) { return dir + "/store"; }
 std::string KeysDir(const std::string& dir) { return dir + "/keys"; }
@@ -77,11 +80,12 @@ Result<LogInfo> Log::ReadInfo(const db::Txn& txn) {
   if (!format.ok()) return format.status();
   if (!format->has_value() || **format != kStoreFormat) {
     const std::string found = format->has_value() ? **format : "none";
-    return Status(Code::kFailedPrecondition,
-                  "the store has format " + found + " but this vigil reads format " + kStoreFormat +
-                      " (the derived state is laid out differently); create the "
-                      "log again with this version (vigil init, then vigil demo for the demo "
-                      "data) or use the vigil that wrote it");
+    return Status(
+        Code::kFailedPrecondition,
+        "the store has format " + found + " but this vigil reads format " + kStoreFormat +
+            " (the derived state or the personal data is laid out differently); create the "
+            "log again with this version (vigil init, then vigil demo for the demo "
+            "data) or use the vigil that wrote it");
   }
   info.origin = **origin;
   Result<PublicKey> pk = PublicKey::FromBytes(**key);
@@ -309,6 +313,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
     }
     if (fatal.code() == Code::kResourceExhausted && attempt < 16) {
       txn = Status(Code::kInternal, "aborted");  // ends (aborts) the transaction first
+      admission_->AfterBatch(false);
       Status grown = env_->Grow();
       if (!grown.ok()) {
         fatal = grown;
@@ -316,7 +321,10 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
       }
       continue;  // replay the whole batch in a bigger map
     }
+    if (fatal.ok()) fatal = admission_->BeforeCommit();
     if (fatal.ok()) fatal = txn->Commit();
+    txn = Status(Code::kInternal, "ended");  // aborts it if it did not commit
+    admission_->AfterBatch(fatal.ok());
     break;
   }
 

@@ -302,6 +302,11 @@ Result<EntryInfo> DecodeEntryInfo(std::string_view value) {
   return info;
 }
 
+Result<bool> EntryInfoPersonal(std::string_view value) {
+  if (value.size() < 2) return Status(Code::kCorruption, "damaged entry record in the state");
+  return value[1] != 0;
+}
+
 // ---- day buckets ----
 
 std::string EncodeCounts(std::initializer_list<int64_t> counts) {

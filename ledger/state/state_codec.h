@@ -36,6 +36,9 @@ struct EntryInfo {
 };
 std::string EncodeEntryInfo(const EntryInfo& info);
 Result<EntryInfo> DecodeEntryInfo(std::string_view value);
+// The personal flag of an EntryInfo value alone, without decoding the rest (verification
+// reads it for every entry). kCorruption if the value is too short to hold it.
+Result<bool> EntryInfoPersonal(std::string_view value);
 
 // The value of a day bucket (statekey::WindowKey: the amount acquired; statekey::FlowKey: the
 // amounts in and out): signed varints, in order. DecodeCounts is false if `value` does not
