@@ -54,13 +54,23 @@ void AddServe(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-body", a->server.max_body_bytes, "Largest request body, bytes")
       ->capture_default_str();
   cmd->add_option("--read-timeout", a->server.read_timeout_s,
-                  "Seconds a client may take to send its request")
+                  "Seconds a client may take to send a request head in all (a body gets this "
+                  "plus 1 s per 16 KiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->add_option("--write-timeout", a->server.write_timeout_s,
-                  "Seconds a client may take to read the answer")
+                  "Seconds a client may take to read an answer in all")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-connections", a->server.max_connections,
+                  "Open connections in all; more are answered 503 and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  cmd->add_option("--max-connections-per-client", a->server.max_connections_per_client,
+                  "Open connections from one address (raise it behind a reverse proxy, whose "
+                  "connections all come from one address)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   cmd->add_option("--max-queue", a->writer.max_queue,
                   "Submissions waiting for the writer before new ones get 503 + Retry-After")
       ->capture_default_str()
