@@ -92,8 +92,9 @@ HeadCheck Refuse(int status, std::string_view type, std::string_view detail) {
 
 HeadCheck TooLarge(const FrontDoorOptions& o) {
   return Refuse(431, "request_header_fields_too_large",
-                "send at most " + std::to_string(o.max_header_count) + " header fields of at most " +
-                    std::to_string(o.max_header_bytes) + " bytes in all");
+                "send at most " + std::to_string(o.max_header_count) +
+                    " header fields of at most " + std::to_string(o.max_header_bytes) +
+                    " bytes in all");
 }
 
 // The peer's address without its port: the unit of the per-client cap.
@@ -181,7 +182,9 @@ class BufferedStream : public httplib::Stream {
     ip = PeerAddress(ss);
     port = PeerPort(ss);
   }
-  socket_t socket() const override { return fd_; }
+  // Not the descriptor: httplib (built without CPPHTTPLIB_USE_POLL) answers 500 to any request
+  // on a socket numbered FD_SETSIZE or more, which the front door's select-free loop allows.
+  socket_t socket() const override { return INVALID_SOCKET; }
   bool failed() const { return failed_; }
   bool says_close() const { return says_close_; }
 
@@ -229,7 +232,8 @@ HeadCheck CheckHead(std::string_view in, const FrontDoorOptions& o) {
     }
     return HeadCheck{};
   }
-  if (line_end > kMaxRequestLine) return Refuse(414, "uri_too_long", "the request line is too long");
+  if (line_end > kMaxRequestLine)
+    return Refuse(414, "uri_too_long", "the request line is too long");
   const std::string_view line = in.substr(0, line_end);
   // The header section: bounded whether or not its end has arrived.
   const size_t fields_at = line_end + 2;
@@ -303,8 +307,8 @@ HeadCheck CheckHead(std::string_view in, const FrontDoorOptions& o) {
   // buffered: the head goes alone and the connection closes after the answer.
   const bool bodyless = method == "GET" || method == "HEAD";
   if (chunked || lengths > 1 || !length_ok || length > o.max_body_bytes ||
-      (bodyless && length > 0) || (lengths == 0 && !bodyless && method != "DELETE" &&
-                                   method != "OPTIONS")) {
+      (bodyless && length > 0) ||
+      (lengths == 0 && !bodyless && method != "DELETE" && method != "OPTIONS")) {
     h.head_only = true;
     h.expect_continue = false;
     return h;
@@ -491,8 +495,8 @@ struct FrontDoor::Impl {
           return RefuseConn(c, c.head.status, c.head.type, c.head.detail);
         case HeadCheck::Verdict::kIncomplete:
           if (c.peer_done) return Close(c.fd.get());
-          c.deadline = c.waiting_since + std::chrono::seconds(c.in.empty() ? o.keep_alive_s
-                                                                           : o.head_timeout_s);
+          c.deadline = c.waiting_since +
+                       std::chrono::seconds(c.in.empty() ? o.keep_alive_s : o.head_timeout_s);
           return;
         case HeadCheck::Verdict::kComplete:
           break;
@@ -563,9 +567,8 @@ struct FrontDoor::Impl {
         Close(fd);  // idle between requests, or done draining: nothing to say
       } else {
         RefuseConn(c, 408, "request_timeout",
-                   c.phase == Conn::Phase::kHead
-                       ? "the request head was not received in time"
-                       : "the request body was not received in time");
+                   c.phase == Conn::Phase::kHead ? "the request head was not received in time"
+                                                 : "the request body was not received in time");
       }
     }
   }

@@ -52,9 +52,9 @@ struct FrontDoorOptions {
 struct HeadCheck {
   enum class Verdict { kIncomplete, kComplete, kRefused };
   Verdict verdict = Verdict::kIncomplete;
-  size_t head_bytes = 0;  // kComplete: the head, up to and including its empty line
-  size_t body_bytes = 0;  // kComplete: body bytes to buffer before handing the request over
-  bool head_only = false;       // kComplete: hand over the head alone, then close
+  size_t head_bytes = 0;         // kComplete: the head, up to and including its empty line
+  size_t body_bytes = 0;         // kComplete: body bytes to buffer before handing the request over
+  bool head_only = false;        // kComplete: hand over the head alone, then close
   bool expect_continue = false;  // kComplete: the client waits for "100 Continue"
   int status = 0;                // kRefused: 400, 414 or 431, with a problem type and detail
   std::string type, detail;

@@ -433,8 +433,7 @@ std::string Server::HandleRaw(std::string_view raw) {
   limits.max_body_bytes = options_.max_body_bytes;
   limits.max_header_count = options_.max_header_count;
   limits.max_header_bytes = options_.max_header_bytes;
-  if (const HeadCheck head = CheckHead(raw, limits);
-      head.verdict == HeadCheck::Verdict::kRefused) {
+  if (const HeadCheck head = CheckHead(raw, limits); head.verdict == HeadCheck::Verdict::kRefused) {
     return Refusal(head.status, head.type, head.detail, "raw");
   }
   StringStream strm(raw);

@@ -45,13 +45,13 @@ struct ServerOptions {
   // Total time to send a request head (not per read; 408 and closed), and the base time for a
   // body, which also gets Content-Length / body_min_rate seconds (api/connections.h).
   int read_timeout_s = 10;
-  size_t body_min_rate = 16 * 1024;  // bytes per second
-  int write_timeout_s = 10;          // total time a client may take to read one answer
-  int keep_alive_s = 5;              // idle time allowed between requests on a connection
-  int threads = 64;  // handler threads; bounds concurrent submitters per batch
-  size_t max_header_count = 100;           // more header fields: 431
-  size_t max_header_bytes = 16 * 1024;     // more bytes of header fields: 431
-  size_t max_connections = 1024;           // open connections in all; more: 503 and closed
+  size_t body_min_rate = 16 * 1024;     // bytes per second
+  int write_timeout_s = 10;             // total time a client may take to read one answer
+  int keep_alive_s = 5;                 // idle time allowed between requests on a connection
+  int threads = 64;                     // handler threads; bounds concurrent submitters per batch
+  size_t max_header_count = 100;        // more header fields: 431
+  size_t max_header_bytes = 16 * 1024;  // more bytes of header fields: 431
+  size_t max_connections = 1024;        // open connections in all; more: 503 and closed
   size_t max_connections_per_client = 32;  // open connections from one address; more: 503
 };
 

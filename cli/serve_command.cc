@@ -1,7 +1,9 @@
 // vigil serve: the HTTP server over a data directory.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -90,6 +92,15 @@ void AddServe(CLI::App& app, int& exit_code) {
       return;
     }
     spdlog::set_level(spdlog::level::from_str(a->log_level));
+    // --max-connections descriptors, plus the store, the listener and some slack: raise the
+    // soft limit (often 1024) toward the hard one. Past it, accepting pauses (api/connections).
+    if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+      const rlim_t want = static_cast<rlim_t>(a->server.max_connections) + 256;
+      if (nofile.rlim_cur < want) {
+        nofile.rlim_cur = nofile.rlim_max == RLIM_INFINITY ? want : std::min(want, nofile.rlim_max);
+        ::setrlimit(RLIMIT_NOFILE, &nofile);
+      }
+    }
     // Block the stop signals in every thread; one thread waits for them.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);

@@ -1,6 +1,8 @@
 // The server against keyless abuse (issue 15 items 1, 2, 6, 7, 11; api/connections.h): real
 // loopback sockets against the in-process server, no mocks. Deadlines are set short here
 // (ServerOptions) so that every case takes seconds.
+#include "api/connections.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -18,7 +20,6 @@
 #include <thread>
 #include <vector>
 
-#include "api/connections.h"
 #include "api/server.h"
 #include "tests/api_fixture.h"
 
@@ -131,9 +132,8 @@ TEST_CASE("Headers: too many or too large -> 431, with the memory bounded", "[ap
     CHECK(FirstReply(RawExchange(s.port(), head + "Connection: close\r\n\r\n")).status == 200);
   }
   SECTION("17 KiB of header fields") {
-    const std::string head =
-        std::string(kHead) + "X-A: " + std::string(8000, 'a') + "\r\nX-B: " +
-        std::string(9000, 'b') + "\r\n\r\n";
+    const std::string head = std::string(kHead) + "X-A: " + std::string(8000, 'a') +
+                             "\r\nX-B: " + std::string(9000, 'b') + "\r\n\r\n";
     CheckProblem(FirstReply(RawExchange(s.port(), head)), 431, "request_header_fields_too_large");
   }
   SECTION("a header bomb (the audit's 2,000,000 fields, 23 MiB): refused early, RSS bounded") {
@@ -304,11 +304,11 @@ TEST_CASE("GET or HEAD with a body -> 400 and closed (no second request)", "[api
   const std::string inner = "GET /v1/log HTTP/1.1\r\nHost: x\r\n\r\n";
   for (const std::string& method : {std::string("GET"), std::string("HEAD")}) {
     INFO(method);
-    const std::vector<Reply> replies = ParseResponses(
-        RawExchange(s.port(),
-                    method + " /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                        std::to_string(inner.size()) + "\r\n\r\n",
-                    inner, 1000));
+    const std::vector<Reply> replies =
+        ParseResponses(RawExchange(s.port(),
+                                   method + " /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                       std::to_string(inner.size()) + "\r\n\r\n",
+                                   inner, 1000));
     REQUIRE(replies.size() == 1);
     CHECK(replies[0].status == 400);
   }
