@@ -700,6 +700,8 @@ Status FrontDoor::Bind(const std::string& host, int port) {
   return Status::Ok();
 }
 
+int FrontDoor::listener() const { return impl_->listener.get(); }
+
 void FrontDoor::Run() {
   Impl& m = *impl_;
   for (int i = 0; i < std::max(1, m.o.threads); ++i) m.workers.emplace_back([&m] { m.Work(); });

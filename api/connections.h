@@ -86,6 +86,8 @@ class FrontDoor {
   // second server on the same port fails here. Errors: kIoError ("address in use", ...).
   Status Bind(const std::string& host, int port);
   int port() const { return port_; }
+  // The listening descriptor after Bind() (owned here; -1 before), closed when Run() returns.
+  int listener() const;
   // Serves until Stop(); returns when every worker has finished its request.
   void Run();
   void Stop();

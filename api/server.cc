@@ -25,6 +25,10 @@ namespace {
 // socket to raise it; this reads the protected socket member to do so.
 struct ListeningSocket : httplib::Server {
   static socket_t Of(httplib::Server& s) { return (s.*&ListeningSocket::svr_sock_).load(); }
+  // httplib takes an INVALID_SOCKET listener for "shutting down" and then never calls a
+  // content provider (RefuseAndClose's problem body went out empty): the FrontDoor's listener
+  // stands in for the one httplib never opens.
+  static void Set(httplib::Server& s, socket_t sock) { (s.*&ListeningSocket::svr_sock_) = sock; }
 };
 
 // Calls the protected httplib::Server::process_request (one request on a stream), for HandleRaw
@@ -400,6 +404,7 @@ Status Server::Bind() {
   if (door_ != nullptr) {
     Status s = door_->Bind(options_.host, options_.port);
     port_ = door_->port();
+    if (s.ok()) ListeningSocket::Set(*http_, door_->listener());
     return s;
   }
   if (options_.port == 0) {

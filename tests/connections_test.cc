@@ -86,13 +86,6 @@ std::string ReadAll(int fd) {
   return out;
 }
 
-// True when the server has closed `fd` (EOF or reset) within the socket's timeout.
-bool ClosedByServer(int fd) {
-  char c;
-  const ssize_t n = ::recv(fd, &c, 1, 0);
-  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
 Reply FirstReply(const std::string& raw) {
   const std::vector<Reply> replies = ParseResponses(raw);
   return replies.empty() ? Reply{} : replies.front();
