@@ -253,9 +253,9 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
       return httplib::Server::HandlerResponse::Handled;
     }
     if (!CanonicalPath(req.target)) {
-      RefuseAndClose(res, 400, "bad_request",
-                     "the path percent-encodes a character that must be sent as itself (a "
-                     "letter, digit, \"-._~\" or \"/\"), or has a stray '%'");
+      RefuseAndClose(res, 400, "invalid_argument",
+                     "needless percent-encoding in the path: send a letter, digit, \"-._~\" or "
+                     "\"/\" as itself, and '%' only as the start of a percent-encoding");
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string enc = req.get_header_value("Content-Encoding");

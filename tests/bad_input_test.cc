@@ -509,7 +509,7 @@ std::vector<Row> Rows() {
       {"tile path with an encoded NUL", get("/tile/0/000%00"), 400, "invalid_argument",
        "bad tile path"},
       {"tile path with an encoded dot-dot", get("/tile/0/%2e%2e/000"), 400, "invalid_argument",
-       "bad tile path"},
+       "percent-encoding"},
       {"tile path with an encoded slash", get("/tile/0/x001%2F234"), 400, "invalid_argument",
        "percent-encoding"},
       {"tile level percent-encoded", get("/tile/%30/000.p/1"), 400, "invalid_argument",
@@ -607,7 +607,7 @@ std::vector<Row> Rows() {
        },
        400, "bad_request", "may not carry a body"},
       {"a percent-encoded letter in the path (/%6detrics is /metrics)", get("/%6detrics"), 400,
-       "bad_request", "percent-encodes"},
+       "invalid_argument", "percent-encoding"},
       {"two different Content-Length headers (request smuggling)",
        [](W& w) {
          const std::string body = SignedBody(w.police, NoteText("note-two-lengths"));
