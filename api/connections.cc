@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxRequestLine = 8192;    // httplib's CPPHTTPLIB_REQUEST_URI_MAX_LENGTH
 constexpr size_t kReadChunk = 64 * 1024;    // bytes read per readable event
-constexpr size_t kDrainBytes = 256 * 1024;  // bytes discarded after a refusal before closing
+constexpr size_t kDrainBytes = 64 * 1024;  // bytes discarded after a refusal before closing
 constexpr auto kDrainTime = std::chrono::milliseconds(500);
 
 // An owned file descriptor (STYLE: RAII for every OS handle).

@@ -514,7 +514,9 @@ void Server::Install(const Route& route) {
   auto handler = [this, route](const httplib::Request& req, httplib::Response& res) {
     Call call{req, res, std::nullopt};
     if (route.access != Access::kPublic) {
-      // An answer that depends on who asked is never stored by a cache on the way.
+      // An answer to a signed request (or its 401/403) is never stored by a cache on the way.
+      // The one exception a handler may make is "private" (a full entry bundle: immutable, the
+      // same for every caller allowed to read it, kept by the caller's own cache only).
       res.set_header("Cache-Control", "no-store");
       call.caller = Authenticate(req, res);
       if (!call.caller.has_value()) return;
@@ -526,6 +528,14 @@ void Server::Install(const Route& route) {
       }
     }
     route.handler(call);
+    if (route.access != Access::kPublic) {
+      std::string kept;
+      for (auto [it, end] = res.headers.equal_range("Cache-Control"); it != end; ++it) {
+        if (it->second.rfind("private", 0) == 0) kept = it->second;
+      }
+      res.headers.erase("Cache-Control");
+      res.set_header("Cache-Control", kept.empty() ? "no-store" : kept);
+    }
   };
   if (route.method == "GET") {
     http_->Get(route.pattern, handler);

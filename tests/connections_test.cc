@@ -404,6 +404,12 @@ TEST_CASE("Signed answers are Cache-Control: no-store; public ones keep their ca
   const Reply unsigned_answer = s.Get("/v1/participants");
   CHECK(unsigned_answer.status == 401);
   CHECK(unsigned_answer.headers.find("Cache-Control")->second == "no-store");
+  CHECK(signed_answer.headers.count("Cache-Control") == 1);
+  // A partial entry bundle (the handler says no-cache) is a signed answer: no-store, once.
+  const Reply bundle = s.Get("/tile/entries/000.p/" + std::to_string(s.log().Size()), s.authority());
+  CHECK(bundle.status == 200);
+  CHECK(bundle.headers.count("Cache-Control") == 1);
+  CHECK(bundle.headers.find("Cache-Control")->second == "no-store");
   const Reply checkpoint = s.Get("/checkpoint");
   CHECK(checkpoint.headers.find("Cache-Control")->second == "no-cache");
 }

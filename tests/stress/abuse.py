@@ -4,8 +4,8 @@
 Attackers (threads, plain sockets, reconnecting whenever the server cuts them off):
   idle       100 connections from 127.0.3.1-10 that never send a byte
   slowloris  100 connections from 127.0.3.11-20 that send a header line every 2 s
-  one_addr   48 connections from 127.0.4.1 (the per-address cap is 32)
-  bomb       header bombs of 2,000,000 fields (23 MiB) one after another
+  one_addr   48 connections from 127.0.4.1 (the per-address cap is 32; 0.2 s after a 503)
+  bomb       header bombs of 2,000,000 fields (23 MiB), one every --bomb-pause seconds
   no_body    POSTs announcing 200 KiB of body that never comes
   no_read    pipelined requests for the explorer page whose answers are never read
 The normal client opens a fresh connection from 127.0.0.1 every 50 ms for GET /checkpoint.
@@ -23,6 +23,9 @@ P = argparse.ArgumentParser()
 P.add_argument("--port", type=int, required=True)
 P.add_argument("--pid", type=int, required=True)
 P.add_argument("--seconds", type=int, default=60)
+P.add_argument("--bomb-pause", type=float, default=0.05,
+               help="seconds between header bombs (0: as fast as the server refuses them)")
+P.add_argument("--attack", type=int, default=1, help="0: only the normal client (baseline)")
 ARGS = P.parse_args()
 END = time.monotonic() + ARGS.seconds
 SEEN = collections.Counter()
@@ -91,6 +94,8 @@ def holder(kind, src, trickle):
                 last = time.monotonic()
         count(kind, status_of(answer) if answer else "closed")
         s.close()
+        if answer.startswith(b"HTTP/1.1 503"):
+            time.sleep(0.2)
 
 
 def bomb():
@@ -112,6 +117,7 @@ def bomb():
                 data = b""
             count("bomb", status_of(data))
             s.close()
+            time.sleep(ARGS.bomb_pause)
         except OSError:
             count("bomb", "connect_failed")
             time.sleep(0.2)
@@ -187,14 +193,15 @@ def pct(v, p):
 rss_start = rss()
 rss_peak = [rss_start]
 threads = []
-for i in range(100):
+for i in range(100 if ARGS.attack else 0):
     threads.append(threading.Thread(target=holder, args=("idle", f"127.0.3.{1 + i // 10}", False)))
-for i in range(100):
+for i in range(100 if ARGS.attack else 0):
     threads.append(threading.Thread(target=holder, args=("slowloris", f"127.0.3.{11 + i // 10}", True)))
-for i in range(48):
+for i in range(48 if ARGS.attack else 0):
     threads.append(threading.Thread(target=holder, args=("one_addr", "127.0.4.1", False)))
-threads += [threading.Thread(target=bomb), threading.Thread(target=no_body),
-            threading.Thread(target=no_read)]
+if ARGS.attack:
+    threads += [threading.Thread(target=bomb), threading.Thread(target=no_body),
+                threading.Thread(target=no_read)]
 lat, failed = [], []
 threads.append(threading.Thread(target=normal, args=(lat, failed)))
 for t in threads:
