@@ -30,6 +30,7 @@ ARGS = P.parse_args()
 END = time.monotonic() + ARGS.seconds
 SEEN = collections.Counter()
 LOCK = threading.Lock()
+CUT_AFTER = []  # seconds until the server closed a never-reading connection
 
 
 def count(kind, what):
@@ -145,17 +146,19 @@ def no_read():
                 s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
             except OSError:
                 pass
-            # Never read; wait until the server gives up on us.
+            # Never read; wait until the server gives up on us (our side sees its FIN: the
+            # socket is in CLOSE_WAIT, tcpi_state 8, with the unread answers still queued).
+            start = time.monotonic()
             while time.monotonic() < END:
-                time.sleep(1)
-                try:
-                    s.send(b"")
-                    if s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
-                        break
-                except BlockingIOError:
-                    continue
-                except OSError:
+                time.sleep(0.5)
+                if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] in (7, 8):
                     break
+            else:
+                count("no_read", "still_open_at_end")
+                s.close()
+                continue
+            with LOCK:
+                CUT_AFTER.append(round(time.monotonic() - start, 1))
             count("no_read", "cut_off")
             s.close()
         except OSError:
@@ -217,5 +220,6 @@ print(json.dumps({
     "normal": {"n": len(lat), "failed": len(failed), "first_failures": failed[:5],
                "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99),
                "max_ms": round(max(lat), 2) if lat else None},
+    "no_read_cut_after_s": CUT_AFTER[:10],
     "rss_kib": {"start": rss_start, "peak": rss_peak[0]},
 }))

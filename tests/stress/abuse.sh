@@ -68,6 +68,7 @@ lines = [
     f"p99={b['normal']['p99_ms']} ms; signed append n={wb.get('records')} "
     f"p50={wb['latency_ms']['p50']} ms p99={wb['latency_ms']['p99']} ms",
     f"attack: {a['attack']}",
+    f"never-reading connections closed by the server after (s): {a['no_read_cut_after_s']}",
     f"GET /checkpoint (fresh connection each): n={a['normal']['n']} failed={a['normal']['failed']} "
     f"p50={a['normal']['p50_ms']} ms p99={a['normal']['p99_ms']} ms max={a['normal']['max_ms']} ms",
     f"signed append (10/s): n={w.get('records')} errors={w.get('errors')} "
