@@ -27,8 +27,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kMaxRequestLine = 8192;    // httplib's CPPHTTPLIB_REQUEST_URI_MAX_LENGTH
-constexpr size_t kReadChunk = 64 * 1024;    // bytes read per readable event
+constexpr size_t kMaxRequestLine = 8192;   // httplib's CPPHTTPLIB_REQUEST_URI_MAX_LENGTH
+constexpr size_t kReadChunk = 64 * 1024;   // bytes read per readable event
 constexpr size_t kDrainBytes = 64 * 1024;  // bytes discarded after a refusal before closing
 constexpr auto kDrainTime = std::chrono::milliseconds(500);
 
@@ -338,6 +338,7 @@ struct FrontDoor::Impl {
   struct Done {
     int fd;
     bool keep;
+    bool abort;  // the answer could not be written in time: reset, do not linger
   };
 
   FrontDoorOptions o;
@@ -539,7 +540,7 @@ struct FrontDoor::Impl {
       const bool keep = ok && !closed && !must_close && !strm->failed() && !strm->says_close();
       {
         std::lock_guard<std::mutex> lock(mu);
-        done.push_back({fd, keep});
+        done.push_back({fd, keep, strm->failed()});
       }
       Wake();
     });
@@ -549,6 +550,13 @@ struct FrontDoor::Impl {
     auto it = conns.find(d.fd);
     if (it == conns.end()) return;
     Conn& c = *it->second;
+    if (d.abort) {
+      // A client that does not read: close with a reset, so that the kernel does not keep the
+      // unsent answer (up to the send buffer) for an orphaned socket.
+      const linger reset{1, 0};
+      ::setsockopt(c.fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      return Close(d.fd);
+    }
     if (!d.keep) return Drain(c);
     c.phase = Conn::Phase::kHead;
     c.waiting_since = Clock::now();

@@ -7,7 +7,7 @@ Attackers (threads, plain sockets, reconnecting whenever the server cuts them of
   one_addr   48 connections from 127.0.4.1 (the per-address cap is 32; 0.2 s after a 503)
   bomb       header bombs of 2,000,000 fields (23 MiB), one every --bomb-pause seconds
   no_body    POSTs announcing 200 KiB of body that never comes
-  no_read    pipelined requests for the explorer page whose answers are never read
+  no_read    pipelined requests for the explorer script (80 KB) whose answers are never read
 The normal client opens a fresh connection from 127.0.0.1 every 50 ms for GET /checkpoint.
 Prints one JSON object: what each attacker saw (answers by status), the normal client's
 latencies, and the server's RSS (VmRSS of --pid) at the start and its peak.
@@ -143,7 +143,7 @@ def no_read():
             s = connect("127.0.5.3", timeout=30)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             try:
-                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
+                s.sendall(b"GET /web/app.js HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
             except OSError:
                 pass
             # Never read; wait until the server gives up on us (our side sees its FIN: the
