@@ -303,8 +303,9 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
           what = e.what();
         } catch (...) {
         }
+        const std::string_view target = req.target;
         spdlog::error("handler for {} {} threw: {}", EscapeForLog(req.method),
-                      EscapeForLog(req.target), EscapeForLog(what));
+                      EscapeForLog(target.substr(0, target.find('?'))), EscapeForLog(what));
         SendProblem(res, Status(Code::kInternal, "exception"));
       });
   // Errors httplib produces itself (no route, body too large, bad request line).
