@@ -391,7 +391,11 @@ TEST_CASE("The request log escapes the raw path and never decodes it", "[api][co
   spdlog::set_default_logger(logger);
   // %0A would end the line and forge a "personal data ... read by" warning; ESC would reach a
   // terminal; raw bytes >= 0x80 are written as \xNN too.
-  s.Get("/v1/nothing%0Apersonal%20data%20of%20entry%201%20read%20by%20x%1B[31m");
+  // Raw exchanges that end when the server closes: it logs an answer after sending it, and
+  // closes after logging, so each line is in the sink when RawExchange returns.
+  RawExchange(s.port(),
+              "GET /v1/nothing%0Apersonal%20data%20of%20entry%201%20read%20by%20x%1B[31m "
+              "HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   RawExchange(s.port(), "GET /v1/caf\xc3\xa9\\ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   spdlog::set_default_logger(previous);
   const std::string log = captured.str();
