@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/request_head.h"
 #include "keys/result.h"
 
 namespace vigil::api {
@@ -46,24 +47,6 @@ struct FrontDoorOptions {
   size_t max_connections = 1024;           // open connections in all
   size_t max_connections_per_client = 32;  // open connections from one address
 };
-
-// What the front door makes of the bytes buffered so far on a connection (a pure function of
-// them, so the fuzz path can apply the same checks).
-struct HeadCheck {
-  enum class Verdict { kIncomplete, kComplete, kRefused };
-  Verdict verdict = Verdict::kIncomplete;
-  size_t head_bytes = 0;         // kComplete: the head, up to and including its empty line
-  size_t body_bytes = 0;         // kComplete: body bytes to buffer before handing the request over
-  bool head_only = false;        // kComplete: hand over the head alone, then close
-  bool expect_continue = false;  // kComplete: the client waits for "100 Continue"
-  int status = 0;                // kRefused: 400, 414 or 431, with a problem type and detail
-  std::string type, detail;
-};
-HeadCheck CheckHead(std::string_view buffered, const FrontDoorOptions& options);
-
-// Bytes `s` as one log-safe token: printable ASCII kept, every other byte (control bytes such as
-// CR and LF, DEL, bytes >= 0x80) and the backslash written as \xNN. Nothing is percent-decoded.
-std::string EscapeForLog(std::string_view s);
 
 class FrontDoor {
  public:

@@ -14,6 +14,7 @@
 
 #include "api/connections.h"
 #include "api/problem.h"
+#include "api/request_head.h"
 #include "api/web_routes.h"
 #include "ledger/access.h"
 
@@ -44,17 +45,6 @@ struct RequestProcessor : httplib::Server {
     return (s.*&RequestProcessor::process_request)(strm, must_close, closed, nullptr);
   }
 };
-
-// RFC 9110 §5.6.2 token characters: what a header name may hold.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!std::isalnum(c) && std::strchr("!#$%&'*+-.^_`|~", c) == nullptr) return false;
-    if (c == 0) return false;
-  }
-  return true;
-}
 
 // The raw path (before any '?') must be the one encoding of what it decodes to: a
 // percent-encoded letter, digit, "-._~" or "/" reaches the same route as the plain character,
@@ -435,11 +425,10 @@ void Server::Run() {
 }
 
 std::string Server::HandleRaw(std::string_view raw) {
-  FrontDoorOptions limits;
-  limits.max_body_bytes = options_.max_body_bytes;
-  limits.max_header_count = options_.max_header_count;
-  limits.max_header_bytes = options_.max_header_bytes;
-  if (const HeadCheck head = CheckHead(raw, limits); head.verdict == HeadCheck::Verdict::kRefused) {
+  if (const HeadCheck head =
+          CheckHead(raw, HeadLimits{options_.max_body_bytes, options_.max_header_count,
+                                    options_.max_header_bytes});
+      head.verdict == HeadCheck::Verdict::kRefused) {
     return Refusal(head.status, head.type, head.detail, "raw");
   }
   StringStream strm(raw);

@@ -431,7 +431,7 @@ TEST_CASE("Signed answers are Cache-Control: no-store; public ones keep their ca
 }
 
 TEST_CASE("CheckHead: the front door's head rules as a pure function", "[api][connections]") {
-  const api::FrontDoorOptions o;
+  const api::HeadLimits o;
   using V = api::HeadCheck::Verdict;
   CHECK(api::CheckHead("GET / HTTP/1.1\r\nHost: x\r\n", o).verdict == V::kIncomplete);
   const api::HeadCheck get = api::CheckHead("GET / HTTP/1.1\r\nHost: x\r\n\r\nrest", o);
