@@ -125,7 +125,9 @@ fuzz:
 # `make stress`: the long part of issue 7's reliability suites (docs/reliability.md), about
 # 15 minutes on 2 cores: the real server SIGKILLed during HTTP ingest for CRASH_ROUNDS rounds,
 # the in-process crash test's 50 rounds, TAMPER_FLIPS random byte flips in stored entries, and
-# STRESS_SECONDS of mixed load (wrk reads + signed appends at STRESS_RATE/s, RSS sampled).
+# STRESS_SECONDS of mixed load (wrk reads + signed appends at STRESS_RATE/s, RSS sampled), and
+# ABUSE_SECONDS of keyless abuse (issue 15: idle and slow connections, header bombs, unread
+# answers) while a normal client's p99 must stay under 100 ms (tests/stress/abuse.sh).
 # The fast parts of the same suites run in `make test` (a Catch2 tag also selects the hidden
 # [.stress] cases, so "[tamper]" runs the fast and the long flips). Logs go to $(STRESS_OUT).
 STRESS_OUT        ?= $(BUILD)/stress
@@ -133,6 +135,7 @@ CRASH_ROUNDS      ?= 200
 TAMPER_FLIPS      ?= 1000
 STRESS_SECONDS    ?= 180
 STRESS_RATE       ?= 50
+ABUSE_SECONDS     ?= 60
 STRESS_DEB_PACKAGES := wrk
 
 stress: build
@@ -154,5 +157,7 @@ stress: build
 	@VIGIL_TAMPER_FLIPS=$(TAMPER_FLIPS) $(BUILD)/bin/reliability_test "[tamper]" \
 	  > $(STRESS_OUT)/tamper.log 2>&1 || { tail -50 $(STRESS_OUT)/tamper.log; exit 1; }
 	@grep -E '^(RESULT|  )' $(STRESS_OUT)/tamper.log
+	@echo "== abuse: $(ABUSE_SECONDS) s of 200+ idle/slow connections, header bombs, unread answers"
+	tests/stress/abuse.sh $(BUILD) $(STRESS_OUT)/abuse $(ABUSE_SECONDS)
 	@echo "== load: $(STRESS_SECONDS) s of wrk reads + appends at $(STRESS_RATE)/s"
 	RATE=$(STRESS_RATE) tests/stress/load.sh $(BUILD) $(STRESS_OUT)/load $(STRESS_SECONDS)

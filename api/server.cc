@@ -6,12 +6,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstring>
 
+#include "api/connections.h"
 #include "api/problem.h"
+#include "api/request_head.h"
 #include "api/web_routes.h"
 #include "ledger/access.h"
 
@@ -23,9 +26,14 @@ namespace {
 // socket to raise it; this reads the protected socket member to do so.
 struct ListeningSocket : httplib::Server {
   static socket_t Of(httplib::Server& s) { return (s.*&ListeningSocket::svr_sock_).load(); }
+  // httplib takes an INVALID_SOCKET listener for "shutting down" and then never calls a
+  // content provider (RefuseAndClose's problem body went out empty): the FrontDoor's listener
+  // stands in for the one httplib never opens.
+  static void Set(httplib::Server& s, socket_t sock) { (s.*&ListeningSocket::svr_sock_) = sock; }
 };
 
-// Calls the protected httplib::Server::process_request (one request on a stream), for HandleRaw.
+// Calls the protected httplib::Server::process_request (one request on a stream), for HandleRaw
+// and for the requests the FrontDoor has buffered.
 struct RequestProcessor : httplib::Server {
   static bool Process(httplib::Server& s, httplib::Stream& strm) {
     bool closed = false;
@@ -33,7 +41,45 @@ struct RequestProcessor : httplib::Server {
         strm, /*close_connection=*/true, closed,
         [](httplib::Request& req) { req.remote_addr = "raw"; });
   }
+  static bool Process(httplib::Server& s, httplib::Stream& strm, bool must_close, bool& closed) {
+    return (s.*&RequestProcessor::process_request)(strm, must_close, closed, nullptr);
+  }
 };
+
+// The raw path (before any '?') must be the one encoding of what it decodes to: a
+// percent-encoded letter, digit, "-._~" or "/" reaches the same route as the plain character,
+// past a proxy rule that matches the raw path ("/%6detrics" is "/metrics"). A '%' must start a
+// percent-encoding.
+bool CanonicalPath(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '%') continue;
+    if (i + 2 >= path.size() || !std::isxdigit(static_cast<unsigned char>(path[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(path[i + 2]))) {
+      return false;
+    }
+    const int v = std::stoi(std::string(path.substr(i + 1, 2)), nullptr, 16);
+    if (std::isalnum(v) || v == '-' || v == '.' || v == '_' || v == '~' || v == '/') return false;
+  }
+  return true;
+}
+
+const char* Reason(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 408:
+      return "Request Timeout";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
+  }
+}
 
 // A connection that reads from a string and collects what is written.
 class StringStream : public httplib::Stream {
@@ -167,9 +213,40 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
   // Body limits that hold however a body is sent: the payload limit covers Content-Length
   // only, so chunked and compressed bodies are refused before they are read.
   http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    // Header syntax errors httplib would pass over (a name with whitespace before its colon is
+    // kept as another name: "Transfer-Encoding " would be ignored, and a proxy may honour it).
+    // The FrontDoor refuses these from the raw bytes already; this holds for native TLS too.
+    for (const auto& [name, value] : req.headers) {
+      if (!IsToken(name)) {
+        RefuseAndClose(res, 400, "bad_request",
+                       "a header name holds a character that is not allowed there (RFC 9110 "
+                       "§5.1; no whitespace before the colon)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    // A body on GET or HEAD is refused, not ignored: ignored, it would be read as the next
+    // request on the connection (a desync behind a proxy that forwards it).
+    if ((req.method == "GET" || req.method == "HEAD") &&
+        (req.has_header("Transfer-Encoding") ||
+         (req.has_header("Content-Length") &&
+          req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos))) {
+      RefuseAndClose(res, 400, "bad_request", "a GET or HEAD request may not carry a body");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.has_header("Transfer-Encoding")) {
       RefuseAndClose(res, 411, "length_required",
                      "send the body with a Content-Length; chunked bodies are not accepted");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+        !req.has_header("Content-Length")) {
+      RefuseAndClose(res, 411, "length_required", "send the body with a Content-Length");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!CanonicalPath(req.target)) {
+      RefuseAndClose(res, 400, "invalid_argument",
+                     "needless percent-encoding in the path: send a letter, digit, \"-._~\" or "
+                     "\"/\" as itself, and '%' only as the start of a percent-encoding");
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string enc = req.get_header_value("Content-Encoding");
@@ -217,7 +294,9 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
           what = e.what();
         } catch (...) {
         }
-        spdlog::error("handler for {} {} threw: {}", req.method, req.path, what);
+        const std::string_view target = req.target;
+        spdlog::error("handler for {} {} threw: {}", EscapeForLog(req.method),
+                      EscapeForLog(target.substr(0, target.find('?'))), EscapeForLog(what));
         SendProblem(res, Status(Code::kInternal, "exception"));
       });
   // Errors httplib produces itself (no route, body too large, bad request line).
@@ -246,13 +325,63 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
       metrics_->responses[res.status]++;
     }
     // Paths carry ids and sequence numbers only; bodies, headers and queries are not logged.
-    spdlog::info("{} {} {} {} from {}", req.method, req.path, res.status, res.body.size(),
-                 req.remote_addr);
+    // The raw path, never the decoded one, with every control or non-ASCII byte written as
+    // \xNN: a client cannot forge a log line ("%0A") or reach the operator's terminal.
+    const std::string_view target = req.target;
+    spdlog::info("{} {} {} {} from {}", EscapeForLog(req.method),
+                 EscapeForLog(target.substr(0, target.find('?'))), res.status, res.body.size(),
+                 EscapeForLog(req.remote_addr));
   });
   routes_ = LogRoutes();
   for (Route& r : QueryRoutes()) routes_.push_back(std::move(r));
   for (Route& r : WebRoutes()) routes_.push_back(std::move(r));  // the explorer page
   for (const Route& r : routes_) Install(r);
+
+  if (options_.tls_cert.empty() || options_.tls_key.empty()) {
+    FrontDoorOptions door;
+    door.threads = options_.threads;
+    door.head_timeout_s = options_.read_timeout_s;
+    door.body_timeout_s = options_.read_timeout_s;
+    door.body_min_rate = options_.body_min_rate;
+    door.write_timeout_s = options_.write_timeout_s;
+    door.keep_alive_s = options_.keep_alive_s;
+    door.max_body_bytes = options_.max_body_bytes;
+    door.max_header_count = options_.max_header_count;
+    door.max_header_bytes = options_.max_header_bytes;
+    door.max_connections = options_.max_connections;
+    door.max_connections_per_client = options_.max_connections_per_client;
+    door_ = std::make_unique<FrontDoor>(
+        door,
+        [this](httplib::Stream& strm, bool must_close, bool& closed) {
+          return RequestProcessor::Process(*http_, strm, must_close, closed);
+        },
+        [this](int status, std::string_view type, std::string_view detail,
+               const std::string& peer) { return Refusal(status, type, detail, peer); });
+  } else {
+    // httplib's default socket options set SO_REUSEPORT, which lets a second server share the
+    // port silently; SO_REUSEADDR alone lets a restart bind past TIME_WAIT.
+    http_->set_socket_options([](socket_t sock) {
+      const int one = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    });
+  }
+}
+
+std::string Server::Refusal(int status, std::string_view type, std::string_view detail,
+                            const std::string& peer) {
+  {
+    std::lock_guard<std::mutex> lock(metrics_->mu);
+    metrics_->responses[status]++;
+    metrics_->rejections[std::string(type)]++;
+  }
+  spdlog::info("refused {} {} from {}", status, type, EscapeForLog(peer));
+  httplib::Response res;
+  SendProblem(res, status, type, detail);
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) +
+                    "\r\nContent-Type: application/problem+json\r\nContent-Length: " +
+                    std::to_string(res.body.size()) + "\r\nConnection: close\r\n";
+  if (status == 503) out += "Retry-After: 1\r\n";
+  return out + "\r\n" + res.body;
 }
 
 Server::~Server() = default;
@@ -264,13 +393,20 @@ Status Server::Bind() {
                                       " could not be loaded: both must be readable PEM files, "
                                       "and the key must be the certificate's");
   }
+  if (door_ != nullptr) {
+    Status s = door_->Bind(options_.host, options_.port);
+    port_ = door_->port();
+    if (s.ok()) ListeningSocket::Set(*http_, door_->listener());
+    return s;
+  }
   if (options_.port == 0) {
     port_ = http_->bind_to_any_port(options_.host);
     if (port_ <= 0) return Status(Code::kIoError, "cannot listen on " + options_.host);
   } else {
     if (!http_->bind_to_port(options_.host, options_.port)) {
       return Status(Code::kIoError, "cannot listen on " + options_.host + ":" +
-                                        std::to_string(options_.port) + " (in use?)");
+                                        std::to_string(options_.port) +
+                                        ": address in use, or not an address of this machine");
     }
     port_ = options_.port;
   }
@@ -281,15 +417,33 @@ Status Server::Bind() {
   return Status::Ok();
 }
 
-void Server::Run() { http_->listen_after_bind(); }
+void Server::Run() {
+  if (door_ != nullptr) {
+    door_->Run();
+  } else {
+    http_->listen_after_bind();
+  }
+}
 
 std::string Server::HandleRaw(std::string_view raw) {
+  if (const HeadCheck head =
+          CheckHead(raw, HeadLimits{options_.max_body_bytes, options_.max_header_count,
+                                    options_.max_header_bytes});
+      head.verdict == HeadCheck::Verdict::kRefused) {
+    return Refusal(head.status, head.type, head.detail, "raw");
+  }
   StringStream strm(raw);
   RequestProcessor::Process(*http_, strm);
   return std::move(strm.out());
 }
 
-void Server::Stop() { http_->stop(); }
+void Server::Stop() {
+  if (door_ != nullptr) {
+    door_->Stop();
+  } else {
+    http_->stop();
+  }
+}
 
 void Server::Fail(httplib::Response& res, const Status& status) {
   {
@@ -351,6 +505,10 @@ void Server::Install(const Route& route) {
   auto handler = [this, route](const httplib::Request& req, httplib::Response& res) {
     Call call{req, res, std::nullopt};
     if (route.access != Access::kPublic) {
+      // An answer to a signed request (or its 401/403) is never stored by a cache on the way.
+      // The one exception a handler may make is "private" (a full entry bundle: immutable, the
+      // same for every caller allowed to read it, kept by the caller's own cache only).
+      res.set_header("Cache-Control", "no-store");
       call.caller = Authenticate(req, res);
       if (!call.caller.has_value()) return;
       if (!RoleAllowed(route.access, call.caller->role)) {
@@ -361,6 +519,14 @@ void Server::Install(const Route& route) {
       }
     }
     route.handler(call);
+    if (route.access != Access::kPublic) {
+      std::string kept;
+      for (auto [it, end] = res.headers.equal_range("Cache-Control"); it != end; ++it) {
+        if (it->second.rfind("private", 0) == 0) kept = it->second;
+      }
+      res.headers.erase("Cache-Control");
+      res.set_header("Cache-Control", kept.empty() ? "no-store" : kept);
+    }
   };
   if (route.method == "GET") {
     http_->Get(route.pattern, handler);

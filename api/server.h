@@ -31,16 +31,30 @@ struct Response;
 
 namespace vigil::api {
 
+class FrontDoor;
+
+// Plain HTTP is served through the FrontDoor (api/connections.h): connection caps, total
+// deadlines and header limits hold before a handler thread is used. Native TLS is served by
+// httplib's own SSLServer loop (a thread per connection, per-read timeouts): put a proxy in front
+// of it on an exposed network (docs/security.md T5).
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: pick a free port (tests); see Server::port()
   std::string tls_cert;  // PEM files; both set: serve HTTPS
   std::string tls_key;
   size_t max_body_bytes = 256 * 1024;  // a whole entry is at most 64 KiB
-  int read_timeout_s = 10;             // slow clients are cut off (408 / closed)
-  int write_timeout_s = 10;
-  int threads = 64;   // handler threads; bounds concurrent submitters per batch
-  QuotaLimits quota;  // appends per participant (api/quota.h)
+  // Total time to send a request head (not per read; 408 and closed), and the base time for a
+  // body, which also gets Content-Length / body_min_rate seconds (api/connections.h).
+  int read_timeout_s = 10;
+  size_t body_min_rate = 16 * 1024;     // bytes per second
+  int write_timeout_s = 10;             // total time a client may take to read one answer
+  int keep_alive_s = 5;                 // idle time allowed between requests on a connection
+  int threads = 64;                     // handler threads; bounds concurrent submitters per batch
+  size_t max_header_count = 100;        // more header fields: 431
+  size_t max_header_bytes = 16 * 1024;  // more bytes of header fields: 431
+  size_t max_connections = 1024;        // open connections in all; more: 503 and closed
+  size_t max_connections_per_client = 32;  // open connections from one address; more: 503
+  QuotaLimits quota;                       // appends per participant (api/quota.h)
 };
 
 class Server {
@@ -51,7 +65,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the listening socket. Errors: kIoError (address in use, bad TLS files).
+  // Binds the listening socket (SO_REUSEADDR, never SO_REUSEPORT: a second server on the same
+  // port fails). Errors: kIoError ("address in use", bad TLS files).
   Status Bind();
   int port() const { return port_; }
   // Serves until Stop(). Returns when the listener has closed and handlers have finished.
@@ -80,6 +95,9 @@ class Server {
   // The caller of a signed request, or nullopt after answering with the problem.
   std::optional<Caller> Authenticate(const httplib::Request& req, httplib::Response& res);
   std::string MetricsText();
+  // The bytes of a problem answer the FrontDoor sends itself (and counts it).
+  std::string Refusal(int status, std::string_view type, std::string_view detail,
+                      const std::string& peer);
   // Counts one proof served, begun at `start`.
   void CountProof(std::chrono::steady_clock::time_point start);
 
@@ -88,6 +106,7 @@ class Server {
   Writer& writer_;
   const ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<FrontDoor> door_;  // plain HTTP only; null with TLS
   Authenticator auth_;
   AppendQuota quota_;
   std::unique_ptr<Metrics> metrics_;

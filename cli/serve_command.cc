@@ -1,7 +1,9 @@
 // vigil serve: the HTTP server over a data directory.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -55,11 +57,12 @@ void AddServe(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-body", a->server.max_body_bytes, "Largest request body, bytes")
       ->capture_default_str();
   cmd->add_option("--read-timeout", a->server.read_timeout_s,
-                  "Seconds a client may take to send its request")
+                  "Seconds a client may take to send a request head in all (a body gets this "
+                  "plus 1 s per 16 KiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->add_option("--write-timeout", a->server.write_timeout_s,
-                  "Seconds a client may take to read the answer")
+                  "Seconds a client may take to read an answer in all")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->add_option("--quota-records", a->server.quota.records_per_hour,
@@ -70,6 +73,15 @@ void AddServe(CLI::App& app, int& exit_code) {
                   "Payload bytes a business or inspector may append per hour; 0: no limit")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-connections", a->server.max_connections,
+                  "Open connections in all; more are answered 503 and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  cmd->add_option("--max-connections-per-client", a->server.max_connections_per_client,
+                  "Open connections from one address (raise it behind a reverse proxy, whose "
+                  "connections all come from one address)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   cmd->add_option("--max-queue", a->writer.max_queue,
                   "Submissions waiting for the writer before new ones get 503 + Retry-After")
       ->capture_default_str()
@@ -92,6 +104,15 @@ void AddServe(CLI::App& app, int& exit_code) {
       return;
     }
     spdlog::set_level(spdlog::level::from_str(a->log_level));
+    // --max-connections descriptors, plus the store, the listener and some slack: raise the
+    // soft limit (often 1024) toward the hard one. Past it, accepting pauses (api/connections).
+    if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+      const rlim_t want = static_cast<rlim_t>(a->server.max_connections) + 256;
+      if (nofile.rlim_cur < want) {
+        nofile.rlim_cur = nofile.rlim_max == RLIM_INFINITY ? want : std::min(want, nofile.rlim_max);
+        ::setrlimit(RLIMIT_NOFILE, &nofile);
+      }
+    }
     // Block the stop signals in every thread; one thread waits for them.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);

@@ -510,7 +510,7 @@ std::vector<Row> Rows() {
       {"tile path with an encoded NUL", get("/tile/0/000%00"), 400, "invalid_argument",
        "bad tile path"},
       {"tile path with an encoded dot-dot", get("/tile/0/%2e%2e/000"), 400, "invalid_argument",
-       "bad tile path"},
+       "percent-encoding"},
       {"tile path with an encoded slash", get("/tile/0/x001%2F234"), 400, "invalid_argument",
        "percent-encoding"},
       {"tile level percent-encoded", get("/tile/%30/000.p/1"), 400, "invalid_argument",
@@ -568,13 +568,47 @@ std::vector<Row> Rows() {
        400, "bad_request", ""},
       {"a request line that is not HTTP", [](W& w) { return RawOne(w, "HELLO\r\n\r\n"); }, 400,
        "bad_request", ""},
-      {"POST without Content-Length (answered when the 10 s read timeout ends)",
+      {"POST without Content-Length (at once: the body is never waited for)",
        [](W& w) {
          return RawOne(w,
-                       "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                       15'000);
+                       "POST /v1/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
        },
-       400, "bad_request", ""},
+       411, "length_required", "Content-Length"},
+      // ---- header syntax and limits (issue 15: refused, never ignored) --------------------------
+      {"Transfer-Encoding with whitespace before the colon",
+       [](W& w) {
+         const std::string body = SignedBody(w.police, NoteText("note-te-space"));
+         return RawOne(w, PostHead("Transfer-Encoding : chunked\r\nContent-Length: " +
+                                   std::to_string(body.size()) + "\r\n") +
+                              body);
+       },
+       400, "bad_request", "no whitespace before the colon"},
+      {"an obs-fold continuation line",
+       [](W& w) {
+         const std::string body = SignedBody(w.police, NoteText("note-obs-fold"));
+         return RawOne(w, PostHead("Content-Length: " + std::to_string(body.size()) +
+                                   "\r\nX-A: a\r\n Transfer-Encoding: chunked\r\n") +
+                              body);
+       },
+       400, "bad_request", "folding"},
+      {"a header name with a character outside the token set",
+       [](W& w) { return RawOne(w, "GET /v1/log HTTP/1.1\r\nHost: 127.0.0.1\r\nX(A): 1\r\n\r\n"); },
+       400, "bad_request", "header name"},
+      {"101 header fields",
+       [](W& w) {
+         std::string head = "GET /v1/log HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+         for (int i = 0; i < 100; ++i) head += "X-" + std::to_string(i) + ": y\r\n";
+         return RawOne(w, head + "\r\n");
+       },
+       431, "request_header_fields_too_large", "100 header fields"},
+      {"GET with a body (would be read as a second request)",
+       [](W& w) {
+         return RawOne(w,
+                       "GET /v1/log HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello");
+       },
+       400, "bad_request", "may not carry a body"},
+      {"a percent-encoded letter in the path (/%6detrics is /metrics)", get("/%6detrics"), 400,
+       "invalid_argument", "percent-encoding"},
       {"two different Content-Length headers (request smuggling)",
        [](W& w) {
          const std::string body = SignedBody(w.police, NoteText("note-two-lengths"));
