@@ -332,6 +332,10 @@ function s(tag, attrs, ...children) {
   return el;
 }
 const main = () => document.getElementById('main');
+// Which call of route() may draw the page: a view that finishes after the user has moved on
+// (a slow participant page, then a click to the search) must not draw over the newer view.
+let routeSeq = 0;
+const isCurrent = (seq) => seq === routeSeq;
 function show(...children) {
   const m = main();
   m.replaceChildren();
@@ -1062,6 +1066,7 @@ function yearSummary(trail, actor, year) {
 }
 
 async function viewParticipant(id) {
+  const seq = routeSeq;
   show(h('p', { class: 'spinner' }, t('loading')));
   await catalog();
   const enc1 = encodeURIComponent(id);
@@ -1140,6 +1145,7 @@ async function viewParticipant(id) {
   const typeSel = h('select', { id: 'trail-type', onchange: (ev) => drawTrail(ev.target.value) },
     h('option', { value: '' }, t('p.alltypes')), types.map((x) => h('option', { value: x }, typeName(x))));
 
+  if (!isCurrent(seq)) return;
   show(
     h('h1', {}, p.legal_name || p.participant),
     ...trustBanners(),
@@ -1273,6 +1279,7 @@ function renderValue(key, v) {
 }
 
 async function viewEntry(seq) {
+  const drawing = routeSeq;
   show(h('p', { class: 'spinner' }, t('loading')));
   await catalog();
   const r = await api(`/v1/entries/${seq}`);
@@ -1306,6 +1313,7 @@ async function viewEntry(seq) {
     },
   }, t('e.verify'));
   const n = Number(seq);
+  if (!isCurrent(drawing)) return;
   show(
     h('h1', {}, t('e.title', { seq }), payload ? [' ', badge(typeName(payload.type))] : null),
     ...trustBanners(),
@@ -1326,6 +1334,7 @@ async function viewEntry(seq) {
 }
 
 async function viewTrust() {
+  const drawing = routeSeq;
   if (!state.log) state.log = await api('/v1/log', { signed: false });
   const pin = pinned();
   const msg = h('div', { id: 'trust-msg' });
@@ -1340,6 +1349,7 @@ async function viewTrust() {
       msg.replaceChildren(notice('error', t('trust.bad', { why: e.message })));
     }
   };
+  if (!isCurrent(drawing)) return;
   show(h('h1', {}, t('trust.title')), ...trustBanners(), h('p', {}, t('trust.intro')),
     h('section', { class: 'card' },
       h('dl', { class: 'facts' },
@@ -1358,6 +1368,7 @@ async function viewTrust() {
 // Router
 
 async function route() {
+  const seq = ++routeSeq;
   applyStaticTexts();
   const hash = location.hash || '#/';
   const [path, qs] = hash.slice(1).split('?');
@@ -1379,12 +1390,13 @@ async function route() {
     else if (path === '/trust') await viewTrust();
     else await viewSearch(params);
   } catch (e) {
+    if (!isCurrent(seq)) return;
     show(notice('error', e.message));
     if (e instanceof ApiError && e.status === 401) {
       append(main(), [h('p', {}, h('button', { type: 'button', onclick: signOut }, t('signin.button')))]);
     }
   }
-  main().focus({ preventScroll: true });
+  if (isCurrent(seq)) main().focus({ preventScroll: true });
 }
 
 document.getElementById('lang').addEventListener('click', () => {
