@@ -13,16 +13,29 @@ Status Unauthenticated(std::string why) {
 }
 }  // namespace
 
-Status Authenticator::RememberNonce(const std::string& key_id, const std::string& nonce,
-                                    int64_t expires, int64_t now_s) {
-  std::lock_guard<std::mutex> lock(mu_);
-  KeyNonces& k = nonces_[key_id];
-  // Forget this key's expired nonces: a request carrying one is refused as stale anyway.
+void Authenticator::ForgetExpired(KeyNonces& k, int64_t now_s) {
+  // A request carrying an expired nonce is refused as stale anyway.
   while (!k.order.empty() && k.order.top().first < now_s) {
     k.expiry.erase(k.order.top().second);
     k.order.pop();
     --total_nonces_;
   }
+}
+
+Status Authenticator::RememberNonce(const std::string& key_id, const std::string& nonce,
+                                    int64_t expires, int64_t now_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Other keys' expired nonces still count towards the server's total until they are swept:
+  // when it is full, sweep them all (at most once a second, so a full server costs no more).
+  if (total_nonces_ >= max_nonces_ && now_s != last_sweep_s_) {
+    last_sweep_s_ = now_s;
+    for (auto it = nonces_.begin(); it != nonces_.end();) {
+      ForgetExpired(it->second, now_s);
+      it = it->second.expiry.empty() ? nonces_.erase(it) : std::next(it);
+    }
+  }
+  KeyNonces& k = nonces_[key_id];
+  ForgetExpired(k, now_s);
   if (k.expiry.count(nonce) != 0) {
     return Unauthenticated("this nonce was already used (a replayed request)");
   }

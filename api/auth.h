@@ -69,12 +69,16 @@ class Authenticator {
         order;
   };
 
+  // Drops the nonces of `k` that expired before `now_s`. Needs mu_.
+  void ForgetExpired(KeyNonces& k, int64_t now_s);
+
   Log& log_;
   const size_t max_nonces_per_key_;
   const size_t max_nonces_;
   std::mutex mu_;
   std::unordered_map<std::string, KeyNonces> nonces_;  // GUARDED_BY(mu_); by key id
   size_t total_nonces_ = 0;                            // GUARDED_BY(mu_)
+  int64_t last_sweep_s_ = 0;                           // GUARDED_BY(mu_)
 };
 
 }  // namespace vigil::api

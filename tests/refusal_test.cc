@@ -265,6 +265,30 @@ TEST_CASE("Replay protection refuses instead of forgetting an unexpired nonce", 
   }
   // Once they expire (created + 300 s), the budget frees up.
   CHECK(auth.Authenticate(request(a, "nonce-number-0004", now + 301), now + 301).ok());
+
+  // The server's total (5): another key fills it, and is refused, not served by forgetting.
+  const SecretKey other = SecretKey::Generate();
+  const SecretKey third = SecretKey::Generate();
+  std::vector<Result<Appended>> reg = t.log->AppendBatch(
+      {testing::MakeSubmission(a, testing::RegisterPayload(t.authority_id, "reg-pol-n", "pol-n",
+                                                           other.public_key(), "police")),
+       testing::MakeSubmission(a, testing::RegisterPayload(t.authority_id, "reg-pol-m", "pol-m",
+                                                           third.public_key(), "police"))},
+      testing::NowMs());
+  REQUIRE(reg[0].ok());
+  REQUIRE(reg[1].ok());
+  const int64_t later = now + 301;
+  for (int i = 0; i < 3; ++i) {
+    CHECK(auth.Authenticate(request(other, "other-nonce-000" + std::to_string(i), later), later)
+              .ok());
+  }
+  CHECK(auth.Authenticate(request(a, "nonce-number-0005", later), later).ok());  // 5 in all
+  CHECK(auth.Authenticate(request(a, "nonce-number-0006", later), later).status().code() ==
+        Code::kTooManyRequests);
+  // When every one of them has expired, a sweep frees the total for any key, also one whose
+  // own budget never held a nonce.
+  const int64_t much_later = later + 301;
+  CHECK(auth.Authenticate(request(third, "third-nonce-0001", much_later), much_later).ok());
 }
 
 TEST_CASE("Append quotas: 429 with Retry-After when used up, charged only for appended records",
