@@ -10,12 +10,13 @@ namespace vigil {
 
 namespace {
 
-constexpr uint8_t kTypeEd25519 = 0x01;
 constexpr std::string_view kSigPrefix = "\xE2\x80\x94 ";  // U+2014 em dash, then a space
 constexpr size_t kMaxNoteSize = size_t{1} << 20;
 // Go's note.Open stops at 100; the spec asks that at least 16 be accepted.
 constexpr size_t kMaxSignatures = 100;
 constexpr size_t kKeyHashSize = 4;
+constexpr size_t kTimeSize = 8;  // a cosignature's big-endian timestamp
+constexpr size_t kEd25519SigSize = 64;
 
 // Decodes one UTF-8 code point starting at s[i]. Returns its length, or 0 if the bytes there
 // are not well-formed UTF-8 (overlong forms, surrogates and values past U+10FFFF included).
@@ -98,8 +99,8 @@ uint32_t DecodeKeyHash(std::string_view bytes) {
 }
 
 // The note key encoding: signature type byte, then the 32-byte public key.
-std::string TypedKey(const PublicKey& key) {
-  std::string out(1, static_cast<char>(kTypeEd25519));
+std::string TypedKey(const PublicKey& key, NoteKeyType type) {
+  std::string out(1, static_cast<char>(type));
   out.append(key.bytes());
   return out;
 }
@@ -115,19 +116,19 @@ Status BadVerifierKey(const std::string& what) {
 
 }  // namespace
 
-uint32_t NoteKeyHash(std::string_view name, const PublicKey& key) {
+uint32_t NoteKeyHash(std::string_view name, const PublicKey& key, NoteKeyType type) {
   std::string prefix(name);
   prefix.push_back('\n');
-  return DecodeKeyHash(AsView(Sha256(prefix, TypedKey(key))));
+  return DecodeKeyHash(AsView(Sha256(prefix, TypedKey(key, type))));
 }
 
-std::string VerifierKeyString(std::string_view name, const PublicKey& key) {
+std::string VerifierKeyString(std::string_view name, const PublicKey& key, NoteKeyType type) {
   assert(IsValidKeyName(name));
   std::string out(name);
   out += '+';
-  out += KeyHashHex(NoteKeyHash(name, key));
+  out += KeyHashHex(NoteKeyHash(name, key, type));
   out += '+';
-  out += Base64Encode(TypedKey(key));
+  out += Base64Encode(TypedKey(key, type));
   return out;
 }
 
@@ -148,8 +149,11 @@ Result<NoteVerifier> ParseVerifierKey(std::string_view vkey) {
   }
   Result<Bytes> typed = Base64Decode(key_b64);
   if (!typed.ok()) return BadVerifierKey("the key is not valid base64");
-  if (typed->empty() || static_cast<uint8_t>((*typed)[0]) != kTypeEd25519) {
-    return BadVerifierKey("unknown key type (only Ed25519, type 0x01, is supported)");
+  const uint8_t type = typed->empty() ? 0 : static_cast<uint8_t>((*typed)[0]);
+  if (type != static_cast<uint8_t>(NoteKeyType::kEd25519) &&
+      type != static_cast<uint8_t>(NoteKeyType::kCosignature)) {
+    return BadVerifierKey(
+        "unknown key type (supported: Ed25519, type 0x01; tlog-cosignature v1, type 0x04)");
   }
   Result<PublicKey> key = PublicKey::FromBytes(std::string_view(*typed).substr(1));
   if (!key.ok()) return BadVerifierKey(key.status().message());
@@ -158,11 +162,25 @@ Result<NoteVerifier> ParseVerifierKey(std::string_view vkey) {
   v.name = std::string(name);
   v.key_hash = DecodeKeyHash(*hash_raw);
   v.key = *key;
-  if (v.key_hash != NoteKeyHash(name, v.key)) {
+  v.type = static_cast<NoteKeyType>(type);
+  if (v.key_hash != NoteKeyHash(name, v.key, v.type)) {
     return BadVerifierKey("the key hash " + std::string(hash_hex) + " does not match the key");
   }
   return v;
 }
+
+namespace {
+
+std::string SignatureLine(std::string_view name, std::string_view blob) {
+  std::string line(kSigPrefix);
+  line += name;
+  line += ' ';
+  line += Base64Encode(blob);
+  line += '\n';
+  return line;
+}
+
+}  // namespace
 
 std::string SignNote(std::string_view text, std::string_view name, const SecretKey& key) {
   assert(!text.empty() && text.back() == '\n' && IsNoteText(text));
@@ -170,12 +188,24 @@ std::string SignNote(std::string_view text, std::string_view name, const SecretK
   const std::string blob = EncodeKeyHash(NoteKeyHash(name, key.public_key())) + key.SignRaw(text);
   std::string note(text);
   note += '\n';
-  note += kSigPrefix;
-  note += name;
-  note += ' ';
-  note += Base64Encode(blob);
-  note += '\n';
+  note += SignatureLine(name, blob);
   return note;
+}
+
+std::string CosignedMessage(std::string_view body, uint64_t time) {
+  std::string msg = "cosignature/v1\ntime " + std::to_string(time) + "\n";
+  msg += body;
+  return msg;
+}
+
+std::string CosignatureLine(std::string_view body, std::string_view name, const SecretKey& key,
+                            uint64_t time) {
+  assert(!body.empty() && body.back() == '\n' && IsNoteText(body));
+  assert(IsValidKeyName(name));
+  std::string blob = EncodeKeyHash(NoteKeyHash(name, key.public_key(), NoteKeyType::kCosignature));
+  PutBigEndian64(blob, time);
+  blob += key.SignRaw(CosignedMessage(body, time));
+  return SignatureLine(name, blob);
 }
 
 Result<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerifier>& known) {
@@ -231,7 +261,16 @@ Result<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerifie
     if (verifier == nullptr) continue;  // unknown key: ignored, as the spec requires
 
     // Every signature by a known key is checked, repeats included: one bad one taints the note.
-    if (!verifier->key.VerifyRaw(text, std::string_view(*blob).substr(kKeyHashSize))) {
+    std::string_view sig = std::string_view(*blob).substr(kKeyHashSize);
+    uint64_t time = 0;  // a cosignature's; 0 for a plain signature
+    bool good = false;
+    if (verifier->type != NoteKeyType::kCosignature) {
+      good = verifier->key.VerifyRaw(text, sig);
+    } else if (sig.size() == kTimeSize + kEd25519SigSize) {
+      time = DecodeBigEndian64(sig.substr(0, kTimeSize));
+      good = verifier->key.VerifyRaw(CosignedMessage(text, time), sig.substr(kTimeSize));
+    }
+    if (!good) {
       return Status(Code::kCorruption, "signed note: the signature by known key " + verifier->name +
                                            "+" + KeyHashHex(hash) +
                                            " does not verify; the note was altered or forged");
@@ -241,6 +280,7 @@ Result<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerifie
     if (!seen) {
       verified.push_back(verifier);
       opened.verified_by.push_back(verifier->name);
+      opened.times.push_back(time);
     }
   }
   if (verified.empty()) {

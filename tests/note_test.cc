@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "keys/coding.h"
 #include "keys/encoding.h"
 #include "keys/key.h"
 
@@ -356,6 +357,75 @@ TEST_CASE("non-ASCII UTF-8 text and names sign and verify", "[note]") {
   REQUIRE(opened.ok());
   CHECK(opened->text == text);
   CHECK(opened->verified_by == std::vector<std::string>{name});
+}
+
+// C2SP tlog-cosignature v1 (the known answer of issue 17, computed from the spec): the seed is
+// the bytes 0x00..0x1f.
+constexpr char kWitnessName[] = "witness.example/w1";
+constexpr char kWitnessVkey[] =
+    "witness.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
+constexpr char kSofaBody[] =
+    "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+constexpr uint64_t kSofaTime = 1679315147;
+constexpr char kSofaCosignature[] =
+    "\xE2\x80\x94 witness.example/w1 "
+    "519lMgAAAABkGFDLBuRDazBLVac2NE+Y+IjbjQOcXLfF9CSDZVUIoS83rE1nFZsVE8YiWV6Ngr7lV8H6bdoBQGP/"
+    "l73euDMQ9k+bBQ==\n";
+
+std::string EncodeBigEndian32Bytes(uint32_t v) {
+  std::string out;
+  PutBigEndian32(out, v);
+  return out;
+}
+
+SecretKey CountingSeedKey() {
+  std::string seed;
+  for (int i = 0; i < 32; ++i) seed.push_back(static_cast<char>(i));
+  return SecretKey::FromSeed(seed).value();
+}
+
+TEST_CASE("tlog-cosignature v1: the known answer", "[note][witness]") {
+  SecretKey w = CountingSeedKey();
+  CHECK(VerifierKeyString(kWitnessName, w.public_key(), NoteKeyType::kCosignature) == kWitnessVkey);
+  CHECK(CosignatureLine(kSofaBody, kWitnessName, w, kSofaTime) == kSofaCosignature);
+
+  Result<NoteVerifier> v = ParseVerifierKey(kWitnessVkey);
+  REQUIRE(v.ok());
+  CHECK(v->type == NoteKeyType::kCosignature);
+  CHECK(v->key == w.public_key());
+  // A note holding only the cosignature opens with the witness key and reports its time.
+  const std::string note = std::string(kSofaBody) + "\n" + kSofaCosignature;
+  Result<OpenedNote> opened = OpenNote(note, {*v});
+  REQUIRE(opened.ok());
+  CHECK(opened->verified_by == std::vector<std::string>{kWitnessName});
+  CHECK(opened->times == std::vector<uint64_t>{kSofaTime});
+}
+
+TEST_CASE("a cosignature is not a plain signature, nor valid for another time or body",
+          "[note][witness]") {
+  SecretKey w = CountingSeedKey();
+  NoteVerifier cosigner = ParseVerifierKey(kWitnessVkey).value();
+  NoteVerifier plain = VerifierFor(kWitnessName, w);  // the same key as an Ed25519 note key
+  CHECK(plain.key_hash != cosigner.key_hash);         // the type byte is in the key hash
+
+  const std::string note = std::string(kSofaBody) + "\n" + kSofaCosignature;
+  // Under the plain key (another key hash) the line is unknown: no known signature.
+  CHECK(OpenCode(note, {plain}) == Code::kPermissionDenied);
+  // A plain signature by the witness key, relabelled with the cosignature key hash, fails.
+  std::string blob = EncodeBigEndian32Bytes(cosigner.key_hash) + w.SignRaw(kSofaBody);
+  const std::string relabelled =
+      std::string("\xE2\x80\x94 ") + kWitnessName + " " + Base64Encode(blob) + "\n";
+  CHECK(OpenCode(std::string(kSofaBody) + "\n" + relabelled, {cosigner}) == Code::kCorruption);
+  // The same cosignature claimed for another time (bytes 4..11) fails to verify.
+  const std::string later = CosignatureLine(kSofaBody, kWitnessName, w, kSofaTime + 1);
+  CHECK(later != kSofaCosignature);
+  const std::string body2 =
+      "example.com/behind-the-sofa\n20852164\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+  CHECK(OpenCode(body2 + "\n" + kSofaCosignature, {cosigner}) == Code::kCorruption);
+  // A cosignature line of the wrong length by a known witness key is a bad signature.
+  const std::string short_line =
+      std::string("\xE2\x80\x94 ") + kWitnessName + " 519lMgAAAABkGFDL\n";
+  CHECK(OpenCode(std::string(kSofaBody) + "\n" + short_line, {cosigner}) == Code::kCorruption);
 }
 
 }  // namespace

@@ -319,5 +319,66 @@ TEST_CASE("VerifyReceipt refuses forged or damaged receipts", "[receipt]") {
   }
 }
 
+TEST_CASE("a witness policy counts only the listed witnesses' valid cosignatures",
+          "[receipt][witness]") {
+  const SecretKey log_key = SecretKey::Generate();
+  const Checkpoint c{"vigil.example/log", 42, Sha256("root")};
+  const NoteVerifier log =
+      ParseVerifierKey(VerifierKeyString(c.origin, log_key.public_key())).value();
+  const std::string body = CheckpointBody(c);
+  std::vector<SecretKey> keys;
+  WitnessPolicy policy;
+  for (int i = 0; i < 3; ++i) {
+    keys.push_back(SecretKey::Generate());
+    const std::string name = "w" + std::to_string(i) + ".example";
+    policy.witnesses.push_back(ParseVerifierKey(VerifierKeyString(name, keys.back().public_key(),
+                                                                  NoteKeyType::kCosignature))
+                                   .value());
+  }
+  policy.quorum = 2;
+  const std::string signed_note = SignCheckpoint(c, log_key);
+  const auto cosign = [&](size_t i, uint64_t t) {
+    return CosignatureLine(body, policy.witnesses[i].name, keys[i], t);
+  };
+
+  // Dishonest: one cosignature, a stranger's cosignature, and the log's own line twice.
+  CHECK(OpenWitnessedCheckpoint(signed_note + cosign(0, 100), log, policy).status().code() ==
+        Code::kPermissionDenied);
+  const SecretKey stranger = SecretKey::Generate();
+  CHECK(OpenWitnessedCheckpoint(
+            signed_note + cosign(0, 100) + CosignatureLine(body, "w1.example", stranger, 100), log,
+            policy)
+            .status()
+            .code() == Code::kPermissionDenied);
+  CHECK(OpenWitnessedCheckpoint(signed_note + cosign(0, 100) + cosign(0, 101), log, policy)
+            .status()
+            .code() == Code::kPermissionDenied);
+  // A cosignature over another checkpoint (another size) taints the note.
+  const std::string other_body = CheckpointBody(Checkpoint{c.origin, 43, c.root});
+  CHECK(OpenWitnessedCheckpoint(
+            signed_note + cosign(0, 100) + CosignatureLine(other_body, "w1.example", keys[1], 100),
+            log, policy)
+            .status()
+            .code() == Code::kCorruption);
+  // Cosignatures without the log's own signature are not a checkpoint.
+  CHECK(OpenWitnessedCheckpoint(body + "\n" + cosign(0, 100) + cosign(1, 100), log, policy)
+            .status()
+            .code() == Code::kPermissionDenied);
+
+  // Honest: two of three, in any order, with the times reported.
+  Result<WitnessedCheckpoint> ok =
+      OpenWitnessedCheckpoint(signed_note + cosign(2, 7) + cosign(0, 5), log, policy);
+  REQUIRE(ok.ok());
+  CHECK(ok->checkpoint == c);
+  CHECK(ok->cosigned_by == std::vector<std::string>{"w2.example", "w0.example"});
+  CHECK(ok->cosigned_at == std::vector<uint64_t>{7, 5});
+  // Quorum 0 accepts the log's signature alone; a quorum above the witnesses is a usage error.
+  CHECK(OpenWitnessedCheckpoint(signed_note, log, WitnessPolicy{}).ok());
+  WitnessPolicy impossible = policy;
+  impossible.quorum = 4;
+  CHECK(OpenWitnessedCheckpoint(signed_note, log, impossible).status().code() ==
+        Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace vigil

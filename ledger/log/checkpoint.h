@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keys/encoding.h"
 #include "keys/key.h"
@@ -36,6 +37,27 @@ std::string SignCheckpoint(const Checkpoint& c, const SecretKey& log_key);
 // Verifies `note` with the log's verifier and parses it. Errors: those of OpenNote, and
 // kCorruption if the checkpoint's origin is not the verifier's key name.
 Result<Checkpoint> OpenCheckpoint(std::string_view note, const NoteVerifier& log);
+
+// Which witnesses must have cosigned a checkpoint (C2SP tlog-cosignature v1) before a client
+// believes it: `quorum` of `witnesses` (each of type NoteKeyType::kCosignature).
+struct WitnessPolicy {
+  std::vector<NoteVerifier> witnesses;
+  size_t quorum = 0;
+};
+
+struct WitnessedCheckpoint {
+  Checkpoint checkpoint;
+  std::vector<std::string>
+      cosigned_by;                    // names of the policy's witnesses whose cosignature verified
+  std::vector<uint64_t> cosigned_at;  // their timestamps (seconds), in the same order
+};
+
+// OpenCheckpoint, then the policy: kPermissionDenied ("cosigned by 1 of 3 witnesses (w1); the
+// policy needs 2") below the quorum; kInvalidArgument for a policy that cannot be met (quorum
+// above the number of witnesses, a witness key that is not a cosignature key or is named like
+// the log). A bad cosignature by a listed witness is kCorruption, as in OpenNote.
+Result<WitnessedCheckpoint> OpenWitnessedCheckpoint(std::string_view note, const NoteVerifier& log,
+                                                    const WitnessPolicy& policy);
 
 }  // namespace vigil
 
