@@ -247,10 +247,14 @@ std::vector<Route> Server::LogRoutes() {
   r.push_back(proof_route("/v1/proof/consistency", "from", "to", &Log::ConsistencyProof));
 
   r.push_back({"GET", "/healthz", "/healthz", Access::kPublic, [this](Call& c) {
-                 const bool writable = log_.writable();
-                 nlohmann::json j = {{"status", writable ? "ok" : "read-only"},
+                 const std::optional<std::string> held = log_.SigningHeld();
+                 const bool writable = log_.writable() && !held;
+                 nlohmann::json j = {{"status", !log_.writable() ? "read-only"
+                                                : held           ? "held"
+                                                                 : "ok"},
                                      {"size", log_.Size()},
                                      {"writable", writable}};
+                 if (held) j["why"] = *held;
                  c.res.status = writable ? 200 : 503;
                  c.res.set_content(j.dump(), kJson);
                }});

@@ -226,7 +226,21 @@ std::vector<Result<Appended>> Log::AppendBatch(const std::vector<Submission>& su
   return results;
 }
 
+void Log::HoldSigning(std::string why) {
+  std::lock_guard<std::mutex> lock(held_mu_);
+  if (!held_) held_ = std::move(why);
+}
+
+std::optional<std::string> Log::SigningHeld() const {
+  std::lock_guard<std::mutex> lock(held_mu_);
+  return held_;
+}
+
 std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int64_t now_ms) {
+  if (std::optional<std::string> why = SigningHeld()) {
+    return std::vector<Result<Placed>>(
+        subs.size(), Status(Code::kFailedPrecondition, "the log is not signing: " + *why));
+  }
   // Per submission: a rejection, the seq it was given, or the seq of its original.
   struct Outcome {
     Status rejected;

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,6 +93,15 @@ class Log {
   const LogInfo& info() const { return info_; }
   // False once a commit failed: the store refuses writes until restart (db.h).
   bool writable() const { return !env_->failed(); }
+
+  // Holds signing: from now on Place refuses every submission (kFailedPrecondition, with `why`)
+  // and no new checkpoint is signed, until the process restarts. For a store found behind a
+  // checkpoint already published (a restore from an old backup, a witness holding a larger
+  // tree): signing on from there would fork the log. The first reason given is kept.
+  // Thread-safe.
+  void HoldSigning(std::string why);
+  // Why signing is held, or nullopt. Thread-safe.
+  std::optional<std::string> SigningHeld() const;
   // The store's current map size in bytes (it doubles when full).
   uint64_t map_size() const { return env_->map_size(); }
   // Writes a consistent, compacted copy of the store to `dir` (existing and empty) while the
@@ -148,6 +158,8 @@ class Log {
   Admission* admission_ = nullptr;
   LogInfo info_;
   std::atomic<uint64_t> size_{0};
+  mutable std::mutex held_mu_;
+  std::optional<std::string> held_;  // GUARDED_BY(held_mu_): why signing is held
   // Writer-only tail of the chain.
   Hash last_leaf_{};
   int64_t last_ts_ = 0;
