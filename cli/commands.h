@@ -23,6 +23,8 @@ void AddRegister(CLI::App& app, int& exit_code);
 // export entries | stock | transfers | inspections | alerts (export_command.cc).
 void AddExport(CLI::App& app, int& exit_code);
 void AddVerify(CLI::App& app, int& exit_code);
+// receipt: a fresh receipt against the newest (cosigned) checkpoint (receipt_command.cc).
+void AddReceipt(CLI::App& app, int& exit_code);
 void AddDemo(CLI::App& app, int& exit_code);
 // backup and restore (backup_command.cc).
 void AddBackup(CLI::App& app, int& exit_code);

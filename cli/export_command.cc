@@ -16,6 +16,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/reply_shape.h"
+#include "cli/witness_policy.h"
 #include "keys/coding.h"
 #include "keys/key.h"
 #include "keys/note.h"
@@ -32,6 +33,7 @@ namespace {
 struct Args {
   std::string table, key, server = "http://127.0.0.1:8080", format = "csv", from, to, participant,
                           province, commune, output, log_key;
+  WitnessArgs witness;
 };
 
 // An error that ends the export: the message and the exit status.
@@ -52,8 +54,8 @@ struct Pin {
 
 class Exporter {
  public:
-  Exporter(const Args& a, Client& client, const SecretKey& key)
-      : a_(a), client_(client), key_(key) {}
+  Exporter(const Args& a, Client& client, const SecretKey& key, WitnessPolicy witnesses)
+      : a_(a), client_(client), key_(key), witnesses_(std::move(witnesses)) {}
 
   // A business may read only its own records: without --participant, its export is of itself
   // (GET /v1/me), not a refusal.
@@ -77,6 +79,7 @@ class Exporter {
   Args a_;
   Client& client_;
   const SecretKey& key_;
+  const WitnessPolicy witnesses_;  // cosignatures the pinned checkpoint must carry
   std::optional<NoteVerifier> verifier_;
 };
 
@@ -110,6 +113,14 @@ Out<Pin> Exporter::FetchCheckpoint() {
     return Failure{
         "the server's checkpoint does not verify with the log key: " + cp.status().message(),
         kExitFailure};
+  }
+  if (!witnesses_.witnesses.empty()) {
+    Result<WitnessedCheckpoint> w = OpenWitnessedCheckpoint(res->body, *verifier_, witnesses_);
+    if (!w.ok()) {
+      return Failure{"the server's checkpoint does not meet the witness policy: " +
+                         w.status().message() + "; nothing was exported",
+                     kExitFailure};
+    }
   }
   return Pin{res->body, *cp, VerifierKeyString(verifier_->name, verifier_->key)};
 }
@@ -537,6 +548,7 @@ void AddExport(CLI::App& app, int& exit_code) {
                   "Write here (and the signed checkpoint to OUTPUT.checkpoint) instead of stdout");
   cmd->add_option("--log-key", a->log_key,
                   "The log's verifier key from a trusted source (default: the server's)");
+  AddWitnessOptions(cmd, &a->witness);
   cmd->footer(
       "The export is pinned to one signed checkpoint, verified with the log key. A CSV starts\n"
       "with the line '# vigil export TABLE at checkpoint ORIGIN size N root HASH'; JSON lines\n"
@@ -544,6 +556,8 @@ void AddExport(CLI::App& app, int& exit_code) {
       "against it before they are written (root recomputed, or each inclusion proof checked),\n"
       "and each carries its entry bytes and inclusion proof (docs/csv.md). Periods apply to\n"
       "the time things happened (\"at\"); --from/--to of alerts to when they were raised.\n"
+      "--witness VKEY (repeatable) and --witness-quorum K refuse a checkpoint that fewer than\n"
+      "K of those witnesses cosigned (default: all of them).\n"
       "Exit status: 0 written, 1 the server's data did not verify or was refused, 2 usage/I/O.\n\n"
       "Examples:\n"
       "  vigil export entries --key police.key --from 2026-11-01T00:00:00+07:00 \\\n"
@@ -567,7 +581,9 @@ void AddExport(CLI::App& app, int& exit_code) {
     if (!key.ok()) return fail(key.status().message(), kExitUsage);
     Result<std::unique_ptr<Client>> client = Client::Connect(a->server);
     if (!client.ok()) return fail(client.status().message(), kExitUsage);
-    Exporter ex(*a, **client, *key);
+    Result<WitnessPolicy> witnesses = ParseWitnessPolicy(a->witness);
+    if (!witnesses.ok()) return fail(witnesses.status().message(), kExitUsage);
+    Exporter ex(*a, **client, *key, *witnesses);
     std::string note;
     std::ofstream file;
     const std::string tmp = a->output + ".partial";

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddRegister(app, exit_code);
   vigil::cli::AddExport(app, exit_code);
   vigil::cli::AddVerify(app, exit_code);
+  vigil::cli::AddReceipt(app, exit_code);
   vigil::cli::AddDemo(app, exit_code);
   vigil::cli::AddBackup(app, exit_code);
   vigil::cli::AddQueries(app, exit_code);

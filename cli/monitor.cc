@@ -9,6 +9,7 @@
 
 #include "cli/client.h"
 #include "cli/reply_shape.h"
+#include "cli/witness_policy.h"
 #include "keys/coding.h"
 #include "keys/file.h"
 #include "ledger/log/checkpoint.h"
@@ -300,6 +301,17 @@ class Run {
       return Fail(std::nullopt, "the server's checkpoint does not verify with the log key " +
                                     key_text + ": " + cp.status().message() +
                                     " (another log, or a forged checkpoint)");
+    }
+    if (!o_.witnesses.witnesses.empty()) {
+      Result<WitnessedCheckpoint> witnessed = OpenWitnessedCheckpoint(note, key, o_.witnesses);
+      if (!witnessed.ok()) {
+        return Fail(std::nullopt,
+                    "the server's checkpoint does not meet the witness policy: " +
+                        witnessed.status().message() +
+                        " (the witnesses did not cosign it: unreachable, or they refused it); "
+                        "it is not believed");
+      }
+      r_.cosigned = DescribeCosigned(*witnessed, o_.witnesses);
     }
     r_.new_size = cp->size;
     merkle::Frontier frontier;

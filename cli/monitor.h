@@ -21,6 +21,7 @@
 #include "keys/encoding.h"
 #include "keys/key.h"
 #include "keys/note.h"
+#include "ledger/log/checkpoint.h"
 #include "ledger/verify.h"
 
 namespace vigil::cli {
@@ -36,6 +37,9 @@ struct MonitorOptions {
   // to verify entries. Without it the run must be tree_only.
   const SecretKey* reader = nullptr;
   bool tree_only = false;
+  // Witnesses whose cosignatures the server's checkpoint must carry (cli/witness_policy.h);
+  // empty: the log's signature alone.
+  WitnessPolicy witnesses;
   int threads = 0;
   std::function<void(uint64_t done, uint64_t total)> progress;
 };
@@ -51,6 +55,7 @@ struct MonitorReport {
   uint64_t checked = 0;      // entries (or leaves) downloaded and checked this run
   uint64_t requests = 0;     // HTTP requests made
   std::optional<Hash> root;  // the verified new root
+  std::string cosigned;      // "cosigned by 2 of 3 witnesses (...)", with a witness policy
   bool state_saved = false;
 };
 

@@ -237,7 +237,9 @@ const JsonShape& LogInfoShape() {
 }
 
 const JsonShape& EntryShape() {
-  static const JsonShape& shape = *new JsonShape(S::Object({Required("entry", S::String())}));
+  static const JsonShape& shape = *new JsonShape(
+      S::Object({Required("entry", S::String()), Required("inclusion", S::ArrayOf(S::String())),
+                 Required("checkpoint", S::String())}));
   return shape;
 }
 

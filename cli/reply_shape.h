@@ -75,7 +75,7 @@ Result<nlohmann::json> ParseReply(const Response& res, const std::string& reques
 const JsonShape& MeShape();               // GET /v1/me: participant, role, key, record
 const JsonShape& ReceiptShape();          // POST /v1/entries, 200 or 201
 const JsonShape& LogInfoShape();          // GET /v1/log: origin, verifier_key, size
-const JsonShape& EntryShape();            // GET /v1/entries/{seq}: entry
+const JsonShape& EntryShape();            // GET /v1/entries/{seq}: entry, inclusion, checkpoint
 const JsonShape& ProofShape();            // GET /v1/proof/inclusion and /consistency
 const JsonShape& CatalogShape();          // GET /v1/catalog: substances with id and unit
 const JsonShape& ParticipantShape();      // GET /v1/participants/{id}: one record

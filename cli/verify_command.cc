@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/monitor.h"
+#include "cli/witness_policy.h"
 #include "keys/note.h"
 #include "ledger/log/receipt.h"
 #include "ledger/verify.h"
@@ -151,6 +152,7 @@ int VerifyServer(MonitorOptions options, const std::string& reader_key_file, boo
                         {"state_saved", r.state_saved},
                         {"problems", nlohmann::json::array()}};
     if (r.root.has_value()) j["root"] = Base64(*r.root);
+    if (!r.cosigned.empty()) j["cosigned"] = r.cosigned;
     for (const VerifyProblem& p : r.problems) {
       nlohmann::json pj = {{"what", p.what}};
       if (p.seq.has_value()) pj["seq"] = *p.seq;
@@ -159,6 +161,7 @@ int VerifyServer(MonitorOptions options, const std::string& reader_key_file, boo
     std::cout << j.dump(2) << "\n";
   } else if (r.exit_code == kExitOk) {
     std::cout << r.summary << "\n";
+    if (!r.cosigned.empty()) std::cout << "checkpoint " << r.cosigned << "\n";
     if (r.mode == "tree") {
       std::cout << "note: --tree-only checks checkpoints and the tree, not the entries\n";
     }
@@ -175,7 +178,8 @@ int VerifyServer(MonitorOptions options, const std::string& reader_key_file, boo
   return r.exit_code;
 }
 
-int VerifyReceiptFile(const std::string& path, const NoteVerifier& key) {
+int VerifyReceiptFile(const std::string& path, const NoteVerifier& key,
+                      const WitnessPolicy& witnesses) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::cerr << "vigil verify: cannot open " << path << "\n";
@@ -202,8 +206,22 @@ int VerifyReceiptFile(const std::string& path, const NoteVerifier& key) {
     std::cout << "FAILED: " << cp.status().message() << "\n";
     return kExitFailure;
   }
+  std::string cosigned;
+  if (!witnesses.witnesses.empty()) {
+    Result<WitnessedCheckpoint> w = OpenWitnessedCheckpoint(receipt->checkpoint, key, witnesses);
+    if (!w.ok()) {
+      std::cout << "FAILED: the receipt's checkpoint does not meet the witness policy: "
+                << w.status().message()
+                << ". A receipt given at submission carries its batch's checkpoint before the "
+                   "witnesses cosigned it; fetch a fresh receipt (vigil receipt "
+                << receipt->seq << ", or GET /v1/entries/" << receipt->seq
+                << ") for a receipt against the newest cosigned checkpoint\n";
+      return kExitFailure;
+    }
+    cosigned = ", " + DescribeCosigned(*w, witnesses);
+  }
   std::cout << "ok: entry " << receipt->seq << " is in " << cp->origin << " at size " << cp->size
-            << " (root " << Base64(cp->root) << ")\n";
+            << " (root " << Base64(cp->root) << ")" << cosigned << "\n";
   return kExitOk;
 }
 
@@ -224,6 +242,8 @@ void AddVerify(CLI::App& app, int& exit_code) {
       "With --data, --personal-keys KEYDIR (holding personal.key and personal.slots) also opens\n"
       "every sealed personal record for its own entry and re-checks its commitment.\n"
       "--receipt FILE checks a receipt (JSON or tlog-proof) offline.\n"
+      "With --server or --receipt, --witness VKEY (repeatable) and --witness-quorum K refuse a\n"
+      "checkpoint that fewer than K of those witnesses cosigned (default: all of them).\n"
       "A progress bar is drawn on stderr when it is a terminal. Exit status: 0 verified,\n"
       "1 integrity failure (the first bad entry is named), 2 usage, I/O error or unreachable\n"
       "server.\n\n"
@@ -231,11 +251,16 @@ void AddVerify(CLI::App& app, int& exit_code) {
       "  vigil verify --server https://vigil.example --state monitor.state \\\n"
       "      --vkey \"$(cat verifier.key)\" --reader-key inspector.key\n"
       "  vigil verify --data /var/lib/vigil --personal-keys /var/lib/vigil/keys\n"
-      "  vigil verify --receipt receipt.tlog-proof --key \"$(cat verifier.key)\"");
+      "  vigil verify --receipt receipt.tlog-proof --key \"$(cat verifier.key)\"\n"
+      "  vigil verify --server https://vigil.example --state monitor.state --tree-only \\\n"
+      "      --vkey \"$(cat verifier.key)\" --witness \"$(cat w1.vkey)\" --witness \"$(cat "
+      "w2.vkey)\" \\\n"
+      "      --witness \"$(cat w3.vkey)\" --witness-quorum 2");
   struct Args {
     std::string data, receipt, key, checkpoint, server, state, reader_key, personal_keys;
     bool all_errors = false, json = false, tofu = false, tree_only = false;
     int threads = 0;
+    WitnessArgs witness;
   };
   auto a = std::make_shared<Args>();
   auto* data = cmd->add_option("--data,-d", a->data, "Data directory to verify offline");
@@ -269,7 +294,20 @@ void AddVerify(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 1024));
   cmd->add_flag("--all-errors", a->all_errors, "Report every damaged entry, not just the first");
   cmd->add_flag("--json", a->json, "Print a JSON report");
+  AddWitnessOptions(cmd, &a->witness);
   cmd->callback([a, &exit_code] {
+    Result<WitnessPolicy> witnesses = ParseWitnessPolicy(a->witness);
+    if (!witnesses.ok()) {
+      std::cerr << "vigil verify: " << witnesses.status().message() << "\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    if (!witnesses->witnesses.empty() && !a->data.empty()) {
+      std::cerr << "vigil verify: --witness applies to --server and --receipt (a store holds "
+                   "no cosignatures)\n";
+      exit_code = kExitUsage;
+      return;
+    }
     std::optional<NoteVerifier> key;
     if (!a->key.empty()) {
       Result<NoteVerifier> k = ParseVerifierKey(a->key);
@@ -286,7 +324,7 @@ void AddVerify(CLI::App& app, int& exit_code) {
         exit_code = kExitUsage;
         return;
       }
-      exit_code = VerifyReceiptFile(a->receipt, *key);
+      exit_code = VerifyReceiptFile(a->receipt, *key, *witnesses);
     } else if (!a->data.empty()) {
       exit_code = VerifyData(a->data, key, a->all_errors, a->json, a->checkpoint, a->threads,
                              a->personal_keys);
@@ -303,6 +341,7 @@ void AddVerify(CLI::App& app, int& exit_code) {
       options.trust_on_first_use = a->tofu;
       options.tree_only = a->tree_only;
       options.threads = a->threads;
+      options.witnesses = *witnesses;
       exit_code = VerifyServer(std::move(options), a->reader_key, a->json);
     } else {
       std::cerr << "vigil verify: give --data DIR, --server URL --state FILE, or --receipt FILE\n";

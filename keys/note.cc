@@ -1,6 +1,7 @@
 #include "keys/note.h"
 
 #include <cassert>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -268,7 +269,9 @@ Result<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerifie
       good = verifier->key.VerifyRaw(text, sig);
     } else if (sig.size() == kTimeSize + kEd25519SigSize) {
       time = DecodeBigEndian64(sig.substr(0, kTimeSize));
-      good = verifier->key.VerifyRaw(CosignedMessage(text, time), sig.substr(kTimeSize));
+      // tlog-cosignature: the timestamp must not exceed 2^63 - 1.
+      good = time <= uint64_t{INT64_MAX} &&
+             verifier->key.VerifyRaw(CosignedMessage(text, time), sig.substr(kTimeSize));
     }
     if (!good) {
       return Status(Code::kCorruption, "signed note: the signature by known key " + verifier->name +

@@ -101,6 +101,17 @@ const TEXT = {
     'v.err.nosig': 'checkpoint không có chữ ký nào của khóa "{name}" (mã khóa {hash})',
     'v.err.badsig': 'chữ ký của checkpoint không hợp lệ với khóa xác minh đã ghim',
     'v.err.root': 'gốc tính lại {got} khác gốc trong checkpoint {want}',
+    'v.wit': 'Kiểm tra chữ ký đồng ký của nhân chứng trên checkpoint (khóa nhân chứng đã ghim)', 'v.wit.d': 'được {n} trên {of} nhân chứng đồng ký ({names}); ngưỡng {q}',
+    'v.wit.none': 'chưa ghim khóa nhân chứng nào (xem trang "Khóa xác minh")',
+    'v.err.witq': 'checkpoint chỉ được {n} trên {of} nhân chứng đã ghim đồng ký; cần {q} — không chấp nhận',
+    'v.err.witbad': 'chữ ký đồng ký của nhân chứng {name} không hợp lệ',
+    'v.err.notyet': 'mục {seq} mới hơn checkpoint (kích thước {size}): nhân chứng chưa đồng ký tới mục này — hãy thử lại sau ít phút',
+    'v.ok.wit': ' Được {n} trên {of} nhân chứng đã ghim đồng ký.',
+    'wit.title': 'Nhân chứng', 'wit.intro': 'Nhân chứng là các bên độc lập (viện kiểm sát, Sở Công Thương, công an tỉnh khác) chỉ đồng ký một checkpoint khi nó nhất quán với mọi checkpoint họ đã đồng ký trước đó. Ghim khóa của họ tại đây (nhận qua kênh tin cậy); trình duyệt này sẽ từ chối checkpoint có ít chữ ký đồng ký hơn ngưỡng.',
+    'wit.none': 'Chưa ghim khóa nhân chứng nào: checkpoint chỉ được kiểm tra bằng khóa của sổ cái.',
+    'wit.enter': 'Dán khóa xác minh của nhân chứng (do lệnh vigil witness init in ra)', 'wit.add': 'Ghim nhân chứng này', 'wit.remove': 'Bỏ ghim',
+    'wit.quorum': 'Số chữ ký đồng ký bắt buộc (ngưỡng)', 'wit.quorum.save': 'Lưu ngưỡng',
+    'wit.bad': 'Khóa nhân chứng sai dạng: {why}', 'wit.saved': 'Đã lưu danh sách nhân chứng.',
     'v.err.proof': 'bằng chứng bao hàm sai dạng: {why}',
     'v.err.rollback': 'checkpoint kích thước {to} nhỏ hơn checkpoint {from} đã xác minh trước đó (sổ cái bị quay lui?)',
     'v.err.fork': 'checkpoint không nhất quán với checkpoint kích thước {from} đã xác minh trước đó (sổ cái bị rẽ nhánh?)',
@@ -207,6 +218,17 @@ const TEXT = {
     'v.err.nosig': 'the checkpoint has no signature by key "{name}" (key hash {hash})',
     'v.err.badsig': 'the checkpoint signature does not verify with the pinned verifier key',
     'v.err.root': 'the recomputed root {got} differs from the checkpoint root {want}',
+    'v.wit': 'Check the witnesses\' cosignatures on the checkpoint (pinned witness keys)', 'v.wit.d': 'cosigned by {n} of {of} witnesses ({names}); quorum {q}',
+    'v.wit.none': 'no witness key pinned (see the "Verifier key" page)',
+    'v.err.witq': 'the checkpoint is cosigned by {n} of {of} pinned witnesses; {q} are required — it is not believed',
+    'v.err.witbad': 'the cosignature of witness {name} does not verify',
+    'v.err.notyet': 'entry {seq} is newer than the checkpoint (size {size}): the witnesses have not cosigned it yet — try again in a minute',
+    'v.ok.wit': ' Cosigned by {n} of {of} pinned witnesses.',
+    'wit.title': 'Witnesses', 'wit.intro': 'Witnesses are independent parties (the procuracy, the Department of Industry and Trade, another province\'s police) that cosign a checkpoint only if it is consistent with everything they cosigned before. Pin their keys here (received through a trusted channel) and this browser refuses a checkpoint cosigned by fewer than the quorum.',
+    'wit.none': 'No witness key pinned: checkpoints are checked with the log\'s key alone.',
+    'wit.enter': 'Paste a witness verifier key (printed by vigil witness init)', 'wit.add': 'Pin this witness', 'wit.remove': 'Remove',
+    'wit.quorum': 'Cosignatures required (quorum)', 'wit.quorum.save': 'Save quorum',
+    'wit.bad': 'Malformed witness key: {why}', 'wit.saved': 'Witnesses saved.',
     'v.err.proof': 'malformed inclusion proof: {why}',
     'v.err.rollback': 'checkpoint size {to} is smaller than the checkpoint of size {from} verified before (rolled back?)',
     'v.err.fork': 'the checkpoint is not consistent with the checkpoint of size {from} verified before (forked?)',
@@ -647,7 +669,9 @@ async function allPages(path, params, max = 2000) {
 // Verifier key pinning (C2SP signed-note verifier key: name+hash+base64(0x01 || key))
 
 const PIN = 'vigil.verifier_key';
-async function parseVerifierKey(vkey) {
+const KEY_ED25519 = 0x01;  // a log's checkpoint key
+const KEY_COSIGNATURE = 0x04;  // a witness's key (C2SP tlog-cosignature v1)
+async function parseVerifierKey(vkey, type = KEY_ED25519) {
   // name+hash+key; the name has no '+', the base64 key may have some.
   const text = String(vkey).trim();
   const i = text.indexOf('+');
@@ -657,7 +681,9 @@ async function parseVerifierKey(vkey) {
   if (!name || /\s/.test(name)) throw new Error('name');
   if (!/^[0-9a-f]{8}$/.test(hash8)) throw new Error('key hash');
   const raw = b64decode(keyB64);
-  if (raw.length !== 33 || raw[0] !== 0x01) throw new Error('not an Ed25519 key');
+  if (raw.length !== 33 || raw[0] !== type) {
+    throw new Error(type === KEY_ED25519 ? 'not a log key (Ed25519, type 0x01)' : 'not a witness key (cosignature, type 0x04)');
+  }
   const keyHash = (await sha256(concat(enc.encode(name), Uint8Array.of(0x0a), raw))).slice(0, 4);
   if (hex(keyHash) !== hash8) throw new Error('key hash does not match the key');
   const publicKey = await crypto.subtle.importKey('raw', raw.slice(1), { name: 'Ed25519' }, false, ['verify']);
@@ -668,6 +694,39 @@ function pinned() {
 }
 function setPin(key, source) {
   localStorage.setItem(PIN, JSON.stringify({ key, source }));
+}
+
+// Pinned witnesses: {keys: [verifier key text], quorum: n}. No keys: the log's signature alone.
+const WITNESSES = 'vigil.witnesses';
+function witnessPolicy() {
+  let p = null;
+  try { p = JSON.parse(localStorage.getItem(WITNESSES) || 'null'); } catch { p = null; }
+  const keys = Array.isArray(p?.keys) ? p.keys.filter((k) => typeof k === 'string') : [];
+  const quorum = Math.min(Math.max(Number(p?.quorum) || keys.length, keys.length ? 1 : 0), keys.length);
+  return { keys, quorum };
+}
+function setWitnessPolicy(keys, quorum) {
+  localStorage.setItem(WITNESSES, JSON.stringify({ keys, quorum }));
+}
+
+// Counts the pinned witnesses whose tlog-cosignature v1 line on checkpoint `cp` verifies:
+// key hash (4) || big-endian time (8) || Ed25519 signature (64) over
+// "cosignature/v1\ntime <time>\n" + body. A bad cosignature by a pinned witness throws.
+async function countCosigners(cp, witnesses) {
+  const names = [];
+  for (const w of witnesses) {
+    for (const sig of cp.sigs) {
+      if (sig.name !== w.name || sig.bytes.length !== 76 || !equalBytes(sig.bytes.slice(0, 4), w.keyHash)) continue;
+      let time = 0n;
+      for (const b of sig.bytes.slice(4, 12)) time = (time << 8n) | BigInt(b);
+      const msg = enc.encode(`cosignature/v1\ntime ${time}\n${cp.body}`);
+      if (!(await crypto.subtle.verify({ name: 'Ed25519' }, w.publicKey, sig.bytes.slice(12), msg))) {
+        throw new Error(t('v.err.witbad', { name: w.name }));
+      }
+      if (!names.includes(w.name)) names.push(w.name);
+    }
+  }
+  return names;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,6 +813,7 @@ async function verifyEntry(seq, report) {
     }
   };
   let entryBytes, serverLeaf, leaf, cp, vk, proof;
+  let cosigned = '';
   try {
     const pin = pinned();
     if (!pin) throw new Error(t('v.err.nokey'));
@@ -784,19 +844,31 @@ async function verifyEntry(seq, report) {
       return t('v.sig.d', { key: vk.text });
     });
     await step(4, async () => {
+      const policy = witnessPolicy();
+      if (!policy.keys.length) return t('v.wit.none');
+      const witnesses = [];
+      for (const k of policy.keys) witnesses.push(await parseVerifierKey(k, KEY_COSIGNATURE));
+      const names = await countCosigners(cp, witnesses);
+      const counts = { n: names.length, of: witnesses.length, q: policy.quorum };
+      if (names.length < policy.quorum) throw new Error(t('v.err.witq', counts));
+      cosigned = t('v.ok.wit', counts);
+      return t('v.wit.d', { ...counts, names: names.join(', ') });
+    });
+    await step(5, async () => {
+      if (BigInt(seq) >= cp.size) throw new Error(t('v.err.notyet', { seq, size: fmtInt(cp.size) }));
       const r = await api(`/v1/proof/inclusion${query({ seq, size: cp.size })}`, { signed: false });
       try { proof = r.proof.map((p) => { const b = b64decode(p); if (b.length !== 32) throw new Error('hash length'); return b; }); } catch (e) {
         throw new Error(t('v.err.proof', { why: e.message }));
       }
       return t('v.proof.d', { n: proof.length });
     }, { seq, size: fmtInt(cp.size) });
-    await step(5, async () => {
+    await step(6, async () => {
       let root;
       try { root = await rootFromInclusion(seq, cp.size, leaf, proof); } catch (e) { throw new Error(t('v.err.proof', { why: e.message })); }
       if (!equalBytes(root, cp.root)) throw new Error(t('v.err.root', { got: b64encode(root), want: b64encode(cp.root) }));
       return t('v.root.d', { root: b64encode(root) });
     });
-    await step(6, async () => {
+    await step(7, async () => {
       const memKey = `vigil.checkpoint.${vk.text}`;
       let prev = null;
       try { prev = JSON.parse(localStorage.getItem(memKey) || 'null'); } catch { prev = null; }
@@ -822,7 +894,7 @@ async function verifyEntry(seq, report) {
       localStorage.setItem(memKey, JSON.stringify({ size: cp.size.toString(), root: b64encode(cp.root) }));
       return detail;
     });
-    return { ok: true, size: cp.size };
+    return { ok: true, size: cp.size, cosigned };
   } catch (e) {
     return { ok: false, why: e.message, step: current + 1 };
   }
@@ -1287,7 +1359,7 @@ async function viewEntry(seq) {
   let payload = null;
   try { payload = JSON.parse(e.payload); } catch { payload = null; }
   const pin = pinned();
-  const steps = ['v.fetch', 'v.leaf', 'v.cp', 'v.sig', 'v.proof', 'v.root', 'v.cons'];
+  const steps = ['v.fetch', 'v.leaf', 'v.cp', 'v.sig', 'v.wit', 'v.proof', 'v.root', 'v.cons'];
   const verifyBox = h('div', { id: 'verify-result' });
   const button = h('button', {
     type: 'button', id: 'verify-button',
@@ -1307,7 +1379,7 @@ async function viewEntry(seq) {
       verdict.className = `verdict ${out.ok ? 'ok' : 'bad'}`;
       verdict.dataset.verdict = out.ok ? 'ok' : 'bad';
       verdict.setAttribute('role', 'status');
-      verdict.textContent = out.ok ? t('v.ok', { seq, size: fmtInt(out.size) })
+      verdict.textContent = out.ok ? t('v.ok', { seq, size: fmtInt(out.size) }) + out.cosigned
         : t('v.bad', { why: out.step > 0 ? `${t('v.step', { n: out.step })}: ${out.why}` : out.why });
       button.disabled = false;
     },
@@ -1361,6 +1433,48 @@ async function viewTrust() {
     h('form', { class: 'card', id: 'pin-form', onsubmit: (ev) => { ev.preventDefault(); save(input.value, 'confirmed'); } },
       h('label', { for: 'vkey' }, t('trust.enter')), input,
       h('p', {}, h('button', { type: 'submit', id: 'pin-button' }, t('trust.save')))),
+    msg, witnessCard());
+}
+
+// The pinned witnesses, on the trust page: list, add, remove, quorum.
+function witnessCard() {
+  const policy = witnessPolicy();
+  const msg = h('div', { id: 'witness-msg', role: 'status' });
+  const redraw = (note) => {
+    document.getElementById('witnesses').replaceWith(witnessCard());
+    if (note) document.getElementById('witness-msg').replaceChildren(notice('info', note));
+  };
+  const input = h('input', { type: 'text', id: 'witness-vkey', class: 'mono', value: '', placeholder: 'witness.example/w1+01234567+BA…', autocomplete: 'off' });
+  const quorum = h('input', { type: 'number', id: 'witness-quorum', min: '1', max: String(policy.keys.length), value: String(policy.quorum), disabled: !policy.keys.length });
+  const add = async (ev) => {
+    ev.preventDefault();
+    const key = input.value.trim();
+    try {
+      await parseVerifierKey(key, KEY_COSIGNATURE);
+    } catch (e) {
+      msg.replaceChildren(notice('error', t('wit.bad', { why: e.message })));
+      return;
+    }
+    const keys = policy.keys.includes(key) ? policy.keys : [...policy.keys, key];
+    setWitnessPolicy(keys, policy.keys.length ? policy.quorum : 1);
+    redraw(t('wit.saved'));
+  };
+  const remove = (key) => {
+    const keys = policy.keys.filter((k) => k !== key);
+    setWitnessPolicy(keys, Math.min(policy.quorum, keys.length));
+    redraw(t('wit.saved'));
+  };
+  return h('section', { class: 'card', id: 'witnesses' }, h('h2', {}, t('wit.title')), h('p', {}, t('wit.intro')),
+    policy.keys.length
+      ? h('ul', { id: 'witness-list' }, policy.keys.map((k) => h('li', {}, h('span', { class: 'mono' }, k), ' ',
+        h('button', { type: 'button', class: 'secondary', onclick: () => remove(k) }, t('wit.remove')))))
+      : h('p', { class: 'muted', id: 'witness-list' }, t('wit.none')),
+    h('form', { id: 'witness-form', onsubmit: add },
+      h('label', { for: 'witness-vkey' }, t('wit.enter')), input,
+      h('p', {}, h('button', { type: 'submit', id: 'witness-add' }, t('wit.add')))),
+    h('form', { id: 'quorum-form', onsubmit: (ev) => { ev.preventDefault(); setWitnessPolicy(policy.keys, Math.min(Math.max(1, Number(quorum.value) || 1), policy.keys.length)); redraw(t('wit.saved')); } },
+      h('label', { for: 'witness-quorum' }, t('wit.quorum')), quorum,
+      h('p', {}, h('button', { type: 'submit', id: 'quorum-save', disabled: !policy.keys.length }, t('wit.quorum.save')))),
     msg);
 }
 

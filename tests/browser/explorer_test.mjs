@@ -225,7 +225,7 @@ try {
     return { verdict, steps, text: await text('#verdict') };
   };
   let v = await verify();
-  check(v.verdict === 'ok' && v.steps.length === 7 && v.steps.every((s) => s === 'ok'), `verification is green, every step ok: ${v.steps.join(',')} ${v.text}`);
+  check(v.verdict === 'ok' && v.steps.length === 8 && v.steps.every((s) => s === 'ok'), `verification is green, every step ok: ${v.steps.join(',')} ${v.text}`);
   check(v.text.includes('ĐÃ KIỂM CHỨNG'), 'green verdict in Vietnamese');
   await shot('05-verified');
 
@@ -239,7 +239,7 @@ try {
     await route.fulfill({ response, json });
   });
   v = await verify();
-  check(v.verdict === 'bad' && v.steps[5] === 'bad', `a wrong proof gives a red verdict at the root step: ${v.steps.join(',')} ${v.text}`);
+  check(v.verdict === 'bad' && v.steps[6] === 'bad', `a wrong proof gives a red verdict at the root step: ${v.steps.join(',')} ${v.text}`);
   check(v.text.includes('KHÔNG KIỂM CHỨNG ĐƯỢC'), 'red verdict in Vietnamese');
   await shot('06-wrong-proof');
   await page.unroute('**/v1/proof/inclusion?**');
@@ -252,7 +252,7 @@ try {
     await route.fulfill({ response, json });
   });
   v = await verify();
-  check(v.verdict === 'bad' && v.steps[5] === 'bad', `a shortened proof is red: ${v.steps.join(',')}`);
+  check(v.verdict === 'bad' && v.steps[6] === 'bad', `a shortened proof is red: ${v.steps.join(',')}`);
   await page.unroute('**/v1/proof/inclusion?**');
 
   // A checkpoint with a changed root (signature no longer matches): red at the signature step.
@@ -276,7 +276,7 @@ try {
     await route.fulfill({ response, json });
   });
   v = await verify();
-  check(v.verdict === 'bad' && v.steps[0] === 'ok' && v.steps[5] === 'bad', `altered entry bytes are red: ${v.steps.join(',')}`);
+  check(v.verdict === 'bad' && v.steps[0] === 'ok' && v.steps[6] === 'bad', `altered entry bytes are red: ${v.steps.join(',')}`);
   await page.unroute(`**/v1/entries/${seq}`);
 
   // Back to green once the answers are honest.
@@ -296,7 +296,7 @@ try {
   fs.writeFileSync(payloads, `${lines.join('\n')}\n`);
   run(['submit', '--key', path.join(data, 'keys', 'authority.key'), '--server', base, payloads]);
   v = await verify();
-  const consistency = await page.locator('#verify-steps li').nth(6).innerText();
+  const consistency = await page.locator('#verify-steps li').nth(7).innerText();
   check(v.verdict === 'ok' && consistency.includes(`${sizeBefore + 3}`) && consistency.includes('tăng từ'),
     `after the log grew from ${sizeBefore}, the consistency proof checks: ${consistency.replace(/\s+/g, ' ')}`);
   const remembered = await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('vigil.checkpoint.'))));
@@ -304,7 +304,7 @@ try {
   // A server that now shows the old, smaller (validly signed) checkpoint is caught: rollback.
   await page.route('**/checkpoint', (route) => route.fulfill({ status: 200, contentType: 'text/plain; charset=utf-8', body: oldCheckpoint }));
   v = await verify();
-  check(v.verdict === 'bad' && v.steps[3] === 'ok' && v.steps[5] === 'ok' && v.steps[6] === 'bad',
+  check(v.verdict === 'bad' && v.steps[3] === 'ok' && v.steps[6] === 'ok' && v.steps[7] === 'bad',
     `an older checkpoint after a newer one is red at the consistency step: ${v.steps.join(',')} ${v.text}`);
   await page.unroute('**/checkpoint');
 
@@ -339,6 +339,71 @@ try {
   await page.waitForSelector('#verify-button');
   v = await verify();
   check(v.verdict === 'ok', 'green with the confirmed key');
+
+  // Witnesses (C2SP tlog-cosignature v1). A witness key made here, its cosignature computed here
+  // from the spec (key hash over name, newline, 0x04 and the key; 8-byte big-endian time; Ed25519
+  // over "cosignature/v1\ntime <t>\n" + body): an independent implementation of what the page checks.
+  const witness = crypto.generateKeyPairSync('ed25519');
+  const wName = 'witness.test/w1';
+  const wRaw = Buffer.concat([Buffer.from([4]), Buffer.from(witness.publicKey.export({ format: 'jwk' }).x, 'base64url')]);
+  const wHash = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${wName}\n`), wRaw])).digest().subarray(0, 4);
+  const wKey = `${wName}+${wHash.toString('hex')}+${wRaw.toString('base64')}`;
+  const cosign = (note, time) => {
+    const body = note.slice(0, note.indexOf('\n\n') + 1);
+    const t8 = Buffer.alloc(8);
+    t8.writeBigUInt64BE(BigInt(time));
+    const sig = crypto.sign(null, Buffer.from(`cosignature/v1\ntime ${time}\n${body}`), witness.privateKey);
+    return `${note}\u2014 ${wName} ${Buffer.concat([wHash, t8, sig]).toString('base64')}\n`;
+  };
+  await page.goto(`${base}/#/trust`);
+  await page.waitForSelector('#witness-vkey');
+  await page.fill('#witness-vkey', verifierKey);  // a log key is not a witness key
+  await page.click('#witness-add');
+  await page.waitForSelector('#witness-msg .notice.error');
+  check((await text('#witness-msg')).includes('type 0x04'), 'a log key offered as a witness key is refused');
+  await page.fill('#witness-vkey', wKey);
+  await page.click('#witness-add');
+  await page.waitForFunction((k) => document.querySelector('#witness-list')?.innerText.includes(k), wKey);
+  check(true, 'a witness key is pinned');
+  await shot('07b-witness-pinned');
+  await page.goto(`${base}/#/entry/${seq}`);
+  await page.waitForSelector('#verify-button');
+  // The server's checkpoint carries no cosignature: below the quorum, not believed.
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[3] === 'ok' && v.steps[4] === 'bad' && v.text.includes('0 trên 1'),
+    `a checkpoint no pinned witness cosigned is red at the witness step: ${v.steps.join(',')} ${v.text}`);
+  // The same checkpoint with the witness's cosignature: green, and the verdict says so.
+  await page.route('**/checkpoint', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: cosign(await response.text(), Math.floor(Date.now() / 1000)) });
+  });
+  v = await verify();
+  check(v.verdict === 'ok' && v.steps.every((x) => x === 'ok') && v.text.includes('1 trên 1 nhân chứng'),
+    `a checkpoint the pinned witness cosigned is green: ${v.steps.join(',')} ${v.text}`);
+  await shot('07c-cosigned');
+  await page.unroute('**/checkpoint');
+  // A cosignature claimed for another time than the one signed: red.
+  await page.route('**/checkpoint', async (route) => {
+    const response = await route.fetch();
+    const lines = cosign(await response.text(), 1700000000).split('\n');
+    const last = lines.length - 2;
+    const blob = Buffer.from(lines[last].split(' ')[2], 'base64');
+    blob[11] ^= 0x01;
+    lines[last] = `\u2014 ${wName} ${blob.toString('base64')}`;
+    await route.fulfill({ response, body: lines.join('\n') });
+  });
+  v = await verify();
+  check(v.verdict === 'bad' && v.steps[4] === 'bad', `a cosignature with an altered time is red: ${v.steps.join(',')} ${v.text}`);
+  await page.unroute('**/checkpoint');
+  // Unpinned again: the log's signature alone, as before.
+  await page.goto(`${base}/#/trust`);
+  await page.waitForSelector('#witness-list button');
+  await page.click('#witness-list button');
+  await page.waitForFunction(() => !document.querySelector('#witness-list button'));
+  await page.goto(`${base}/#/entry/${seq}`);
+  await page.waitForSelector('#verify-button');
+  v = await verify();
+  check(v.verdict === 'ok', 'green again with no witness pinned');
 
   // English, throughout.
   await page.click('#lang');

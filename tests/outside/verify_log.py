@@ -7,6 +7,7 @@ It shares no code with Vigil. Everything here follows, and cites, these document
   * c2sp.org/tlog-checkpoint     the checkpoint note text (origin, size, root hash)
   * c2sp.org/tlog-tiles          /checkpoint and hash tiles /tile/<L>/<N>[.p/<W>]
   * c2sp.org/tlog-proof@v1       the offline inclusion proof text format
+  * c2sp.org/tlog-cosignature    witnesses' Ed25519 cosignatures (type 0x04, timestamped)
   * RFC 6962 / RFC 9162 s2.1     Merkle tree hashing, inclusion (s2.1.3.2) and
                                  consistency (s2.1.4.2) proof verification
 
@@ -25,6 +26,9 @@ What it checks (any failure is printed as a line starting with "FAIL"):
      one, and GET /v1/proof/consistency?from=M&to=N proves the current tree extends it.
   5. --tlog-proof: a c2sp.org/tlog-proof@v1 file verifies offline; its "extra" data is the
      entry bytes, whose leaf hash is the leaf the proof proves.
+  6. --witness VKEY (repeatable) and --witness-quorum K: the checkpoint carries valid
+     cosignatures by at least K of those witnesses (all of them by default); a cosignature
+     line by a listed witness that does not verify is a failure.
 
 Exit status: 0 all verified, 1 a verification failure, 2 a usage or network error.
 Dependencies: Python 3 standard library and PyNaCl (Debian python3-nacl).
@@ -56,6 +60,7 @@ MAX_NOTE_BYTES = 1 << 20
 MAX_NOTE_SIGNATURES = 100  # signed-note: verifiers SHOULD limit, MUST accept at least 16
 EM_DASH_PREFIX = "\u2014 "  # signed-note signature lines start with U+2014 and a space
 SIG_TYPE_ED25519 = 0x01
+SIG_TYPE_COSIGNATURE = 0x04  # tlog-cosignature: Ed25519 cosignature/v1
 
 
 class UsageError(Exception):
@@ -213,6 +218,8 @@ def valid_key_name(name):
 class NoteVerifier:
     """An Ed25519 note verifier parsed from '<name>+<8 hex key id>+<base64(0x01 || key)>'."""
 
+    sig_type = SIG_TYPE_ED25519
+
     def __init__(self, vkey):
         parts = vkey.split("+", 2)  # the name has no '+'; base64 may
         if len(parts) != 3:
@@ -226,11 +233,12 @@ class NoteVerifier:
             raw = b64decode_strict(key_b64, "verifier key")
         except VerifyError as e:
             raise UsageError(str(e))
-        if len(raw) != 33 or raw[0] != SIG_TYPE_ED25519:
-            raise UsageError("verifier key: expected type byte 0x01 and a 32-byte Ed25519 key")
+        if len(raw) != 33 or raw[0] != self.sig_type:
+            raise UsageError(f"verifier key: expected type byte 0x{self.sig_type:02x} and a "
+                             f"32-byte Ed25519 key")
         self.name = name
         self.public_key = raw[1:]
-        self.key_id = key_id(name, SIG_TYPE_ED25519, self.public_key)
+        self.key_id = key_id(name, self.sig_type, self.public_key)
         if self.key_id != int(hex_id, 16):
             raise UsageError("verifier key: the key hash does not match the name and key")
         self.verify_key = nacl.signing.VerifyKey(self.public_key)
@@ -284,6 +292,46 @@ def open_note(note, verifier):
         raise VerifyError(f"note: no signature by the log key {verifier.name} "
                           f"(key id {verifier.key_id:08x})")
     return text
+
+
+class WitnessVerifier(NoteVerifier):
+    """A cosigner's key, '<name>+<8 hex key id>+<base64(0x04 || key)>' (tlog-cosignature)."""
+
+    sig_type = SIG_TYPE_COSIGNATURE
+
+
+def cosigners(note, witnesses):
+    """tlog-cosignature v1: the names of `witnesses` whose cosignature line on `note` verifies.
+
+    A line is '— <name> base64(key ID || u64 big-endian timestamp || Ed25519 signature)';
+    the signed message is 'cosignature/v1\n', 'time <timestamp>\n', then the note body.
+    Lines by other keys are ignored; a line by a listed witness that does not verify fails."""
+    if isinstance(note, bytes):
+        note = note.decode("utf-8")
+    split = note.rfind("\n\n")
+    body, sigs = note[: split + 1], note[split + 2:]
+    found = []
+    for line in sigs[:-1].split("\n"):
+        fields = line[len(EM_DASH_PREFIX):].split(" ")
+        if not line.startswith(EM_DASH_PREFIX) or len(fields) != 2:
+            raise VerifyError(f"note: malformed signature line {line[:60]!r}")
+        sig = b64decode_strict(fields[1], "note signature")
+        for w in witnesses:
+            if fields[0] != w.name or len(sig) < 4 or int.from_bytes(sig[:4], "big") != w.key_id:
+                continue
+            if len(sig) != 4 + 8 + 64:
+                raise VerifyError(f"cosignature by {w.name}: {len(sig)} bytes, not 76")
+            timestamp = int.from_bytes(sig[4:12], "big")
+            if timestamp > 2**63 - 1:
+                raise VerifyError(f"cosignature by {w.name}: timestamp above 2^63 - 1")
+            message = f"cosignature/v1\ntime {timestamp}\n{body}".encode("utf-8")
+            try:
+                w.verify_key.verify(message, sig[12:])
+            except nacl.exceptions.BadSignatureError:
+                raise VerifyError(f"the cosignature by witness {w.name} does not verify")
+            if w.name not in found:
+                found.append(w.name)
+    return found
 
 
 class Checkpoint:
@@ -625,12 +673,23 @@ def check_tlog_proof(path, verifier, tree, report):
 
 def run(args):
     verifier = NoteVerifier(args.vkey)
+    witnesses = [WitnessVerifier(w) for w in args.witness or []]
+    quorum = len(witnesses) if args.witness_quorum is None else args.witness_quorum
+    if not 0 <= quorum <= len(witnesses) or (args.witness_quorum is not None and not witnesses):
+        raise UsageError("--witness-quorum must be between 1 and the number of --witness keys")
     report = Report(args.quiet)
     fetcher = Fetcher(args.server, timeout=args.timeout)
     try:
         note = fetcher.get_ok("/checkpoint", "checkpoint")
         current = open_checkpoint(note, verifier)
         report.ok(f"checkpoint {current} signed by {verifier.name}")
+        if witnesses:
+            names = cosigners(note, witnesses)
+            if len(names) < quorum:
+                raise VerifyError(f"the checkpoint is cosigned by {len(names)} of {len(witnesses)} "
+                                  f"witnesses ({', '.join(names) or 'none'}); the policy needs {quorum}")
+            report.ok(f"checkpoint cosigned by {len(names)} of {len(witnesses)} witnesses "
+                      f"({', '.join(names)}; quorum {quorum})")
         tree = TiledTree(fetcher, current.size)
         if tree.root(current.size) != current.root:
             raise VerifyError(f"tiles: the root recomputed from the tiles ({b64(tree.root(current.size))}) "
@@ -666,6 +725,11 @@ def main(argv=None):
     p.add_argument("--old-checkpoint", help="a checkpoint saved earlier; prove the log extends it")
     p.add_argument("--tlog-proof", action="append",
                    help="a c2sp.org/tlog-proof@v1 file to verify (repeatable)")
+    p.add_argument("--witness", action="append",
+                   help="a witness's verifier key <name>+<key id>+<base64(0x04 || key)> whose "
+                        "cosignature the checkpoint must carry (repeatable)")
+    p.add_argument("--witness-quorum", type=int,
+                   help="how many of the --witness keys must have cosigned (default: all)")
     p.add_argument("--timeout", type=float, default=30, help="network timeout in seconds")
     p.add_argument("--quiet", "-q", action="store_true", help="print failures only")
     try:
