@@ -335,6 +335,36 @@ def gathering(vigil, tmp):
                         nacl.signing.SigningKey.generate().verify_key)[0]
         rc, tail = verifier(*witness_args[:2], "--witness", stranger, "--witness-quorum", "2")
         check(rc == 1, f"with a witness the log does not use, quorum 2 of that set fails: {tail}")
+
+        # The vigil command's own clients enforce the same policy (the C++ side of the check).
+        def vigil_run(*args):
+            p = subprocess.run([vigil, *args], capture_output=True, text=True, timeout=60)
+            return p.returncode, (p.stdout + p.stderr).strip()
+
+        authority = os.path.join(data, "keys", "authority.key")
+        state = os.path.join(tmp, "monitor.state")
+        rc, out = vigil_run("verify", "--server", url, "--state", state, "--tree-only", "--vkey",
+                            log_vkey, *witness_args, "--witness-quorum", "2")
+        check(rc == 0 and "cosigned by" in out, f"vigil verify --server --witness x3 (quorum 2): {out[-160:]}")
+        rc, out = vigil_run("verify", "--server", url, "--state", state + ".2", "--tree-only", "--vkey",
+                            log_vkey, *witness_args[:2], "--witness", stranger, "--witness-quorum", "3")
+        check(rc == 1 and "witness policy" in out, f"vigil verify refuses a quorum the log cannot meet: {out[-160:]}")
+        proof = os.path.join(tmp, "entry-5.tlog-proof")
+        rc, out = vigil_run("receipt", "5", "--key", authority, "--server", url, "--log-key", log_vkey,
+                            *witness_args, "--witness-quorum", "2", "-o", proof)
+        check(rc == 0 and "cosigned by" in out, f"vigil receipt 5 against the cosigned checkpoint: {out[-160:]}")
+        rc, out = vigil_run("verify", "--receipt", proof, "--key", log_vkey, *witness_args,
+                            "--witness-quorum", "2")
+        check(rc == 0 and "cosigned by" in out, f"vigil verify --receipt --witness: {out[-160:]}")
+        rc, out = vigil_run("verify", "--receipt", proof, "--key", log_vkey, "--witness", stranger)
+        check(rc == 1 and "witness policy" in out, f"the same receipt under another witness is refused: {out[-160:]}")
+        export = os.path.join(tmp, "entries.csv")
+        rc, out = vigil_run("export", "entries", "--key", authority, "--server", url, "--log-key",
+                            log_vkey, *witness_args, "--witness-quorum", "2", "-o", export)
+        check(rc == 0, f"vigil export --witness pins a cosigned checkpoint: {out[-160:]}")
+        rc, out = vigil_run("export", "entries", "--key", authority, "--server", url, "--log-key",
+                            log_vkey, "--witness", stranger, "-o", export + ".2")
+        check(rc == 1 and not os.path.exists(export + ".2"), f"vigil export refuses a checkpoint below the policy: {out[-160:]}")
     finally:
         for p in procs:
             stop(p)
