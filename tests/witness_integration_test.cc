@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "api/request_signature.h"
 #include "keys/note.h"
 #include "ledger/log/checkpoint.h"
 #include "serve_harness.h"
@@ -195,6 +196,25 @@ class Fixture {
     }
     return false;
   }
+  // GET /v1/entries/{seq} signed by the authority: the upgraded receipt.
+  nlohmann::json Entry(uint64_t seq) {
+    const std::string target = "/v1/entries/" + std::to_string(seq);
+    httplib::Headers h;
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for (auto& [k, v] :
+         api::SignRequest({"GET", target, ""}, *authority_, log_verifier_.name, now,
+                          "n" + std::to_string(++nonce_) + "t" + std::to_string(now) + "abcdef")) {
+      h.emplace(k, v);
+    }
+    httplib::Client c("127.0.0.1", port_);
+    auto r = c.Get(target.c_str(), h);
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+    return nlohmann::json::parse(r->body);
+  }
   std::string Get(const std::string& path, int* status = nullptr) {
     httplib::Client c("127.0.0.1", port_);
     auto r = c.Get(path.c_str());
@@ -213,6 +233,7 @@ class Fixture {
   std::string authority_id_;
   int port_ = 0;
   int appended_ = 0;
+  int nonce_ = 0;
 };
 
 TEST_CASE("a log with 3 witnesses and quorum 2: kills, fail-closed, catch-up, rollback held",
@@ -242,6 +263,19 @@ TEST_CASE("a log with 3 witnesses and quorum 2: kills, fail-closed, catch-up, ro
   REQUIRE(size == with_two + 5);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   CHECK(f.CosignedSize() == with_two);
+  // The upgraded receipt: proved against the newest cosigned checkpoint where it covers the
+  // entry, against the log-signed one otherwise.
+  nlohmann::json early = f.Entry(1);
+  CHECK(early["cosigned"] == true);
+  Result<WitnessedCheckpoint> early_cp =
+      OpenWitnessedCheckpoint(early["checkpoint"].get<std::string>(), f.log_verifier_, f.policy_);
+  REQUIRE(early_cp.ok());
+  CHECK(early_cp->checkpoint.size == with_two);
+  nlohmann::json late = f.Entry(size - 1);
+  CHECK(late["cosigned"] == false);
+  CHECK_FALSE(
+      OpenWitnessedCheckpoint(late["checkpoint"].get<std::string>(), f.log_verifier_, f.policy_)
+          .ok());
   const std::string metrics = f.Get("/metrics");
   CHECK_THAT(metrics,
              Catch::Contains("vigil_checkpoint_cosigned_size " + std::to_string(with_two)));
