@@ -35,7 +35,7 @@ struct WitnessServerOptions {
   int keep_alive_s = 30;  // logs keep their connection open between rounds
   size_t max_body_bytes = witness::kMaxRequestBytes;
   size_t max_connections = 256;
-  size_t max_connections_per_client = 16;
+  size_t max_connections_per_client = 32;
 };
 
 class WitnessServer {

@@ -9,9 +9,12 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <map>
+#include <mutex>
 #include <thread>
 
+#include "api/witness_client.h"
 #include "api/witness_server.h"
+#include "api/witnessing.h"
 #include "keys/note.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/merkle.h"
@@ -399,10 +402,13 @@ TEST_CASE("concurrent add-checkpoint requests never roll the witness back", "[wi
   std::atomic<size_t> next{0};
   std::atomic<int> won{0}, conflicts{0}, other{0};
   std::vector<uint64_t> winners(bodies.size(), 0);
+  std::mutex other_mu;
+  std::vector<std::string> others;
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       httplib::Client c(sw.url());
+      c.set_keep_alive(true);  // as a log does
       for (size_t i; (i = next++) < bodies.size();) {
         auto r = c.Post("/add-checkpoint", bodies[i], "text/plain");
         if (r && r->status == 200) {
@@ -412,6 +418,9 @@ TEST_CASE("concurrent add-checkpoint requests never roll the witness back", "[wi
           ++conflicts;
         } else {
           ++other;
+          std::lock_guard<std::mutex> lock(other_mu);
+          others.push_back(r ? std::to_string(r->status) + " " + r->body
+                             : "no answer: " + httplib::to_string(r.error()));
         }
       }
     });
@@ -419,6 +428,7 @@ TEST_CASE("concurrent add-checkpoint requests never roll the witness back", "[wi
   for (std::thread& t : threads) t.join();
   CHECK(won == 1);
   CHECK(conflicts == 39);
+  for (const std::string& o : others) UNSCOPED_INFO(o);
   CHECK(other == 0);
   uint64_t winner = 0;
   for (uint64_t w : winners) winner = std::max(winner, w);
@@ -453,6 +463,160 @@ TEST_CASE("vigil witness init prints the known verifier key; serve answers over 
       "witness serve --data " + testing::Quote(dir.File("w")) + " --log " + kWitnessVkey);
   CHECK(bad_log.exit_code == 2);
   CHECK_THAT(bad_log.out, Catch::Contains("is not a log's verifier key"));
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// A real log (Ledger over a temporary store), appended to directly.
+struct RealLog {
+  TempDir dir{"vigil_witnessing_log"};
+  testing::TestLog t = testing::MakeTestLog(dir.File("log"));
+  int n = 0;
+  void Append(int count) {
+    std::vector<Submission> subs;
+    for (int i = 0; i < count; ++i) {
+      subs.push_back(testing::RegisterSubmission(t, "reg-" + std::to_string(++n)));
+    }
+    for (auto& r : t.log->AppendBatch(subs, NowMs())) REQUIRE(r.ok());
+  }
+  std::string Latest() { return t.log->LatestCheckpoint().value(); }
+};
+
+uint64_t SizeOf(const std::string& note) {
+  return ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)).value().size;
+}
+
+TEST_CASE("AskWitnessSize: a witness's size, whether it saw the log or not", "[witness][http]") {
+  RealLog log;
+  ServedWitness sw({log.t.log->info().verifier()});
+  const std::string first = log.Latest();
+  // Never saw the log: it cosigns, and so now holds the checkpoint's size.
+  Result<uint64_t> size = api::AskWitnessSize(sw.url(), first, std::chrono::seconds(2));
+  REQUIRE(size.ok());
+  CHECK(*size == SizeOf(first));
+  log.Append(3);
+  // Saw it: 409 with what it holds, not the newer checkpoint's size.
+  size = api::AskWitnessSize(sw.url(), log.Latest(), std::chrono::seconds(2));
+  REQUIRE(size.ok());
+  CHECK(*size == SizeOf(first));
+  // Refusals and unreachable witnesses are errors, never a size.
+  MemLog stranger("stranger.test/log", KeyOf('S'));
+  stranger.AppendN(2, "s");
+  CHECK(api::AskWitnessSize(sw.url(), stranger.Note(), std::chrono::seconds(2)).status().code() ==
+        Code::kFailedPrecondition);
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(testing::FreePort());
+  CHECK(api::AskWitnessSize(nowhere, first, std::chrono::seconds(1)).status().code() ==
+        Code::kUnavailable);
+  CHECK(api::AskWitnessSize("ftp://x", first, std::chrono::seconds(1)).status().code() ==
+        Code::kInvalidArgument);
+}
+
+TEST_CASE("--witness flags and the policy are checked", "[witness]") {
+  CHECK(api::ParseWitnessFlag(std::string("http://127.0.0.1:1=") + kWitnessVkey).ok());
+  CHECK_THAT(api::ParseWitnessFlag("http://127.0.0.1:1").status().message(),
+             Catch::Contains("URL=VKEY"));
+  RealLog log;
+  CHECK_THAT(api::ParseWitnessFlag("http://x=" + log.t.log->info().verifier_key).status().message(),
+             Catch::Contains("not a witness's cosignature key"));
+  api::WitnessingOptions options;
+  options.witnesses.push_back(
+      api::ParseWitnessFlag(std::string("http://x=") + kWitnessVkey).value());
+  options.quorum = 2;
+  CHECK_THAT(api::Witnessing::Make(*log.t.log, options).status().message(),
+             Catch::Contains("more than the 1 witnesses"));
+  options.quorum = 0;
+  options.witnesses.push_back(options.witnesses.front());
+  CHECK_THAT(api::Witnessing::Make(*log.t.log, options).status().message(),
+             Catch::Contains("two witnesses are named"));
+  options.witnesses.pop_back();
+  options.witnesses.front().url = "x";
+  CHECK(api::Witnessing::Make(*log.t.log, options).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE(
+    "the log's witnessing: fail-closed and fail-open, and a size above the log's is not "
+    "believed",
+    "[witness][http]") {
+  RealLog log;
+  ServedWitness sw({log.t.log->info().verifier()});
+  api::WitnessingOptions options;
+  options.witnesses.push_back({sw.url(), ParseVerifierKey(kWitnessVkey).value()});
+  options.cosigned_file = log.dir.File("cosigned-checkpoint");
+  options.timeout = std::chrono::seconds(2);
+  options.poll = std::chrono::milliseconds(20);
+  options.retry = std::chrono::milliseconds(50);
+  auto wait_cosigned = [](api::Witnessing& w, uint64_t size) {
+    for (int i = 0; i < 200; ++i) {
+      auto c = w.NewestCosigned();
+      if (c.has_value() && c->size >= size) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+
+  SECTION("fail-closed: nothing served before a cosignature; then the cosigned note") {
+    // Not started yet: nothing cosigned, so nothing served.
+    auto w = api::Witnessing::Make(*log.t.log, options).value();
+    CHECK(w->ServedCheckpoint().status().code() == Code::kUnavailable);
+    REQUIRE(w->Start().ok());
+    log.Append(2);
+    REQUIRE(wait_cosigned(*w, log.t.log->Size()));
+    const std::string served = w->ServedCheckpoint().value();
+    WitnessPolicy policy{{ParseVerifierKey(kWitnessVkey).value()}, 1};
+    Result<WitnessedCheckpoint> cp =
+        OpenWitnessedCheckpoint(served, log.t.log->info().verifier(), policy);
+    REQUIRE(cp.ok());
+    CHECK(cp->checkpoint.size == log.t.log->Size());
+    CHECK(testing::ReadFile(options.cosigned_file) == served);
+    CHECK_THAT(w->MetricsText(), Catch::Contains("vigil_checkpoint_cosigned_size " +
+                                                 std::to_string(log.t.log->Size())));
+  }
+  SECTION("fail-open: the newest log-signed checkpoint when no witness answers") {
+    options.witnesses.front().url =
+        "http://127.0.0.1:" + std::to_string(testing::FreePort());  // nobody there
+    auto closed = api::Witnessing::Make(*log.t.log, options).value();
+    REQUIRE(closed->Start().ok());
+    CHECK(closed->ServedCheckpoint().status().code() == Code::kUnavailable);
+    closed->Stop();
+    options.fail_open = true;
+    auto open = api::Witnessing::Make(*log.t.log, options).value();
+    REQUIRE(open->Start().ok());
+    log.Append(1);
+    CHECK(open->ServedCheckpoint().value() == log.Latest());
+    CHECK_THAT(open->MetricsText(), !Catch::Contains("vigil_witness_failures_total{witness=\"" +
+                                                     std::string(kWitnessName) + "\"} 0\n"));
+  }
+  SECTION("a witness that claims more than the log holds, after start, is not believed") {
+    auto w = api::Witnessing::Make(*log.t.log, options).value();
+    REQUIRE(w->Start().ok());
+    REQUIRE(wait_cosigned(*w, log.t.log->Size()));
+    const uint64_t cosigned = w->NewestCosigned()->size;
+    // Someone else with the log key shows the witness a longer tree that extends ours.
+    SecretKey log_key = SecretKey::Load(log.dir.File("log") + "/keys/log.key").value();
+    MemLog twin(log.t.log->info().origin, log_key);
+    for (uint64_t i = 0; i < log.t.log->Size(); ++i) twin.Append(log.t.log->EntryAt(i).value());
+    twin.AppendN(10, "elsewhere");
+    httplib::Client c(sw.url());
+    REQUIRE(sw.Post(c, twin.Body(cosigned))->status == 200);
+    // Our log moves on: the witness answers 409 with a size above ours.
+    log.Append(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(w->NewestCosigned()->size == cosigned);       // not cosigned, not believed
+    CHECK_FALSE(log.t.log->SigningHeld().has_value());  // after start: counted, not held
+    CHECK_THAT(w->MetricsText(), !Catch::Contains("vigil_witness_failures_total{witness=\"" +
+                                                  std::string(kWitnessName) + "\"} 0\n"));
+    w->Stop();
+    // At start the same answer holds signing: the store is behind what a witness saw.
+    auto again = api::Witnessing::Make(*log.t.log, options).value();
+    REQUIRE(again->Start().ok());
+    REQUIRE(log.t.log->SigningHeld().has_value());
+    CHECK_THAT(*log.t.log->SigningHeld(),
+               Catch::Contains("has cosigned size " + std::to_string(twin.size())));
+  }
 }
 
 }  // namespace
