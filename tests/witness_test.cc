@@ -5,6 +5,7 @@
 #include "ledger/witness/witness.h"
 
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -321,6 +322,7 @@ struct ServedWitness {
   std::unique_ptr<api::WitnessServer> server;
   std::thread thread;
   explicit ServedWitness(std::vector<NoteVerifier> logs) : tw(std::move(logs)) {
+    spdlog::set_level(spdlog::level::warn);  // one info line per request drowns the report
     api::WitnessServerOptions options;
     options.port = 0;
     server = std::make_unique<api::WitnessServer>(*tw.w, options);
