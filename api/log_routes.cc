@@ -7,6 +7,7 @@
 
 #include "api/problem.h"
 #include "api/server.h"
+#include "api/witnessing.h"
 #include "ledger/access.h"
 #include "ledger/admission.h"
 #include "ledger/log/checkpoint.h"
@@ -133,8 +134,10 @@ void SendReceipt(const httplib::Request& req, httplib::Response& res, const Rece
 std::vector<Route> Server::LogRoutes() {
   std::vector<Route> r;
 
+  // With witnesses, the newest checkpoint the quorum cosigned (api/witnessing.h).
   r.push_back({"GET", "/checkpoint", "/checkpoint", Access::kPublic, [this](Call& c) {
-                 Result<std::string> cp = log_.LatestCheckpoint();
+                 Result<std::string> cp = witnessing_ != nullptr ? witnessing_->ServedCheckpoint()
+                                                                 : log_.LatestCheckpoint();
                  if (!cp.ok()) return Fail(c.res, cp.status());
                  c.res.set_header("Cache-Control", "no-cache");
                  c.res.set_content(*cp, "text/plain; charset=utf-8");
@@ -207,7 +210,13 @@ std::vector<Route> Server::LogRoutes() {
   r.push_back(
       {"GET", R"(/v1/entries/(\d{1,19}))", "/v1/entries/{seq}", Access::kSigned, [this](Call& c) {
          const uint64_t seq = std::stoull(c.req.matches[1].str());
-         Result<std::string> cp = log_.LatestCheckpoint();
+         // The upgraded receipt: with witnesses, proved against the newest cosigned checkpoint
+         // once it covers the entry ("cosigned": true), else against the log-signed one.
+         std::optional<Witnessing::Cosigned> cosigned;
+         if (witnessing_ != nullptr) cosigned = witnessing_->NewestCosigned();
+         const bool use_cosigned = cosigned.has_value() && seq < cosigned->size;
+         Result<std::string> cp =
+             use_cosigned ? Result<std::string>(cosigned->note) : log_.LatestCheckpoint();
          if (!cp.ok()) return Fail(c.res, cp.status());
          Result<uint64_t> size = CheckpointSize(*cp);
          if (!size.ok()) return Fail(c.res, size.status());
@@ -225,6 +234,7 @@ std::vector<Route> Server::LogRoutes() {
                              {"leaf_hash", Base64(merkle::HashLeaf(*entry))},
                              {"inclusion", HashesJson(*proof)},
                              {"checkpoint", *cp}};
+         if (witnessing_ != nullptr) j["cosigned"] = use_cosigned;
          c.res.set_content(j.dump(), kJson);
        }});
 

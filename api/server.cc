@@ -13,38 +13,16 @@
 #include <cstring>
 
 #include "api/connections.h"
+#include "api/httplib_access.h"
 #include "api/problem.h"
 #include "api/request_head.h"
 #include "api/web_routes.h"
+#include "api/witnessing.h"
 #include "ledger/access.h"
 
 namespace vigil::api {
 
 namespace {
-// cpp-httplib 0.11.4 listens with a hard-coded backlog of 5 and has no setter, so bursts of
-// concurrent submitters had connections reset. Linux lets listen() be called again on the bound
-// socket to raise it; this reads the protected socket member to do so.
-struct ListeningSocket : httplib::Server {
-  static socket_t Of(httplib::Server& s) { return (s.*&ListeningSocket::svr_sock_).load(); }
-  // httplib takes an INVALID_SOCKET listener for "shutting down" and then never calls a
-  // content provider (RefuseAndClose's problem body went out empty): the FrontDoor's listener
-  // stands in for the one httplib never opens.
-  static void Set(httplib::Server& s, socket_t sock) { (s.*&ListeningSocket::svr_sock_) = sock; }
-};
-
-// Calls the protected httplib::Server::process_request (one request on a stream), for HandleRaw
-// and for the requests the FrontDoor has buffered.
-struct RequestProcessor : httplib::Server {
-  static bool Process(httplib::Server& s, httplib::Stream& strm) {
-    bool closed = false;
-    return (s.*&RequestProcessor::process_request)(
-        strm, /*close_connection=*/true, closed,
-        [](httplib::Request& req) { req.remote_addr = "raw"; });
-  }
-  static bool Process(httplib::Server& s, httplib::Stream& strm, bool must_close, bool& closed) {
-    return (s.*&RequestProcessor::process_request)(strm, must_close, closed, nullptr);
-  }
-};
 
 // The raw path (before any '?') must be the one encoding of what it decodes to: a
 // percent-encoded letter, digit, "-._~" or "/" reaches the same route as the plain character,
@@ -607,6 +585,7 @@ std::string Server::MetricsText() {
   }
   line("vigil_http_responses_total", "HTTP responses by status.", "counter", responses);
   line("vigil_rejections_total", "Refused requests by error or rule code.", "counter", rejections);
+  if (witnessing_ != nullptr) out += witnessing_->MetricsText();
   return out;
 }
 

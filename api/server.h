@@ -32,6 +32,7 @@ struct Response;
 namespace vigil::api {
 
 class FrontDoor;
+class Witnessing;
 
 // Plain HTTP is served through the FrontDoor (api/connections.h): connection caps, total
 // deadlines and header limits hold before a handler thread is used. Native TLS is served by
@@ -75,6 +76,11 @@ class Server {
   // handler: call it from a thread that waits for the signal).
   void Stop();
 
+  // Witnesses (api/witnessing.h): once set, /checkpoint serves w->ServedCheckpoint(),
+  // GET /v1/entries/{seq} proves against the newest cosigned checkpoint, and /metrics shows
+  // the witnesses. Call before Run(); `*w` must outlive the server. Unset: no witnesses.
+  void set_witnessing(Witnessing* w) { witnessing_ = w; }
+
   // Every route the server answers, in matching order.
   const std::vector<Route>& routes() const { return routes_; }
 
@@ -111,6 +117,7 @@ class Server {
   AppendQuota quota_;
   std::unique_ptr<Metrics> metrics_;
   std::vector<Route> routes_;
+  Witnessing* witnessing_ = nullptr;
   int port_ = 0;
 };
 

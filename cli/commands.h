@@ -17,6 +17,10 @@ void AddKeygen(CLI::App& app, int& exit_code);
 void AddGenesis(CLI::App& app, int& exit_code);
 void AddInit(CLI::App& app, int& exit_code);
 void AddServe(CLI::App& app, int& exit_code);
+// witness init | serve: a C2SP tlog-witness (witness_command.cc).
+void AddWitness(CLI::App& app, int& exit_code);
+// Parses --listen: "host:port", ":port" or "port" (serve_command.cc). False if malformed.
+bool ParseListen(const std::string& listen, std::string& host, int& port);
 void AddSubmit(CLI::App& app, int& exit_code);
 // register participant | licence | key (register_command.cc).
 void AddRegister(CLI::App& app, int& exit_code);

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddGenesis(app, exit_code);
   vigil::cli::AddInit(app, exit_code);
   vigil::cli::AddServe(app, exit_code);
+  vigil::cli::AddWitness(app, exit_code);
   vigil::cli::AddSubmit(app, exit_code);
   vigil::cli::AddRegister(app, exit_code);
   vigil::cli::AddExport(app, exit_code);

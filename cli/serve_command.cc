@@ -8,13 +8,12 @@
 #include <thread>
 
 #include "api/server.h"
+#include "api/witnessing.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
 #include "ledger/log/writer.h"
 
 namespace vigil::cli {
-
-namespace {
 
 // "host:port" or ":port" or "port".
 bool ParseListen(const std::string& listen, std::string& host, int& port) {
@@ -30,15 +29,17 @@ bool ParseListen(const std::string& listen, std::string& host, int& port) {
   }
 }
 
-}  // namespace
-
 void AddServe(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("serve", "Serve a log over HTTP (or HTTPS)");
   cmd->footer(
       "Stops cleanly on SIGTERM or Ctrl-C: stops accepting, finishes the batch in flight and\n"
       "every queued submission, then exits.\n\n"
       "Every option can also come from a config file (--config FILE or $VIGIL_CONFIG), e.g.\n"
-      "  [serve]\n  data = \"/var/lib/vigil\"\n  listen = \"0.0.0.0:8443\"\n\n"
+      "  [serve]\n  data = \"/var/lib/vigil\"\n  listen = \"0.0.0.0:8443\"\n"
+      "  witness = [\"https://w1.example.vn=w1.example.vn+1a2b3c4d+BA...\"]\n\n"
+      "With --witness (repeatable), each new checkpoint is sent to the witnesses, and\n"
+      "/checkpoint serves the newest one --witness-quorum of them cosigned (fail-closed;\n"
+      "--witness-fail-open serves newer log-signed ones too). See docs/operator.md.\n\n"
       "Examples:\n  vigil serve --data /var/lib/vigil --listen 127.0.0.1:8080\n"
       "  vigil serve --data /var/lib/vigil --listen 0.0.0.0:8443 --tls-cert c.pem --tls-key k.pem");
   struct Args {
@@ -46,6 +47,10 @@ void AddServe(CLI::App& app, int& exit_code) {
     api::ServerOptions server;
     WriterOptions writer;
     LedgerOpenOptions open;
+    std::vector<std::string> witnesses;
+    size_t witness_quorum = 0;
+    double witness_timeout_s = 5;
+    bool witness_fail_open = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--data,-d", a->data, "Data directory of the log")->required();
@@ -89,6 +94,20 @@ void AddServe(CLI::App& app, int& exit_code) {
   cmd->add_flag("--accept-personal-data-loss", a->open.accept_personal_data_loss,
                 "Start although keys/personal.key or personal.slots is missing and the store "
                 "holds personal records (they become unreadable for ever)");
+  cmd->add_option("--witness", a->witnesses,
+                  "A witness that cosigns the log's checkpoints, URL=VKEY (repeatable; the key "
+                  "vigil witness init printed)");
+  cmd->add_option("--witness-quorum", a->witness_quorum,
+                  "Witnesses that must cosign a checkpoint before /checkpoint serves it "
+                  "(default: all of them)")
+      ->check(CLI::Range(size_t{1}, size_t{1000}));
+  cmd->add_option("--witness-timeout", a->witness_timeout_s,
+                  "Seconds to wait for one witness's answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 300.0));
+  cmd->add_flag("--witness-fail-open", a->witness_fail_open,
+                "Serve the newest log-signed checkpoint at /checkpoint even when too few "
+                "witnesses have cosigned it (docs/operator.md: what this gives up)");
   cmd->add_option("--log-level", a->log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -103,6 +122,26 @@ void AddServe(CLI::App& app, int& exit_code) {
       exit_code = kExitUsage;
       return;
     }
+    api::WitnessingOptions witnessing;
+    for (const std::string& flag : a->witnesses) {
+      Result<api::WitnessSpec> spec = api::ParseWitnessFlag(flag);
+      if (!spec.ok()) {
+        std::cerr << "vigil serve: " << spec.status().message() << "\n";
+        exit_code = kExitUsage;
+        return;
+      }
+      witnessing.witnesses.push_back(*spec);
+    }
+    if (witnessing.witnesses.empty() && (a->witness_quorum != 0 || a->witness_fail_open)) {
+      std::cerr << "vigil serve: --witness-quorum and --witness-fail-open need --witness\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    witnessing.quorum = a->witness_quorum;
+    witnessing.timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(a->witness_timeout_s * 1000));
+    witnessing.fail_open = a->witness_fail_open;
+    witnessing.cosigned_file = a->data + "/cosigned-checkpoint";
     spdlog::set_level(spdlog::level::from_str(a->log_level));
     // --max-connections descriptors, plus the store, the listener and some slack: raise the
     // soft limit (often 1024) toward the hard one. Past it, accepting pauses (api/connections).
@@ -127,8 +166,29 @@ void AddServe(CLI::App& app, int& exit_code) {
       return;
     }
     Log& log = (*ledger)->log();
+    std::unique_ptr<api::Witnessing> witnesses;
+    if (!witnessing.witnesses.empty()) {
+      Result<std::unique_ptr<api::Witnessing>> w = api::Witnessing::Make(log, witnessing);
+      if (!w.ok()) {
+        std::cerr << "vigil serve: " << w.status().message() << "\n";
+        exit_code = kExitUsage;
+        return;
+      }
+      witnesses = std::move(*w);
+      // Before any append: the first round asks every witness its size, and holds signing if
+      // one saw a larger tree than the store holds.
+      if (Status s = witnesses->Start(); !s.ok()) {
+        std::cerr << "vigil serve: " << s.message() << "\n";
+        exit_code = kExitUsage;
+        return;
+      }
+      if (std::optional<std::string> held = log.SigningHeld()) {
+        spdlog::error("signing is held: {}", *held);
+      }
+    }
     Writer writer(log, a->writer);
     api::Server server(**ledger, writer, a->server);
+    server.set_witnessing(witnesses.get());
     if (Status s = server.Bind(); !s.ok()) {
       std::cerr << "vigil serve: " << s.message() << "\n";
       exit_code = kExitUsage;
@@ -144,6 +204,7 @@ void AddServe(CLI::App& app, int& exit_code) {
     });
     server.Run();
     writer.Stop();  // finishes every submission already queued
+    if (witnesses != nullptr) witnesses->Stop();
     // If Run() ended on its own, wake the waiter so it can be joined.
     if (waiter.joinable()) {
       pthread_kill(waiter.native_handle(), SIGTERM);
