@@ -4,6 +4,10 @@ tlog-cosignature v1, signed-note, tlog-checkpoint; RFC 6962 for the Merkle proof
 
 Usage: witness_test.py PATH/TO/vigil
 
+Part 0 writes the spec's witness seed (bytes 0x00..0x1f) as a Vigil key file, runs
+`vigil witness init --from` on it and compares the printed verifier key with the one the
+issue's known answer gives (computed here too).
+
 Part 1 talks to `vigil witness serve` directly as a log would. This script is the log: its own
 Ed25519 key, its own Merkle tree of made-up leaves, checkpoints and consistency proofs computed
 here. It walks the protocol table of tlog-witness (200 with a cosignature that verifies under
@@ -164,8 +168,9 @@ def stop(proc):
             proc.wait()
 
 
-def witness_init(vigil, data, name):
-    out = subprocess.run([vigil, "witness", "init", "--data", data, "--name", name],
+def witness_init(vigil, data, name, key_file=None):
+    out = subprocess.run([vigil, "witness", "init", "--data", data, "--name", name,
+                          *(["--from", key_file] if key_file else [])],
                          capture_output=True, text=True, timeout=30)
     if out.returncode != 0:
         raise RuntimeError(f"vigil witness init: {out.stderr}")
@@ -182,6 +187,23 @@ def witness_serve(vigil, data, port, logs):
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc)
     return proc
+
+
+# ---- part 0: the known answer of the witness's verifier key --------------------------------
+
+
+def known_answer(vigil, tmp):
+    seed = bytes(range(32))
+    name = "witness.example/w1"
+    expected = vkey(name, 0x04, nacl.signing.SigningKey(seed).verify_key)[0]
+    check(expected == "witness.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4",
+          f"the spec's seed gives the issue's verifier key here: {expected}")
+    key_file = os.path.join(tmp, "seed.key")
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, f"vigil-ed25519-seed-v1 {b64(seed)}\n".encode())
+    os.close(fd)
+    printed = witness_init(vigil, os.path.join(tmp, "known"), name, key_file)
+    check(printed == expected, f"vigil witness init --from prints the same verifier key: {printed}")
 
 
 # ---- part 1: the protocol, against vigil witness directly ----------------------------------
@@ -347,7 +369,7 @@ def gathering(vigil, tmp):
                             log_vkey, *witness_args, "--witness-quorum", "2")
         check(rc == 0 and "cosigned by" in out, f"vigil verify --server --witness x3 (quorum 2): {out[-160:]}")
         rc, out = vigil_run("verify", "--server", url, "--state", state + ".2", "--tree-only", "--vkey",
-                            log_vkey, *witness_args[:2], "--witness", stranger, "--witness-quorum", "3")
+                            log_vkey, *witness_args[:2], "--witness", stranger, "--witness-quorum", "2")
         check(rc == 1 and "witness policy" in out, f"vigil verify refuses a quorum the log cannot meet: {out[-160:]}")
         proof = os.path.join(tmp, "entry-5.tlog-proof")
         rc, out = vigil_run("receipt", "5", "--key", authority, "--server", url, "--log-key", log_vkey,
@@ -376,6 +398,7 @@ def main():
         return 2
     vigil = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory(prefix="vigil_witness_outside_") as tmp:
+        known_answer(vigil, tmp)
         protocol(vigil, tmp)
         gathering(vigil, tmp)
     print(f"{len(failures)} failure(s)")
