@@ -462,7 +462,7 @@ int RunPromote(const PromoteArgs& args) {
                     " entries: promoting it would fork the log. Catch the mirror up from any "
                     "copy that holds those entries; nothing was changed");
   }
-  if (witnesses.size() - silent.size() == 0 || !silent.empty()) {
+  if (witnesses.empty() || !silent.empty()) {
     std::string why = witnesses.empty() ? "no witness was given (--witness URL=VKEY)"
                                         : "these witnesses did not answer: ";
     for (size_t i = 0; i < silent.size(); ++i) why += (i ? "; " : "") + silent[i];

@@ -98,7 +98,7 @@ TEST_CASE("a mirror store refuses every dishonest batch and writes nothing", "[m
   SECTION("a changed byte (the signature no longer verifies)") {
     const size_t at = bad[2].find("legal_name");
     REQUIRE(at != std::string::npos);
-    bad[2][at + 14] = bad[2][at + 14] == 'x' ? 'y' : 'x';
+    bad[2][at + 20] = bad[2][at + 20] == 'x' ? 'y' : 'x';
     want = "refused by the rules";
   }
   SECTION("a gap") {
@@ -194,8 +194,9 @@ TEST_CASE("promotion installs the log key only when it matches, then the log sig
   SecretKey k = SecretKey::Generate();
   std::vector<Result<Appended>> r = ledger->log().AppendBatch(
       {testing::MakeSubmission(
-          *authority, testing::RegisterPayload("authority", "after", "After", k.public_key()))},
+          *authority, testing::RegisterPayload("authority", "after", "p-after", k.public_key()))},
       NowMs());
+  INFO(r[0].status().ToString());
   REQUIRE(r[0].ok());
   CHECK(r[0]->receipt.seq == n);
   Result<std::vector<Hash>> proof = ledger->log().ConsistencyProof(n, n + 1);

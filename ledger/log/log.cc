@@ -380,15 +380,25 @@ Status Log::CreateMirror(const std::string& dir, const std::string& origin,
   if (ec) return Status(Code::kIoError, "cannot create " + KeysDir(dir) + ": " + ec.message());
   fs::permissions(KeysDir(dir), fs::perms::owner_all, ec);
   VIGIL_RETURN_IF_ERROR(SavePublicKey(public_key, KeysDir(dir) + "/log.pub"));
-  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
-  if (!env.ok()) return env.status();
-  Result<db::Txn> txn = (*env)->BeginWrite();
-  if (!txn.ok()) return txn.status();
-  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaOrigin, origin));
-  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaLogKey, public_key.bytes()));
-  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaFormat, kStoreFormat));
-  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaMirrorOf, upstream));
-  return txn->Commit();
+  // Made aside and renamed into place, so that a process killed meanwhile leaves no store
+  // without its facts (the next run starts over).
+  const std::string fresh = dir + "/store.new";
+  fs::remove_all(fresh, ec);
+  {
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(fresh);
+    if (!env.ok()) return env.status();
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    if (!txn.ok()) return txn.status();
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaOrigin, origin));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaLogKey, public_key.bytes()));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaFormat, kStoreFormat));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaMirrorOf, upstream));
+    VIGIL_RETURN_IF_ERROR(txn->Commit());
+  }
+  fs::remove_all(StoreDir(dir), ec);  // only a store without data.mdb can be here
+  fs::rename(fresh, StoreDir(dir), ec);
+  if (ec) return Status(Code::kIoError, "cannot create " + StoreDir(dir) + ": " + ec.message());
+  return SyncDir(dir);
 }
 
 Result<std::optional<std::string>> Log::MirrorOf(const db::Txn& txn) {
@@ -416,11 +426,6 @@ Result<std::unique_ptr<Log>> Log::OpenMirror(const std::string& dir, Admission* 
   VIGIL_RETURN_IF_ERROR(CheckExists(dir));
   std::unique_ptr<Log> log(new Log());
   log->admission_ = admission;
-  if (replicate) {
-    Result<FileLock> lock = LockWriter(dir);
-    if (!lock.ok()) return lock.status();
-    log->writer_lock_ = std::move(*lock);
-  }
   Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
   if (!env.ok()) return env.status();
   log->env_ = std::move(*env);
@@ -435,6 +440,11 @@ Result<std::unique_ptr<Log>> Log::OpenMirror(const std::string& dir, Admission* 
     if (!mirror->has_value()) {
       return Status(Code::kNotFound, dir + " holds a primary log, not a mirror");
     }
+  }
+  if (replicate) {
+    Result<FileLock> lock = LockWriter(dir);
+    if (!lock.ok()) return lock.status();
+    log->writer_lock_ = std::move(*lock);
   }
   log->follows_store_ = !replicate;
   VIGIL_RETURN_IF_ERROR(log->LoadTail());
@@ -571,9 +581,18 @@ Status Log::Promote(const std::string& dir, const SecretKey& log_key, const File
   Result<uint64_t> size = txn->Count(Table::kEntries);
   if (!size.ok()) return size.status();
   // The key first: a crash before the commit leaves a mirror (still read-only) holding the
-  // right key, and promoting again finishes the job.
-  VIGIL_RETURN_IF_ERROR(log_key.Save(KeysDir(dir) + "/log.key"));
-  VIGIL_RETURN_IF_ERROR(SavePublicKey(log_key.public_key(), KeysDir(dir) + "/log.pub"));
+  // right key, and promoting again finishes the job. (keys/log.pub is CreateMirror's.)
+  const std::string key_file = KeysDir(dir) + "/log.key";
+  std::error_code ec;
+  if (fs::exists(key_file, ec)) {
+    Result<SecretKey> there = SecretKey::Load(key_file);
+    if (!there.ok() || !(there->public_key() == log_key.public_key())) {
+      return Status(Code::kFailedPrecondition,
+                    key_file + " exists and is not the log's key; move it away first");
+    }
+  } else {
+    VIGIL_RETURN_IF_ERROR(log_key.Save(key_file));
+  }
   VIGIL_RETURN_IF_ERROR(txn->Delete(Table::kMeta, kMetaMirrorOf));
   VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaReplicatedUntil, std::to_string(*size)));
   return txn->Commit();

@@ -12,6 +12,7 @@ primary verifies the promoted log (consistency proof, every new entry), losing n
 
 Usage: mirror_test.py path/to/vigil. Python 3 stdlib only.
 """
+import base64
 import hashlib
 import json
 import os
@@ -223,7 +224,9 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     rc1, out1, _ = run("stock", "--key", authority, "--server", p.url, "cty-hoachat-an-phu")
     rc2, out2, _ = run("stock", "--key", authority, "--server", m.url, "cty-hoachat-an-phu")
     check(rc1 == 0 and out1 == out2, "stock on the mirror equals the primary's", out2)
-    status, body = post(m.url, "/v1/entries", b'{"signer":"x","payload":"{}","sig":"AA=="}')
+    sig = base64.b64encode(bytes(64)).decode()
+    status, body = post(m.url, "/v1/entries", json.dumps(
+        {"signer": "0123456789abcdef", "payload": "{}", "sig": sig}).encode())
     check(status == 503 and b"read-only mirror of " + ORIGIN.encode() in body,
           "POST /v1/entries on the mirror: 503, a read-only mirror of the origin", body)
     rc, out, err = run("register", "key", "--key", authority, "--server", m.url, "--participant",
@@ -244,13 +247,14 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
              "--batch", "1", "--threads", "1"]
     rng = random.Random(17)
     kills, sizes = 0, []
-    for _ in range(12):
+    for _ in range(30):
         proc = subprocess.Popen([VIGIL, "mirror", *kargs], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.6))
-        if proc.poll() is None:
-            proc.kill()
-            kills += 1
+        time.sleep(rng.uniform(0.02, 0.15))
+        if proc.poll() is not None:
+            break  # this run finished before the kill
+        proc.kill()
+        kills += 1
         proc.wait()
         if os.path.exists(os.path.join(kdir, "store", "data.mdb")):
             s = serve(kdir, tmp)
@@ -315,7 +319,7 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     check(rc == 1 and "no witness was given" in err, "promotion without witnesses is refused",
           err)
     nowitness = f"http://127.0.0.1:{free_port()}"
-    wkey = "w.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+    wkey = "witness.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
     rc, out, err = run("mirror", "promote", "--data", mdir, "--log-key-file", log_key_backup,
                        "--witness", f"{nowitness}={wkey}")
     check(rc == 1 and "did not answer" in err, "promotion with a witness that does not answer is "
