@@ -247,10 +247,10 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
              "--batch", "1", "--threads", "1"]
     rng = random.Random(17)
     kills, sizes = 0, []
-    for _ in range(30):
+    for _ in range(40):
         proc = subprocess.Popen([VIGIL, "mirror", *kargs], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.02, 0.15))
+        time.sleep(rng.uniform(0.01, 0.08))
         if proc.poll() is not None:
             break  # this run finished before the kill
         proc.kill()
@@ -260,7 +260,9 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
             s = serve(kdir, tmp)
             sizes.append(size_of(s.url))
             stop(s)
-    check(kills >= 3, f"vigil mirror was killed mid-run ({kills} times)", sizes)
+    final = size_of(p.url)
+    check(kills >= 3 and len([x for x in sizes if 0 < x < final]) >= 2,
+          f"vigil mirror was killed mid-run ({kills} times), some mid-download", sizes)
     check(sizes == sorted(sizes), "every killed run kept what the earlier ones stored", sizes)
     rc, out, err = mirror(*kargs)
     check(rc == 0, "the run after the kills completes", out + err)
@@ -318,6 +320,32 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     rc, out, err = run("mirror", "promote", "--data", mdir, "--log-key-file", log_key_backup)
     check(rc == 1 and "no witness was given" in err, "promotion without witnesses is refused",
           err)
+    # A copy of the mirror with one byte of its store changed does not verify: refused, even
+    # with the risk flag.
+    damaged = os.path.join(tmp, "damaged-mirror")
+    shutil.copytree(mdir, damaged)
+    with open(os.path.join(damaged, "store", "data.mdb"), "r+b") as f:
+        db = f.read()
+        at = db.find(b"legal_name")
+        assert at > 0
+        f.seek(at + 20)
+        f.write(b"x" if db[at + 20:at + 21] != b"x" else b"y")
+    rc, out, err = run("mirror", "promote", "--data", damaged, "--log-key-file", log_key_backup,
+                       "--no-witnesses-i-accept-the-risk")
+    check(rc == 1 and "does not verify" in err and
+          not os.path.exists(os.path.join(damaged, "keys", "log.key")),
+          "promotion of a store that does not verify is refused, no key installed", err)
+    # A real server that is no witness (the damaged copy's own `vigil serve`, which answers
+    # 404 to add-checkpoint) gives no size: refused.
+    shutil.rmtree(damaged)
+    shutil.copytree(mdir, damaged)
+    d = serve(damaged, tmp)
+    wkey0 = "witness.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+    rc, out, err = run("mirror", "promote", "--data", mdir, "--log-key-file", log_key_backup,
+                       "--witness", f"{d.url}={wkey0}")
+    check(rc == 1 and "did not answer" in err and "answered 404" in err,
+          "promotion with a URL that is no witness (404) is refused", err)
+    stop(d)
     nowitness = f"http://127.0.0.1:{free_port()}"
     wkey = "witness.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
     rc, out, err = run("mirror", "promote", "--data", mdir, "--log-key-file", log_key_backup,
