@@ -190,6 +190,14 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     check(rc == 2 and "authority or police" in err,
           "a business key cannot read entry bundles: exit 2 saying which key is needed", err)
 
+    tofu = os.path.join(tmp, "tofu")
+    rc, out, err = mirror("--from", p.url, "--data", tofu, "--key", authority,
+                          "--trust-on-first-use", "--once")
+    check(rc == 0, "--trust-on-first-use pins the key the upstream announces", err)
+    rc, out, err = mirror("--from", p.url, "--data", tofu, "--key", authority, "--log-key", vkey,
+                          "--once")
+    check(rc == 0 and "nothing new" in out, "the key pinned on first use is the log's", out + err)
+
     # ---- follow the demo log ----------------------------------------------------------------
     rc, out, err = mirror("--from", p.url, *common, "--log-key", vkey, "--once")
     check(rc == 0 and "new entries verified and stored" in out, "the mirror follows the demo log",
