@@ -4,6 +4,7 @@
 // a broken link, a refused record, a checkpoint of another size, root or key) is refused with
 // nothing written. The HTTP side is tests/cli/mirror_test.py.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,11 @@ TEST_CASE("promotion installs the log key only when it matches, then the log sig
   REQUIRE(key.ok());
   REQUIRE(Log::Promote(u.mirror, *key, *lock).ok());
   CHECK(Log::Promote(u.mirror, *key, *lock).code() == Code::kFailedPrecondition);
+  // A crash after the store's commit, before the key file: promoting again writes it.
+  REQUIRE(std::filesystem::remove(u.mirror + "/keys/log.key"));
+  CHECK(Log::Promote(u.mirror, SecretKey::Generate(), *lock).code() == Code::kInvalidArgument);
+  REQUIRE(Log::Promote(u.mirror, *key, *lock).ok());
+  CHECK(std::filesystem::exists(u.mirror + "/keys/log.key"));
   *lock = FileLock();  // released
   {
     Result<std::unique_ptr<db::Env>> env = db::Env::Open(u.mirror + "/store");

@@ -561,41 +561,45 @@ Status Log::Replicate(const std::vector<Replica>& entries,
 
 Status Log::Promote(const std::string& dir, const SecretKey& log_key, const FileLock& lock) {
   (void)lock;  // held by the caller for the whole promotion
-  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
-  if (!env.ok()) return env.status();
-  Result<db::Txn> txn = (*env)->BeginWrite();
-  if (!txn.ok()) return txn.status();
-  Result<LogInfo> info = ReadInfo(*txn);
-  if (!info.ok()) return info.status();
-  Result<std::optional<std::string>> mirror = MirrorOf(*txn);
-  if (!mirror.ok()) return mirror.status();
-  if (!mirror->has_value()) {
-    return Status(Code::kFailedPrecondition, dir + " holds a primary log, not a mirror");
-  }
-  if (!(log_key.public_key() == info->public_key)) {
-    return Status(Code::kInvalidArgument,
-                  "the key given is not the log's key: its public key differs from the one the "
-                  "mirror's checkpoints verify with (" +
-                      info->verifier_key + ")");
-  }
-  Result<uint64_t> size = txn->Count(Table::kEntries);
-  if (!size.ok()) return size.status();
-  // The key first: a crash before the commit leaves a mirror (still read-only) holding the
-  // right key, and promoting again finishes the job. (keys/log.pub is CreateMirror's.)
   const std::string key_file = KeysDir(dir) + "/log.key";
   std::error_code ec;
-  if (fs::exists(key_file, ec)) {
-    Result<SecretKey> there = SecretKey::Load(key_file);
-    if (!there.ok() || !(there->public_key() == log_key.public_key())) {
-      return Status(Code::kFailedPrecondition,
-                    key_file + " exists and is not the log's key; move it away first");
+  const bool key_there = fs::exists(key_file, ec);
+  {
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+    if (!env.ok()) return env.status();
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    if (!txn.ok()) return txn.status();
+    Result<LogInfo> info = ReadInfo(*txn);
+    if (!info.ok()) return info.status();
+    if (!(log_key.public_key() == info->public_key)) {
+      return Status(Code::kInvalidArgument,
+                    "the key given is not the log's key: its public key differs from the one "
+                    "the mirror's checkpoints verify with (" +
+                        info->verifier_key + ")");
     }
-  } else {
-    VIGIL_RETURN_IF_ERROR(log_key.Save(key_file));
+    Result<std::optional<std::string>> mirror = MirrorOf(*txn);
+    if (!mirror.ok()) return mirror.status();
+    Result<std::optional<std::string>> until = txn->Get(Table::kMeta, kMetaReplicatedUntil);
+    if (!until.ok()) return until.status();
+    if (!mirror->has_value()) {
+      // A promotion interrupted between its commit and the key file: finish it.
+      if (until->has_value() && !key_there) return log_key.Save(key_file);
+      return Status(Code::kFailedPrecondition, dir + " holds a primary log, not a mirror");
+    }
+    if (key_there) {
+      return Status(Code::kFailedPrecondition,
+                    key_file + " exists in a mirror; move it away first");
+    }
+    Result<uint64_t> size = txn->Count(Table::kEntries);
+    if (!size.ok()) return size.status();
+    // The store first: until the key file exists, nothing opens it to sign (Ledger::Open opens
+    // a store without keys/log.key as a mirror, and this store no longer is one); a crash
+    // before the key is written is finished by promoting again.
+    VIGIL_RETURN_IF_ERROR(txn->Delete(Table::kMeta, kMetaMirrorOf));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaReplicatedUntil, std::to_string(*size)));
+    VIGIL_RETURN_IF_ERROR(txn->Commit());
   }
-  VIGIL_RETURN_IF_ERROR(txn->Delete(Table::kMeta, kMetaMirrorOf));
-  VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaReplicatedUntil, std::to_string(*size)));
-  return txn->Commit();
+  return log_key.Save(key_file);
 }
 
 Result<std::string> Log::LatestCheckpoint() {

@@ -162,11 +162,12 @@ class Log {
   // largest subtree first), so a mirror can extend it as it downloads.
   Result<std::vector<Hash>> FrontierNodes();
 
-  // Turns the mirror in `dir` into a primary: writes `log_key` as keys/log.key (mode 0600;
-  // refused unless it matches the store's public key) and keys/log.pub, records
-  // ReplicatedUntil = the current size and removes the mirror marker, so that Open then
-  // appends and signs. The caller holds `lock` (LockWriter(dir)) and has verified the store.
-  // Errors: kFailedPrecondition (not a mirror), kInvalidArgument (key mismatch), I/O errors.
+  // Turns the mirror in `dir` into a primary: records ReplicatedUntil = the current size and
+  // removes the mirror marker (one commit), then writes `log_key` as keys/log.key (mode 0600),
+  // so that Open then appends and signs. Refused unless `log_key` matches the store's public
+  // key. Run again after a crash between the two steps, it writes the key. The caller holds
+  // `lock` (LockWriter(dir)) and has verified the store. Errors: kFailedPrecondition (not a
+  // mirror, or a key file already in it), kInvalidArgument (key mismatch), I/O errors.
   static Status Promote(const std::string& dir, const SecretKey& log_key, const FileLock& lock);
 
   // ---- reads: thread-safe, each in its own read transaction ----
