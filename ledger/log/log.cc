@@ -379,9 +379,10 @@ Status Log::CreateMirror(const std::string& dir, const std::string& origin,
   fs::create_directories(KeysDir(dir), ec);
   if (ec) return Status(Code::kIoError, "cannot create " + KeysDir(dir) + ": " + ec.message());
   fs::permissions(KeysDir(dir), fs::perms::owner_all, ec);
+  // Made aside and renamed into place last, so that a process killed meanwhile leaves no
+  // store without its facts: the next run starts over (replacing a log.pub left behind).
+  fs::remove(KeysDir(dir) + "/log.pub", ec);
   VIGIL_RETURN_IF_ERROR(SavePublicKey(public_key, KeysDir(dir) + "/log.pub"));
-  // Made aside and renamed into place, so that a process killed meanwhile leaves no store
-  // without its facts (the next run starts over).
   const std::string fresh = dir + "/store.new";
   fs::remove_all(fresh, ec);
   {

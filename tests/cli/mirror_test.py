@@ -260,6 +260,8 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
                                 stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.01, 0.08))
         if proc.poll() is not None:
+            check(proc.returncode == 0, "a run between the kills that ended on its own succeeded",
+                  proc.returncode)
             break  # this run finished before the kill
         proc.kill()
         kills += 1
@@ -280,6 +282,21 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     check(get(s.url, "/checkpoint") == get(p.url, "/checkpoint"),
           "the killed-and-resumed mirror reached the primary's checkpoint")
     stop(s)
+
+    # Killed while creating the store: what it left (a public key, a half-made store aside)
+    # does not stop the next run.
+    half = os.path.join(tmp, "half")
+    os.makedirs(os.path.join(half, "keys"))
+    os.makedirs(os.path.join(half, "store.new"))
+    with open(os.path.join(half, "keys", "log.pub"), "w") as f:
+        f.write("left behind\n")
+    with open(os.path.join(half, "store.new", "data.mdb"), "w") as f:
+        f.write("half made")
+    rc, out, err = mirror("--from", p.url, "--data", half, "--key", authority, "--log-key", vkey,
+                          "--once")
+    check(rc == 0, "a run after one killed while creating the store starts over", out + err)
+    rc, out, err = run("verify", "--data", half, "--key", vkey)
+    check(rc == 0, "and its store verifies", out + err)
 
     # ---- a forked upstream: the log key, another history ------------------------------------
     full = os.path.join(tmp, "full-backup")
