@@ -34,6 +34,8 @@ void AddDemo(CLI::App& app, int& exit_code);
 void AddBackup(CLI::App& app, int& exit_code);
 // participants, trail, stock, transfers, alerts, personal, inspections (query_commands.cc).
 void AddQueries(CLI::App& app, int& exit_code);
+// mirror, and mirror promote (mirror_command.cc).
+void AddMirror(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli
 

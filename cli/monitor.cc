@@ -340,36 +340,10 @@ class Run {
       }
       if (saved->checkpoint.size > 0) {
         // The server's own proof that the new tree extends the saved one.
-        const std::string target =
-            "/v1/proof/consistency?from=" + std::to_string(saved->checkpoint.size) +
-            "&to=" + std::to_string(cp->size);
-        Result<Response> pr = Get(target);
-        if (!pr.ok()) return End(2, pr.status().message());
-        if (pr->status >= 500) return End(2, "GET " + target + ": " + pr->ProblemText());
-        // A 2xx that is not JSON of a proof's shape says nothing about the tree (a proxy's
-        // page, a cut connection): exit 2, try again. A refusal, or hashes that are not
-        // hashes, is the server declining to prove consistency: a fork.
-        std::vector<Hash> proof;
-        bool parsed = false;
-        if (pr->ok()) {
-          Result<nlohmann::json> j =
-              ParseReply(*pr, "GET " + target, ProofShape(), "a consistency proof");
-          if (!j.ok()) return End(2, j.status().message());
-          parsed = true;
-          for (const auto& h : (*j)["proof"]) {
-            Result<Hash> hash = HashFromBase64(h.get<std::string>());
-            if (!hash.ok()) {
-              parsed = false;
-              break;
-            }
-            proof.push_back(*hash);
-          }
-        }
-        Status consistent =
-            parsed ? merkle::VerifyConsistency(saved->checkpoint.size, cp->size,
-                                               saved->checkpoint.root, cp->root, proof)
-                   : Status(Code::kCorruption,
-                            "the server gave no consistency proof (" + pr->ProblemText() + ")");
+        ++r_.requests;
+        Status consistent = CheckConsistency(*client_, saved->checkpoint.size, cp->size,
+                                             saved->checkpoint.root, cp->root);
+        if (consistent.code() == Code::kIoError) return End(2, consistent.message());
         if (!consistent.ok()) {
           return Fail(saved->checkpoint.size - 1,
                       "fork: the log at size " + std::to_string(cp->size) +
@@ -432,27 +406,18 @@ class Run {
     };
     for (uint64_t tile = from / kWidth; tile * kWidth < to; ++tile) {
       const uint64_t width = std::min(kWidth, to - tile * kWidth);
-      const std::string target = TileTarget(TileRef::kEntries, tile, width);
-      Result<Response> res = Get(target, o_.reader);
-      if (!res.ok()) {
-        End(2, res.status().message());
-        return false;
-      }
-      if (res->status == 401 || res->status == 403) {
-        End(2, "GET " + target + " refused: " + res->ProblemText() +
-                   ". --reader-key must be a registered authority or police key");
-        return false;
-      }
-      if (!res->ok()) {
-        End(res->status == 404 ? 1 : 2,
-            "GET " + target + ": " + res->ProblemText() +
-                (res->status == 404 ? " (the checkpoint claims entries the server does not serve)"
-                                    : ""));
-        return false;
-      }
-      Result<std::vector<std::string>> entries = SplitBundle(res->body, width);
+      ++r_.requests;
+      Result<std::vector<std::string>> entries =
+          FetchEntryBundle(*client_, tile, width, *o_.reader);
       if (!entries.ok()) {
-        Fail(tile * kWidth, "entry bundle " + target + " " + entries.status().message());
+        const Status& st = entries.status();
+        if (st.code() == Code::kCorruption) {
+          Fail(tile * kWidth, st.message());
+        } else if (st.code() == Code::kPermissionDenied) {
+          End(2, st.message() + ". --reader-key must be a registered authority or police key");
+        } else {
+          End(st.code() == Code::kNotFound ? 1 : 2, st.message());
+        }
         return false;
       }
       for (uint64_t i = 0; i < width; ++i) {
@@ -505,5 +470,61 @@ class Run {
 }  // namespace
 
 MonitorReport RunMonitor(const MonitorOptions& options) { return Run(options).Go(); }
+
+Result<std::vector<std::string>> FetchEntryBundle(Client& client, uint64_t tile, uint64_t width,
+                                                  const SecretKey& reader) {
+  const std::string target = TileTarget(TileRef::kEntries, tile, width);
+  Result<Response> res = client.Get(target, &reader);
+  if (!res.ok()) return res.status();
+  if (res->status == 401 || res->status == 403) {
+    return Status(Code::kPermissionDenied, "GET " + target + " refused: " + res->ProblemText());
+  }
+  if (res->status == 404) {
+    return Status(Code::kNotFound, "GET " + target + ": " + res->ProblemText() +
+                                       " (the checkpoint claims entries the server does not "
+                                       "serve)");
+  }
+  if (!res->ok()) return Status(Code::kIoError, "GET " + target + ": " + res->ProblemText());
+  Result<std::vector<std::string>> entries = SplitBundle(res->body, width);
+  if (!entries.ok()) {
+    return Status(Code::kCorruption, "entry bundle " + target + " " + entries.status().message());
+  }
+  return entries;
+}
+
+Status CheckConsistency(Client& client, uint64_t from, uint64_t to, const Hash& old_root,
+                        const Hash& new_root) {
+  const std::string target =
+      "/v1/proof/consistency?from=" + std::to_string(from) + "&to=" + std::to_string(to);
+  Result<Response> pr = client.Get(target);
+  if (!pr.ok()) return pr.status();
+  if (pr->status >= 500) return Status(Code::kIoError, "GET " + target + ": " + pr->ProblemText());
+  // A 2xx that is not JSON of a proof's shape says nothing about the tree (a proxy's page, a
+  // cut connection): try again. A refusal, or hashes that are not hashes, is the server
+  // declining to prove consistency: a fork.
+  std::vector<Hash> proof;
+  bool parsed = false;
+  if (pr->ok()) {
+    Result<nlohmann::json> j =
+        ParseReply(*pr, "GET " + target, ProofShape(), "a consistency proof");
+    if (!j.ok()) return Status(Code::kIoError, j.status().message());
+    parsed = true;
+    for (const auto& h : (*j)["proof"]) {
+      Result<Hash> hash = HashFromBase64(h.get<std::string>());
+      if (!hash.ok()) {
+        parsed = false;
+        break;
+      }
+      proof.push_back(*hash);
+    }
+  }
+  if (!parsed) {
+    return Status(Code::kCorruption,
+                  "the server gave no consistency proof (" + pr->ProblemText() + ")");
+  }
+  Status consistent = merkle::VerifyConsistency(from, to, old_root, new_root, proof);
+  if (!consistent.ok()) return Status(Code::kCorruption, consistent.message());
+  return Status::Ok();
+}
 
 }  // namespace vigil::cli

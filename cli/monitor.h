@@ -61,6 +61,24 @@ struct MonitorReport {
 
 MonitorReport RunMonitor(const MonitorOptions& options);
 
+// ---- what the monitor and the mirror (cli/mirror_command.cc) both do over HTTP ----
+class Client;
+
+// GET of the entry bundle `tile` at `width` (1..256) entries, signed by `reader` (a full
+// reader: authority or police), split into its entries. Errors, worded for a user:
+// kIoError (unreachable, or a server error: try again), kPermissionDenied (the server refused
+// the reader's signature), kNotFound (the server does not serve the entries a checkpoint
+// claims), kCorruption (a bundle that does not split into `width` entries).
+Result<std::vector<std::string>> FetchEntryBundle(Client& client, uint64_t tile, uint64_t width,
+                                                  const SecretKey& reader);
+
+// GET /v1/proof/consistency from `from` (> 0) to `to`, verified between `old_root` and
+// `new_root`. Errors: kIoError (unreachable, a server error, or a 2xx reply that is not a
+// proof: say nothing of the tree, try again), kCorruption (the server declines to prove
+// consistency or its proof does not verify: a fork).
+Status CheckConsistency(Client& client, uint64_t from, uint64_t to, const Hash& old_root,
+                        const Hash& new_root);
+
 }  // namespace vigil::cli
 
 #endif  // VIGIL_CLI_MONITOR_H_

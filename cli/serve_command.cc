@@ -194,6 +194,9 @@ void AddServe(CLI::App& app, int& exit_code) {
       exit_code = kExitUsage;
       return;
     }
+    if (log.is_mirror()) {
+      spdlog::info("{} is a mirror: serving it read-only (submissions are refused)", a->data);
+    }
     spdlog::info("serving {} ({} entries) on {}://{}:{}", log.info().origin, log.Size(),
                  a->server.tls_cert.empty() ? "http" : "https", a->server.host, server.port());
     std::thread waiter([&] {

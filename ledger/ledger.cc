@@ -86,7 +86,15 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
                                              const LedgerOpenOptions& options) {
   std::unique_ptr<Ledger> ledger(new Ledger());
   // The log first: its writer lock keeps a second process away from the slot file too.
-  Result<std::unique_ptr<Log>> log = Log::Open(dir, &ledger->admission_);
+  // A mirror (Log::OpenMirror) has no log key; it is served read-only.
+  std::error_code ec;
+  const bool mirror =
+      !std::filesystem::exists(dir + "/keys/log.key", ec) && Log::CheckExists(dir).ok();
+  Result<std::unique_ptr<Log>> log = mirror ? Log::OpenMirror(dir, &ledger->admission_, false)
+                                            : Log::Open(dir, &ledger->admission_);
+  if (!log.ok() && mirror && log.status().code() == Code::kNotFound) {
+    log = Log::Open(dir, &ledger->admission_);  // a primary without its key: say so
+  }
   if (!log.ok()) return log.status();
   ledger->log_ = std::move(*log);
   VIGIL_RETURN_IF_ERROR(ledger->OpenVault(dir, options));

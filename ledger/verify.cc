@@ -447,12 +447,16 @@ Result<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& op
   }
   if (check.stop()) return report;
 
-  // 5. Personal side data: shape, erasures, and with the key every record opened for its entry.
+  // 5. Personal side data: shape, erasures, and with the key every record opened for its entry
+  // (none for the entries a mirror replicated).
+  Result<uint64_t> replicated = Log::ReplicatedUntil(*txn);
+  if (!replicated.ok()) return replicated.status();
   Result<PersonalCheckCounts> personal = VerifyPersonalData(
       *txn, info->origin, report.size, replay.state(), vault.has_value() ? &*vault : nullptr,
       [&check](std::optional<uint64_t> seq, std::string what) {
         return check.Problem(seq, std::move(what));
-      });
+      },
+      *replicated);
   if (!personal.ok()) return personal.status();
   report.personal_sealed = personal->sealed;
   report.personal_erased = personal->erased;

@@ -15,7 +15,8 @@ namespace vigil {
 Result<PersonalCheckCounts> VerifyPersonalData(const db::Txn& txn, const std::string& origin,
                                                uint64_t size, const MemoryStateStore& replayed,
                                                const PersonalVault* vault,
-                                               const PersonalProblemFn& report) {
+                                               const PersonalProblemFn& report,
+                                               uint64_t replicated) {
   PersonalCheckCounts counts;
   std::unordered_map<uint64_t, uint64_t> slot_owner;  // slot -> the seq that names it
   std::unordered_set<uint64_t> seqs;                  // the entries the table holds data for
@@ -106,7 +107,7 @@ Result<PersonalCheckCounts> VerifyPersonalData(const db::Txn& txn, const std::st
        ++it, ++seq) {
     if (it->first != statekey::EntryKey(seq)) break;  // the replay stopped early
     Result<bool> personal = codec::EntryInfoPersonal(it->second);
-    if (!personal.ok() || !*personal || seqs.count(seq) == 1) continue;
+    if (!personal.ok() || !*personal || seqs.count(seq) == 1 || seq < replicated) continue;
     if (!problem(seq, "entry " + std::to_string(seq) +
                           " commits to personal data, but the store holds none for it (its "
                           "record was deleted from the personal table)")) {

@@ -34,11 +34,14 @@ using PersonalProblemFn = std::function<bool(std::optional<uint64_t> seq, std::s
 // Checks the `personal` table read through `txn` against the log of `size` entries whose
 // replayed state is `replayed`, and, when `vault` is not null, opens every record with it for
 // the log `origin`. Problems go to `report`; the Status is an error only when the store or
-// the slot file cannot be read (kIoError).
+// the slot file cannot be read (kIoError). The first `replicated` entries came from another
+// log through a mirror (Log::ReplicatedUntil), which never holds personal data: they may
+// commit to personal data the store lacks.
 Result<PersonalCheckCounts> VerifyPersonalData(const db::Txn& txn, const std::string& origin,
                                                uint64_t size, const MemoryStateStore& replayed,
                                                const PersonalVault* vault,
-                                               const PersonalProblemFn& report);
+                                               const PersonalProblemFn& report,
+                                               uint64_t replicated = 0);
 
 }  // namespace vigil
 

@@ -22,6 +22,10 @@ constexpr char kMetaFormat[] = "format";
 // differ in the derived state's layout (ledger/state_codec.h, docs/formats.md §15), signed
 // without the origin and sealed personal data with secretbox under personal.key alone.
 constexpr char kStoreFormat[] = "4";
+// A mirror's marker: the upstream's URL; absent on a primary (Log::CreateMirror, Promote).
+constexpr char kMetaMirrorOf[] = "mirror_of";
+// Set by Promote: the decimal count of leading entries replicated from the upstream.
+constexpr char kMetaReplicatedUntil[] = "replicated_until";
 
 std::string StoreDir(const std::string& dir) { return dir + "/store"; }
 std::string KeysDir(const std::string& dir) { return dir + "/keys"; }
@@ -237,6 +241,12 @@ std::optional<std::string> Log::SigningHeld() const {
 }
 
 std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int64_t now_ms) {
+  if (is_mirror()) {  // a mirror never signs: submissions go to the primary
+    return std::vector<Result<Placed>>(
+        subs.size(),
+        Status(Code::kFailedPrecondition, "this is a read-only mirror of " + info_.origin +
+                                              "; submit records to the log's primary server"));
+  }
   if (std::optional<std::string> why = SigningHeld()) {
     return std::vector<Result<Placed>>(
         subs.size(), Status(Code::kFailedPrecondition, "the log is not signing: " + *why));
@@ -361,6 +371,250 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
     }
   }
   return results;
+}
+
+uint64_t Log::StoreSize() const {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return size_.load();
+  Result<uint64_t> n = txn->Count(Table::kEntries);
+  return n.ok() ? *n : size_.load();
+}
+
+Status Log::CreateMirror(const std::string& dir, const std::string& origin,
+                         const PublicKey& public_key, const std::string& upstream) {
+  if (origin.empty() || origin.find_first_of(" +\n") != std::string::npos) {
+    return Status(Code::kInvalidArgument,
+                  "the upstream's origin \"" + origin.substr(0, 80) + "\" is not a valid origin");
+  }
+  std::error_code ec;
+  if (fs::exists(StoreDir(dir) + "/data.mdb", ec) || fs::exists(KeysDir(dir) + "/log.key", ec)) {
+    return Status(Code::kConflict, dir + " already holds a Vigil log; refusing to overwrite it");
+  }
+  fs::create_directories(KeysDir(dir), ec);
+  if (ec) return Status(Code::kIoError, "cannot create " + KeysDir(dir) + ": " + ec.message());
+  fs::permissions(KeysDir(dir), fs::perms::owner_all, ec);
+  // Made aside and renamed into place last, so that a process killed meanwhile leaves no
+  // store without its facts: the next run starts over (replacing a log.pub left behind).
+  fs::remove(KeysDir(dir) + "/log.pub", ec);
+  VIGIL_RETURN_IF_ERROR(SavePublicKey(public_key, KeysDir(dir) + "/log.pub"));
+  const std::string fresh = dir + "/store.new";
+  fs::remove_all(fresh, ec);
+  {
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(fresh);
+    if (!env.ok()) return env.status();
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    if (!txn.ok()) return txn.status();
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaOrigin, origin));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaLogKey, public_key.bytes()));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaFormat, kStoreFormat));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaMirrorOf, upstream));
+    VIGIL_RETURN_IF_ERROR(txn->Commit());
+  }
+  fs::remove_all(StoreDir(dir), ec);  // only a store without data.mdb can be here
+  fs::rename(fresh, StoreDir(dir), ec);
+  if (ec) return Status(Code::kIoError, "cannot create " + StoreDir(dir) + ": " + ec.message());
+  return SyncDir(dir);
+}
+
+Result<std::optional<std::string>> Log::MirrorOf(const db::Txn& txn) {
+  return txn.Get(Table::kMeta, kMetaMirrorOf);
+}
+
+Result<uint64_t> Log::ReplicatedUntil(const db::Txn& txn) {
+  Result<std::optional<std::string>> mirror = MirrorOf(txn);
+  if (!mirror.ok()) return mirror.status();
+  if (mirror->has_value()) return txn.Count(Table::kEntries);
+  Result<std::optional<std::string>> until = txn.Get(Table::kMeta, kMetaReplicatedUntil);
+  if (!until.ok()) return until.status();
+  if (!until->has_value()) return uint64_t{0};
+  try {
+    size_t used = 0;
+    const uint64_t n = std::stoull(**until, &used);
+    if (used == (*until)->size()) return n;
+  } catch (const std::exception&) {
+  }
+  return Status(Code::kCorruption, "the store's replicated_until is damaged");
+}
+
+Result<std::unique_ptr<Log>> Log::OpenMirror(const std::string& dir, Admission* admission,
+                                             bool replicate) {
+  VIGIL_RETURN_IF_ERROR(CheckExists(dir));
+  std::unique_ptr<Log> log(new Log());
+  log->admission_ = admission;
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+  if (!env.ok()) return env.status();
+  log->env_ = std::move(*env);
+  {
+    Result<db::Txn> txn = log->env_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    Result<LogInfo> info = ReadInfo(*txn);
+    if (!info.ok()) return info.status();
+    log->info_ = std::move(*info);
+    Result<std::optional<std::string>> mirror = MirrorOf(*txn);
+    if (!mirror.ok()) return mirror.status();
+    if (!mirror->has_value()) {
+      return Status(Code::kNotFound, dir + " holds a primary log, not a mirror");
+    }
+  }
+  if (replicate) {
+    Result<FileLock> lock = LockWriter(dir);
+    if (!lock.ok()) return lock.status();
+    log->writer_lock_ = std::move(*lock);
+  }
+  log->follows_store_ = !replicate;
+  VIGIL_RETURN_IF_ERROR(log->LoadTail());
+  if (log->admission_ != nullptr) log->admission_->Attach(log->info_.origin);
+  return log;
+}
+
+Result<std::vector<Hash>> Log::FrontierNodes() {
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<uint64_t> size = txn->Count(Table::kEntries);
+  if (!size.ok()) return size.status();
+  std::vector<Hash> nodes;
+  uint64_t start = 0;  // the first leaf of the next subtree, left to right
+  for (int level = 63; level >= 0; --level) {
+    if (((*size >> level) & 1) == 0) continue;
+    Result<Hash> h = ReadNode(*txn, level, start >> level);
+    if (!h.ok()) return h.status();
+    nodes.push_back(*h);
+    start += uint64_t{1} << level;
+  }
+  return nodes;
+}
+
+Status Log::Replicate(const std::vector<Replica>& entries,
+                      const std::optional<std::string>& checkpoint) {
+  if (!is_mirror() || follows_store_) {
+    return Status(Code::kFailedPrecondition, "only a mirror opened to replicate takes entries");
+  }
+  Status fatal;
+  uint64_t size = 0;
+  Hash last_leaf{};
+  int64_t last_ts = 0;
+  for (int attempt = 0;; ++attempt) {
+    size = size_.load();
+    last_leaf = last_leaf_;
+    last_ts = last_ts_;
+    fatal = Status::Ok();
+    Result<db::Txn> txn = env_->BeginWrite();
+    if (!txn.ok()) return txn.status();
+    for (const Replica& r : entries) {
+      const std::string name = "upstream entry " + std::to_string(size);
+      Result<Entry> e = DecodeEntry(r.bytes);
+      if (!e.ok()) {
+        fatal = Status(Code::kCorruption, name + ": " + e.status().message());
+      } else if (e->seq != size) {
+        fatal = Status(Code::kCorruption, name + " says it is entry " + std::to_string(e->seq));
+      } else if (e->prev != last_leaf) {
+        fatal = Status(Code::kCorruption, name + ": prev does not link to the entry before it");
+      } else if (e->ts_ms < last_ts) {
+        fatal = Status(Code::kCorruption, name + ": time goes backwards");
+      }
+      if (!fatal.ok()) break;
+      Submission sub{e->signer, e->payload, e->sig, e->cosigners, r.attachment};
+      Result<std::optional<uint64_t>> admitted = admission_->Admit(*txn, sub, *e);
+      if (!admitted.ok()) {
+        fatal = IsBatchFatal(admitted.status())
+                    ? admitted.status()
+                    : Status(Code::kCorruption,
+                             name + " is refused by the rules: " + admitted.status().ToString());
+        break;
+      }
+      if (admitted->has_value()) {
+        fatal = Status(Code::kCorruption, name + " repeats entry " + std::to_string(**admitted));
+        break;
+      }
+      const Hash leaf = merkle::HashLeaf(r.bytes);
+      fatal = txn->Append(Table::kEntries, EncodeBigEndian64(size), r.bytes);
+      if (fatal.ok()) fatal = AppendLeaf(*txn, size, leaf);
+      if (!fatal.ok()) break;
+      ++size;
+      last_leaf = leaf;
+      last_ts = e->ts_ms;
+    }
+    if (fatal.ok() && checkpoint.has_value()) {
+      Result<Checkpoint> cp = OpenCheckpoint(*checkpoint, info_.verifier());
+      Result<Hash> root = merkle::RootAt(size, Reader(*txn));
+      if (!cp.ok()) {
+        fatal = Status(Code::kCorruption,
+                       "the upstream's checkpoint does not verify: " + cp.status().message());
+      } else if (cp->size != size) {
+        fatal = Status(Code::kCorruption, "the upstream's checkpoint is of size " +
+                                              std::to_string(cp->size) + ", not " +
+                                              std::to_string(size));
+      } else if (!root.ok()) {
+        fatal = root.status();
+      } else if (*root != cp->root) {
+        fatal = Status(Code::kCorruption,
+                       "the entries do not give the root of the upstream's "
+                       "checkpoint at size " +
+                           std::to_string(size));
+      } else {
+        fatal = txn->Put(Table::kCheckpoints, EncodeBigEndian64(size), *checkpoint);
+      }
+    }
+    if (fatal.code() == Code::kResourceExhausted && attempt < 16) {
+      txn = Status(Code::kInternal, "aborted");  // ends (aborts) the transaction first
+      admission_->AfterBatch(false);
+      VIGIL_RETURN_IF_ERROR(env_->Grow());
+      continue;  // replay the whole batch in a bigger map
+    }
+    if (fatal.ok()) fatal = admission_->BeforeCommit();
+    if (fatal.ok()) fatal = txn->Commit();
+    txn = Status(Code::kInternal, "ended");  // aborts it if it did not commit
+    admission_->AfterBatch(fatal.ok());
+    break;
+  }
+  if (!fatal.ok()) return fatal;
+  size_ = size;
+  last_leaf_ = last_leaf;
+  last_ts_ = last_ts;
+  return Status::Ok();
+}
+
+Status Log::Promote(const std::string& dir, const SecretKey& log_key, const FileLock& lock) {
+  (void)lock;  // held by the caller for the whole promotion
+  const std::string key_file = KeysDir(dir) + "/log.key";
+  std::error_code ec;
+  const bool key_there = fs::exists(key_file, ec);
+  {
+    Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+    if (!env.ok()) return env.status();
+    Result<db::Txn> txn = (*env)->BeginWrite();
+    if (!txn.ok()) return txn.status();
+    Result<LogInfo> info = ReadInfo(*txn);
+    if (!info.ok()) return info.status();
+    if (!(log_key.public_key() == info->public_key)) {
+      return Status(Code::kInvalidArgument,
+                    "the key given is not the log's key: its public key differs from the one "
+                    "the mirror's checkpoints verify with (" +
+                        info->verifier_key + ")");
+    }
+    Result<std::optional<std::string>> mirror = MirrorOf(*txn);
+    if (!mirror.ok()) return mirror.status();
+    Result<std::optional<std::string>> until = txn->Get(Table::kMeta, kMetaReplicatedUntil);
+    if (!until.ok()) return until.status();
+    if (!mirror->has_value()) {
+      // A promotion interrupted between its commit and the key file: finish it.
+      if (until->has_value() && !key_there) return log_key.Save(key_file);
+      return Status(Code::kFailedPrecondition, dir + " holds a primary log, not a mirror");
+    }
+    if (key_there) {
+      return Status(Code::kFailedPrecondition,
+                    key_file + " exists in a mirror; move it away first");
+    }
+    Result<uint64_t> size = txn->Count(Table::kEntries);
+    if (!size.ok()) return size.status();
+    // The store first: until the key file exists, nothing opens it to sign (Ledger::Open opens
+    // a store without keys/log.key as a mirror, and this store no longer is one); a crash
+    // before the key is written is finished by promoting again.
+    VIGIL_RETURN_IF_ERROR(txn->Delete(Table::kMeta, kMetaMirrorOf));
+    VIGIL_RETURN_IF_ERROR(txn->Put(Table::kMeta, kMetaReplicatedUntil, std::to_string(*size)));
+    VIGIL_RETURN_IF_ERROR(txn->Commit());
+  }
+  return log_key.Save(key_file);
 }
 
 Result<std::string> Log::LatestCheckpoint() {

@@ -121,8 +121,64 @@ class Log {
   // now. Thread-safe and lock-free with respect to appends.
   void Prepare(Submission& sub);
 
-  // Number of entries (committed).
-  uint64_t Size() const { return size_.load(); }
+  // Number of entries (committed). A mirror opened to serve reads it from the store, which
+  // another process (`vigil mirror`) may be appending to.
+  uint64_t Size() const { return follows_store_ ? StoreSize() : size_.load(); }
+
+  // ---- mirrors: a verified copy of another log (cli/mirror_command.cc) ----
+  // A mirror store holds the upstream log's entries, tree, derived state and signed checkpoint
+  // notes in the same layout as the log's own, but no log key: it appends only entries the
+  // upstream already sequenced and signed (Replicate), and refuses submissions. Its meta table
+  // names the upstream (the mirror marker) until Promote makes it a primary.
+
+  // Creates an empty mirror store in `dir` for the log `origin` whose checkpoints verify with
+  // `public_key`, following `upstream` (a URL, for messages). kConflict if `dir` already
+  // holds a log; kInvalidArgument for a bad origin (as Create).
+  static Status CreateMirror(const std::string& dir, const std::string& origin,
+                             const PublicKey& public_key, const std::string& upstream);
+  // The upstream's URL when the store is a mirror; nullopt for a primary.
+  static Result<std::optional<std::string>> MirrorOf(const db::Txn& txn);
+  // How many leading entries were replicated from another log rather than admitted here: the
+  // size at promotion for a promoted mirror, the whole log for a mirror, 0 for a log that
+  // never was one. (Side data admitted with those entries, e.g. personal data, is not held.)
+  static Result<uint64_t> ReplicatedUntil(const db::Txn& txn);
+  // Opens the mirror in `dir`. `replicate`: take the writer lock, to Replicate (one process
+  // at a time, the same lock as Open's); otherwise only read (`vigil serve` on a mirror, which
+  // may run beside `vigil mirror`; Size() then follows the store). Either way Place and
+  // AppendBatch refuse every submission (kFailedPrecondition, "a read-only mirror of
+  // <origin>"). `*admission` must outlive the Log. Errors: kNotFound (no log, or a
+  // primary's), kFailedPrecondition (the writer lock is held), those of ReadInfo.
+  static Result<std::unique_ptr<Log>> OpenMirror(const std::string& dir, Admission* admission,
+                                                 bool replicate);
+  bool is_mirror() const { return !log_key_.has_value(); }
+
+  // One entry of the upstream, as it serves it, and what the admission knows of it.
+  struct Replica {
+    std::string bytes;
+    std::shared_ptr<Attachment> attachment;  // handed to Admission::Admit in the Submission
+  };
+  // Appends `entries` (the upstream's bytes, in order, continuing this store) in one durable
+  // transaction, never signing: each must decode canonically, carry the next seq, link to the
+  // previous leaf and not go back in time, and be admitted by the admission (which writes the
+  // derived state; a refusal or a resend is corruption of the upstream). With `checkpoint`,
+  // the upstream's signed note must verify with the log key, be of the new size, and have the
+  // root of the stored tree at that size; it is then stored verbatim as the latest checkpoint
+  // (also with no entries, replacing the note stored at the same size). Nothing is written
+  // when anything fails: kCorruption naming the entry or the note, store errors as Place.
+  // Only on a mirror opened to replicate; one thread at a time.
+  Status Replicate(const std::vector<Replica>& entries,
+                   const std::optional<std::string>& checkpoint);
+  // The hashes of the stored tree's right edge at the current size (merkle::Frontier order:
+  // largest subtree first), so a mirror can extend it as it downloads.
+  Result<std::vector<Hash>> FrontierNodes();
+
+  // Turns the mirror in `dir` into a primary: records ReplicatedUntil = the current size and
+  // removes the mirror marker (one commit), then writes `log_key` as keys/log.key (mode 0600),
+  // so that Open then appends and signs. Refused unless `log_key` matches the store's public
+  // key. Run again after a crash between the two steps, it writes the key. The caller holds
+  // `lock` (LockWriter(dir)) and has verified the store. Errors: kFailedPrecondition (not a
+  // mirror, or a key file already in it), kInvalidArgument (key mismatch), I/O errors.
+  static Status Promote(const std::string& dir, const SecretKey& log_key, const FileLock& lock);
 
   // ---- reads: thread-safe, each in its own read transaction ----
 
@@ -150,6 +206,7 @@ class Log {
  private:
   Log() = default;
   Status LoadTail();
+  uint64_t StoreSize() const;  // entries in the store (0 when it cannot be read)
 
   // Declared first so it is released last: the store closes before the lock is dropped.
   FileLock writer_lock_;
@@ -163,6 +220,7 @@ class Log {
   // Writer-only tail of the chain.
   Hash last_leaf_{};
   int64_t last_ts_ = 0;
+  bool follows_store_ = false;  // a mirror opened to serve: Size() reads the store
 };
 
 // The Merkle tree's stored nodes, read through a transaction (for merkle::NodeReader).
