@@ -121,34 +121,28 @@ Result<WitnessReply> WitnessClient::AddCheckpoint(const witness::AddCheckpointRe
   return reply;
 }
 
-Result<uint64_t> AskWitnessSize(const std::string& url, const std::string& signed_checkpoint,
+Result<uint64_t> AskWitnessSize(const std::string& url, const NoteVerifier& witness,
+                                const std::string& signed_checkpoint,
                                 std::chrono::milliseconds timeout) {
-  Result<SplitUrl> split = Split(url);
-  if (!split.ok()) return split.status();
-  std::unique_ptr<httplib::Client> http = MakeHttp(split->base, timeout);
-  httplib::Result r =
-      http->Post(split->prefix + "/add-checkpoint",
-                 witness::FormatAddCheckpoint({0, {}, signed_checkpoint}), "text/plain");
-  if (!r) {
-    return Status(Code::kUnavailable,
-                  "witness at " + url + " did not answer (" + httplib::to_string(r.error()) + ")");
-  }
-  if (r->status == 409) {
-    Result<uint64_t> size = witness::ParseSizeBody(r->body);
-    if (!size.ok()) {
-      return Status(Code::kCorruption,
-                    "witness at " + url + " answered 409 without a text/x.tlog.size body");
+  Result<std::unique_ptr<WitnessClient>> client = WitnessClient::Make(url, witness, timeout);
+  if (!client.ok()) return client.status();
+  Result<WitnessReply> reply = (*client)->AddCheckpoint({0, {}, signed_checkpoint});
+  if (!reply.ok()) return reply.status();
+  switch (reply->kind) {
+    case WitnessReply::Kind::kConflict:
+      return reply->size;
+    case WitnessReply::Kind::kCosigned: {
+      Result<Checkpoint> cp =
+          ParseCheckpointBody(signed_checkpoint.substr(0, signed_checkpoint.find("\n\n") + 1));
+      if (!cp.ok()) return cp.status();
+      return cp->size;
     }
-    return *size;
+    case WitnessReply::Kind::kRefused:
+      break;
   }
-  if (r->status == 200) {
-    Result<Checkpoint> cp =
-        ParseCheckpointBody(signed_checkpoint.substr(0, signed_checkpoint.find("\n\n") + 1));
-    if (!cp.ok()) return cp.status();
-    return cp->size;
-  }
-  return Status(Code::kFailedPrecondition, "witness at " + url + " refused the checkpoint: " +
-                                               std::to_string(r->status) + " " + Detail(r->body));
+  return Status(Code::kFailedPrecondition, "witness " + witness.name + " at " + url +
+                                               " refused the checkpoint: " +
+                                               std::to_string(reply->status) + " " + reply->detail);
 }
 
 }  // namespace vigil::api

@@ -66,13 +66,14 @@ class WitnessClient {
   NoteVerifier witness_;
 };
 
-// The size of the log the witness at `url` holds: add-checkpoint with old 0 and
-// `signed_checkpoint` (the log's own signed note). A witness that already holds a size answers
-// 409 with it; one that never saw the log cosigns the checkpoint and so now holds its size,
-// which is returned. The witness's key is not known here, so a 200 is taken at its word.
-// Errors: kUnavailable (unreachable, timeout), kFailedPrecondition (the witness refused the
-// checkpoint: status and reason in the message), kCorruption (a malformed answer).
-Result<uint64_t> AskWitnessSize(const std::string& url, const std::string& signed_checkpoint,
+// The size of the log the witness `witness` at `url` holds: add-checkpoint with old 0 and
+// `signed_checkpoint` (the log's own signed note), through WitnessClient. A witness that
+// already holds a size answers 409 with it; one that never saw the log cosigns the checkpoint
+// (its cosignature must verify) and so now holds its size, which is returned. Errors: those of
+// Make and AddCheckpoint, kFailedPrecondition (the witness refused the checkpoint: status and
+// reason in the message).
+Result<uint64_t> AskWitnessSize(const std::string& url, const NoteVerifier& witness,
+                                const std::string& signed_checkpoint,
                                 std::chrono::milliseconds timeout);
 
 }  // namespace vigil::api

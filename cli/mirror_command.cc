@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/witness_client.h"
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/monitor.h"
@@ -321,59 +322,6 @@ struct PromoteArgs {
   bool no_witnesses = false;
 };
 
-// The tree size witness `url` holds for the log of `checkpoint` (a signed note of the log
-// `log`), asked per C2SP tlog-witness: POST <url>/add-checkpoint with "old 0", no proof and the
-// checkpoint. A witness that holds a larger tree answers 409 with its size (text/x.tlog.size);
-// one that holds none for this log cosigns the checkpoint (200; its cosignature must verify
-// with `witness`), and then holds the checkpoint's size. Any other answer is an error naming
-// it. (To be replaced by the shared witness client, api/witness_client.h, once it lands.)
-Result<uint64_t> AskWitnessSize(const std::string& url, const NoteVerifier& witness,
-                                const std::string& checkpoint, const NoteVerifier& log) {
-  Result<Checkpoint> cp = OpenCheckpoint(checkpoint, log);
-  if (!cp.ok()) return cp.status();
-  const size_t scheme = url.find("://");
-  const size_t path_at =
-      scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
-  const std::string base = url.substr(0, path_at);
-  const std::string prefix = path_at == std::string::npos ? "" : url.substr(path_at);
-  if (scheme == std::string::npos ||
-      (!url.starts_with("http://") && !url.starts_with("https://"))) {
-    return Status(Code::kInvalidArgument, "witness URL " + url + " is not http(s)://host[:port]");
-  }
-  httplib::Client http(base);
-  http.set_connection_timeout(5);
-  http.set_read_timeout(10);
-  httplib::Result r =
-      http.Post(prefix + "/add-checkpoint", "old 0\n\n" + checkpoint, "text/plain; charset=utf-8");
-  if (!r) {
-    return Status(Code::kIoError, "cannot reach " + url + ": " + httplib::to_string(r.error()));
-  }
-  const std::string type = r->get_header_value("Content-Type");
-  if (r->status == 409 && type.starts_with("text/x.tlog.size")) {
-    const std::string& b = r->body;
-    const bool digits = b.size() >= 2 && b.size() <= 21 && b.back() == '\n' &&
-                        b.find_first_not_of("0123456789") == b.size() - 1 &&
-                        (b[0] != '0' || b.size() == 2);
-    if (!digits) return Status(Code::kIoError, url + " answered 409 without a valid size");
-    try {
-      return static_cast<uint64_t>(std::stoull(b));
-    } catch (const std::exception&) {
-      return Status(Code::kIoError, url + " answered 409 with a size out of range");
-    }
-  }
-  if (r->status == 200) {
-    WitnessPolicy policy{{witness}, 1};
-    Result<WitnessedCheckpoint> w = OpenWitnessedCheckpoint(checkpoint + r->body, log, policy);
-    if (!w.ok()) {
-      return Status(Code::kIoError,
-                    url + " answered 200 without a valid cosignature: " + w.status().message());
-    }
-    return cp->size;
-  }
-  return Status(Code::kIoError,
-                url + " answered " + std::to_string(r->status) + ": " + r->body.substr(0, 200));
-}
-
 int RunPromote(const PromoteArgs& args) {
   auto fail = [](int code, const std::string& what) {
     std::cerr << "vigil mirror promote: " << what << "\n";
@@ -442,7 +390,7 @@ int RunPromote(const PromoteArgs& args) {
   std::string largest_by;
   std::vector<std::string> silent;
   for (const auto& [url, wkey] : witnesses) {
-    Result<uint64_t> w = AskWitnessSize(url, wkey, note, log_key);
+    Result<uint64_t> w = api::AskWitnessSize(url, wkey, note, std::chrono::seconds(10));
     if (!w.ok()) {
       silent.push_back(wkey.name + " (" + w.status().message() + ")");
       continue;

@@ -495,25 +495,27 @@ uint64_t SizeOf(const std::string& note) {
 TEST_CASE("AskWitnessSize: a witness's size, whether it saw the log or not", "[witness][http]") {
   RealLog log;
   ServedWitness sw({log.t.log->info().verifier()});
+  const NoteVerifier wv = ParseVerifierKey(kWitnessVkey).value();
   const std::string first = log.Latest();
   // Never saw the log: it cosigns, and so now holds the checkpoint's size.
-  Result<uint64_t> size = api::AskWitnessSize(sw.url(), first, std::chrono::seconds(2));
+  Result<uint64_t> size = api::AskWitnessSize(sw.url(), wv, first, std::chrono::seconds(2));
   REQUIRE(size.ok());
   CHECK(*size == SizeOf(first));
   log.Append(3);
   // Saw it: 409 with what it holds, not the newer checkpoint's size.
-  size = api::AskWitnessSize(sw.url(), log.Latest(), std::chrono::seconds(2));
+  size = api::AskWitnessSize(sw.url(), wv, log.Latest(), std::chrono::seconds(2));
   REQUIRE(size.ok());
   CHECK(*size == SizeOf(first));
   // Refusals and unreachable witnesses are errors, never a size.
   MemLog stranger("stranger.test/log", KeyOf('S'));
   stranger.AppendN(2, "s");
-  CHECK(api::AskWitnessSize(sw.url(), stranger.Note(), std::chrono::seconds(2)).status().code() ==
-        Code::kFailedPrecondition);
+  CHECK(
+      api::AskWitnessSize(sw.url(), wv, stranger.Note(), std::chrono::seconds(2)).status().code() ==
+      Code::kFailedPrecondition);
   const std::string nowhere = "http://127.0.0.1:" + std::to_string(testing::FreePort());
-  CHECK(api::AskWitnessSize(nowhere, first, std::chrono::seconds(1)).status().code() ==
+  CHECK(api::AskWitnessSize(nowhere, wv, first, std::chrono::seconds(1)).status().code() ==
         Code::kUnavailable);
-  CHECK(api::AskWitnessSize("ftp://x", first, std::chrono::seconds(1)).status().code() ==
+  CHECK(api::AskWitnessSize("ftp://x", wv, first, std::chrono::seconds(1)).status().code() ==
         Code::kInvalidArgument);
 }
 

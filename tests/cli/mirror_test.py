@@ -57,12 +57,12 @@ def free_port():
 
 
 class Serve:
-    def __init__(self, data, tmp, port=None):
+    def __init__(self, data, tmp, port=None, extra=()):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(tmp, f"serve-{self.port}.log"), "a")
         self.p = subprocess.Popen([VIGIL, "serve", "--data", data, "--listen",
-                                   f"127.0.0.1:{self.port}"], stdout=self.log,
+                                   f"127.0.0.1:{self.port}", *extra], stdout=self.log,
                                   stderr=subprocess.STDOUT)
         for _ in range(400):
             try:
@@ -138,6 +138,7 @@ def main():
     business = os.path.join(primary, "demo-keys", "cty-hoachat-an-phu.key")
     try:
         scenario(tmp, primary, vkey, authority, business, log_key_backup)
+        witnessed(tmp, authority)
     finally:
         for s in list(SERVERS):
             s.stop()
@@ -152,8 +153,8 @@ def main():
 SERVERS = []
 
 
-def serve(data, tmp, port=None):
-    s = Serve(data, tmp, port)
+def serve(data, tmp, port=None, extra=()):
+    s = Serve(data, tmp, port, extra)
     SERVERS.append(s)
     return s
 
@@ -253,12 +254,18 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     kdir = os.path.join(tmp, "killed")
     kargs = ["--from", p.url, "--data", kdir, "--key", authority, "--log-key", vkey, "--once",
              "--batch", "1", "--threads", "1"]
+    # How long a whole run takes on this machine now, so that the kills land inside runs
+    # however fast or loaded it is: each killed run may do at most about a third of the work.
+    start = time.time()
+    rc, out, err = mirror(*[os.path.join(tmp, "timed") if a == kdir else a for a in kargs])
+    whole = time.time() - start
+    check(rc == 0, f"a whole run takes {whole:.2f} s here", err)
     rng = random.Random(17)
     kills, sizes = 0, []
     for _ in range(40):
         proc = subprocess.Popen([VIGIL, "mirror", *kargs], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.01, 0.08))
+        time.sleep(rng.uniform(0.05, 0.35) * whole)
         if proc.poll() is not None:
             check(proc.returncode == 0, "a run between the kills that ended on its own succeeded",
                   proc.returncode)
@@ -368,7 +375,7 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     wkey0 = "witness.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
     rc, out, err = run("mirror", "promote", "--data", mdir, "--log-key-file", log_key_backup,
                        "--witness", f"{d.url}={wkey0}")
-    check(rc == 1 and "did not answer" in err and "answered 404" in err,
+    check(rc == 1 and "did not answer" in err and "404" in err,
           "promotion with a URL that is no witness (404) is refused", err)
     stop(d)
     nowitness = f"http://127.0.0.1:{free_port()}"
@@ -411,6 +418,133 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     rc, out, err = mirror("--from", "http://127.0.0.1:1", *common, "--once")
     check(rc == 2 and "not a mirror" in err, "vigil mirror refuses the promoted (primary) store",
           err)
+
+
+class Witness:
+    """A real `vigil witness serve` for the log `log_vkey` (its process, URL and key)."""
+
+    def __init__(self, tmp, name, log_vkey):
+        data = os.path.join(tmp, name.replace("/", "_"))
+        rc, out, err = run("witness", "init", "--data", data, "--name", name)
+        assert rc == 0, err
+        self.vkey = out.strip().splitlines()[-1]
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(tmp, f"witness-{self.port}.log"), "a")
+        self.p = subprocess.Popen([VIGIL, "witness", "serve", "--data", data, "--listen",
+                                   f"127.0.0.1:{self.port}", "--log", log_vkey],
+                                  stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(400):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("vigil witness did not start")
+
+    def flag(self):
+        return f"{self.url}={self.vkey}"
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        self.p.wait(timeout=30)
+        self.log.close()
+
+
+def cosigned_size(url):
+    status, body = get(url, "/checkpoint")
+    return int(body.split(b"\n")[1]) if status == 200 else -1
+
+
+def wait_cosigned(url):
+    """Waits until /checkpoint (fail-closed: the newest cosigned one) shows the log's size."""
+    end = time.time() + 20
+    while time.time() < end and cosigned_size(url) != size_of(url):
+        time.sleep(0.1)
+    return cosigned_size(url)
+
+
+def witnessed(tmp, authority):
+    """Promotion checked against a real witness: refused while the mirror is behind what the
+    witness cosigned, allowed once it holds that much; no cosigned entry is lost."""
+    primary = os.path.join(tmp, "wprimary")
+    rc, out, err = run("init", "--data", primary, "--origin", "vigil.mirror-witness.example/log",
+                       "--province", "Hà Nội")
+    assert rc == 0, err
+    vkey = [l.split(": ", 1)[1] for l in out.splitlines() if l.startswith("verifier key: ")][0]
+    rc, out, err = run("demo", "--data", primary, "--offline")
+    assert rc == 0, out + err
+    wauthority = os.path.join(primary, "keys", "authority.key")
+    log_key = os.path.join(tmp, "wlog.key")
+    shutil.copy(os.path.join(primary, "keys", "log.key"), log_key)
+    os.chmod(log_key, 0o600)
+    w = Witness(tmp, "witness.mirror-test.example/w1", vkey)
+    try:
+        p = serve(primary, tmp, extra=("--witness", w.flag()))
+        wait_cosigned(p.url)
+        mdir = os.path.join(tmp, "wmirror")
+        rc, out, err = mirror("--from", p.url, "--data", mdir, "--key", wauthority, "--log-key",
+                              vkey, "--once")
+        check(rc == 0, "a mirror of a witnessed log follows it", err)
+        grow(p.url, wauthority, tmp, 3, "wgrow")
+        wait_cosigned(p.url)
+        primary_size = size_of(p.url)
+        check(cosigned_size(p.url) == primary_size,
+              f"the witness cosigned the primary's newest size ({primary_size})")
+        stop(p)
+        shutil.rmtree(primary)  # the primary is gone, three entries after the mirror's last run
+
+        rc, out, err = run("mirror", "promote", "--data", mdir, "--log-key-file", log_key,
+                           "--witness", w.flag())
+        check(rc == 1 and f"cosigned a checkpoint of size {primary_size}" in err and
+              not os.path.exists(os.path.join(mdir, "keys", "log.key")),
+              "promotion of a mirror behind what the witness cosigned is refused (it would fork)",
+              err)
+        rc, out, err = run("mirror", "promote", "--data", mdir, "--log-key-file", log_key,
+                           "--witness", w.flag(), "--no-witnesses-i-accept-the-risk")
+        check(rc == 1 and not os.path.exists(os.path.join(mdir, "keys", "log.key")),
+              "the risk flag does not override a witness that holds more", err)
+
+        # The honest twin: a mirror that caught up before the primary was lost is promoted.
+        primary2 = os.path.join(tmp, "wprimary2")
+        rc, out, err = run("init", "--data", primary2, "--origin",
+                           "vigil.mirror-witness2.example/log", "--province", "Hà Nội")
+        assert rc == 0, err
+        vkey2 = [l.split(": ", 1)[1] for l in out.splitlines() if l.startswith("verifier key: ")][0]
+        rc, out, err = run("demo", "--data", primary2, "--offline")
+        assert rc == 0, out + err
+        auth2 = os.path.join(primary2, "keys", "authority.key")
+        shutil.copy(auth2, os.path.join(tmp, "wauth2.key"))
+        auth2 = os.path.join(tmp, "wauth2.key")
+        log_key2 = os.path.join(tmp, "wlog2.key")
+        shutil.copy(os.path.join(primary2, "keys", "log.key"), log_key2)
+        os.chmod(log_key2, 0o600)
+        w2 = Witness(tmp, "witness.mirror-test.example/w2", vkey2)
+        try:
+            p2 = serve(primary2, tmp, extra=("--witness", w2.flag()))
+            grow(p2.url, auth2, tmp, 2, "w2grow")
+            wait_cosigned(p2.url)
+            size2 = size_of(p2.url)
+            m2 = os.path.join(tmp, "wmirror2")
+            rc, out, err = mirror("--from", p2.url, "--data", m2, "--key", auth2, "--log-key",
+                                  vkey2, "--once")
+            check(rc == 0, "a second mirror catches up with its witnessed primary", err)
+            stop(p2)
+            shutil.rmtree(primary2)
+            rc, out, err = run("mirror", "promote", "--data", m2, "--log-key-file", log_key2,
+                               "--witness", w2.flag())
+            check(rc == 0 and f"up to size {size2}" in out,
+                  "a mirror holding everything the witness cosigned is promoted", out + err)
+            n = serve(m2, tmp, extra=("--witness", w2.flag()))
+            check(size_of(n.url) == size2, "the promoted log holds every cosigned entry")
+            grow(n.url, auth2, tmp, 1, "w2after")
+            check(wait_cosigned(n.url) == size2 + 1,
+                  "the witness cosigns the promoted log's next checkpoint (consistent history)")
+            stop(n)
+        finally:
+            w2.stop()
+    finally:
+        w.stop()
 
 
 if __name__ == "__main__":
