@@ -517,7 +517,7 @@ TEST_CASE("AskWitnessSize: a witness's size, whether it saw the log or not", "[w
         Code::kInvalidArgument);
 }
 
-TEST_CASE("witness flags (URL=VKEY) and the witness policy are checked", "[witness]") {
+TEST_CASE("the serve witness flags (URL=VKEY) and the policy are checked", "[witness]") {
   CHECK(api::ParseWitnessFlag(std::string("http://127.0.0.1:1=") + kWitnessVkey).ok());
   CHECK_THAT(api::ParseWitnessFlag("http://127.0.0.1:1").status().message(),
              Catch::Contains("URL=VKEY"));
