@@ -446,7 +446,7 @@ TEST_CASE("concurrent add-checkpoint requests never roll the witness back", "[wi
   CHECK(sw.tw.StoredSize(log.origin()) == log.size());
 }
 
-TEST_CASE("vigil witness init prints the known verifier key; serve answers over HTTP",
+TEST_CASE("vigil witness init prints the known verifier key, and serve wants log keys",
           "[witness][binary]") {
   TempDir dir("vigil_witness_bin");
   // The test hook: a key file holding the spec's seed, given to init with --from.
