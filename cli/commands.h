@@ -28,6 +28,8 @@ void AddDemo(CLI::App& app, int& exit_code);
 void AddBackup(CLI::App& app, int& exit_code);
 // participants, trail, stock, transfers, alerts, personal, inspections (query_commands.cc).
 void AddQueries(CLI::App& app, int& exit_code);
+// status: the operator's one-screen view of a log (status_command.cc).
+void AddStatus(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli
 
