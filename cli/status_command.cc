@@ -319,8 +319,7 @@ int RunStatus(const StatusArgs& a) {
 void AddStatus(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "status",
-      "What an operator needs to know at a glance: log size, checkpoint age, disk, "
-      "map, writer queue, witnesses, newest backup");
+      "The log at a glance: size, checkpoint age, disk, map, writer queue, witnesses, backup");
   cmd->footer(
       "Reads the store read-only (beside a running server), the disk under it, the newest\n"
       "BACKUP.json under --backups, and /metrics of --server. Every problem found is printed as\n"

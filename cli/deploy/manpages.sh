@@ -13,6 +13,12 @@ VERSION=$3
 DATE=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%d)
 mkdir -p "$OUT"
 rm -f "$OUT"/*.1.gz
+# Run as plain `vigil` (from PATH), so the help's "Usage:" line does not show the build path.
+bindir=$(mktemp -d)
+trap 'rm -rf "$bindir"' EXIT
+ln -s "$(readlink -f "$VIGIL")" "$bindir/vigil"
+PATH="$bindir:$PATH"
+VIGIL=vigil
 
 # The names listed under "Subcommands:" in help text on stdin.
 subcommands() {

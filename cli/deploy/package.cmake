@@ -20,8 +20,7 @@ set(VIGIL_MAN_DIR ${CMAKE_BINARY_DIR}/man)
 
 # The man pages, from the built binary's --help (no help2man: CLI11's help is not GNU-style).
 add_custom_target(vigil_man
-  COMMAND ${CMAKE_COMMAND} -E env SOURCE_DATE_EPOCH=0
-          ${VIGIL_DEPLOY}/manpages.sh $<TARGET_FILE:vigil> ${VIGIL_MAN_DIR} ${PROJECT_VERSION}
+  COMMAND ${VIGIL_DEPLOY}/manpages.sh $<TARGET_FILE:vigil> ${VIGIL_MAN_DIR} ${PROJECT_VERSION}
   DEPENDS vigil ${VIGIL_DEPLOY}/manpages.sh
   COMMENT "man pages from vigil --help"
   VERBATIM)
@@ -66,19 +65,20 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "tamper-evident ledger for controlled chemicals")
 set(CPACK_PACKAGE_DESCRIPTION
-  "Vigil is a tamper-evident ledger for controlled precursor chemicals and sensitive\n\
-businesses: licensed businesses and inspectors submit signed records, the police of a\n\
-jurisdiction run the log (an RFC 6962 Merkle tree with signed checkpoints and tiles) and\n\
-anyone holding a checkpoint can verify that nothing was altered, removed or back-dated.\n\
-This package holds the vigil command (server, client, verifier, monitor, backup),\n\
-hardened systemd units and an example nginx configuration.")
+  "Vigil is a tamper-evident ledger for controlled precursor chemicals and\n\
+sensitive businesses: licensed businesses and inspectors submit signed\n\
+records, the police of a jurisdiction run the log (an RFC 6962 Merkle tree\n\
+with signed checkpoints and tiles), and anyone holding a checkpoint can\n\
+verify that nothing was altered, removed or back-dated.\n\
+This package holds the vigil command (server, client, verifier, monitor,\n\
+backup), hardened systemd units and an example nginx configuration.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${VIGIL_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://vigil.example.org/")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# useradd/groupadd in postinst.
+# useradd/groupadd in postinst (deb-systemd-invoke in prerm is init-system-helpers: essential).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx, lmdb-utils")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
