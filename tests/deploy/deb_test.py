@@ -282,6 +282,27 @@ def main():
         check(r.returncode == 1 and "attention: the server at" in r.stdout,
               f"vigil status: a server that does not answer needs attention (exit {r.returncode})")
 
+        # The upgrade check of docs/operator.md ("Upgrading"): a new binary run against a copy
+        # of the newest backup whose store is of another format says so, and changes nothing.
+        old = os.path.join(tmp, "old-format")
+        shutil.copytree(os.path.join(backups, kept[-1]), old)
+        shutil.copy2(os.path.join(data, "keys", "log.key"), os.path.join(old, "keys"))
+        dump = ("VERSION=3\nformat=print\ndatabase=meta\ntype=btree\nHEADER=END\n"
+                " format\n 3\nDATA=END\n")
+        r = run(["mdb_load", "-s", "meta", os.path.join(old, "store")], input=dump)
+        check(r.returncode == 0, f"the copy's store now says format 3 {r.stderr.strip()}")
+        before = open(os.path.join(old, "store", "data.mdb"), "rb").read()
+        r = run([installed, "status", "--data", old])
+        m = re.search(r"the store has format 3 but this vigil reads format (\d+)", r.stdout)
+        check(r.returncode == 1 and m and "Upgrading" in r.stdout,
+              f"vigil status on a store of an older format names the formats and the procedure "
+              f"(exit {r.returncode}): {r.stdout.strip().splitlines()[0] if r.stdout else ''}")
+        r = run([installed, "serve", "--data", old, "--listen", f"127.0.0.1:{free_port()}"],
+                timeout=30)
+        check(r.returncode == 2 and "the store has format 3" in r.stderr and
+              open(os.path.join(old, "store", "data.mdb"), "rb").read() == before,
+              f"vigil serve refuses it (exit {r.returncode}) and the store is unchanged")
+
         # 6. systemd units, in the root (executables are looked up there). The units they name
         # (sysinit.target, network.target, ...) are the host's systemd's, copied into the root
         # where a system's own would be.
@@ -291,6 +312,15 @@ def main():
         r = run(["systemd-analyze", "verify", f"--root={root}", "--man=no", *unit_paths])
         check(r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(),
               f"systemd-analyze verify: {(r.stdout + r.stderr).strip()}")
+        # ...which is not a check that passes anything: a unit whose program is missing fails.
+        bad = os.path.join(root, "etc/systemd/system/vigil-bad.service")
+        os.makedirs(os.path.dirname(bad), exist_ok=True)
+        open(bad, "w").write(open(unit_paths[0]).read().replace(
+            "ExecStart=/usr/bin/vigil ", "ExecStart=/usr/bin/vigil-missing "))
+        r = run(["systemd-analyze", "verify", f"--root={root}", "--man=no", bad])
+        check(r.returncode != 0 and "vigil-missing" in r.stdout + r.stderr,
+              "systemd-analyze verify fails a unit whose ExecStart is missing")
+        os.remove(bad)
         for u in units:
             page = {"vigil.service": "vigil-serve", "vigil-backup.service": "vigil-backup",
                     "vigil-monitor.service": "vigil-verify"}.get(u)
