@@ -38,12 +38,17 @@ for i in $(seq 100); do
 done
 
 # The shipped configuration, its CHANGE lines set for loopback ports; nginx -t, then nginx.
+# (vigil_append_load reads /metrics where it appends: the public listener proxies it here.)
 CONF=$(/usr/bin/python3 -c "
 import sys; sys.path.insert(0, '$HERE/../deploy')
 import nginx_front as f
 d = '$OUT/nginx'
 cert, key = f.make_cert(d)
-conf = f.render_config(d, $PORT, $TLS, $NGX, $MET, d + '/publish', cert, key)
+# The one change beyond the CHANGE lines: vigil_append_load reads the server's /metrics
+# through the URL it appends to, so the public listener proxies /metrics in this test.
+variant = ('location = /metrics {\\n        return 404;',
+           'location = /metrics {\\n        proxy_pass http://vigil;')
+conf = f.render_config(d, $PORT, $TLS, $NGX, $MET, d + '/publish', cert, key, variant)
 rc, text = f.check_config(d, conf)
 sys.stderr.write(text)
 print(conf if rc == 0 else '')
