@@ -47,9 +47,9 @@ def render_config(tmp, upstream_port, tls_port, plain_port, metrics_port, publis
     text = replace_once(text, "/etc/ssl/vigil/fullchain.pem", cert)
     text = replace_once(text, "/etc/ssl/vigil/privkey.pem", key)
     text = replace_once(text, "listen 127.0.0.1:9180;", f"listen 127.0.0.1:{metrics_port};")
-    if text.count("root /var/lib/vigil/publish;") != 2:
+    if text.count("root /var/lib/vigil-publish;") != 2:
         raise SystemExit("nginx_front: expected the publish root twice in vigil.conf")
-    text = text.replace("root /var/lib/vigil/publish;", f"root {publish};")
+    text = text.replace("root /var/lib/vigil-publish;", f"root {publish};")
     if text.count("include /etc/nginx/vigil-proxy.conf;") != 3:
         raise SystemExit("nginx_front: expected vigil-proxy.conf included 3 times in vigil.conf")
     text = text.replace("include /etc/nginx/vigil-proxy.conf;", f"include {proxy};")
