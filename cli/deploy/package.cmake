@@ -39,6 +39,9 @@ add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/deb/changelog.gz
 add_custom_target(vigil_changelog DEPENDS ${CMAKE_BINARY_DIR}/deb/changelog.gz)
 add_dependencies(vigil_man vigil_changelog)
 
+# Full RELRO for the packaged program (lintian: hardening-no-bindnow); relinks only vigil.
+target_link_options(vigil PRIVATE LINKER:-z,relro,-z,now)
+
 install(TARGETS vigil RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${VIGIL_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
         FILES_MATCHING PATTERN "*.1.gz")
