@@ -275,9 +275,31 @@ def main():
         check(r.returncode == 1 and not j.get("ok") and
               any("newest backup" in a for a in j.get("attention", [])),
               f"vigil status: an old backup needs attention (exit {r.returncode})")
+        # monitor-run: one monitor run, its exit status to the journal (ours) and a metric file.
+        vkey = json.loads(get(url + "/v1/log")[1]).get("verifier_key", "")
+        mconf = os.path.join(tmp, "monitor.toml")
+        open(mconf, "w").write(f'[verify]\nserver = "{url}"\nstate = "{tmp}/monitor.state"\n'
+                               f'vkey = "{vkey}"\n'
+                               f'reader-key = "{data}/keys/authority.key"\n')
+        prom = os.path.join(tmp, "metrics", "vigil_monitor.prom")
+        menv = dict(os.environ, VIGIL=installed, VIGIL_MONITOR_CONFIG=mconf,
+                    VIGIL_MONITOR_METRICS=prom)
+        monitor = os.path.join(root, "usr/libexec/vigil/monitor-run")
+        r = run([monitor], env=menv)
+        text = open(prom).read() if os.path.exists(prom) else ""
+        ok_at = re.search(r"^vigil_monitor_last_success_timestamp_seconds (\d+)$", text, re.M)
+        check(r.returncode == 0 and "vigil_monitor_last_exit 0\n" in text and ok_at and
+              int(ok_at.group(1)) > 0, f"monitor-run verifies the log and says so in the metric "
+              f"file (exit {r.returncode}) {r.stdout.strip()} {r.stderr.strip()[-200:]}")
         server.terminate()
         server.wait(timeout=30)
         server = None
+        r = run([monitor], env=menv)
+        text = open(prom).read() if os.path.exists(prom) else ""
+        check(r.returncode == 2 and "vigil_monitor_last_exit 2\n" in text and ok_at and
+              f"vigil_monitor_last_success_timestamp_seconds {ok_at.group(1)}\n" in text,
+              f"monitor-run against a stopped server: exit {r.returncode}, the metric says 2 "
+              f"and keeps the last success")
         r = run([installed, "status", "--data", data, "--server", url, "--backups", backups])
         check(r.returncode == 1 and "attention: the server at" in r.stdout,
               f"vigil status: a server that does not answer needs attention (exit {r.returncode})")
