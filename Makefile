@@ -140,7 +140,9 @@ fuzz:
 # the in-process crash test's 50 rounds, TAMPER_FLIPS random byte flips in stored entries, and
 # STRESS_SECONDS of mixed load (wrk reads + signed appends at STRESS_RATE/s, RSS sampled), and
 # ABUSE_SECONDS of keyless abuse (issue 15: idle and slow connections, header bombs, unread
-# answers) while a normal client's p99 must stay under 100 ms (tests/stress/abuse.sh).
+# answers) while a normal client's p99 must stay under 100 ms (tests/stress/abuse.sh), then the
+# same abuse against the shipped nginx front (cli/deploy/nginx) in front of the server, the
+# normal client and the outside verifier going through nginx (tests/stress/nginx.sh).
 # The fast parts of the same suites run in `make test` (a Catch2 tag also selects the hidden
 # [.stress] cases, so "[tamper]" runs the fast and the long flips). Logs go to $(STRESS_OUT).
 STRESS_OUT        ?= $(BUILD)/stress
