@@ -201,6 +201,13 @@ def main():
         st = os.stat(os.path.join(root, "var/lib/vigil"))
         check(user is not None and st.st_uid == int(user[2]) and (st.st_mode & 0o777) == 0o750,
               f"/var/lib/vigil is 0750 and the vigil user's ({oct(st.st_mode & 0o777)}, uid {st.st_uid})")
+        modes = {d: oct(os.stat(os.path.join(root, d)).st_mode & 0o777) if
+                 os.path.isdir(os.path.join(root, d)) else None
+                 for d in ("var/backups/vigil", "var/lib/vigil-witness", "var/lib/vigil-mirror",
+                           "var/lib/vigil-monitor", "var/lib/vigil-publish", "etc/vigil")}
+        want = {d: "0o750" for d in modes}
+        want["var/lib/vigil-publish"] = "0o755"
+        check(modes == want, f"postinst's other directories and their modes: {modes}")
         status = open(os.path.join(root, "var/lib/dpkg/status")).read()
         check("Status: install ok installed" in status and " /etc/vigil/vigil.toml " in status,
               "dpkg records the package installed with its conffiles")
