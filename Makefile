@@ -21,8 +21,21 @@ DEB_PACKAGES += openssl
 # playwright-core; only `make test` installs them (`make run` needs nothing from npm).
 # The format_check test runs clang-format (tests/format_check.sh).
 TEST_DEB_PACKAGES := chromium clang-format
+# tests/deploy: the package (dpkg-dev for dpkg-shlibdeps, lintian), its units (systemd for
+# systemd-analyze; the machine need not run systemd) and the nginx front (Debian's nginx).
+TEST_DEB_PACKAGES += dpkg-dev lintian systemd nginx
 
-.PHONY: run test bench build deps clean fuzz stress tsan
+.PHONY: run test bench build deps clean fuzz stress tsan deb
+
+# `make deb`: $(BUILD)/vigil_<version>_amd64.deb (cli/deploy/package.cmake): builds only the
+# program and its man pages, then CPack (Depends from dpkg-shlibdeps). docs/operator.md section 1.
+DEB_DEB_PACKAGES := dpkg-dev
+deb: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_DEB_PACKAGES)"
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS) --target vigil vigil_man
+	cd $(BUILD) && cpack -G DEB
+	@ls -l $(BUILD)/vigil_*_amd64.deb
 
 # `make fuzz`: every libFuzzer harness of tests/fuzz (clang, ASan, UBSan) for FUZZ_SECONDS each,
 # in its own build directory (the normal build and `make test` never need clang). New inputs go
@@ -127,7 +140,9 @@ fuzz:
 # the in-process crash test's 50 rounds, TAMPER_FLIPS random byte flips in stored entries, and
 # STRESS_SECONDS of mixed load (wrk reads + signed appends at STRESS_RATE/s, RSS sampled), and
 # ABUSE_SECONDS of keyless abuse (issue 15: idle and slow connections, header bombs, unread
-# answers) while a normal client's p99 must stay under 100 ms (tests/stress/abuse.sh).
+# answers) while a normal client's p99 must stay under 100 ms (tests/stress/abuse.sh), then the
+# same abuse against the shipped nginx front (cli/deploy/nginx) in front of the server, the
+# normal client and the outside verifier going through nginx (tests/stress/nginx.sh).
 # The fast parts of the same suites run in `make test` (a Catch2 tag also selects the hidden
 # [.stress] cases, so "[tamper]" runs the fast and the long flips). Logs go to $(STRESS_OUT).
 STRESS_OUT        ?= $(BUILD)/stress
@@ -136,7 +151,7 @@ TAMPER_FLIPS      ?= 1000
 STRESS_SECONDS    ?= 180
 STRESS_RATE       ?= 50
 ABUSE_SECONDS     ?= 60
-STRESS_DEB_PACKAGES := wrk
+STRESS_DEB_PACKAGES := wrk nginx
 
 stress: build
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(STRESS_DEB_PACKAGES)"
@@ -159,5 +174,7 @@ stress: build
 	@grep -E '^(RESULT|  )' $(STRESS_OUT)/tamper.log
 	@echo "== abuse: $(ABUSE_SECONDS) s of 200+ idle/slow connections, header bombs, unread answers"
 	tests/stress/abuse.sh $(BUILD) $(STRESS_OUT)/abuse $(ABUSE_SECONDS)
+	@echo "== nginx: $(ABUSE_SECONDS) s of the same abuse against nginx in front (cli/deploy/nginx)"
+	tests/stress/nginx.sh $(BUILD) $(STRESS_OUT)/nginx $(ABUSE_SECONDS)
 	@echo "== load: $(STRESS_SECONDS) s of wrk reads + appends at $(STRESS_RATE)/s"
 	RATE=$(STRESS_RATE) tests/stress/load.sh $(BUILD) $(STRESS_OUT)/load $(STRESS_SECONDS)

@@ -36,6 +36,8 @@ void AddBackup(CLI::App& app, int& exit_code);
 void AddQueries(CLI::App& app, int& exit_code);
 // mirror, and mirror promote (mirror_command.cc).
 void AddMirror(CLI::App& app, int& exit_code);
+// status: the operator's one-screen view of a log (status_command.cc).
+void AddStatus(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli
 
