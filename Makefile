@@ -21,6 +21,8 @@ DEB_PACKAGES += openssl
 # playwright-core; only `make test` installs them (`make run` needs nothing from npm).
 # The format_check test runs clang-format (tests/format_check.sh).
 TEST_DEB_PACKAGES := chromium clang-format
+# The static-reads test (tests/outside/static_test.py) serves `vigil publish` with Debian's nginx.
+TEST_DEB_PACKAGES += nginx
 
 .PHONY: run test bench build deps clean fuzz stress tsan
 

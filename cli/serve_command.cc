@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
+#include "ledger/log/publish.h"
 #include "ledger/log/writer.h"
 
 namespace vigil::cli {
@@ -42,7 +43,7 @@ void AddServe(CLI::App& app, int& exit_code) {
       "Examples:\n  vigil serve --data /var/lib/vigil --listen 127.0.0.1:8080\n"
       "  vigil serve --data /var/lib/vigil --listen 0.0.0.0:8443 --tls-cert c.pem --tls-key k.pem");
   struct Args {
-    std::string data, listen = "127.0.0.1:8080", log_level = "info";
+    std::string data, listen = "127.0.0.1:8080", log_level = "info", publish;
     api::ServerOptions server;
     WriterOptions writer;
     LedgerOpenOptions open;
@@ -89,6 +90,9 @@ void AddServe(CLI::App& app, int& exit_code) {
   cmd->add_flag("--accept-personal-data-loss", a->open.accept_personal_data_loss,
                 "Start although keys/personal.key or personal.slots is missing and the store "
                 "holds personal records (they become unreadable for ever)");
+  cmd->add_option("--publish", a->publish,
+                  "Keep the checkpoint and hash tiles as static files in this directory (as "
+                  "vigil publish), updated after each new checkpoint on a background thread");
   cmd->add_option("--log-level", a->log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -134,6 +138,21 @@ void AddServe(CLI::App& app, int& exit_code) {
       exit_code = kExitUsage;
       return;
     }
+    std::unique_ptr<Publisher> publisher;
+    if (!a->publish.empty()) {
+      Result<std::unique_ptr<Publisher>> p = Publisher::Start(log, a->publish);
+      if (!p.ok()) {
+        std::cerr << "vigil serve: --publish " << a->publish << ": " << p.status().message()
+                  << "\n";
+        exit_code = kExitUsage;
+        return;
+      }
+      publisher = std::move(*p);
+      spdlog::info("publishing the checkpoint and hash tiles to {}", a->publish);
+    }
+    if (std::optional<std::string> held = log.SigningHeld()) {
+      spdlog::error("the log is NOT signing (appends are refused): {}", *held);
+    }
     spdlog::info("serving {} ({} entries) on {}://{}:{}", log.info().origin, log.Size(),
                  a->server.tls_cert.empty() ? "http" : "https", a->server.host, server.port());
     std::thread waiter([&] {
@@ -144,6 +163,7 @@ void AddServe(CLI::App& app, int& exit_code) {
     });
     server.Run();
     writer.Stop();  // finishes every submission already queued
+    if (publisher) publisher->Stop();
     // If Run() ended on its own, wake the waiter so it can be joined.
     if (waiter.joinable()) {
       pthread_kill(waiter.native_handle(), SIGTERM);
