@@ -3,15 +3,15 @@
 
 Usage: static_test.py PATH/TO/vigil
 
-1. A demo log (`vigil demo --offline`, a few hundred entries: full, partial and level-1 tiles)
-   is published with `vigil publish` and served by Debian's nginx (unprivileged: its own
-   prefix, a free loopback port, no daemon) with the location blocks of docs/operator.md
-   ("Static reads with nginx"), copied below. verify_log.py, the outside verifier written from
-   the C2SP specs, verifies the log through nginx alone; a changed byte in a published tile
-   makes it fail. Cache-Control: immutable on full tiles, no-cache on the checkpoint and
-   partial tiles, no caching of a 404; entry bundles and the publisher's own files are 404.
-2. `vigil serve --publish` keeps the directory current while records arrive, and the verifier
-   passes again through nginx at the new size.
+1. A demo log (`vigil demo --offline`) is published with `vigil publish` and served by
+   Debian's nginx (unprivileged: its own prefix, a free loopback port, no daemon) with the
+   location blocks of docs/operator.md ("Static reads with nginx"), copied below;
+   verify_log.py, the outside verifier written from the C2SP specs, verifies it through nginx.
+2. `vigil serve --publish` keeps the directory current while 260 records arrive (full,
+   partial and level-1 tiles); a second `vigil publish` has nothing to do. Through nginx
+   alone the verifier passes, and fails on a changed byte in a published tile.
+   Cache-Control: immutable on full tiles, no-cache on the checkpoint and partial tiles, no
+   caching of a 404; entry bundles and the publisher's own files are 404.
 3. The store is restored from a backup older than its last checkpoint: `vigil serve` starts
    held (/healthz 503 "held" saying why, appends 503), and `--publish` into the directory
    that already shows the newer checkpoint is refused.
@@ -160,11 +160,7 @@ def main():
         run([vigil, "backup", "--no-verify", "--data", data, os.path.join(tmp, "old-backup")])
         p = run([vigil, "publish", "--data", data, "--to", out])
         check("published" in p.stdout, f"vigil publish: {p.stdout.strip()}")
-        note = open(os.path.join(out, "checkpoint")).read()
-        size = checkpoint_size(note)
-        check(size > 256, f"the demo log has {size} entries (full tiles and level 1 exist)")
-        check(not os.path.exists(os.path.join(out, "tile", "entries")),
-              "no entry bundle is published")
+        first_size = checkpoint_size(open(os.path.join(out, "checkpoint")).read())
 
         # ---- nginx over the published directory ----
         os.makedirs(os.path.join(prefix, "logs"))
@@ -175,7 +171,7 @@ def main():
             f.write(f"""{user}worker_processes 1;
 daemon off;
 pid {prefix}/nginx.pid;
-error_log stderr warn;
+error_log stderr crit;
 events {{ worker_connections 64; }}
 http {{
     access_log off;
@@ -201,25 +197,64 @@ http {{
                 if nginx.poll() is not None:
                     raise RuntimeError(f"nginx exited {nginx.returncode}")
                 time.sleep(0.05)
+        check(verify(nport, vkey) == 0,
+              f"verify_log.py verifies the demo log (size {first_size}) through nginx")
+
+        # ---- serve --publish keeps it current while records arrive ----
+        sport = free_port()
+        serve = subprocess.Popen([vigil, "serve", "--data", data, "--listen",
+                                  f"127.0.0.1:{sport}", "--publish", out, "--log-level", "warn"])
+        procs.append(serve)
+        wait_http(sport, serve, "vigil serve")
+        regs = [os.path.join(tmp, f"regs-{i}.jsonl") for i in range(2)]
+        registrations(regs[0], 0, 130)
+        registrations(regs[1], 130, 130)
+        subs = [subprocess.Popen([vigil, "submit", "--key",
+                                  os.path.join(data, "keys", "authority.key"), "--server",
+                                  f"http://127.0.0.1:{sport}", r],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                for r in regs]
+        check(all(p.wait(timeout=120) == 0 for p in subs), "260 registrations submitted")
+        size = first_size + 260
+        for _ in range(200):
+            if checkpoint_size(open(os.path.join(out, "checkpoint")).read()) == size:
+                break
+            time.sleep(0.05)
+        note = open(os.path.join(out, "checkpoint")).read()
+        check(checkpoint_size(note) == size,
+              f"serve --publish published the new checkpoint (size {size})")
+        _, _, served = get(sport, "/checkpoint")
+        check(note.encode() == served, "the published checkpoint is the note /checkpoint serves")
+        stop(serve)
+        p = run([vigil, "publish", "--data", data, "--to", out])
+        check("nothing to do" in p.stdout, "a second vigil publish has nothing to write")
+        check(not os.path.exists(os.path.join(out, "tile", "entries")),
+              "no entry bundle is published")
+        check(not os.path.exists(os.path.join(out, "tile", "0", "000.p")),
+              "the partial tiles of a full tile are removed")
 
         status, headers, body = get(nport, "/checkpoint")
         check(status == 200 and body.decode() == note, "nginx serves the published checkpoint")
         check(headers.get("cache-control") == "no-cache", "the checkpoint is no-cache")
-        status, headers, _ = get(nport, "/tile/0/000")
-        check(status == 200 and headers.get("cache-control") ==
+        status, headers, body = get(nport, "/tile/0/000")
+        check(status == 200 and len(body) == 256 * 32 and headers.get("cache-control") ==
               "public, max-age=31536000, immutable", "a full tile is immutable for a year")
         partial = f"/tile/0/{(size // 256):03d}.p/{size % 256}"
         status, headers, body = get(nport, partial)
         check(status == 200 and len(body) == 32 * (size % 256) and
               headers.get("cache-control") == "no-cache", f"partial tile {partial} is no-cache")
+        status, headers, _ = get(nport, "/tile/1/000.p/1")
+        check(status == 200 and headers.get("cache-control") == "no-cache",
+              "the level-1 partial tile is served")
         status, headers, _ = get(nport, "/tile/0/x999/999")
         check(status == 404 and "cache-control" not in headers,
               "a tile not yet published is 404, not cached")
-        for path in ("/tile/entries/000", "/.publish.lock", "/checkpoint.tmp", "/tile/0/000.tmp"):
+        for path in ("/tile/entries/000", "/tile/entries/000.p/5", "/.publish.lock",
+                     "/checkpoint.tmp", "/tile/0/000.tmp"):
             status, _, _ = get(nport, path)
             check(status == 404, f"{path} is not served")
 
-        check(verify(nport, vkey) == 0, "verify_log.py verifies the log through nginx alone")
+        check(verify(nport, vkey) == 0, f"verify_log.py verifies size {size} through nginx alone")
         tile = os.path.join(out, "tile", "0", "000")
         original = open(tile, "rb").read()
         with open(tile, "wb") as f:
@@ -227,29 +262,7 @@ http {{
         check(verify(nport, vkey) == 1, "a changed byte in a published tile fails verification")
         with open(tile, "wb") as f:
             f.write(original)
-
-        # ---- serve --publish keeps it current ----
-        sport = free_port()
-        serve = subprocess.Popen([vigil, "serve", "--data", data, "--listen",
-                                  f"127.0.0.1:{sport}", "--publish", out, "--log-level", "warn"])
-        procs.append(serve)
-        wait_http(sport, serve, "vigil serve")
-        regs = os.path.join(tmp, "regs.jsonl")
-        registrations(regs, 0, 40)
-        run([vigil, "submit", "--key", os.path.join(data, "keys", "authority.key"),
-             "--server", f"http://127.0.0.1:{sport}", regs])
-        want = size + 40
-        for _ in range(200):
-            if checkpoint_size(open(os.path.join(out, "checkpoint")).read()) == want:
-                break
-            time.sleep(0.05)
-        check(checkpoint_size(open(os.path.join(out, "checkpoint")).read()) == want,
-              f"serve --publish published the new checkpoint (size {want})")
-        _, _, served = get(sport, "/checkpoint")
-        check(open(os.path.join(out, "checkpoint"), "rb").read() == served,
-              "the published checkpoint is the note /checkpoint serves")
-        check(verify(nport, vkey) == 0, "verify_log.py verifies the new size through nginx")
-        stop(serve)
+        want = size
 
         # ---- a restore of the older backup: held, and no rollback of the published log ----
         run([vigil, "restore", os.path.join(tmp, "old-backup"), "--data", data, "--force"])
@@ -263,13 +276,14 @@ http {{
         check(status == 503 and health.get("status") == "held" and
               f"already signed and published a checkpoint of size {want}" in health.get("why", ""),
               f"/healthz of the restored log: 503 held: {health.get('why', '')[:120]}...")
-        registrations(regs, 100, 1)
+        registrations(regs[0], 1000, 1)
         p = run([vigil, "submit", "--key", os.path.join(data, "keys", "authority.key"),
-                 "--server", f"http://127.0.0.1:{sport}", regs], ok=(0, 1, 2))
+                 "--server", f"http://127.0.0.1:{sport}", regs[0]], ok=(0, 1, 2))
         check(p.returncode != 0 and ("503" in p.stdout or "not signing" in p.stdout),
               f"an append to the held log is refused: {p.stdout.strip()[:160]}")
         _, _, served = get(sport, "/checkpoint")
-        check(checkpoint_size(served.decode()) == size, "the held log serves its own checkpoint")
+        check(checkpoint_size(served.decode()) == first_size,
+              "the held log serves its own (older) checkpoint")
         stop(serve)
         p = run([vigil, "serve", "--data", data, "--listen", f"127.0.0.1:{free_port()}",
                  "--publish", out], ok=(2,))
