@@ -100,7 +100,7 @@ TEST_CASE("checkpoint.last holds the last signed checkpoint, written before rece
   CHECK((st.st_mode & 0777) == 0644);  // public, like /checkpoint
 }
 
-TEST_CASE("a restore of an old backup opens held; the newest backup does not", "[nofork]") {
+TEST_CASE("a restore of an old backup opens held, the newest backup does not", "[nofork]") {
   TempDir dir("vigil_nofork");
   const std::string data = dir.File("data");
   TestLog t = MakeTestLog(data);
