@@ -429,7 +429,7 @@ Status Log::CheckLastCheckpoint() {
       "restore a copy of the store that holds at least that checkpoint's entries (a newer "
       "backup, a mirror, or the store vigil restore kept as store.replaced-<time> beside the "
       "store): vigil restore BACKUP --data DIR --force. Only if no such copy exists anywhere: "
-      "vigil accept-rollback --data DIR --key POLICE.key --actor ID --reason TEXT records the "
+      "vigil accept-rollback --data DIR --key POLICE.key --reason TEXT records the "
       "loss in the log and lets it sign again (docs/operator.md, \"Restore and the published "
       "checkpoint\").";
   Result<std::string> text = ReadSmallFile(file, 64 * 1024);
