@@ -23,6 +23,7 @@ DEB_PACKAGES += openssl
 TEST_DEB_PACKAGES := chromium clang-format
 # tests/deploy: the package (dpkg-dev for dpkg-shlibdeps, lintian), its units (systemd for
 # systemd-analyze; the machine need not run systemd) and the nginx front (Debian's nginx).
+# nginx also serves `vigil publish` output in the static-reads test (tests/outside/static_test.py).
 TEST_DEB_PACKAGES += dpkg-dev lintian systemd nginx
 
 .PHONY: run test bench build deps clean fuzz stress tsan deb

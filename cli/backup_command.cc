@@ -7,7 +7,10 @@
 //   keys/*.key       the secret keys, only with --with-keys
 // Never keys/personal.slots, the per-record keys of the personal side data: an erasure
 // destroys a record's key in that file, so a store backup made before an erasure must not hold
-// it (ledger/personal.h; docs/operator.md "Backups").
+// it (ledger/personal.h; docs/operator.md "Backups"). Never DATA/checkpoint.last either: it
+// records the last checkpoint the log signed, so that a store restored behind it is caught
+// (ledger/log/log.h); restore never touches it, and a restore from an older backup then opens
+// with signing held (docs/operator.md "Restore and the published checkpoint").
 //   BACKUP.json      what it is: origin, verifier key, entries, checkpoint, file hash
 #include <dirent.h>
 #include <fcntl.h>
@@ -28,6 +31,7 @@
 #include "cli/commands.h"
 #include "keys/file.h"
 #include "keys/note.h"
+#include "ledger/log/checkpoint.h"
 #include "ledger/log/db.h"
 #include "ledger/log/log.h"
 #include "ledger/personal.h"
@@ -298,6 +302,35 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
   return kExitOk;
 }
 
+// After a restore: what DATA/checkpoint.last (which restore never touches) says about the
+// restored store. A store behind it opens with signing held (Log::Open); say so now.
+void ReportLastCheckpoint(const std::string& data, const LogInfo& info, uint64_t entries,
+                          const std::string& kept) {
+  const std::string file = Log::CheckpointFilePath(data);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cout << "note: " << data << " has no checkpoint.last, so nothing here tells whether "
+              << "this backup is the newest copy; if the log ran elsewhere, compare with the "
+              << "checkpoint it last published (witnesses, mirrors, a saved checkpoint with "
+              << "vigil verify --server) before serving\n";
+    return;
+  }
+  std::ostringstream note;
+  note << in.rdbuf();
+  Result<Checkpoint> cp = OpenCheckpoint(note.str(), info.verifier());
+  if (cp.ok() && cp->size <= entries) return;  // Log::Open compares the trees
+  std::cout << "WARNING: " << file << " ("
+            << (cp.ok() ? "the last checkpoint this log signed: size " + std::to_string(cp->size)
+                        : "it does not verify: " + cp.status().message())
+            << ") is kept, and the restored store holds " << entries
+            << " entries: the server will start with signing HELD (appends refused, /healthz "
+               "says why) so that it cannot fork the log. Restore a newer copy";
+  if (!kept.empty()) std::cout << " (the replaced store, kept in " << kept << ", may be one)";
+  std::cout << "; only if none exists anywhere, vigil accept-rollback records the loss and lets "
+               "the log sign again (docs/operator.md, \"Restore and the published "
+               "checkpoint\")\n";
+}
+
 int Restore(const std::string& backup, const std::string& data, bool force,
             const std::optional<NoteVerifier>& key) {
   const std::string bstore = backup + "/store";
@@ -440,6 +473,7 @@ int Restore(const std::string& backup, const std::string& data, bool force,
   std::cout << "restored " << facts->info.origin << " (" << report->size << " entries, verified"
             << (key.has_value() ? " against the given key" : "") << ") into " << data << "\n";
   if (!kept.empty()) std::cout << "the previous store is kept in " << kept << "\n";
+  ReportLastCheckpoint(data, facts->info, facts->entries, kept);
   std::vector<std::string> missing;
   for (const SecretFile& f : kSecretFiles) {
     if (std::string(f.name) == "authority.key") continue;
@@ -498,7 +532,9 @@ void AddBackup(CLI::App& app, int& exit_code) {
       "stored state) and refuses one that does not verify. Refuses to replace an existing\n"
       "store unless --force, and never while a server runs on it; the replaced store is kept\n"
       "as DATA/store.replaced-<time>. The new store is moved into place by rename, so DATA\n"
-      "never holds a half-restored store. Keys already in DATA/keys are kept.\n"
+      "never holds a half-restored store. Keys already in DATA/keys are kept, and so is\n"
+      "DATA/checkpoint.last (the last checkpoint the log signed): a store restored behind it\n"
+      "starts with signing held; see vigil accept-rollback.\n"
       "Exit status: 0 restored, 1 the backup does not verify, 2 usage or I/O error.\n\n"
       "Example:\n  vigil restore /backup/vigil-2026-11-28 --data /var/lib/vigil --key \"$(cat "
       "verifier.key)\"");

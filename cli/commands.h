@@ -32,6 +32,11 @@ void AddReceipt(CLI::App& app, int& exit_code);
 void AddDemo(CLI::App& app, int& exit_code);
 // backup and restore (backup_command.cc).
 void AddBackup(CLI::App& app, int& exit_code);
+// publish: the checkpoint and hash tiles as static files (publish_command.cc).
+void AddPublish(CLI::App& app, int& exit_code);
+// accept-rollback: the recorded override of a log held behind its last checkpoint
+// (rollback_command.cc).
+void AddAcceptRollback(CLI::App& app, int& exit_code);
 // participants, trail, stock, transfers, alerts, personal, inspections (query_commands.cc).
 void AddQueries(CLI::App& app, int& exit_code);
 // mirror, and mirror promote (mirror_command.cc).

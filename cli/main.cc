@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
   vigil::cli::AddQueries(app, exit_code);
   vigil::cli::AddMirror(app, exit_code);
   vigil::cli::AddStatus(app, exit_code);
+  vigil::cli::AddPublish(app, exit_code);
+  vigil::cli::AddAcceptRollback(app, exit_code);
   // Every command runs inside app.parse (CLI11 calls the subcommand's callback), so this is the
   // one place that turns whatever a command lets escape (nlohmann, httplib, the standard library,
   // a CLI11 error raised after parsing) into exit 2 and a line naming the command, instead of

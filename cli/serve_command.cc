@@ -11,6 +11,7 @@
 #include "api/witnessing.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
+#include "ledger/log/publish.h"
 #include "ledger/log/writer.h"
 
 namespace vigil::cli {
@@ -43,7 +44,7 @@ void AddServe(CLI::App& app, int& exit_code) {
       "Examples:\n  vigil serve --data /var/lib/vigil --listen 127.0.0.1:8080\n"
       "  vigil serve --data /var/lib/vigil --listen 0.0.0.0:8443 --tls-cert c.pem --tls-key k.pem");
   struct Args {
-    std::string data, listen = "127.0.0.1:8080", log_level = "info";
+    std::string data, listen = "127.0.0.1:8080", log_level = "info", publish;
     api::ServerOptions server;
     WriterOptions writer;
     LedgerOpenOptions open;
@@ -108,6 +109,9 @@ void AddServe(CLI::App& app, int& exit_code) {
   cmd->add_flag("--witness-fail-open", a->witness_fail_open,
                 "Serve the newest log-signed checkpoint at /checkpoint even when too few "
                 "witnesses have cosigned it (docs/operator.md: what this gives up)");
+  cmd->add_option("--publish", a->publish,
+                  "Keep the checkpoint and hash tiles as static files in this directory (as "
+                  "vigil publish), updated after each new checkpoint on a background thread");
   cmd->add_option("--log-level", a->log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -197,6 +201,21 @@ void AddServe(CLI::App& app, int& exit_code) {
     if (log.is_mirror()) {
       spdlog::info("{} is a mirror: serving it read-only (submissions are refused)", a->data);
     }
+    std::unique_ptr<Publisher> publisher;
+    if (!a->publish.empty()) {
+      Result<std::unique_ptr<Publisher>> p = Publisher::Start(log, a->publish);
+      if (!p.ok()) {
+        std::cerr << "vigil serve: --publish " << a->publish << ": " << p.status().message()
+                  << "\n";
+        exit_code = kExitUsage;
+        return;
+      }
+      publisher = std::move(*p);
+      spdlog::info("publishing the checkpoint and hash tiles to {}", a->publish);
+    }
+    if (std::optional<std::string> held = log.SigningHeld()) {
+      spdlog::error("the log is NOT signing (appends are refused): {}", *held);
+    }
     spdlog::info("serving {} ({} entries) on {}://{}:{}", log.info().origin, log.Size(),
                  a->server.tls_cert.empty() ? "http" : "https", a->server.host, server.port());
     std::thread waiter([&] {
@@ -208,6 +227,7 @@ void AddServe(CLI::App& app, int& exit_code) {
     server.Run();
     writer.Stop();  // finishes every submission already queued
     if (witnesses != nullptr) witnesses->Stop();
+    if (publisher) publisher->Stop();
     // If Run() ended on its own, wake the waiter so it can be joined.
     if (waiter.joinable()) {
       pthread_kill(waiter.native_handle(), SIGTERM);

@@ -1,5 +1,10 @@
 #include "ledger/log/log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "keys/coding.h"
@@ -175,6 +180,8 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, Admission* admiss
   }
   log->log_key_.emplace(std::move(*key));
   VIGIL_RETURN_IF_ERROR(log->LoadTail());
+  log->checkpoint_file_ = CheckpointFilePath(dir);
+  VIGIL_RETURN_IF_ERROR(log->CheckLastCheckpoint());
   if (log->admission_ != nullptr) log->admission_->Attach(log->info_.origin);
   return log;
 }
@@ -251,6 +258,10 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
     return std::vector<Result<Placed>>(
         subs.size(), Status(Code::kFailedPrecondition, "the log is not signing: " + *why));
   }
+  return PlaceBatch(subs, now_ms);
+}
+
+std::vector<Result<Placed>> Log::PlaceBatch(const std::vector<Submission>& subs, int64_t now_ms) {
   // Per submission: a rejection, the seq it was given, or the seq of its original.
   struct Outcome {
     Status rejected;
@@ -263,7 +274,9 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
   uint64_t size = 0;
   Hash last_leaf{};
   int64_t last_ts = 0;
+  std::string signed_note;  // the batch's checkpoint, if it signed one
   for (int attempt = 0;; ++attempt) {
+    signed_note.clear();
     outcomes.assign(subs.size(), Outcome{});
     size = size_.load();
     last_leaf = last_leaf_;
@@ -328,6 +341,7 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
       } else {
         std::string note = SignCheckpoint(Checkpoint{info_.origin, size, *root}, *log_key_);
         fatal = txn->Append(Table::kCheckpoints, EncodeBigEndian64(size), note);
+        signed_note = note;
         for (Outcome& out : outcomes) {
           if (!out.written.has_value()) continue;
           out.written->tree_size = size;
@@ -363,8 +377,27 @@ std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int6
   size_ = size;
   last_leaf_ = last_leaf;
   last_ts_ = last_ts;
+  // The checkpoint goes to its file before any receipt of the batch exists (receipts are made
+  // from these results). If it cannot be written, the entries are stored but get no receipt,
+  // and the log stops signing: a restart rewrites the file from the store (CheckLastCheckpoint)
+  // and a resend then gets the original receipt.
+  Status recorded;
+  if (!signed_note.empty()) {
+    recorded = RecordCheckpoint(signed_note);
+    if (!recorded.ok()) {
+      HoldSigning("the checkpoint of size " + std::to_string(size) + " could not be recorded (" +
+                  recorded.message() + "); fix the disk and restart the server");
+      recorded = Status(Code::kIoError,
+                        "the entry is stored but the log could not record its checkpoint (" +
+                            recorded.message() +
+                            "); no receipt was given: resend it after the server restarts to "
+                            "get the original receipt");
+    }
+  }
   for (Outcome& out : outcomes) {
-    if (!out.seq.has_value()) {
+    if (!recorded.ok() && out.written.has_value()) {
+      results.emplace_back(recorded);
+    } else if (!out.seq.has_value()) {
       results.emplace_back(out.rejected);
     } else {
       results.emplace_back(Placed{*out.seq, out.duplicate, std::move(out.written)});
@@ -615,6 +648,118 @@ Status Log::Promote(const std::string& dir, const SecretKey& log_key, const File
     VIGIL_RETURN_IF_ERROR(txn->Commit());
   }
   return log_key.Save(key_file);
+}
+
+std::string Log::CheckpointFilePath(const std::string& dir) { return dir + "/checkpoint.last"; }
+
+Status Log::RecordCheckpoint(const std::string& note) {
+  return WriteFileAtomic(checkpoint_file_, note, 0644);
+}
+
+namespace {
+
+// The contents of a small file (at most `limit` bytes); kNotFound if it does not exist.
+Result<std::string> ReadSmallFile(const std::string& path, size_t limit) {
+  Result<ScopedFd> fd = ScopedFd::Open(path, O_RDONLY);
+  if (!fd.ok()) return fd.status();
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status(Code::kIoError, "cannot read " + path + ": " + std::strerror(errno));
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > limit) return Status(Code::kCorruption, path + " is too large");
+  }
+}
+
+}  // namespace
+
+Status Log::CheckLastCheckpoint() {
+  const std::string& file = checkpoint_file_;
+  const std::string recovery =
+      " The server answers reads but refuses every append until this is resolved. Recover: "
+      "restore a copy of the store that holds at least that checkpoint's entries (a newer "
+      "backup, a mirror, or the store vigil restore kept as store.replaced-<time> beside the "
+      "store): vigil restore BACKUP --data DIR --force. Only if no such copy exists anywhere: "
+      "vigil accept-rollback --data DIR --key POLICE.key --reason TEXT records the "
+      "loss in the log and lets it sign again (docs/operator.md, \"Restore and the published "
+      "checkpoint\").";
+  Result<std::string> text = ReadSmallFile(file, 64 * 1024);
+  if (!text.ok() && text.status().code() != Code::kNotFound) {
+    if (text.status().code() == Code::kIoError) return text.status();
+    text = std::string();  // too large: judged below as not verifying
+  }
+  const uint64_t size = size_.load();
+  if (!text.ok()) {  // no file: a store from before the file existed, or a fresh directory
+    if (size == 0) return Status::Ok();
+    Result<std::string> latest = LatestCheckpoint();
+    if (!latest.ok()) return latest.status();
+    return RecordCheckpoint(*latest);
+  }
+  Result<Checkpoint> cp = OpenCheckpoint(*text, info_.verifier());
+  std::string why;
+  if (!cp.ok()) {
+    why = file + " does not verify with this log's key (" + cp.status().message() +
+          "): it is damaged or belongs to another log, so the log cannot tell whether this "
+          "store is behind the checkpoint it last published. If you know this store is the "
+          "newest copy, vigil accept-rollback records that in the log and lets it sign again.";
+  } else if (cp->size > size) {
+    why = "the store holds " + std::to_string(size) +
+          " entries, but this log already signed and published a checkpoint of size " +
+          std::to_string(cp->size) + " (root " + Base64(cp->root) + ", kept in " + file +
+          "). The store was probably restored from an older backup or copied from an older "
+          "machine; signing on from here would fork the log: receipts and checkpoints already "
+          "handed out would disagree with the new entries." +
+          recovery;
+  } else {
+    Result<db::Txn> txn = env_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    Result<Hash> root = merkle::RootAt(cp->size, Reader(*txn));
+    if (!root.ok()) return root.status();
+    if (*root != cp->root) {
+      why = "the store's tree at size " + std::to_string(cp->size) +
+            " is not the one this log signed and published at that size (root " + Base64(cp->root) +
+            ", kept in " + file +
+            "): the store is another history (a fork), e.g. an older backup that took other "
+            "entries since." +
+            recovery;
+    } else {
+      Result<std::string> latest = LatestCheckpoint();
+      if (!latest.ok()) return latest.status();
+      // Ahead of the file (a crash between a commit and the file's write): bring it up.
+      if (*latest != *text) return RecordCheckpoint(*latest);
+      return Status::Ok();
+    }
+  }
+  HoldSigning(std::move(why));
+  rollback_held_ = true;
+  return Status::Ok();
+}
+
+Result<Placed> Log::AcceptRollback(const Submission& record, int64_t now_ms) {
+  if (!rollback_held_.load()) {
+    return Status(
+        Code::kFailedPrecondition,
+        "the log is not held for a rollback: there is nothing to accept" +
+            std::string(SigningHeld() ? " (it is held for another reason: " + *SigningHeld() + ")"
+                                      : ""));
+  }
+  Submission sub = record;
+  Prepare(sub);
+  std::vector<Result<Placed>> placed = PlaceBatch({sub}, now_ms);
+  if (!placed[0].ok()) return placed[0].status();
+  if (!placed[0]->written.has_value()) {
+    return Status(Code::kConflict, "this record is already in the log (entry " +
+                                       std::to_string(placed[0]->seq) + "); make a new one");
+  }
+  {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    held_.reset();
+  }
+  rollback_held_ = false;
+  return std::move(*placed[0]);
 }
 
 Result<std::string> Log::LatestCheckpoint() {

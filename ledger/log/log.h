@@ -8,6 +8,11 @@
 //   <dir>/keys/log.pub        its public key
 //   <dir>/store/data.mdb      the LMDB store (ledger/log/db.h)
 //   <dir>/store/writer.lock   held (flock) by the one process that may append
+//   <dir>/checkpoint.last     the last checkpoint this log signed, outside the store
+//                             (docs/formats.md "The last-checkpoint file"): written durably
+//                             after every commit that signed one, before any receipt of the
+//                             batch exists; checked at Open, so a store restored from an older
+//                             backup cannot sign a fork of what was published
 //
 // Thread safety: reads are thread-safe and never block appends. AppendBatch/Place must be
 // called by one thread at a time (the Writer's); it is the only writer of the log's tables.
@@ -76,6 +81,11 @@ class Log {
   // and must remain live while the Log is in use. Errors: kNotFound (no log),
   // kPermissionDenied (key file too open), kCorruption (key does not match the store),
   // kFailedPrecondition (another process holds the writer lock, or another store format).
+  // Then checks the store against <dir>/checkpoint.last (CheckpointFilePath): a store behind
+  // the last checkpoint it signed (fewer entries, or another tree at that size) opens with
+  // signing held (HoldSigning, RollbackHeld) and a message naming the sizes and the recovery;
+  // a missing file over a store with entries is written from the store (a store from before
+  // the file existed, or a restore into a fresh directory).
   static Result<std::unique_ptr<Log>> Open(const std::string& dir, Admission* admission);
   // Ok if `dir` holds a log's store; kNotFound (saying how to create one) otherwise.
   static Status CheckExists(const std::string& dir);
@@ -102,6 +112,21 @@ class Log {
   void HoldSigning(std::string why);
   // Why signing is held, or nullopt. Thread-safe.
   std::optional<std::string> SigningHeld() const;
+
+  // ---- the last-checkpoint file (no fork after a restore) ----
+
+  // <dir>/checkpoint.last: the last signed checkpoint note, verbatim.
+  static std::string CheckpointFilePath(const std::string& dir);
+  // True when Open held signing because the store is behind <dir>/checkpoint.last (or the
+  // file does not verify). Thread-safe.
+  bool RollbackHeld() const { return rollback_held_.load(); }
+  // The forced override (`vigil accept-rollback`, docs/operator.md): appends `record` — which
+  // must state the checkpoint it abandons and why; the caller writes it — although signing is
+  // held for a rollback, then (as every append does) replaces <dir>/checkpoint.last with the
+  // new checkpoint and lifts the hold. kFailedPrecondition if signing is not held for a
+  // rollback (held for another reason, or not at all); the record's own refusal otherwise,
+  // with the hold kept. Call from the one writing thread, with no Writer running.
+  Result<Placed> AcceptRollback(const Submission& record, int64_t now_ms);
   // The store's current map size in bytes (it doubles when full).
   uint64_t map_size() const { return env_->map_size(); }
   // Writes a consistent, compacted copy of the store to `dir` (existing and empty) while the
@@ -207,6 +232,12 @@ class Log {
   Log() = default;
   Status LoadTail();
   uint64_t StoreSize() const;  // entries in the store (0 when it cannot be read)
+  // Place without the hold check (Place and AcceptRollback).
+  std::vector<Result<Placed>> PlaceBatch(const std::vector<Submission>& subs, int64_t now_ms);
+  // Open's check of the store against checkpoint_file_ (holds signing if behind).
+  Status CheckLastCheckpoint();
+  // Writes `note` to checkpoint_file_ durably (keys/file.h WriteFileAtomic).
+  Status RecordCheckpoint(const std::string& note);
 
   // Declared first so it is released last: the store closes before the lock is dropped.
   FileLock writer_lock_;
@@ -216,7 +247,9 @@ class Log {
   LogInfo info_;
   std::atomic<uint64_t> size_{0};
   mutable std::mutex held_mu_;
-  std::optional<std::string> held_;  // GUARDED_BY(held_mu_): why signing is held
+  std::optional<std::string> held_;         // GUARDED_BY(held_mu_): why signing is held
+  std::atomic<bool> rollback_held_{false};  // held_ was set by CheckLastCheckpoint
+  std::string checkpoint_file_;             // <dir>/checkpoint.last
   // Writer-only tail of the chain.
   Hash last_leaf_{};
   int64_t last_ts_ = 0;

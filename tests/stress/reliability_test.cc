@@ -372,9 +372,17 @@ TEST_CASE("every write and sync of one append failed in turn: error, read-only, 
     CHECK(v.exit_code == 0);
     Contents c = ReadContents(work);
     CHECK(c.count["warm"] == 1);
-    CHECK(c.count.count("target") == 0);
+    if (calls[i].path.find("checkpoint.last") != std::string::npos) {
+      // The batch committed and only DATA/checkpoint.last failed (written after the commit,
+      // before any receipt): the entry is stored but was never acknowledged, and the restart
+      // brings the file up to the store (formats.md §9.5); a resend gets its original receipt.
+      CHECK(c.count["target"] == 1);
+      CHECK(c.at.size() == 1 + 5 + 2);
+    } else {
+      CHECK(c.count.count("target") == 0);
+      CHECK(c.at.size() == 1 + 5 + 1);
+    }
     CHECK(c.count.count("after") == 0);
-    CHECK(c.at.size() == 1 + 5 + 1);
     int again = 0;
     {
       Serve server(work);
