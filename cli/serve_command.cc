@@ -203,7 +203,13 @@ void AddServe(CLI::App& app, int& exit_code) {
     }
     std::unique_ptr<Publisher> publisher;
     if (!a->publish.empty()) {
-      Result<std::unique_ptr<Publisher>> p = Publisher::Start(log, a->publish);
+      // Static readers get what /checkpoint serves: with witnesses, the cosigned checkpoint.
+      Publisher::Source source;
+      if (witnesses != nullptr) {
+        source = [w = witnesses.get()] { return w->ServedCheckpoint(); };
+      }
+      Result<std::unique_ptr<Publisher>> p =
+          Publisher::Start(log, a->publish, std::chrono::milliseconds(250), std::move(source));
       if (!p.ok()) {
         std::cerr << "vigil serve: --publish " << a->publish << ": " << p.status().message()
                   << "\n";

@@ -165,8 +165,9 @@ Result<PublishResult> PublishCheckpoint(const db::Txn& txn, const LogInfo& info,
 }
 
 Result<std::unique_ptr<Publisher>> Publisher::Start(Log& log, std::string out,
-                                                    std::chrono::milliseconds interval) {
-  std::unique_ptr<Publisher> p(new Publisher(log, std::move(out), interval));
+                                                    std::chrono::milliseconds interval,
+                                                    Source source) {
+  std::unique_ptr<Publisher> p(new Publisher(log, std::move(out), interval, std::move(source)));
   VIGIL_RETURN_IF_ERROR(p->Tick());
   p->thread_ = std::thread([raw = p.get()] { raw->Run(); });
   return p;
@@ -186,8 +187,10 @@ void Publisher::Stop() {
 Status Publisher::Tick() {
   Result<db::Txn> txn = log_.BeginRead();
   if (!txn.ok()) return txn.status();
-  Result<std::string> note = CheckpointToPublish(*txn);
-  if (note.status().code() == Code::kNotFound) return Status::Ok();  // nothing signed yet
+  Result<std::string> note = source_ ? source_() : CheckpointToPublish(*txn);
+  if (note.status().code() == Code::kNotFound || note.status().code() == Code::kUnavailable) {
+    return Status::Ok();  // nothing signed (or cosigned) yet
+  }
   if (!note.ok()) return note.status();
   if (*note == last_note_) return Status::Ok();
   Result<PublishResult> r = PublishCheckpoint(*txn, log_.info(), *note, out_);

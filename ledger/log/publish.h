@@ -37,10 +37,11 @@
 
 namespace vigil {
 
-// THE checkpoint static readers get: the note GET /checkpoint serves (api/log_routes.cc,
-// Log::LatestCheckpoint), read through `txn`. The one place to change when /checkpoint starts
-// serving something else (e.g. the latest checkpoint with its witnesses' cosignatures): static
-// readers must see exactly what /checkpoint serves. kNotFound for a log with no checkpoint.
+// The checkpoint static readers get from a log without witnesses: the note GET /checkpoint
+// then serves (api/log_routes.cc, Log::LatestCheckpoint), read through `txn`. With witnesses,
+// /checkpoint serves the newest cosigned checkpoint, and `vigil serve --publish` gives the
+// Publisher that instead (Publisher::Source): static readers see exactly what /checkpoint
+// serves. kNotFound for a log with no checkpoint.
 Result<std::string> CheckpointToPublish(const db::Txn& txn);
 
 struct PublishResult {
@@ -61,16 +62,21 @@ Result<PublishResult> PublishCheckpoint(const db::Txn& txn, const LogInfo& info,
                                         const std::string& note, const std::string& out);
 
 // `vigil serve --publish OUT`: keeps OUT up to date on a thread of its own, never in the
-// writer's path. Every `interval` it reads CheckpointToPublish and, when it changed, publishes
-// it (so a burst of batches costs one run: the checkpoints are coalesced). Failures are logged
-// and retried at the next tick.
+// writer's path. Every `interval` it reads the checkpoint to publish and, when it changed,
+// publishes it (so a burst of batches costs one run: the checkpoints are coalesced). Failures
+// are logged and retried at the next tick.
 class Publisher {
  public:
+  // What GET /checkpoint serves when that is not the store's newest checkpoint: with witnesses,
+  // the newest cosigned one (api/witnessing.h ServedCheckpoint). kUnavailable or kNotFound:
+  // nothing to publish yet. Called on the publisher's thread; must be thread-safe.
+  using Source = std::function<Result<std::string>()>;
+
   // Publishes once now (its error is returned, e.g. an OUT that holds a larger checkpoint),
-  // then starts the thread.
+  // then starts the thread. Without `source`, publishes CheckpointToPublish.
   static Result<std::unique_ptr<Publisher>> Start(
       Log& log, std::string out,
-      std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+      std::chrono::milliseconds interval = std::chrono::milliseconds(250), Source source = {});
   ~Publisher();  // Stop()
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
@@ -84,8 +90,8 @@ class Publisher {
   uint64_t failures() const { return failures_.load(); }
 
  private:
-  Publisher(Log& log, std::string out, std::chrono::milliseconds interval)
-      : log_(log), out_(std::move(out)), interval_(interval) {}
+  Publisher(Log& log, std::string out, std::chrono::milliseconds interval, Source source)
+      : log_(log), out_(std::move(out)), interval_(interval), source_(std::move(source)) {}
   // One run: publish if the checkpoint to publish changed since the last one.
   Status Tick();
   void Run();
@@ -93,6 +99,7 @@ class Publisher {
   Log& log_;
   const std::string out_;
   const std::chrono::milliseconds interval_;
+  const Source source_;
   std::string last_note_;  // only the publishing thread (or Start, before it) touches it
   std::atomic<uint64_t> published_size_{0};
   std::atomic<uint64_t> failures_{0};

@@ -312,8 +312,9 @@ def gathering(vigil, tmp):
             wkeys.append(wkey)
             flags += ["--witness", f"http://127.0.0.1:{port}={wkey}"]
         port = free_port()
+        published = os.path.join(tmp, "published")
         server = subprocess.Popen([vigil, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                                   *flags, "--witness-quorum", "2"],
+                                   *flags, "--witness-quorum", "2", "--publish", published],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(server)
         wait_port(port, server)
@@ -344,6 +345,17 @@ def gathering(vigil, tmp):
         check(size == 21, f"/checkpoint reaches the log's size (21) once cosigned: {size}")
         names = verify_log.cosigners(note, [verify_log.WitnessVerifier(k) for k in wkeys])
         check(len(names) >= 2, f"/checkpoint carries {len(names)} valid cosignatures: {names}")
+        # serve --publish writes what /checkpoint serves: the cosigned checkpoint.
+        end, static = time.time() + 10, ""
+        while time.time() < end and not static.startswith(f"{note.split(chr(10))[0]}\n21\n"):
+            try:
+                static = open(os.path.join(published, "checkpoint")).read()
+            except OSError:
+                pass
+            time.sleep(0.2)
+        names = verify_log.cosigners(static, [verify_log.WitnessVerifier(k) for k in wkeys])
+        check(static.split("\n")[1] == "21" and len(names) >= 2,
+              f"the published checkpoint (serve --publish) is the cosigned one: {names}")
 
         def verifier(*args):
             p = subprocess.run([sys.executable, os.path.join(HERE, "verify_log.py"), "--server", url,
