@@ -555,6 +555,10 @@ std::string Server::MetricsText() {
        one("vigil_queue_depth", writer_.queue_depth()));
   line("vigil_store_writable", "1 while the store accepts writes; 0 after a failed commit.",
        "gauge", one("vigil_store_writable", log_.writable() ? 1 : 0));
+  line("vigil_signing_held",
+       "1 while the log holds signing: its store is behind a checkpoint it already published "
+       "(GET /healthz says why); appends are refused.",
+       "gauge", one("vigil_signing_held", log_.SigningHeld().has_value() ? 1 : 0));
   line("vigil_proof_requests_total", "Inclusion and consistency proofs served.", "counter",
        one("vigil_proof_requests_total", metrics_->proofs.load()));
   line("vigil_proof_seconds_total", "Time spent building proofs.", "counter",

@@ -262,6 +262,15 @@ int RunStatus(const StatusArgs& a) {
         attention.push_back("the store refuses writes (vigil_store_writable " + writable +
                             "): docs/operator.md section 6, \"/healthz says read-only\"");
       }
+      const bool held = Metric(samples, "vigil_signing_held").value_or("0") == "1";
+      out["server"]["held"] = held;
+      if (held) {
+        line("signing", "HELD: the log refuses appends (GET /healthz says why)");
+        attention.push_back(
+            "the log holds signing: its store is behind a checkpoint it already published "
+            "(an old backup restored, a copy); GET /healthz says why, docs/operator.md "
+            "\"Restore and the published checkpoint\" what to do");
+      }
       // Witness metrics are printed as the server names them: no witness, no lines.
       std::vector<std::string> witness;
       for (const Sample& s : samples) {

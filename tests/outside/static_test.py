@@ -284,6 +284,10 @@ http {{
         _, _, served = get(sport, "/checkpoint")
         check(checkpoint_size(served.decode()) == first_size,
               "the held log serves its own (older) checkpoint")
+        p = run([vigil, "status", "--data", data, "--server", f"http://127.0.0.1:{sport}"],
+                ok=(0, 1, 2))
+        check(p.returncode == 1 and "HELD" in p.stdout and "holds signing" in p.stdout,
+              f"vigil status flags the held log for the operator: {p.stdout.strip()[-200:]}")
         stop(serve)
         p = run([vigil, "serve", "--data", data, "--listen", f"127.0.0.1:{free_port()}",
                  "--publish", out], ok=(2,))
