@@ -164,16 +164,7 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, Admission* admiss
   Result<FileLock> lock = LockWriter(dir);
   if (!lock.ok()) return lock.status();
   log->writer_lock_ = std::move(*lock);
-  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
-  if (!env.ok()) return env.status();
-  log->env_ = std::move(*env);
-  {
-    Result<db::Txn> txn = log->env_->BeginRead();
-    if (!txn.ok()) return txn.status();
-    Result<LogInfo> info = ReadInfo(*txn);
-    if (!info.ok()) return info.status();
-    log->info_ = std::move(*info);
-  }
+  VIGIL_RETURN_IF_ERROR(log->OpenStore(dir));
   if (!(log->info_.public_key == key->public_key())) {
     return Status(Code::kCorruption,
                   "keys/log.key does not match the log key recorded in the store");
@@ -187,6 +178,18 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, Admission* admiss
 }
 
 Log::~Log() = default;  // members in reverse: the store closes, then the writer lock goes
+
+Status Log::OpenStore(const std::string& dir) {
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
+  if (!env.ok()) return env.status();
+  env_ = std::move(*env);
+  Result<db::Txn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  Result<LogInfo> info = ReadInfo(*txn);
+  if (!info.ok()) return info.status();
+  info_ = std::move(*info);
+  return Status::Ok();
+}
 
 Status Log::LoadTail() {
   Result<db::Txn> txn = env_->BeginRead();
@@ -474,15 +477,10 @@ Result<std::unique_ptr<Log>> Log::OpenMirror(const std::string& dir, Admission* 
   VIGIL_RETURN_IF_ERROR(CheckExists(dir));
   std::unique_ptr<Log> log(new Log());
   log->admission_ = admission;
-  Result<std::unique_ptr<db::Env>> env = db::Env::Open(StoreDir(dir));
-  if (!env.ok()) return env.status();
-  log->env_ = std::move(*env);
+  VIGIL_RETURN_IF_ERROR(log->OpenStore(dir));
   {
     Result<db::Txn> txn = log->env_->BeginRead();
     if (!txn.ok()) return txn.status();
-    Result<LogInfo> info = ReadInfo(*txn);
-    if (!info.ok()) return info.status();
-    log->info_ = std::move(*info);
     Result<std::optional<std::string>> mirror = MirrorOf(*txn);
     if (!mirror.ok()) return mirror.status();
     if (!mirror->has_value()) {

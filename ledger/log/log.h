@@ -230,6 +230,9 @@ class Log {
 
  private:
   Log() = default;
+  // Opens the store of the log in `dir` into env_ and reads its facts into info_ (Open and
+  // OpenMirror).
+  Status OpenStore(const std::string& dir);
   Status LoadTail();
   uint64_t StoreSize() const;  // entries in the store (0 when it cannot be read)
   // Place without the hold check (Place and AcceptRollback).
