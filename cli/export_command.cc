@@ -114,13 +114,10 @@ Out<Pin> Exporter::FetchCheckpoint() {
         "the server's checkpoint does not verify with the log key: " + cp.status().message(),
         kExitFailure};
   }
-  if (!witnesses_.witnesses.empty()) {
-    Result<WitnessedCheckpoint> w = OpenWitnessedCheckpoint(res->body, *verifier_, witnesses_);
-    if (!w.ok()) {
-      return Failure{"the server's checkpoint does not meet the witness policy: " +
-                         w.status().message() + "; nothing was exported",
-                     kExitFailure};
-    }
+  if (Result<std::string> w = CheckWitnessPolicy(res->body, *verifier_, witnesses_); !w.ok()) {
+    return Failure{"the server's checkpoint does not meet the witness policy: " +
+                       w.status().message() + "; nothing was exported",
+                   kExitFailure};
   }
   return Pin{res->body, *cp, VerifierKeyString(verifier_->name, verifier_->key)};
 }

@@ -302,17 +302,15 @@ class Run {
                                     key_text + ": " + cp.status().message() +
                                     " (another log, or a forged checkpoint)");
     }
-    if (!o_.witnesses.witnesses.empty()) {
-      Result<WitnessedCheckpoint> witnessed = OpenWitnessedCheckpoint(note, key, o_.witnesses);
-      if (!witnessed.ok()) {
-        return Fail(std::nullopt,
-                    "the server's checkpoint does not meet the witness policy: " +
-                        witnessed.status().message() +
-                        " (the witnesses did not cosign it: unreachable, or they refused it); "
-                        "it is not believed");
-      }
-      r_.cosigned = DescribeCosigned(*witnessed, o_.witnesses);
+    Result<std::string> cosigned = CheckWitnessPolicy(note, key, o_.witnesses);
+    if (!cosigned.ok()) {
+      return Fail(std::nullopt,
+                  "the server's checkpoint does not meet the witness policy: " +
+                      cosigned.status().message() +
+                      " (the witnesses did not cosign it: unreachable, or they refused it); "
+                      "it is not believed");
     }
+    r_.cosigned = *cosigned;
     r_.new_size = cp->size;
     merkle::Frontier frontier;
     EntryReplay replay(key.name, o_.threads);

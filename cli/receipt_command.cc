@@ -82,15 +82,11 @@ int Run(const ReceiptArgs& a) {
   Result<Checkpoint> cp = VerifyReceipt(*receipt, *log);
   if (!cp.ok())
     return fail(kExitFailure, "the server's receipt does not verify: " + cp.status().message());
-  std::string cosigned;
-  if (!policy->witnesses.empty()) {
-    Result<WitnessedCheckpoint> w = OpenWitnessedCheckpoint(receipt->checkpoint, *log, *policy);
-    if (!w.ok()) {
-      return fail(kExitFailure, "the server's checkpoint does not meet the witness policy: " +
-                                    w.status().message() +
-                                    " (try again once the witnesses have cosigned)");
-    }
-    cosigned = ", " + DescribeCosigned(*w, *policy);
+  Result<std::string> cosigned = CheckWitnessPolicy(receipt->checkpoint, *log, *policy);
+  if (!cosigned.ok()) {
+    return fail(kExitFailure, "the server's checkpoint does not meet the witness policy: " +
+                                  cosigned.status().message() +
+                                  " (try again once the witnesses have cosigned)");
   }
 
   const std::string text = ReceiptToTlogProof(*receipt);
@@ -102,7 +98,7 @@ int Run(const ReceiptArgs& a) {
     if (!out.flush()) return fail(kExitUsage, "cannot write " + a.output);
   }
   std::cerr << "ok: entry " << a.seq << " is in " << cp->origin << " at size " << cp->size
-            << cosigned << "\n";
+            << (cosigned->empty() ? "" : ", " + *cosigned) << "\n";
   return kExitOk;
 }
 

@@ -206,22 +206,19 @@ int VerifyReceiptFile(const std::string& path, const NoteVerifier& key,
     std::cout << "FAILED: " << cp.status().message() << "\n";
     return kExitFailure;
   }
-  std::string cosigned;
-  if (!witnesses.witnesses.empty()) {
-    Result<WitnessedCheckpoint> w = OpenWitnessedCheckpoint(receipt->checkpoint, key, witnesses);
-    if (!w.ok()) {
-      std::cout << "FAILED: the receipt's checkpoint does not meet the witness policy: "
-                << w.status().message()
-                << ". A receipt given at submission carries its batch's checkpoint before the "
-                   "witnesses cosigned it; fetch a fresh receipt (vigil receipt "
-                << receipt->seq << ", or GET /v1/entries/" << receipt->seq
-                << ") for a receipt against the newest cosigned checkpoint\n";
-      return kExitFailure;
-    }
-    cosigned = ", " + DescribeCosigned(*w, witnesses);
+  Result<std::string> cosigned = CheckWitnessPolicy(receipt->checkpoint, key, witnesses);
+  if (!cosigned.ok()) {
+    std::cout << "FAILED: the receipt's checkpoint does not meet the witness policy: "
+              << cosigned.status().message()
+              << ". A receipt given at submission carries its batch's checkpoint before the "
+                 "witnesses cosigned it; fetch a fresh receipt (vigil receipt "
+              << receipt->seq << ", or GET /v1/entries/" << receipt->seq
+              << ") for a receipt against the newest cosigned checkpoint\n";
+    return kExitFailure;
   }
   std::cout << "ok: entry " << receipt->seq << " is in " << cp->origin << " at size " << cp->size
-            << " (root " << Base64(cp->root) << ")" << cosigned << "\n";
+            << " (root " << Base64(cp->root) << ")" << (cosigned->empty() ? "" : ", " + *cosigned)
+            << "\n";
   return kExitOk;
 }
 

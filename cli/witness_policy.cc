@@ -41,11 +41,14 @@ Result<WitnessPolicy> ParseWitnessPolicy(const WitnessArgs& args) {
   return policy;
 }
 
-std::string DescribeCosigned(const WitnessedCheckpoint& cp, const WitnessPolicy& policy) {
-  if (policy.witnesses.empty()) return "";
+Result<std::string> CheckWitnessPolicy(std::string_view note, const NoteVerifier& log,
+                                       const WitnessPolicy& policy) {
+  if (policy.witnesses.empty()) return std::string();
+  Result<WitnessedCheckpoint> cp = OpenWitnessedCheckpoint(note, log, policy);
+  if (!cp.ok()) return cp.status();
   std::string names;
-  for (const std::string& n : cp.cosigned_by) names += (names.empty() ? "" : ", ") + n;
-  return "cosigned by " + std::to_string(cp.cosigned_by.size()) + " of " +
+  for (const std::string& n : cp->cosigned_by) names += (names.empty() ? "" : ", ") + n;
+  return "cosigned by " + std::to_string(cp->cosigned_by.size()) + " of " +
          std::to_string(policy.witnesses.size()) + " witnesses (" + names + "; quorum " +
          std::to_string(policy.quorum) + ")";
 }

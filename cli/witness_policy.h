@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keys/result.h"
@@ -27,8 +28,12 @@ void AddWitnessOptions(CLI::App* cmd, WitnessArgs* args);
 // kInvalidArgument naming the option otherwise.
 Result<WitnessPolicy> ParseWitnessPolicy(const WitnessArgs& args);
 
-// "cosigned by 2 of 3 witnesses (w1.example, w2.example)", or "" for an empty policy.
-std::string DescribeCosigned(const WitnessedCheckpoint& cp, const WitnessPolicy& policy);
+// Checks the checkpoint `note` of the log `log` against `policy` (OpenWitnessedCheckpoint) and
+// says what it found: "cosigned by 2 of 3 witnesses (w1.example, w2.example; quorum 2)", or ""
+// for an empty policy (nothing checked beyond what the caller did). Errors: those of
+// OpenWitnessedCheckpoint (below the quorum: kPermissionDenied).
+Result<std::string> CheckWitnessPolicy(std::string_view note, const NoteVerifier& log,
+                                       const WitnessPolicy& policy);
 
 }  // namespace vigil::cli
 
