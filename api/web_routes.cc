@@ -12,23 +12,16 @@ namespace vigil::api {
 namespace {
 
 struct Asset {
-  std::string_view name;
-  std::string_view content_type;
-  std::string_view body;
+  web::File file;
   std::string etag;  // "\"<first 16 bytes of SHA-256, hex>\""
 };
 
 const std::vector<Asset>& Assets() {
   static const std::vector<Asset>* assets = [] {
-    auto* a = new std::vector<Asset>{
-        {"index.html", "text/html; charset=utf-8", web::kIndexHtml, ""},
-        {"app.js", "text/javascript; charset=utf-8", web::kAppJs, ""},
-        {"style.css", "text/css; charset=utf-8", web::kStyleCss, ""},
-        {"noble.js", "text/javascript; charset=utf-8", web::kNobleJs, ""},
-    };
-    for (Asset& asset : *a) {
-      const Hash h = Sha256(asset.body);
-      asset.etag = "\"" + HexEncode(AsView(h).substr(0, 16)) + "\"";
+    auto* a = new std::vector<Asset>;
+    for (const web::File& f : web::Files()) {
+      const Hash h = Sha256(f.body);
+      a->push_back({f, "\"" + HexEncode(AsView(h).substr(0, 16)) + "\""});
     }
     return a;
   }();
@@ -37,7 +30,7 @@ const std::vector<Asset>& Assets() {
 
 void Serve(Call& c, std::string_view name) {
   for (const Asset& a : Assets()) {
-    if (a.name != name) continue;
+    if (a.file.name != name) continue;
     c.res.set_header("Content-Security-Policy", kExplorerCsp);
     c.res.set_header("X-Content-Type-Options", "nosniff");
     c.res.set_header("Referrer-Policy", "no-referrer");
@@ -50,7 +43,7 @@ void Serve(Call& c, std::string_view name) {
       c.res.status = 304;
       return;
     }
-    c.res.set_content(std::string(a.body), std::string(a.content_type).c_str());
+    c.res.set_content(std::string(a.file.body), std::string(a.file.content_type).c_str());
     return;
   }
   SendProblem(c.res, Status(Code::kNotFound, "no explorer file \"" + std::string(name) + "\""));

@@ -7,6 +7,7 @@
 #define VIGIL_API_WEB_ROUTES_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/route.h"
@@ -14,11 +15,15 @@
 namespace vigil::api {
 
 namespace web {
-// The files of api/web/, embedded by CMake (embedded_web.cc.in).
-extern const char kIndexHtml[];
-extern const char kAppJs[];
-extern const char kStyleCss[];
-extern const char kNobleJs[];  // vendored Argon2id + XChaCha20-Poly1305 (api/web/vendor)
+// One file of api/web/ (the list is VIGIL_WEB_FILES in api/CMakeLists.txt), embedded by CMake
+// (embedded_web.cc.in). noble.js is the vendored Argon2id + XChaCha20-Poly1305 (api/web/vendor).
+struct File {
+  std::string_view name;          // "app.js"
+  std::string_view content_type;  // "text/javascript; charset=utf-8"
+  std::string_view body;
+};
+// Every embedded file; static storage, thread-safe.
+const std::vector<File>& Files();
 }  // namespace web
 
 // The Content-Security-Policy of every explorer answer.
@@ -26,7 +31,8 @@ inline constexpr char kExplorerCsp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-// GET / (the page) and GET /web/{file} (app.js, style.css, noble.js), all Access::kPublic.
+// GET / (index.html) and GET /web/{file} (every other file of web::Files()), all
+// Access::kPublic.
 std::vector<Route> WebRoutes();
 
 }  // namespace vigil::api

@@ -5,8 +5,8 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
-#include "cli/csv_import.h"
 #include "keys/key.h"
+#include "ledger/csv_import.h"
 #include "ledger/state/catalog.h"
 #include "ledger/state/payload.h"
 

@@ -116,9 +116,10 @@ try {
 
 const consoleErrors = [];
 const sent = [];
+let page;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  const page = await context.newPage();
+  page = await context.newPage();
   page.setDefaultTimeout(15000);
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
@@ -512,7 +513,8 @@ try {
   const errors = consoleErrors.filter((e) => !/Failed to load resource/.test(e));
   check(errors.length === 0, `no script errors${errors.length ? `: ${errors.join(' | ')}` : ''}`);
 } catch (e) {
-  check(false, `unexpected: ${e.stack || e}`);
+  await page?.screenshot({ path: path.join(shots, 'zz-failure.png'), fullPage: true }).catch(() => {});
+  check(false, `unexpected: ${e.stack || e}${consoleErrors.length ? `\nbrowser console: ${consoleErrors.join(" | ")}` : ""}`);
 } finally {
   await browser.close();
   cleanup();

@@ -1,4 +1,4 @@
-#include "cli/csv_import.h"
+#include "ledger/csv_import.h"
 
 #include <algorithm>
 #include <map>
@@ -9,7 +9,7 @@
 #include "ledger/state/payload.h"
 #include "ledger/state/state.h"
 
-namespace vigil::cli {
+namespace vigil {
 
 namespace {
 
@@ -222,4 +222,4 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
   return out;
 }
 
-}  // namespace vigil::cli
+}  // namespace vigil

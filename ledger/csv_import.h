@@ -2,8 +2,8 @@
 // `vigil submit` (docs/csv.md). Only the CSV-to-JSON step lives here: the record rules are the
 // server's (the same state machine the verifier replays), so a row with, say, a wrong unit is
 // built and sent, and the server's rule codes are what the user sees. Pure and thread-safe.
-#ifndef VIGIL_CLI_CSV_IMPORT_H_
-#define VIGIL_CLI_CSV_IMPORT_H_
+#ifndef VIGIL_LEDGER_CSV_IMPORT_H_
+#define VIGIL_LEDGER_CSV_IMPORT_H_
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -13,7 +13,7 @@
 
 #include "keys/result.h"
 
-namespace vigil::cli {
+namespace vigil {
 
 // One data row: its row number (the header is row 1, the first data row row 2; blank lines are
 // not counted) and either the payload it makes or what is wrong with its cells.
@@ -47,6 +47,6 @@ Result<std::vector<CsvRecord>> ImportCsv(std::string_view text, const CsvImportO
 // added, removed or fixed; distinct for identical rows.
 std::string DerivedId(const nlohmann::json& payload_without_id, int occurrence);
 
-}  // namespace vigil::cli
+}  // namespace vigil
 
-#endif  // VIGIL_CLI_CSV_IMPORT_H_
+#endif  // VIGIL_LEDGER_CSV_IMPORT_H_
