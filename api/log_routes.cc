@@ -52,7 +52,8 @@ Result<uint64_t> CheckpointSize(const std::string& note) {
   return c->size;
 }
 
-// Parses the body of POST /v1/entries (already parsed as JSON: `j`), or one item of a batch.
+// Parses the body of POST /v1/entries (already parsed as JSON: `*j`), or one item of a batch.
+// (A pointer: a json parameter would also take the std::string overload's argument.)
 Result<Submission> ParseSubmission(const nlohmann::json* j) {
   if (!j->is_object()) return Status(Code::kInvalidArgument, "the body must be a JSON object");
   Submission sub;

@@ -2,7 +2,8 @@
 // 11): pure functions of the bytes buffered so far on a connection, so that the front door
 // (api/connections.h) and the fuzz path (Server::HandleRaw) apply the same checks.
 //
-// A head is refused with 414 for a request line over 8 KiB, 431 for more than
+// A body over the limit of its route (MaxBodyBytes: the batch route's is larger) is not waited
+// for. A head is refused with 414 for a request line over 8 KiB, 431 for more than
 // `max_header_count` fields or `max_header_bytes` bytes of them (as soon as either is passed,
 // before the head ends), and 400 for syntax httplib would pass over: a request line that is not
 // "METHOD target HTTP/1.x", a header name that is not a token (whitespace before the colon), an

@@ -1,8 +1,9 @@
 // The HTTP server (DESIGN §6, docs/api.md): routes, request signatures, role rules, limits,
 // problem+json errors, request logs and metrics, over cpp-httplib (plain HTTP or native TLS).
 //
-// Appends go through the Writer (group commit); reads go straight to the Log. Thread-safe:
-// httplib runs handlers on a pool of `threads` threads.
+// Appends go through the Writer (group commit; a batch as one SubmitMany); dry runs are judged
+// on the handler thread over a read snapshot (ledger/dry_run.h); reads go straight to the Log.
+// Thread-safe: httplib runs handlers on a pool of `threads` threads.
 #ifndef VIGIL_API_SERVER_H_
 #define VIGIL_API_SERVER_H_
 

@@ -127,6 +127,16 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
          sub.sig = *Base64Decode(e["sig"].get<std::string>());
          return Probe{"/v1/entries", SubmissionBody(sub)};
        }},
+      // The same resend as a batch of one: 200 whoever sends it.
+      {"POST /v1/entries:batch",
+       [](World& w, const Who&) {
+         json e = json::parse(*w.log().EntryAt(w.a_purchase));
+         Submission sub;
+         sub.signer = e["signer"].get<std::string>();
+         sub.payload = e["payload"].get<std::string>();
+         sub.sig = *Base64Decode(e["sig"].get<std::string>());
+         return Probe{"/v1/entries:batch", "{\"entries\": [" + SubmissionBody(sub) + "]}"};
+       }},
       {"GET /v1/entries/{seq}",
        [](World& w, const Who& who) {
          // Entry 0 is the authority's own registration; a business reads its own purchase.

@@ -300,10 +300,11 @@ def scenario(tmp, data, url, vkey):
     # --dry-run: the server's verdict per row, cumulative within the file, nothing appended.
     dry = os.path.join(tmp, "dry.csv")
     with open(dry, "w") as f:
-        f.write("type,id,at,substance,quantity,unit,party.name,party.country\n"
-                "chem.purchase,A-DRY-1,%s,67-64-1,1000,L,Công ty D,VN\n"
-                "chem.sale,A-DRY-2,%s,67-64-1,1050,L,Công ty E,VN\n"
-                "chem.sale,A-DRY-3,%s,67-64-1,999999,L,Công ty E,VN\n" % (at(100), at(101), at(102)))
+        f.write("type,id,at,substance,quantity,unit,party.name,party.country,party.enterprise_code\n"
+                "chem.purchase,A-DRY-1,%s,67-64-1,1000,L,Công ty D,VN,0309876543\n"
+                "chem.sale,A-DRY-2,%s,67-64-1,1050,L,Công ty E,VN,0301234567\n"
+                "chem.sale,A-DRY-3,%s,67-64-1,999999,L,Công ty E,VN,0301234567\n"
+                % (at(100), at(101), at(102)))
     before = size_of(url)
     rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--actor", "cty-a",
                        "--dry-run", "--json", dry)
