@@ -67,8 +67,9 @@ parts = {
     "receipt (ReceiptFor)": r"vigil::Log::ReceiptFor\(",
     "receipt JSON (ReceiptToJson)": r"vigil::ReceiptToJson\[",
     "payload parse (ParsePayload)": r"vigil::ParsePayload\(",
-    "submission parse (ParseSubmission)": r"ParseSubmission\(",
-    "last-checkpoint file (RecordCheckpoint)": r"vigil::Log::RecordCheckpoint\(",
+    "  participant record read (LoadParticipant)": r"vigil::LoadParticipant\(",
+    "request authentication (Authenticator::KeyHolder)": r"vigil::api::Authenticator::KeyHolder\(",
+    "entry encoding (EncodeEntry)": r"vigil::EncodeEntry\[",
     "malloc (libc)": r"[:\s]malloc \[",
     "free (libc)": r"[:\s]free \[",
 }
