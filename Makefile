@@ -73,13 +73,17 @@ test-deps:
 # draws docs/performance-scale.png; ingest.sh measures the HTTP floor with wrk.
 # vigil_history_bench measures the cost per record of ONE busy business at BENCH_HISTORY prior
 # records (issue 14 item 7) -> $(BUILD)/bench/history.json and a table on stdout.
-BENCH_DEB_PACKAGES := python3-matplotlib wrk
+# ingest.sh also measures ONE busy business over HTTP (honest, a dishonest-but-valid mix, the
+# batch route) at each of BENCH_BUSINESS prior records (issue 18) -> ingest_business.json and
+# docs/performance-business.png.
+BENCH_DEB_PACKAGES := python3-matplotlib wrk curl
+BENCH_BUSINESS ?= 1000 10000 100000
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_TREE_SIZES ?= 10000000
 BENCH_HISTORY ?= 1000,10000,100000
 bench: build
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
-	tests/bench/ingest.sh $(BUILD) $(BUILD)/bench
+	BUSINESS_POINTS="$(BENCH_BUSINESS)" tests/bench/ingest.sh $(BUILD) $(BUILD)/bench
 	$(BUILD)/bin/vigil_history_bench --points $(BENCH_HISTORY) --out $(BUILD)/bench/history.json
 	tests/bench/scale.sh $(BUILD) $(BUILD)/bench "$(BENCH_SIZES)" "$(BENCH_TREE_SIZES)"
 

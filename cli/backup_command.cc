@@ -307,17 +307,15 @@ int Backup(const std::string& data, const std::string& out, bool with_keys, bool
 void ReportLastCheckpoint(const std::string& data, const LogInfo& info, uint64_t entries,
                           const std::string& kept) {
   const std::string file = Log::CheckpointFilePath(data);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  Result<std::string> last = Log::ReadCheckpointFile(data, info.verifier());
+  if (!last.ok()) {
     std::cout << "note: " << data << " has no checkpoint.last, so nothing here tells whether "
               << "this backup is the newest copy; if the log ran elsewhere, compare with the "
               << "checkpoint it last published (witnesses, mirrors, a saved checkpoint with "
               << "vigil verify --server) before serving\n";
     return;
   }
-  std::ostringstream note;
-  note << in.rdbuf();
-  Result<Checkpoint> cp = OpenCheckpoint(note.str(), info.verifier());
+  Result<Checkpoint> cp = OpenCheckpoint(*last, info.verifier());
   if (cp.ok() && cp->size <= entries) return;  // Log::Open compares the trees
   std::cout << "WARNING: " << file << " ("
             << (cp.ok() ? "the last checkpoint this log signed: size " + std::to_string(cp->size)

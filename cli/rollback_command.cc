@@ -66,10 +66,8 @@ int AcceptRollback(const RollbackArgs& a) {
   }
   // What is abandoned: the file as it is (it may not even verify, which the note then says).
   const std::string file = Log::CheckpointFilePath(a.data);
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream raw;
-  raw << in.rdbuf();
-  const std::string abandoned = raw.str();
+  Result<std::string> kept = Log::ReadCheckpointFile(a.data, log.info().verifier());
+  const std::string abandoned = kept.ok() ? *kept : std::string();
   std::string what;
   Result<Checkpoint> cp = OpenCheckpoint(abandoned, log.info().verifier());
   if (cp.ok()) {

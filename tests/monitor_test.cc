@@ -219,7 +219,7 @@ TEST_CASE("the monitor catches a rollback to an older backup", "[monitor][backup
   REQUIRE(restore.exit_code == 0);
   // The server itself would now refuse to sign (DATA/checkpoint.last, nofork_test): an intruder
   // removes that file too, and only someone outside the machine can tell.
-  std::filesystem::remove(m.data + "/checkpoint.last");
+  for (const std::string& slot : Log::CheckpointFilePaths(m.data)) std::filesystem::remove(slot);
   Server server(m.data, port);
   const std::string before = ReadFile(state);
   CommandResult r = Monitor(server.url(), state, args);

@@ -3,7 +3,9 @@
 // backup, restore, accept-rollback and publish.
 #include <sys/stat.h>
 
+#include <array>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -53,6 +55,31 @@ void Append(TestLog& t, int count, const std::string& prefix, int batch = 50) {
   Append(*t.log, t.authority, count, prefix, batch);
 }
 
+// The size line of a checkpoint note (0 if it has none).
+uint64_t NoteSize(const std::string& note) {
+  const size_t a = note.find('\n');
+  if (a == std::string::npos) return 0;
+  return std::strtoull(note.c_str() + a + 1, nullptr, 10);
+}
+
+// The newest note in the two slots of DATA/checkpoint.last (the larger size), as Log::Open
+// reads it when both verify.
+std::string LastCheckpointFile(const std::string& data) {
+  std::string best;
+  for (const std::string& slot : Log::CheckpointFilePaths(data)) {
+    if (!fs::exists(slot)) continue;
+    const std::string note = ReadFile(slot);
+    if (best.empty() || NoteSize(note) > NoteSize(best)) best = note;
+  }
+  return best;
+}
+
+// Puts `note` in both slots (as a file from before the slots, or one written by hand).
+void WriteBothSlots(const std::string& data, const std::string& note) {
+  for (const std::string& slot : Log::CheckpointFilePaths(data))
+    std::ofstream(slot, std::ios::trunc) << note;
+}
+
 void Backup(const std::string& data, const std::string& out) {
   CommandResult b = RunVigil("backup --no-verify --data " + Quote(data) + " " + Quote(out));
   INFO(b.out);
@@ -88,16 +115,30 @@ TEST_CASE("checkpoint.last holds the last signed checkpoint, written before rece
   Append(t, 20, "a", 7);
   Result<std::string> latest = t.log->LatestCheckpoint();
   REQUIRE(latest.ok());
-  CHECK(ReadFile(Log::CheckpointFilePath(data)) == *latest);
+  CHECK(LastCheckpointFile(data) == *latest);
   // A receipt handed out is never newer than the file.
   std::vector<Result<Appended>> r =
       t.log->AppendBatch({testing::RegisterSubmission(t, "last")}, NowMs());
   REQUIRE(r[0].ok());
-  CHECK(ReadFile(Log::CheckpointFilePath(data)) == r[0]->receipt.checkpoint);
+  CHECK(LastCheckpointFile(data) == r[0]->receipt.checkpoint);
+  // The two slots alternate: the other one holds the checkpoint before it.
+  const std::array<std::string, 2> slots = Log::CheckpointFilePaths(data);
+  const std::string a = ReadFile(slots[0]), b = ReadFile(slots[1]);
+  CHECK(a != b);
+  CHECK((a == *latest || b == *latest));
+  std::vector<Result<Appended>> r2 =
+      t.log->AppendBatch({testing::RegisterSubmission(t, "last2")}, NowMs());
+  REQUIRE(r2[0].ok());
+  CHECK(LastCheckpointFile(data) == r2[0]->receipt.checkpoint);
+  // The slot that held the older note was overwritten; the newest before stays.
+  CHECK((ReadFile(slots[0]) == r[0]->receipt.checkpoint ||
+         ReadFile(slots[1]) == r[0]->receipt.checkpoint));
   CHECK_FALSE(fs::exists(Log::CheckpointFilePath(data) + ".tmp"));
-  struct stat st;
-  REQUIRE(::stat(Log::CheckpointFilePath(data).c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0644);  // public, like /checkpoint
+  for (const std::string& slot : slots) {
+    struct stat st;
+    REQUIRE(::stat(slot.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0644);  // public, like /checkpoint
+  }
 }
 
 TEST_CASE("a restore of an old backup opens held, the newest backup does not", "[nofork]") {
@@ -112,7 +153,7 @@ TEST_CASE("a restore of an old backup opens held, the newest backup does not", "
   const uint64_t published = t.log->Size();
   t.Close();
   Backup(data, dir.File("new"));
-  const std::string published_note = ReadFile(Log::CheckpointFilePath(data));
+  const std::string published_note = LastCheckpointFile(data);
 
   SECTION("the old backup: held, with the sizes and the recovery") {
     CommandResult r = Restore(dir.File("old"), data);
@@ -122,7 +163,7 @@ TEST_CASE("a restore of an old backup opens held, the newest backup does not", "
     CHECK(r.out.find("signing HELD") != std::string::npos);
     CHECK(r.out.find("store.replaced-") != std::string::npos);
     // restore kept the newer checkpoint file
-    CHECK(ReadFile(Log::CheckpointFilePath(data)) == published_note);
+    CHECK(LastCheckpointFile(data) == published_note);
     Opened o(data);
     REQUIRE(o.log().RollbackHeld());
     std::optional<std::string> why = o.log().SigningHeld();
@@ -142,7 +183,7 @@ TEST_CASE("a restore of an old backup opens held, the newest backup does not", "
     o.ledger.reset();
     Opened again(data);
     CHECK(again.log().RollbackHeld());
-    CHECK(ReadFile(Log::CheckpointFilePath(data)) == published_note);
+    CHECK(LastCheckpointFile(data) == published_note);
   }
   SECTION("the honest twin: the newest backup") {
     CommandResult r = Restore(dir.File("new"), data);
@@ -178,39 +219,102 @@ TEST_CASE("checkpoint.last: missing is written, damaged or foreign holds", "[nof
   const std::string data = dir.File("data");
   TestLog t = MakeTestLog(data);
   Append(t, 10, "a");
-  const std::string note = ReadFile(Log::CheckpointFilePath(data));
+  const std::string note = LastCheckpointFile(data);
   t.Close();
   SECTION("missing (a store from before the file): written, not held") {
-    fs::remove(Log::CheckpointFilePath(data));
+    for (const std::string& slot : Log::CheckpointFilePaths(data)) fs::remove(slot);
     Opened o(data);
     CHECK_FALSE(o.log().SigningHeld().has_value());
-    CHECK(ReadFile(Log::CheckpointFilePath(data)) == note);
+    CHECK(LastCheckpointFile(data) == note);
+  }
+  SECTION("a file from before the slots (checkpoint.last alone): read, not held") {
+    fs::remove(Log::CheckpointFilePaths(data)[1]);
+    std::ofstream(Log::CheckpointFilePath(data), std::ios::trunc) << note;
+    Opened o(data);
+    CHECK_FALSE(o.log().SigningHeld().has_value());
+    CHECK(LastCheckpointFile(data) == note);
   }
   SECTION("behind the store (a crash between commit and file): brought up, not held") {
     t.Reopen(data);
     Append(t, 3, "more");
-    const std::string newer = ReadFile(Log::CheckpointFilePath(data));
+    const std::string newer = LastCheckpointFile(data);
     t.Close();
-    std::ofstream(Log::CheckpointFilePath(data), std::ios::trunc) << note;
+    WriteBothSlots(data, note);
     Opened o(data);
     CHECK_FALSE(o.log().SigningHeld().has_value());
-    CHECK(ReadFile(Log::CheckpointFilePath(data)) == newer);
+    CHECK(LastCheckpointFile(data) == newer);
   }
-  SECTION("one byte changed: held") {
+  SECTION("one byte changed in both slots: held") {
     std::string bad = note;
     bad[bad.find('\n') + 1] ^= 1;  // the size line
-    std::ofstream(Log::CheckpointFilePath(data), std::ios::trunc) << bad;
+    WriteBothSlots(data, bad);
     Opened o(data);
     REQUIRE(o.log().SigningHeld().has_value());
     CHECK(o.log().SigningHeld()->find("does not verify") != std::string::npos);
   }
-  SECTION("another log's checkpoint: held") {
+  SECTION("another log's checkpoint in both slots: held") {
     TestLog other = MakeTestLog(dir.File("other"));
-    std::ofstream(Log::CheckpointFilePath(data), std::ios::trunc)
-        << ReadFile(Log::CheckpointFilePath(dir.File("other")));
+    WriteBothSlots(data, LastCheckpointFile(dir.File("other")));
     Opened o(data);
     CHECK(o.log().RollbackHeld());
   }
+}
+
+// A crash while a slot is being overwritten leaves it torn (a prefix of the new note over the
+// old one, or cut short); the other slot still holds the note before, which verifies: the log
+// opens on it, not held, and brings the file up to the store (formats.md §9.6).
+TEST_CASE("checkpoint.last: a torn slot is ignored while the other verifies", "[nofork]") {
+  TempDir dir("vigil_nofork");
+  const std::string data = dir.File("data");
+  TestLog t = MakeTestLog(data);
+  Append(t, 12, "a", 4);  // 3 batches: both slots hold a checkpoint
+  const std::string newest = LastCheckpointFile(data);
+  t.Close();
+  const std::array<std::string, 2> slots = Log::CheckpointFilePaths(data);
+  const size_t torn = ReadFile(slots[0]) == newest ? 0 : 1;
+  const std::string older = ReadFile(slots[1 - torn]);
+  REQUIRE(NoteSize(older) < NoteSize(newest));
+  std::string bytes;
+  SECTION("cut in the middle") { bytes = newest.substr(0, newest.size() / 2); }
+  SECTION("new bytes over old ones") {
+    bytes = newest.substr(0, newest.size() / 2) + older.substr(newest.size() / 2);
+  }
+  SECTION("empty") { bytes = ""; }
+  std::ofstream(slots[torn], std::ios::trunc) << bytes;
+  Opened o(data);
+  CHECK_FALSE(o.log().SigningHeld().has_value());
+  // Brought up over the torn slot; the older note stays in the other until the next batch.
+  CHECK(ReadFile(slots[torn]) == newest);
+  CHECK(ReadFile(slots[1 - torn]) == older);
+  Submission sub = Registration(t.authority, "after");
+  o.log().Prepare(sub);
+  std::vector<Result<Appended>> r = o.log().AppendBatch({sub}, NowMs());
+  REQUIRE(r[0].ok());
+  CHECK(ReadFile(slots[1 - torn]) == r[0]->receipt.checkpoint);  // the older slot, not the newest
+  CHECK(ReadFile(slots[torn]) == newest);
+}
+
+// The dishonest twin: the newest slot torn (or wiped by hand) over a store restored from before
+// both notes: the other slot still verifies and is ahead of the store, so the log holds.
+TEST_CASE("checkpoint.last: a torn slot does not hide a rollback", "[nofork]") {
+  TempDir dir("vigil_nofork");
+  const std::string data = dir.File("data");
+  TestLog t = MakeTestLog(data);
+  Append(t, 10, "a");
+  t.Close();
+  Backup(data, dir.File("old"));
+  t.Reopen(data);
+  Append(t, 12, "b", 4);
+  const std::string newest = LastCheckpointFile(data);
+  t.Close();
+  REQUIRE(Restore(dir.File("old"), data).exit_code == 0);
+  const std::array<std::string, 2> slots = Log::CheckpointFilePaths(data);
+  const size_t torn = ReadFile(slots[0]) == newest ? 0 : 1;
+  std::ofstream(slots[torn], std::ios::trunc) << newest.substr(0, newest.size() / 3);
+  Opened o(data);
+  CHECK(o.log().RollbackHeld());
+  REQUIRE(o.log().SigningHeld().has_value());
+  CHECK(o.log().SigningHeld()->find("holds 11 entries") != std::string::npos);
 }
 
 TEST_CASE("vigil accept-rollback records the abandoned checkpoint, then the log signs",

@@ -171,7 +171,7 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, Admission* admiss
   }
   log->log_key_.emplace(std::move(*key));
   VIGIL_RETURN_IF_ERROR(log->LoadTail());
-  log->checkpoint_file_ = CheckpointFilePath(dir);
+  log->checkpoint_slots_ = CheckpointFilePaths(dir);
   VIGIL_RETURN_IF_ERROR(log->CheckLastCheckpoint());
   if (log->admission_ != nullptr) log->admission_->Attach(log->info_.origin);
   return log;
@@ -386,7 +386,8 @@ std::vector<Result<Placed>> Log::PlaceBatch(const std::vector<Submission>& subs,
   // and a resend then gets the original receipt.
   Status recorded;
   if (!signed_note.empty()) {
-    recorded = RecordCheckpoint(signed_note);
+    // Accepting a rollback: the abandoned (larger) checkpoint leaves both slots.
+    recorded = RecordCheckpoint(signed_note, rollback_held_.load());
     if (!recorded.ok()) {
       HoldSigning("the checkpoint of size " + std::to_string(size) + " could not be recorded (" +
                   recorded.message() + "); fix the disk and restart the server");
@@ -650,8 +651,8 @@ Status Log::Promote(const std::string& dir, const SecretKey& log_key, const File
 
 std::string Log::CheckpointFilePath(const std::string& dir) { return dir + "/checkpoint.last"; }
 
-Status Log::RecordCheckpoint(const std::string& note) {
-  return WriteFileAtomic(checkpoint_file_, note, 0644);
+std::array<std::string, 2> Log::CheckpointFilePaths(const std::string& dir) {
+  return {CheckpointFilePath(dir), CheckpointFilePath(dir) + ".1"};
 }
 
 namespace {
@@ -672,10 +673,103 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t limit) {
   }
 }
 
+// One slot of the last-checkpoint file as read: absent, its bytes, and its checkpoint if the
+// bytes are a note that verifies with the log's key.
+struct Slot {
+  bool exists = false;
+  std::string text;
+  std::optional<Checkpoint> cp;
+  std::string why;  // why it does not verify
+};
+
+// Reads both slots; kIoError if one cannot be read. A slot too large to be a note reads as one
+// that does not verify.
+Result<std::array<Slot, 2>> ReadSlots(const std::array<std::string, 2>& paths,
+                                      const NoteVerifier& verifier) {
+  std::array<Slot, 2> slots;
+  for (size_t i = 0; i < 2; ++i) {
+    Result<std::string> text = ReadSmallFile(paths[i], 64 * 1024);
+    if (!text.ok() && text.status().code() == Code::kNotFound) continue;
+    if (!text.ok() && text.status().code() == Code::kIoError) return text.status();
+    slots[i].exists = true;
+    if (!text.ok()) {
+      slots[i].why = text.status().message();
+      continue;
+    }
+    slots[i].text = std::move(*text);
+    Result<Checkpoint> cp = OpenCheckpoint(slots[i].text, verifier);
+    if (cp.ok()) {
+      slots[i].cp = std::move(*cp);
+    } else {
+      slots[i].why = cp.status().message();
+    }
+  }
+  return slots;
+}
+
+// The index of the slot holding the newest note that verifies (the larger size), or -1.
+int NewestSlot(const std::array<Slot, 2>& slots) {
+  int best = -1;
+  for (int i = 0; i < 2; ++i) {
+    const Slot& s = slots[static_cast<size_t>(i)];
+    if (s.cp.has_value() && (best < 0 || s.cp->size > slots[static_cast<size_t>(best)].cp->size)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+// Overwrites `path` with `contents` in place (created if missing) and makes it durable: the
+// bytes, the length, and for a new file its name (the directory). An existing slot of the same
+// length costs one write and one fdatasync: no new inode, no rename, no directory update.
+Status OverwriteDurably(const std::string& path, std::string_view contents, unsigned mode) {
+  bool created = false;
+  Result<ScopedFd> fd = ScopedFd::Open(path, O_WRONLY);
+  if (!fd.ok() && fd.status().code() == Code::kNotFound) {
+    fd = ScopedFd::Open(path, O_WRONLY | O_CREAT, mode);
+    created = true;
+  }
+  if (!fd.ok()) return fd.status();
+  VIGIL_RETURN_IF_ERROR(fd->WriteAll(contents, path));
+  if (::ftruncate(fd->get(), static_cast<off_t>(contents.size())) != 0) {
+    return Status(Code::kIoError, "cannot truncate " + path + ": " + std::strerror(errno));
+  }
+  if (::fdatasync(fd->get()) != 0) {
+    return Status(Code::kIoError, "cannot fdatasync " + path + ": " + std::strerror(errno));
+  }
+  if (created) return SyncDir(ParentDir(path));
+  return Status::Ok();
+}
+
 }  // namespace
 
+Result<std::string> Log::ReadCheckpointFile(const std::string& dir, const NoteVerifier& log) {
+  Result<std::array<Slot, 2>> slots = ReadSlots(CheckpointFilePaths(dir), log);
+  if (!slots.ok()) return slots.status();
+  const int newest = NewestSlot(*slots);
+  if (newest >= 0) return (*slots)[static_cast<size_t>(newest)].text;
+  for (const Slot& s : *slots) {
+    if (s.exists) return s.text;
+  }
+  return Status(Code::kNotFound, "no " + CheckpointFilePath(dir));
+}
+
+Status Log::RecordCheckpoint(const std::string& note, bool both) {
+  // The other slot keeps the previous note until this one is durable: a write torn by a crash
+  // leaves one slot that verifies (formats.md §9.6).
+  VIGIL_RETURN_IF_ERROR(
+      OverwriteDurably(checkpoint_slots_[static_cast<size_t>(next_slot_)], note, 0644));
+  next_slot_ ^= 1;
+  if (both) {
+    VIGIL_RETURN_IF_ERROR(
+        OverwriteDurably(checkpoint_slots_[static_cast<size_t>(next_slot_)], note, 0644));
+    next_slot_ ^= 1;
+  }
+  return Status::Ok();
+}
+
 Status Log::CheckLastCheckpoint() {
-  const std::string& file = checkpoint_file_;
+  const std::string file = checkpoint_slots_[0] + " (and " + checkpoint_slots_[1] + ")";
   const std::string recovery =
       " The server answers reads but refuses every append until this is resolved. Recover: "
       "restore a copy of the store that holds at least that checkpoint's entries (a newer "
@@ -684,19 +778,32 @@ Status Log::CheckLastCheckpoint() {
       "vigil accept-rollback --data DIR --key POLICE.key --reason TEXT records the "
       "loss in the log and lets it sign again (docs/operator.md, \"Restore and the published "
       "checkpoint\").";
-  Result<std::string> text = ReadSmallFile(file, 64 * 1024);
-  if (!text.ok() && text.status().code() != Code::kNotFound) {
-    if (text.status().code() == Code::kIoError) return text.status();
-    text = std::string();  // too large: judged below as not verifying
-  }
+  Result<std::array<Slot, 2>> slots = ReadSlots(checkpoint_slots_, info_.verifier());
+  if (!slots.ok()) return slots.status();
   const uint64_t size = size_.load();
-  if (!text.ok()) {  // no file: a store from before the file existed, or a fresh directory
+  const int newest = NewestSlot(*slots);
+  // The next write goes over the other slot (a torn or older one), never over the newest.
+  next_slot_ = newest == 1 ? 0 : 1;
+  if (!(*slots)[0].exists && !(*slots)[1].exists) {
+    // No file: a store from before the file existed, or a fresh directory.
+    next_slot_ = 0;
     if (size == 0) return Status::Ok();
     Result<std::string> latest = LatestCheckpoint();
     if (!latest.ok()) return latest.status();
     return RecordCheckpoint(*latest);
   }
-  Result<Checkpoint> cp = OpenCheckpoint(*text, info_.verifier());
+  Result<Checkpoint> cp = Status(Code::kCorruption, "no slot verifies");
+  std::string text;
+  if (newest >= 0) {
+    cp = *(*slots)[static_cast<size_t>(newest)].cp;
+    text = (*slots)[static_cast<size_t>(newest)].text;
+  } else {
+    std::string whys;
+    for (const Slot& s : *slots) {
+      if (s.exists) whys += (whys.empty() ? "" : "; ") + s.why;
+    }
+    cp = Status(Code::kCorruption, whys);
+  }
   std::string why;
   if (!cp.ok()) {
     why = file + " does not verify with this log's key (" + cp.status().message() +
@@ -727,7 +834,7 @@ Status Log::CheckLastCheckpoint() {
       Result<std::string> latest = LatestCheckpoint();
       if (!latest.ok()) return latest.status();
       // Ahead of the file (a crash between a commit and the file's write): bring it up.
-      if (*latest != *text) return RecordCheckpoint(*latest);
+      if (*latest != text) return RecordCheckpoint(*latest);
       return Status::Ok();
     }
   }

@@ -8,17 +8,19 @@
 //   <dir>/keys/log.pub        its public key
 //   <dir>/store/data.mdb      the LMDB store (ledger/log/db.h)
 //   <dir>/store/writer.lock   held (flock) by the one process that may append
-//   <dir>/checkpoint.last     the last checkpoint this log signed, outside the store
-//                             (docs/formats.md "The last-checkpoint file"): written durably
-//                             after every commit that signed one, before any receipt of the
-//                             batch exists; checked at Open, so a store restored from an older
-//                             backup cannot sign a fork of what was published
+//   <dir>/checkpoint.last     the last checkpoint this log signed, outside the store, in two
+//   <dir>/checkpoint.last.1   slots written alternately (docs/formats.md "The last-checkpoint
+//                             file"): written durably after every commit that signed one,
+//                             before any receipt of the batch exists; checked at Open, so a
+//                             store restored from an older backup cannot sign a fork of what
+//                             was published
 //
 // Thread safety: reads are thread-safe and never block appends. AppendBatch/Place must be
 // called by one thread at a time (the Writer's); it is the only writer of the log's tables.
 #ifndef VIGIL_LEDGER_LOG_LOG_H_
 #define VIGIL_LEDGER_LOG_LOG_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -115,8 +117,16 @@ class Log {
 
   // ---- the last-checkpoint file (no fork after a restore) ----
 
-  // <dir>/checkpoint.last: the last signed checkpoint note, verbatim.
+  // <dir>/checkpoint.last: the first of the file's two slots (formats.md §9.6), each a signed
+  // checkpoint note, verbatim; the newest that verifies is the last checkpoint the log signed.
   static std::string CheckpointFilePath(const std::string& dir);
+  // Both slots: <dir>/checkpoint.last and <dir>/checkpoint.last.1.
+  static std::array<std::string, 2> CheckpointFilePaths(const std::string& dir);
+  // The last checkpoint the log in `dir` signed, as kept in its slots: the note of the larger
+  // size among those that verify with `log`; if neither verifies, the bytes of the first slot
+  // that exists (for the caller to report); kNotFound if neither exists; kIoError if a slot
+  // cannot be read.
+  static Result<std::string> ReadCheckpointFile(const std::string& dir, const NoteVerifier& log);
   // True when Open held signing because the store is behind <dir>/checkpoint.last (or the
   // file does not verify). Thread-safe.
   bool RollbackHeld() const { return rollback_held_.load(); }
@@ -239,8 +249,10 @@ class Log {
   std::vector<Result<Placed>> PlaceBatch(const std::vector<Submission>& subs, int64_t now_ms);
   // Open's check of the store against checkpoint_file_ (holds signing if behind).
   Status CheckLastCheckpoint();
-  // Writes `note` to checkpoint_file_ durably (keys/file.h WriteFileAtomic).
-  Status RecordCheckpoint(const std::string& note);
+  // Writes `note` durably over the slot of <dir>/checkpoint.last that does not hold the newest
+  // note (in place, one fdatasync), then makes that slot the newest; with `both`, over both
+  // slots (accept-rollback: the abandoned note must go from both).
+  Status RecordCheckpoint(const std::string& note, bool both = false);
 
   // Declared first so it is released last: the store closes before the lock is dropped.
   FileLock writer_lock_;
@@ -250,9 +262,10 @@ class Log {
   LogInfo info_;
   std::atomic<uint64_t> size_{0};
   mutable std::mutex held_mu_;
-  std::optional<std::string> held_;         // GUARDED_BY(held_mu_): why signing is held
-  std::atomic<bool> rollback_held_{false};  // held_ was set by CheckLastCheckpoint
-  std::string checkpoint_file_;             // <dir>/checkpoint.last
+  std::optional<std::string> held_;              // GUARDED_BY(held_mu_): why signing is held
+  std::atomic<bool> rollback_held_{false};       // held_ was set by CheckLastCheckpoint
+  std::array<std::string, 2> checkpoint_slots_;  // CheckpointFilePaths(dir)
+  int next_slot_ = 0;  // the slot RecordCheckpoint writes next (writer-only)
   // Writer-only tail of the chain.
   Hash last_leaf_{};
   int64_t last_ts_ = 0;

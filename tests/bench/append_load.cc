@@ -16,7 +16,30 @@
 // --rate R paces the submissions at R records/s in all (open loop: record i is due at
 // start + i/R, and its latency counts from when it was due, so a slow server cannot hide
 // queueing by slowing the clients down); without it every client sends as fast as it can.
+// --workload picks the records (docs/performance.md):
+//   register  (default) participant.register records of fresh businesses, signed by the
+//             authority: many small participants, spread out;
+//   business  ONE busy business (a chemical distributor, tests/bench/busy_business.h) posting
+//             its purchases and sales, honest (no alert), signed with its key; needs --state, the
+//             file the `grow` step below wrote for the log being served;
+//   mixed     the same business, a dishonest-but-valid mix: every record passes the rules and
+//             1 in 4 raises alerts (single and window thresholds, unusual size, late entry).
+// The business's records are dated (`at`) 0 to 2 days before the time the server will stamp
+// them with: the log's last ts (the grow step's virtual clock runs ahead of the real one; ts
+// never goes backwards) or now, whichever is later. Their record numbers start at the log's
+// size (GET /v1/log) minus the 3 set-up entries, so ids never repeat across runs.
+// --batch N posts the records N at a time to POST /v1/entries:batch ({"entries":[...]}, each
+// answered in order in {"results":[{"status":201,...}|{"status":4xx,"problem":...}]}):
+// latencies are per request, counts per record.
 // Exit status: 0 every record answered 201, 1 otherwise, 2 usage or set-up error.
+//
+//   vigil_append_load grow --data DIR --to N --state FILE [--per-day 100]
+//                          [--origin bench.example/business]
+// grows the busy business's history in process (the server must not be running on DIR): the
+// first time it creates the log in DIR (Ledger::Init) with the authority's two set-up records,
+// then appends the business's honest records up to N of them, one durable batch per virtual day
+// through the real append path (Log::Prepare + Log::AppendBatch), and writes FILE (JSON: the
+// virtual clock, the business's next record number, the log's last ts) for the load run.
 #include <fcntl.h>
 #include <httplib.h>
 #include <netdb.h>
@@ -37,18 +60,25 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "keys/encoding.h"
 #include "keys/key.h"
+#include "ledger/ledger.h"
 #include "ledger/log/entry.h"
+#include "ledger/log/log.h"
+#include "tests/bench/busy_business.h"
 
 namespace vigil::bench {
 namespace {
@@ -65,13 +95,19 @@ struct Options {
   int timeout_s = 60;
   double rate = 0;  // records/s in all; 0: as fast as possible
   bool tcp_nodelay = true;
+  std::string workload = "register";
+  std::string state;  // the grow step's file (business, mixed)
+  size_t batch = 0;   // 0: one record per POST /v1/entries
 };
 
 [[noreturn]] void Usage(const std::string& message) {
   std::cerr << "vigil_append_load: " << message << "\n"
             << "usage: vigil_append_load --server URL --authority KEYFILE [--clients N]\n"
             << "         [--records M] [--authority-id ID] [--id-prefix P] [--timeout S]\n"
-            << "         [--tcp-nodelay 0|1] [--rate RECORDS_PER_S]\n";
+            << "         [--tcp-nodelay 0|1] [--rate RECORDS_PER_S]\n"
+            << "         [--workload register|business|mixed] [--state FILE] [--batch N]\n"
+            << "       vigil_append_load grow --data DIR --to N --state FILE [--per-day 100]\n"
+            << "         [--origin ORIGIN]\n";
   std::exit(2);
 }
 
@@ -110,6 +146,15 @@ Options ParseArgs(int argc, char** argv) {
       o.tcp_nodelay = number(0) != 0;
     } else if (arg == "--rate") {
       o.rate = static_cast<double>(number(1));
+    } else if (arg == "--workload") {
+      o.workload = value();
+      if (o.workload != "register" && o.workload != "business" && o.workload != "mixed")
+        Usage("--workload must be register, business or mixed");
+    } else if (arg == "--state") {
+      o.state = value();
+    } else if (arg == "--batch") {
+      o.batch = static_cast<size_t>(number(1));
+      if (o.batch > 1000) Usage("--batch takes at most 1000 records a request");
     } else if (arg == "--timeout") {
       o.timeout_s = static_cast<int>(number(1));
     } else if (arg == "--help" || arg == "-h") {
@@ -118,7 +163,11 @@ Options ParseArgs(int argc, char** argv) {
       Usage("unknown argument " + arg);
     }
   }
-  if (o.server.empty() || o.authority.empty()) Usage("--server and --authority are required");
+  if (o.server.empty()) Usage("--server is required");
+  if (o.workload == "register" && o.authority.empty())
+    Usage("--authority is required for --workload register");
+  if (o.workload != "register" && o.state.empty())
+    Usage("--workload " + o.workload + " needs --state (written by vigil_append_load grow)");
   if (o.id_prefix.empty()) {
     // Payload and participant ids must be new in the log; runs against one log differ by time.
     o.id_prefix = "load-" + std::to_string(std::time(nullptr)) + "-";
@@ -172,17 +221,73 @@ std::vector<std::string> PrepareBodies(const Options& o, const SecretKey& author
   return bodies;
 }
 
-// The origin of the server's log (GET /v1/log), which the records are signed for.
-std::string LogOrigin(const std::string& server) {
+struct LogFacts {
+  std::string origin;  // which the records are signed for
+  uint64_t size = 0;
+};
+
+// The server's log (GET /v1/log): its origin and size.
+LogFacts GetLogFacts(const std::string& server) {
   httplib::Client client(server);
   client.set_read_timeout(10, 0);
   httplib::Result res = client.Get("/v1/log");
   if (!res || res->status != 200) Usage("GET " + server + "/v1/log failed");
   const nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
-  if (!j.is_object() || !j.contains("origin") || !j["origin"].is_string()) {
-    Usage("GET " + server + "/v1/log did not name the log's origin");
+  if (!j.is_object() || !j.contains("origin") || !j["origin"].is_string() || !j.contains("size") ||
+      !j["size"].is_number_unsigned()) {
+    Usage("GET " + server + "/v1/log did not name the log's origin and size");
   }
-  return j["origin"].get<std::string>();
+  return {j["origin"].get<std::string>(), j["size"].get<uint64_t>()};
+}
+
+// The grow step's file (see the top of this file).
+struct BusinessState {
+  int64_t t0_ms = 0;     // the set-up records' `at` (the business's registration)
+  int64_t start_ms = 0;  // the virtual clock's start
+  int64_t per_day = 0;
+  int64_t last_ts_ms = 0;  // the log's last ts when the grow step ended
+};
+constexpr uint64_t kBusinessSetUpEntries = 3;  // genesis, threshold, registration
+
+BusinessState ReadBusinessState(const std::string& path) {
+  std::ifstream in(path);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object()) Usage("cannot read " + path + " (written by vigil_append_load grow)");
+  try {
+    return {j.at("t0_ms").get<int64_t>(), j.at("start_ms").get<int64_t>(),
+            j.at("per_day").get<int64_t>(), j.at("last_ts_ms").get<int64_t>()};
+  } catch (const std::exception& e) {
+    Usage(path + ": " + e.what());
+  }
+}
+
+std::string EntryBody(const Submission& s) {
+  return nlohmann::json{{"signer", s.signer}, {"payload", s.payload}, {"sig", Base64Encode(s.sig)}}
+      .dump();
+}
+
+// The busy business's next --records records (business: honest; mixed: 1 in 4 raising alerts),
+// numbered from the log's size, signed on all cores before the clock starts.
+std::vector<std::string> PrepareBusinessBodies(const Options& o, const LogFacts& log) {
+  const BusinessState st = ReadBusinessState(o.state);
+  if (log.size < kBusinessSetUpEntries) Usage("the served log was not made by the grow step");
+  const Business business(st.start_ms, st.t0_ms, st.per_day, log.origin);
+  const int64_t ts = std::max(st.last_ts_ms, NowMs());
+  const uint64_t first = log.size - kBusinessSetUpEntries;
+  std::vector<std::string> bodies(o.records);
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < o.records; i += threads) {
+        const uint64_t k = first + i;
+        bodies[i] =
+            EntryBody(o.workload == "mixed" ? business.MakeMixed(k, ts) : business.Make(k, ts));
+      }
+    });
+  }
+  for (std::thread& th : pool) th.join();
+  return bodies;
 }
 
 // The server's writer counters (vigil_batches_total, vigil_batch_items_total, ...).
@@ -207,21 +312,36 @@ std::map<std::string, double> ReadMetrics(const std::string& server) {
 }
 
 struct ClientResult {
-  std::vector<double> latencies_ms;
-  std::map<int, size_t> statuses;  // HTTP status (or -1 for a transport error) -> count
+  std::vector<double> latencies_ms;  // per request
+  std::map<int, size_t> statuses;    // per record: HTTP status (or -1 for a transport error), or
+                                     // in a batch the record's own status -> count
   std::optional<std::string> first_error;
 };
 
 // The complete HTTP/1.1 request for each body, formatted before the clock starts, so that the
 // clients' only work while timed is one write and a few reads per record.
+// With batch > 0, `batch` bodies a request to POST /v1/entries:batch ({"entries":[...]}).
 std::vector<std::string> FormatRequests(const std::string& host,
-                                        const std::vector<std::string>& bodies) {
+                                        const std::vector<std::string>& bodies, size_t batch) {
   std::vector<std::string> out;
-  out.reserve(bodies.size());
-  for (const std::string& body : bodies) {
-    out.push_back("POST /v1/entries HTTP/1.1\r\nHost: " + host +
+  auto request = [&](const char* path, const std::string& body) {
+    out.push_back(std::string("POST ") + path + " HTTP/1.1\r\nHost: " + host +
                   "\r\nContent-Type: application/json\r\nContent-Length: " +
                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  if (batch == 0) {
+    out.reserve(bodies.size());
+    for (const std::string& body : bodies) request("/v1/entries", body);
+    return out;
+  }
+  for (size_t i = 0; i < bodies.size(); i += batch) {
+    std::string body = "{\"entries\":[";
+    for (size_t j = i; j < std::min(bodies.size(), i + batch); ++j) {
+      if (j > i) body += ',';
+      body += bodies[j];
+    }
+    body += "]}";
+    request("/v1/entries:batch", body);
   }
   return out;
 }
@@ -345,18 +465,42 @@ ClientResult RunClients(const Options& o, const std::vector<std::string>& reques
       k.sent += static_cast<size_t>(n);
     }
   };
-  auto finish = [&](size_t c, int status, const std::string& why) {
+  // `body`: the response's body, read for a batch's per-record results.
+  auto finish = [&](size_t c, int status, const std::string& why, std::string_view body = {}) {
     Conn& k = conns[c];
     out.latencies_ms.push_back(
         std::chrono::duration<double, std::milli>(Clock::now() - k.since).count());
-    ++out.statuses[status];
-    if (status != 201 && !out.first_error.has_value())
-      out.first_error = "record " + std::to_string(k.record) + ": " + why;
+    const size_t records = o.batch == 0 ? 1 : std::min(o.batch, o.records - k.record * o.batch);
+    if (o.batch > 0 && status == 200) {
+      const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+      const nlohmann::json* results =
+          j.is_object() && j.contains("results") && j["results"].is_array() ? &j["results"]
+                                                                            : nullptr;
+      if (results == nullptr || results->size() != records) {
+        out.statuses[0] += records;
+        if (!out.first_error.has_value())
+          out.first_error =
+              "request " + std::to_string(k.record) + ": not one result per record: " + why;
+      } else {
+        for (size_t r = 0; r < records; ++r) {
+          const nlohmann::json& one = (*results)[r];
+          const int s = one.is_object() ? one.value("status", 0) : 0;
+          ++out.statuses[s];
+          if (s != 201 && !out.first_error.has_value())
+            out.first_error = "request " + std::to_string(k.record) + " record " +
+                              std::to_string(r) + ": " + one.dump().substr(0, 400);
+        }
+      }
+    } else {
+      out.statuses[status] += records;
+      if (status != 201 && !out.first_error.has_value())
+        out.first_error = "request " + std::to_string(k.record) + ": " + why;
+    }
     k.busy = false;
   };
   auto due = [&](size_t i) {
-    return start + std::chrono::duration_cast<Clock::duration>(
-                       std::chrono::duration<double>(static_cast<double>(i) / o.rate));
+    return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                       static_cast<double>(i * std::max<size_t>(o.batch, 1)) / o.rate));
   };
   size_t next = 0, done = 0;
   std::vector<epoll_event> events(conns.size());
@@ -401,9 +545,11 @@ ClientResult RunClients(const Options& o, const std::vector<std::string>& reques
       bool closed = r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
       if (k.busy) {
         if (std::optional<Response> resp = ParseResponse(k.in)) {
+          const size_t head = k.in.find("\r\n\r\n") + 4;
           finish(c, resp->status,
                  "HTTP " + std::to_string(resp->status) + ": " +
-                     k.in.substr(0, std::min<size_t>(resp->length, 400)));
+                     k.in.substr(0, std::min<size_t>(resp->length, 400)),
+                 std::string_view(k.in).substr(head, resp->length - head));
           k.in.erase(0, resp->length);
           ++done;
           last_progress = Clock::now();
@@ -458,13 +604,129 @@ double Round(double v, int digits) {
   return std::round(v * scale) / scale;
 }
 
-int Main(int argc, char** argv) {
-  const Options o = ParseArgs(argc, argv);
-  Result<SecretKey> authority = SecretKey::Load(o.authority);
-  if (!authority.ok()) Usage(authority.status().message());
+// `grow` (see the top of this file).
+int Grow(int argc, char** argv) {
+  std::string data, state, origin = "bench.example/business";
+  uint64_t to = 0;
+  int64_t per_day = 100;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) Usage("grow: " + arg + " needs a value");
+    const std::string v = argv[++i];
+    if (arg == "--data") {
+      data = v;
+    } else if (arg == "--state") {
+      state = v;
+    } else if (arg == "--origin") {
+      origin = v;
+    } else if (arg == "--to") {
+      to = std::stoull(v);
+    } else if (arg == "--per-day") {
+      per_day = std::stoll(v);
+    } else {
+      Usage("grow: unknown argument " + arg);
+    }
+  }
+  if (data.empty() || state.empty() || per_day < 10) Usage("grow needs --data, --to and --state");
+  auto require = [](const Status& s, const std::string& what) {
+    if (!s.ok()) {
+      std::cerr << "vigil_append_load grow: " << what << ": " << s.ToString() << "\n";
+      std::exit(2);
+    }
+  };
+  const auto start = Clock::now();
+  if (!std::filesystem::exists(data)) {
+    InitOptions init;
+    init.origin = origin;
+    init.jurisdiction = {{"province", "Hà Nội"}, {"commune", "Xã Thanh Trì"}};
+    require(Ledger::Init(data, init).status(), "init " + data);
+  }
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(data);
+  require(ledger.status(), "open " + data);
+  Log& log = (*ledger)->log();
+  Result<std::string> genesis = log.EntryAt(0);
+  require(genesis.status(), "genesis");
+  Result<Entry> g = DecodeEntry(*genesis);
+  require(g.status(), "genesis entry");
+  const int64_t t0 = g->ts_ms + 1000;
+  const Business business(t0 + 3 * kBusinessDayMs, t0, per_day, log.info().origin);
+  auto append = [&](std::vector<Submission>& subs, int64_t now) {
+    // Ed25519 checks on every core, then one durable batch.
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (size_t i = t; i < subs.size(); i += threads) log.Prepare(subs[i]);
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    std::vector<Result<Appended>> r = log.AppendBatch(subs, now);
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (!r[i].ok()) {
+        std::cerr << "refused: " << subs[i].payload << "\n";
+        require(r[i].status(), "append");
+      }
+    }
+  };
+  if (log.Size() == 1) {
+    Result<SecretKey> authority = SecretKey::Load(data + "/keys/authority.key");
+    require(authority.status(), "authority key");
+    std::vector<Submission> subs;
+    for (const nlohmann::json& p : BusinessSetUpPayloads(t0))
+      subs.push_back(SignFor(p, *authority, log.info().origin));
+    append(subs, t0);
+  }
+  if (log.Size() < kBusinessSetUpEntries) Usage("grow: " + data + " is not the business's log");
+  uint64_t next = log.Size() - kBusinessSetUpEntries;
+  const uint64_t from = next;
+  const auto day = static_cast<uint64_t>(per_day);
+  while (next < to) {
+    const uint64_t end = std::min<uint64_t>(to, (next / day + 1) * day);
+    std::vector<Submission> subs(end - next);
+    // Signing on every core too (the business's key signs each record).
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (uint64_t k = next + t; k < end; k += threads)
+          subs[k - next] = business.Make(k, business.Slot(k));
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    append(subs, business.Slot(end - 1));
+    next = end;
+  }
+  Result<std::string> last = log.EntryAt(log.Size() - 1);
+  require(last.status(), "last entry");
+  Result<Entry> e = DecodeEntry(*last);
+  require(e.status(), "last entry");
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const nlohmann::json out = {{"t0_ms", t0},
+                              {"start_ms", t0 + 3 * kBusinessDayMs},
+                              {"per_day", per_day},
+                              {"last_ts_ms", e->ts_ms},
+                              {"business_records", next},
+                              {"log_size", log.Size()},
+                              {"grown", next - from},
+                              {"grow_s", Round(seconds, 2)}};
+  std::ofstream(state) << out.dump() << "\n";
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
 
+int Main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "grow") return Grow(argc, argv);
+  const Options o = ParseArgs(argc, argv);
+  const LogFacts log = GetLogFacts(o.server);
   const auto prep_start = Clock::now();
-  const std::vector<std::string> bodies = PrepareBodies(o, *authority, LogOrigin(o.server));
+  std::vector<std::string> bodies;
+  if (o.workload == "register") {
+    Result<SecretKey> authority = SecretKey::Load(o.authority);
+    if (!authority.ok()) Usage(authority.status().message());
+    bodies = PrepareBodies(o, *authority, log.origin);
+  } else {
+    bodies = PrepareBusinessBodies(o, log);
+  }
   const double prep_s = std::chrono::duration<double>(Clock::now() - prep_start).count();
 
   const std::map<std::string, double> before = ReadMetrics(o.server);
@@ -473,7 +735,8 @@ int Main(int argc, char** argv) {
     return 2;
   }
 
-  const std::vector<std::string> requests = FormatRequests(HostPort(o.server).first, bodies);
+  const std::vector<std::string> requests =
+      FormatRequests(HostPort(o.server).first, bodies, o.batch);
   const double client_cpu_before = ProcessCpuSeconds();
   Clock::time_point start;
   ClientResult result = RunClients(o, requests, start);
@@ -498,6 +761,9 @@ int Main(int argc, char** argv) {
 
   nlohmann::json summary = {
       {"server", o.server},
+      {"workload", o.workload},
+      {"batch", o.batch},
+      {"log_size_before", log.size},
       {"clients", o.clients},
       {"tcp_nodelay", o.tcp_nodelay},
       {"rate", o.rate},
@@ -527,6 +793,12 @@ int Main(int argc, char** argv) {
                                     1)},
       {"prepare_s", Round(prep_s, 3)},
   };
+  if (o.workload != "register")
+    summary["business_records_before"] = log.size - kBusinessSetUpEntries;
+  if (o.batch > 0) {
+    summary["requests"] = requests.size();
+    summary["requests_per_s"] = Round(static_cast<double>(requests.size()) / seconds, 1);
+  }
   if (first_error.has_value()) summary["first_error"] = *first_error;
   std::cout << summary.dump() << std::endl;
   return ok == o.records ? 0 : 1;

@@ -66,6 +66,7 @@
 #include "ledger/txn_state_store.h"
 #include "ledger/verify.h"
 #include "tests/bench/bench_limits.h"
+#include "tests/bench/busy_business.h"
 
 namespace vigil::bench {
 namespace {
@@ -74,12 +75,8 @@ using nlohmann::json;
 
 constexpr char kOrigin[] = "bench.vigil.example/history";
 
-constexpr int64_t kDayMs = 86'400'000;
-constexpr const char* kAcetone = "67-64-1";
-constexpr const char* kBusiness = "one-distributor";
-constexpr const char* kSuppliers[] = {"0301447823", "0312345678", "0100109106"};
-constexpr const char* kBuyers[] = {"0900274561", "0101111111", "0202222222", "0303333333",
-                                   "0404444444"};
+constexpr int64_t kDayMs = kBusinessDayMs;
+constexpr const char* kBusiness = kBusinessId;
 
 [[noreturn]] void Die(const std::string& message) {
   std::cerr << "vigil_history_bench: " << message << "\n";
@@ -90,86 +87,8 @@ void Require(const Status& s, const std::string& what) {
 }
 
 Submission Sign(const json& payload, const SecretKey& key) {
-  Submission s;
-  s.signer = key.Id();
-  s.payload = payload.dump();
-  s.sig = key.Sign(SignContext::kEntry, kOrigin, s.payload);
-  return s;
+  return SignFor(payload, key, kOrigin);
 }
-
-// The busy business's records. Record k is filed at Slot(k) on the virtual clock, dated
-// `at` = Slot(k) - Lag(k) (0 to 2 days earlier, never before the business's registration).
-class Business {
- public:
-  Business(int64_t start_ms, int64_t registered_ms, int64_t per_day)
-      : start_ms_(start_ms), registered_ms_(registered_ms), per_day_(per_day) {
-    Result<SecretKey> k = SecretKey::FromSeed(AsView(Sha256("vigil history bench distributor")));
-    if (!k.ok()) Die("FromSeed: " + k.status().ToString());
-    key_.emplace(std::move(*k));
-  }
-  const SecretKey& key() const { return *key_; }
-
-  int64_t Slot(uint64_t k) const { return start_ms_ + static_cast<int64_t>(k) * kDayMs / per_day_; }
-  // The record filed at server time `ts` (its own slot, or the Writer's clock).
-  Submission Make(uint64_t k, int64_t ts) const {
-    const uint64_t h = (k * 0x9E3779B97F4A7C15ULL) >> 20;
-    const int64_t lag = static_cast<int64_t>(h % static_cast<uint64_t>(2 * kDayMs));
-    const int64_t at = std::max(registered_ms_ + 1000, ts - lag);
-    const uint64_t i = k % static_cast<uint64_t>(per_day_);
-    const bool sale =
-        k >= static_cast<uint64_t>(3 * per_day_) && (i % 10 == 2 || i % 10 == 5 || i % 10 == 8);
-    const std::string n = std::to_string(k);
-    json p;
-    if (!sale) {
-      const char* supplier = kSuppliers[k % 3];
-      p = {{"type", "chem.purchase"},
-           {"id", "NK-" + n},
-           {"quantity", "100"},
-           {"party",
-            {{"name", std::string("Công ty TNHH Hóa chất ") + supplier},
-             {"enterprise_code", supplier},
-             {"licence_number", "GCN-KDTC-0087-HCM"},
-             {"invoice", "HD-" + n},
-             {"address", "Khu công nghiệp Hiệp Phước, TP Hồ Chí Minh"},
-             {"country", "VN"}}},
-           {"lot", "LOT-" + std::to_string(k / 100)},
-           {"packaging", "1 phuy thép 100 L"},
-           {"purpose", "Kinh doanh"},
-           {"transport", "Xe tải chuyên dụng chở hóa chất nguy hiểm"},
-           {"documents",
-            {{{"kind", "hóa đơn GTGT"},
-              {"number", "HD-" + n},
-              {"sha256", HexEncode(AsView(Sha256("hd" + n)))}}}}};
-    } else {
-      const char* buyer = kBuyers[(k / 3) % 5];
-      p = {{"type", "chem.sale"},
-           {"id", "BH-" + n},
-           {"quantity", "200"},
-           {"party",
-            {{"name", std::string("Công ty TNHH Sơn ") + buyer},
-             {"enterprise_code", buyer},
-             {"licence_number", "GXN-SDTC-0017-HY"},
-             {"invoice", "HB-" + n},
-             {"address", "Khu công nghiệp Phố Nối A, Hưng Yên"},
-             {"country", "VN"}}},
-           {"purpose", "Dung môi sản xuất sơn"},
-           {"transport", "Xe tải chuyên dụng chở hóa chất nguy hiểm"},
-           {"documents",
-            {{{"kind", "hóa đơn GTGT"},
-              {"number", "HB-" + n},
-              {"sha256", HexEncode(AsView(Sha256("hb" + n)))}}}}};
-    }
-    p["actor"] = kBusiness;
-    p["at"] = FormatTimestamp(at);
-    p["substance"] = kAcetone;
-    p["unit"] = "L";
-    return Sign(p, *key_);
-  }
-
- private:
-  int64_t start_ms_, registered_ms_, per_day_;
-  std::optional<SecretKey> key_;
-};
 
 // The state reads Apply makes, counted: point reads, prefix scans, and the keys those scans
 // visit, by key family (the text before the first '/'). A rule that scans history shows here
@@ -351,37 +270,9 @@ class Bench {
     Result<Entry> e = DecodeEntry(*genesis);
     Require(e.status(), "genesis entry");
     const int64_t t0 = e->ts_ms + 1000;
-    business_.emplace(t0 + 3 * kDayMs, t0, a_.per_day);
-    const std::string issued = FormatTimestamp(t0 - 365 * kDayMs).substr(0, 10);
-    const std::string expires = FormatTimestamp(t0 + 10 * 365 * kDayMs).substr(0, 10);
+    business_.emplace(t0 + 3 * kDayMs, t0, a_.per_day, kOrigin);
     std::vector<Submission> subs;
-    subs.push_back(Sign({{"type", "threshold.set"},
-                         {"id", "thr-acetone"},
-                         {"actor", "authority"},
-                         {"at", FormatTimestamp(t0)},
-                         {"substance", kAcetone},
-                         {"single_max", {{"quantity", "5000"}, {"unit", "L"}}},
-                         {"window_days", 30},
-                         {"window_max", {{"quantity", "500000"}, {"unit", "L"}}}},
-                        *authority));
-    subs.push_back(Sign({{"type", "participant.register"},
-                         {"id", "reg-one-distributor"},
-                         {"actor", "authority"},
-                         {"at", FormatTimestamp(t0)},
-                         {"participant", kBusiness},
-                         {"role", "business"},
-                         {"legal_name", "Công ty TNHH Phân phối Hóa chất Một"},
-                         {"tax_code", "0101234567"},
-                         {"address", "Lô 7, Khu công nghiệp Ngọc Hồi, Xã Thanh Trì, Hà Nội"},
-                         {"jurisdiction", {{"province", "Hà Nội"}, {"commune", "Xã Thanh Trì"}}},
-                         {"licences",
-                          {{{"kind", "precursor_trading"},
-                            {"number", "123/GP-BCT"},
-                            {"issued", issued},
-                            {"expires", expires},
-                            {"substances", {kAcetone}}}}},
-                         {"keys", {business_->key().public_key().ToBase64()}}},
-                        *authority));
+    for (const json& p : BusinessSetUpPayloads(t0)) subs.push_back(Sign(p, *authority));
     AppendAll(subs, t0);
   }
 

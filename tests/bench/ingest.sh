@@ -10,6 +10,18 @@
 # 3. the same at half the rate reached in 2, paced (open loop) -> OUT_DIR/ingest_half.json
 # 4. the HTTP floor: wrk with 64 connections on GET /healthz (no body, no crypto, no store) and
 #    the server's CPU per request from /proc -> OUT_DIR/http_floor.json
+# 5. the generated mix through the batch route (POST /v1/entries:batch, 1000 records a request)
+#    -> OUT_DIR/ingest_batch.json, when the server has the route (skipped with a note if not)
+# 6. ONE busy business (a chemical distributor, tests/bench/busy_business.h) in a log of its own:
+#    the limits again (Ed25519 on one core, durable LMDB commits -> OUT_DIR/limits_business.json),
+#    then at each of BUSINESS_POINTS prior records of the business (history grown in process by
+#    `vigil_append_load grow`, through the real append path, with the server stopped), the server
+#    is started and takes BUSINESS_RECORDS records of each workload over 64 connections: honest
+#    (`--workload business`), the dishonest-but-valid mix that raises alerts (`--workload
+#    mixed`) and honest through the batch route (if present); at the last point also both at half
+#    the rate measured there (p99 latency) -> OUT_DIR/business_<workload>_<point>.json, all of
+#    them in OUT_DIR/ingest_business.json, and plot_business.py draws CPU per record against the
+#    business's prior records (docs/performance-business.png).
 # The load tool also reports CPU time per record (server and clients), from the server's
 # process_cpu_seconds_total and its own getrusage, and the server's peak RSS.
 # Prints one summary line per figure. Exit status: non-zero if any step failed.
@@ -18,13 +30,19 @@ set -euo pipefail
 build=${1:?usage: ingest.sh BUILD_DIR OUT_DIR [RECORDS]}
 out=${2:?usage: ingest.sh BUILD_DIR OUT_DIR [RECORDS]}
 records=${3:-20000}
+business_points=${BUSINESS_POINTS:-1000 10000 100000}
+business_records=${BUSINESS_RECORDS:-2000}
 bin=$build/bin
 source "$(dirname "$0")/serve.sh"
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil_ingest.XXXXXX")
 server_pid=
-cleanup() {
+stop_server() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  server_pid=
+}
+cleanup() {
+  stop_server || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -60,3 +78,79 @@ print(json.dumps({"path": "/healthz", "connections": 64, "requests": requests,
                   "requests_per_s": round(rate, 1),
                   "server_cpu_us_per_request": round(cpu_s * 1e6 / requests, 1)}))
 PY
+
+# 201/200 when the server has the batch route (an empty batch is refused with 400 by a server
+# that has it; 404 when it has not).
+has_batch_route() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data '{"entries":[]}' "http://127.0.0.1:$port/v1/entries:batch")
+  [ "$code" != 404 ] && [ "$code" != 405 ]
+}
+rate_of() { /usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["records_per_s"]))' "$1"; }
+
+echo "== ingest through the batch route, 1000 records a request, 64 clients"
+if has_batch_route; then
+  "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
+    --clients 64 --records "$records" --id-prefix batch- --batch 1000 | tee "$out/ingest_batch.json"
+else
+  echo '{"skipped": "this server has no POST /v1/entries:batch"}' | tee "$out/ingest_batch.json"
+fi
+stop_server
+
+echo "== one busy business: limits of this part of the run"
+"$bin/vigil_bench" --benchmark_filter='limit_ed25519_verify|limit_lmdb_commit' --benchmark_format=json \
+  --benchmark_out="$out/limits_business.json" --benchmark_out_format=json >/dev/null
+biz=$work/business
+points=($business_points)
+for point in "${points[@]}"; do
+  echo "== one busy business at $point prior records: growing its history in process"
+  "$bin/vigil_append_load" grow --data "$biz" --to "$point" --state "$work/business_state.json"
+  start_server "$biz"
+  for workload in business mixed; do
+    echo "== $workload, $point prior records, 64 clients, as fast as they can"
+    "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --workload "$workload" \
+      --state "$work/business_state.json" --clients 64 --records "$business_records" \
+      | tee "$out/business_${workload}_${point}.json"
+  done
+  if has_batch_route; then
+    echo "== business through the batch route, $point prior records, 1000 a request"
+    "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --workload business --batch 1000 \
+      --state "$work/business_state.json" --clients 64 --records "$business_records" \
+      | tee "$out/business_batch_${point}.json"
+  fi
+  if [ "$point" = "${points[-1]}" ]; then
+    for workload in business mixed; do
+      half=$(( $(rate_of "$out/business_${workload}_${point}.json") / 2 ))
+      echo "== $workload at half that rate (${half}/s), $point prior records, 64 clients, paced"
+      "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --workload "$workload" \
+        --state "$work/business_state.json" --clients 64 --records "$business_records" \
+        --rate "$half" | tee "$out/business_${workload}_half_${point}.json"
+    done
+  fi
+  stop_server
+done
+/usr/bin/python3 - "$out" $business_points <<'PY' > "$out/ingest_business.json"
+import glob, json, os, sys
+out, points = sys.argv[1], sys.argv[2:]
+def load(name):
+    path = os.path.join(out, name)
+    return json.load(open(path)) if os.path.exists(path) else None
+def limit(prefix):
+    for b in load("limits_business.json")["benchmarks"]:
+        if b["name"].startswith(prefix):
+            return round(b["items_per_second"])
+result = {"limits": {"ed25519_verify_per_s_one_core": limit("limit_ed25519_verify"),
+                     "lmdb_durable_commits_per_s": limit("limit_lmdb_commit")},
+          "points": []}
+for p in points:
+    row = {"prior_records": int(p)}
+    for w in ("business", "mixed", "batch", "business_half", "mixed_half"):
+        r = load("business_%s_%s.json" % (w, p))
+        if r is not None:
+            row[w] = r
+    result["points"].append(row)
+print(json.dumps(result, indent=1))
+PY
+/usr/bin/python3 "$(dirname "$0")/plot_business.py" "$out/ingest_business.json" \
+  --png "$(dirname "$0")/../../docs/performance-business.png"
