@@ -136,15 +136,17 @@ void CheckTime(ApplyContext& ctx) {
   const int64_t at = ctx.payload.at_ms;
   const int64_t lag = ctx.entry.ts_ms - at;
   std::optional<std::string> reason = ctx.String("late_reason", false);
-  const std::string ago = std::to_string(lag / kDayMs) + " days before the server's time (" +
-                          FormatTimestamp(ctx.entry.ts_ms) + ")";
+  auto ago = [&] {  // for messages only: most records are on time
+    return std::to_string(lag / kDayMs) + " days before the server's time (" +
+           FormatTimestamp(ctx.entry.ts_ms) + ")";
+  };
   if (lag > settings.late_limit_days * kDayMs) {
-    ctx.Violate("too_late", "\"at\" (" + FormatTimestamp(at) + ") is " + ago +
+    ctx.Violate("too_late", "\"at\" (" + FormatTimestamp(at) + ") is " + ago() +
                                 "; records older than " + std::to_string(settings.late_limit_days) +
                                 " days cannot be filed: report the matter to the authority");
   } else if (lag > settings.reporting_days * kDayMs) {
     if (!reason.has_value()) {
-      ctx.Violate("late_without_reason", "\"at\" (" + FormatTimestamp(at) + ") is " + ago +
+      ctx.Violate("late_without_reason", "\"at\" (" + FormatTimestamp(at) + ") is " + ago() +
                                              ", beyond the " +
                                              std::to_string(settings.reporting_days) +
                                              "-day reporting period: say why in \"late_reason\"");
