@@ -1,7 +1,8 @@
 // Where the state machine keeps derived state: a sorted key-value space with point reads and
 // writes. The server's store is the LMDB `state` table inside the append transaction
 // (ledger/txn_state_store.h); the verifier's is memory; an overlay buffers one entry's writes so a
-// rejected entry leaves no trace. Not thread-safe: one state machine runs at a time on a store.
+// rejected entry leaves no trace. Not thread-safe: one state machine runs at a time on a store
+// (even reads: a const read such as LoadParticipant may keep a decoded form, below).
 //
 // A store may also keep decoded forms of its values (GetDecoded/KeepDecoded): the verifier's
 // memory keeps, say, a participant record parsed once instead of at every entry that reads it.
