@@ -195,30 +195,30 @@ bool EntryReplay::Replay(const Chunk& chunk, bool all_errors, std::vector<Verify
       }
       continue;
     }
-    const std::string name = "entry " + std::to_string(seq);
+    auto name = [seq] { return "entry " + std::to_string(seq); };  // for messages only
     if (!pre.entry->ok()) {
-      if (!problem(seq, name + ": " + pre.entry->status().message())) return false;
+      if (!problem(seq, name() + ": " + pre.entry->status().message())) return false;
       continue;
     }
     const Entry& e = **pre.entry;
     bool go = true;
-    if (e.seq != seq) go = problem(seq, name + " says it is entry " + std::to_string(e.seq));
+    if (e.seq != seq) go = problem(seq, name() + " says it is entry " + std::to_string(e.seq));
     if (go && e.prev != prev_)
-      go = problem(seq, name + ": prev does not match the hash of entry " +
+      go = problem(seq, name() + ": prev does not match the hash of entry " +
                             std::to_string(seq - 1) + " (broken chain)");
     if (go && e.ts_ms < last_ts_)
-      go = problem(seq, name + ": time goes backwards (" + FormatTimestamp(e.ts_ms) + ")");
+      go = problem(seq, name() + ": time goes backwards (" + FormatTimestamp(e.ts_ms) + ")");
     prev_ = leaf;
     last_ts_ = std::max(last_ts_, e.ts_ms);
     if (!go) return false;
     if (!pre.payload->ok()) {
-      if (!problem(seq, name + ": " + pre.payload->status().message())) return false;
+      if (!problem(seq, name() + ": " + pre.payload->status().message())) return false;
       continue;
     }
     const Payload& p = **pre.payload;
     Status applied = Apply(state_, origin_, e, p, &pre.verified);
     if (!applied.ok()) {
-      if (!problem(seq, name + " fails replay: " + applied.ToString())) return false;
+      if (!problem(seq, name() + " fails replay: " + applied.ToString())) return false;
       continue;
     }
   }

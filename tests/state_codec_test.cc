@@ -1,6 +1,7 @@
 // The compact state encodings of store format 3 (ledger/state/state_codec.h): every value decodes
 // to exactly what was encoded, records of an unexpected shape fall back to a lossless form, keys
-// keep seq order, and damaged bytes are reported, never misread.
+// keep seq order, and damaged bytes are reported, never misread. Also the decoded forms the
+// verifier's memory store keeps beside such values (state_store.h): never one older than the value.
 #include "ledger/state/state_codec.h"
 
 #include <catch2/catch.hpp>
@@ -10,6 +11,7 @@
 
 #include "keys/coding.h"
 #include "ledger/state/state_keys.h"
+#include "ledger/state/state_store.h"
 
 namespace vigil {
 namespace {
@@ -283,6 +285,56 @@ TEST_CASE("The entry record keeps the payload's at", "[codec]") {
     CHECK(back->actor == "acme");
     CHECK_FALSE(codec::DecodeEntryInfo(bytes.substr(0, bytes.size() - 1)).ok());
   }
+}
+
+TEST_CASE("A kept decoded form lives exactly as long as the value it was made from",
+          "[codec][state_store]") {
+  auto form = [](int v) { return std::make_shared<const int>(v); };
+  auto value_of = [](const std::shared_ptr<const void>& p) {
+    return p == nullptr ? -1 : *std::static_pointer_cast<const int>(p);
+  };
+  MemoryStateStore m;
+  REQUIRE(m.Put("participant/a", "one").ok());
+  CHECK(m.GetDecoded("participant/a") == nullptr);
+  m.KeepDecoded("participant/a", form(1));
+  CHECK(value_of(m.GetDecoded("participant/a")) == 1);
+  CHECK(m.GetDecoded("participant/b") == nullptr);
+  // Any write of the key drops it, even of the same bytes; a delete too.
+  REQUIRE(m.Put("participant/a", "one").ok());
+  CHECK(m.GetDecoded("participant/a") == nullptr);
+  m.KeepDecoded("participant/a", form(2));
+  REQUIRE(m.Delete("participant/a").ok());
+  CHECK(m.GetDecoded("participant/a") == nullptr);
+  // Writes of other keys keep it.
+  REQUIRE(m.Put("participant/a", "two").ok());
+  m.KeepDecoded("participant/a", form(3));
+  REQUIRE(m.Put("participant/ab", "x").ok());
+  REQUIRE(m.Delete("participant/").ok());
+  REQUIRE(m.Put("participant/c", "four").ok());
+  CHECK(value_of(m.GetDecoded("participant/a")) == 3);
+
+  // Through an overlay: the base's form until the overlay writes the key; what the overlay is
+  // offered for a key it wrote never reaches the base; flushing the write drops the base's.
+  {
+    OverlayStateStore o(m);
+    CHECK(value_of(o.GetDecoded("participant/a")) == 3);
+    REQUIRE(o.Put("participant/a", "three").ok());
+    CHECK(o.GetDecoded("participant/a") == nullptr);
+    o.KeepDecoded("participant/a", form(4));
+    CHECK(o.GetDecoded("participant/a") == nullptr);
+    CHECK(value_of(m.GetDecoded("participant/a")) == 3);  // the base's value is unchanged yet
+    o.KeepDecoded("participant/c", form(5));  // not written by the overlay: offered to the base
+    CHECK(value_of(m.GetDecoded("participant/c")) == 5);
+    REQUIRE(o.Flush().ok());
+  }
+  CHECK(m.GetDecoded("participant/a") == nullptr);
+  CHECK(*m.Get("participant/a") == std::optional<std::string>("three"));
+  // An overlay dropped without Flush (a refused entry) leaves the base's forms.
+  {
+    OverlayStateStore dropped(m);
+    REQUIRE(dropped.Delete("participant/c").ok());
+  }  // dropped without Flush: the base's form stays
+  CHECK(value_of(m.GetDecoded("participant/c")) == 5);
 }
 
 }  // namespace

@@ -155,6 +155,7 @@ void ApplySettingsSet(ApplyContext& ctx) {
   CheckSettings(ctx, *s, LoadSettings(ctx));
   if (!ctx.violations.empty()) return;
   for (const auto& [name, value] : s->items()) PutJson(ctx, statekey::SettingKey(name), value);
+  ctx.settings = nullptr;  // later reads in this entry see the new settings
 }
 
 void ApplyChecklistAdd(ApplyContext& ctx) {

@@ -233,7 +233,7 @@ void RecordAcquisition(ApplyContext& ctx, const Movement& m, const std::string& 
   const Settings settings = LoadSettings(ctx);
   const std::optional<Threshold> threshold = LoadThreshold(ctx, m.substance);
   CheckSingle(ctx, m, threshold, buyer, nlohmann::json::object());
-  const std::string subject = SubjectOf(ctx.actor.record, buyer);
+  const std::string subject = SubjectOf(ctx.actor.record(), buyer);
   if (std::optional<WindowExcess> x = AddToWindow(ctx, subject, m, threshold)) {
     const std::string who =
         subject[0] == 'e' ? "enterprise " + subject.substr(2) : "\"" + buyer + "\"";
@@ -299,9 +299,9 @@ bool SuppliedBy(ApplyContext& ctx, const Substance& substance, const std::string
 void CheckOutgoingLicence(ApplyContext& ctx, const Substance& substance,
                           const std::string& receiver) {
   if (SuppliedBy(ctx, substance, receiver)) {
-    CheckLicence(ctx, ctx.actor.record, {"precursor_trading", "precursor_use"}, substance, "");
+    CheckLicence(ctx, ctx.actor.record(), {"precursor_trading", "precursor_use"}, substance, "");
   } else {
-    CheckLicence(ctx, ctx.actor.record, {"precursor_trading"}, substance, "");
+    CheckLicence(ctx, ctx.actor.record(), {"precursor_trading"}, substance, "");
   }
 }
 
@@ -311,10 +311,10 @@ void ApplyPurchase(ApplyContext& ctx) {
   std::optional<Party> party = ReadParty(ctx);
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value() || !party.has_value()) return;
-  if (CheckLicence(ctx, ctx.actor.record, {"precursor_trading", "precursor_use"}, m->substance,
+  if (CheckLicence(ctx, ctx.actor.record(), {"precursor_trading", "precursor_use"}, m->substance,
                    "") &&
       !party->country.empty()) {
-    CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, "");
+    CheckLicence(ctx, ctx.actor.record(), {"import_export"}, m->substance, "");
   }
   ChangeStock(ctx, ctx.payload.actor, m->substance, m->amount);
   RecordAcquisition(ctx, *m, party->Id());
@@ -344,7 +344,7 @@ void ApplySale(ApplyContext& ctx) {
   CheckOutgoingLicence(ctx, m->substance, party->Id());
   CheckPassedOnConcentration(ctx, *m);
   if (!party->country.empty()) {
-    CheckLicence(ctx, ctx.actor.record, {"import_export"}, m->substance, "");
+    CheckLicence(ctx, ctx.actor.record(), {"import_export"}, m->substance, "");
   }
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
   if (!ctx.violations.empty() || party->enterprise_code.empty()) return;
@@ -374,7 +374,7 @@ void ApplyDispatch(ApplyContext& ctx) {
     if (receiver->revoked) {
       ctx.ViolateAbout(*to, "counterparty_revoked", "participant \"" + *to + "\" has been revoked");
     } else {
-      CheckLicence(ctx, receiver->record, {"precursor_trading", "precursor_use"}, m->substance,
+      CheckLicence(ctx, receiver->record(), {"precursor_trading", "precursor_use"}, m->substance,
                    "the receiver");
     }
   }
@@ -430,7 +430,7 @@ void ApplyReceipt(ApplyContext& ctx) {
                     *tid + "\" sent only " + FormatQuantity(sent, m->substance.measure) +
                     ": a receipt cannot create stock; record any surplus as its own purchase");
   }
-  CheckLicence(ctx, ctx.actor.record, {"precursor_trading", "precursor_use"}, m->substance, "");
+  CheckLicence(ctx, ctx.actor.record(), {"precursor_trading", "precursor_use"}, m->substance, "");
   ChangeStock(ctx, ctx.payload.actor, m->substance, m->amount);
   if (!ctx.violations.empty()) return;
   if (m->amount < sent) {
@@ -474,7 +474,7 @@ void ApplyUse(ApplyContext& ctx) {
   ctx.String("purpose");
   std::optional<Movement> m = ReadMovement(ctx);
   if (!m.has_value()) return;
-  CheckLicence(ctx, ctx.actor.record, {"precursor_use"}, m->substance, "");
+  CheckLicence(ctx, ctx.actor.record(), {"precursor_use"}, m->substance, "");
   ChangeStock(ctx, ctx.payload.actor, m->substance, -m->amount);
 }
 

@@ -104,6 +104,7 @@ void CheckSettings(ApplyContext& ctx, const nlohmann::json& settings, const Sett
 }
 
 Settings LoadSettings(ApplyContext& ctx) {
+  if (ctx.settings != nullptr) return *ctx.settings;
   Settings s;
   ctx.Fail(
       ctx.state.ScanPrefix(statekey::kSettingPrefix, [&](std::string_view k, std::string_view v) {
@@ -114,6 +115,7 @@ Settings LoadSettings(ApplyContext& ctx) {
         }
         return true;
       }));
+  if (ctx.failure.ok()) ctx.settings = std::make_shared<const Settings>(s);
   return s;
 }
 
@@ -134,15 +136,17 @@ void CheckTime(ApplyContext& ctx) {
   const int64_t at = ctx.payload.at_ms;
   const int64_t lag = ctx.entry.ts_ms - at;
   std::optional<std::string> reason = ctx.String("late_reason", false);
-  const std::string ago = std::to_string(lag / kDayMs) + " days before the server's time (" +
-                          FormatTimestamp(ctx.entry.ts_ms) + ")";
+  auto ago = [&] {  // for messages only: most records are on time
+    return std::to_string(lag / kDayMs) + " days before the server's time (" +
+           FormatTimestamp(ctx.entry.ts_ms) + ")";
+  };
   if (lag > settings.late_limit_days * kDayMs) {
-    ctx.Violate("too_late", "\"at\" (" + FormatTimestamp(at) + ") is " + ago +
+    ctx.Violate("too_late", "\"at\" (" + FormatTimestamp(at) + ") is " + ago() +
                                 "; records older than " + std::to_string(settings.late_limit_days) +
                                 " days cannot be filed: report the matter to the authority");
   } else if (lag > settings.reporting_days * kDayMs) {
     if (!reason.has_value()) {
-      ctx.Violate("late_without_reason", "\"at\" (" + FormatTimestamp(at) + ") is " + ago +
+      ctx.Violate("late_without_reason", "\"at\" (" + FormatTimestamp(at) + ") is " + ago() +
                                              ", beyond the " +
                                              std::to_string(settings.reporting_days) +
                                              "-day reporting period: say why in \"late_reason\"");
@@ -153,8 +157,8 @@ void CheckTime(ApplyContext& ctx) {
                  {{"record_at", FormatTimestamp(at)}, {"days_late", lag / kDayMs}});
     }
   }
-  if (auto r = ctx.actor.record.find("registered_at");
-      r != ctx.actor.record.end() && r->is_string()) {
+  if (auto r = ctx.actor.record().find("registered_at");
+      r != ctx.actor.record().end() && r->is_string()) {
     Result<int64_t> registered = ParseTimestamp(r->get_ref<const std::string&>());
     if (registered.ok() && at < *registered) {
       ctx.Violate("before_registration", "\"at\" (" + FormatTimestamp(at) + ") is before \"" +
@@ -480,8 +484,8 @@ void RaiseAlert(ApplyContext& ctx, std::string_view kind, std::string_view parti
                           {"message", std::move(message)}};
   Result<std::optional<Participant>> p = LoadParticipant(ctx.state, participant);
   if (ctx.Fail(p.status())) return;
-  if (p->has_value() && (*p)->record.contains("jurisdiction")) {
-    alert["jurisdiction"] = (*p)->record["jurisdiction"];
+  if (p->has_value() && (*p)->record().contains("jurisdiction")) {
+    alert["jurisdiction"] = (*p)->record().at("jurisdiction");
   }
   for (auto& [k, v] : details.items()) alert[k] = v;
   PutJson(ctx, statekey::AlertKey(ctx.entry.seq, n), alert);

@@ -152,7 +152,7 @@ void ApplyVenueInspection(ApplyContext& ctx) {
   std::optional<std::string> venue_id = ctx.String("venue");
   std::string venue_kind;
   if (business && venue_id) {
-    for (const auto& v : business->record.value("venues", nlohmann::json::array())) {
+    for (const auto& v : business->record().value("venues", nlohmann::json::array())) {
       if (v.value("id", "") == *venue_id) venue_kind = v.value("kind", "");
     }
     if (venue_kind.empty()) {

@@ -319,20 +319,26 @@ Result<std::optional<KeyRecord>> LoadKey(const StateStore& state, std::string_vi
 }
 
 Result<std::optional<Participant>> LoadParticipant(const StateStore& state, std::string_view id) {
-  Result<std::optional<std::string>> v = state.Get(statekey::ParticipantKey(id));
+  const std::string key = statekey::ParticipantKey(id);
+  if (std::shared_ptr<const void> kept = state.GetDecoded(key)) {
+    return std::optional<Participant>(*std::static_pointer_cast<const Participant>(kept));
+  }
+  Result<std::optional<std::string>> v = state.Get(key);
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<Participant>();
   Participant p;
   p.id = std::string(id);
-  p.record = nlohmann::json::parse(**v, nullptr, false);
+  auto record = std::make_shared<const nlohmann::json>(nlohmann::json::parse(**v, nullptr, false));
   try {
-    std::optional<Role> role = ParseRole(p.record.at("role").get<std::string>());
+    std::optional<Role> role = ParseRole(record->at("role").get<std::string>());
     if (!role.has_value()) throw std::runtime_error("role");
     p.role = *role;
-    p.revoked = p.record.at("revoked").get<bool>();
+    p.revoked = record->at("revoked").get<bool>();
   } catch (const std::exception&) {
     return Status(Code::kCorruption, "damaged participant record " + std::string(id));
   }
+  p.stored = std::move(record);
+  state.KeepDecoded(key, std::make_shared<const Participant>(p));
   return std::optional<Participant>(std::move(p));
 }
 
@@ -457,7 +463,7 @@ void ApplyParticipantUpdate(ApplyContext& ctx) {
   }
   if (!changes) ctx.Violate("missing_field", "an update changes at least one field");
   if (!ctx.violations.empty()) return;
-  nlohmann::json record = (*p)->record;
+  nlohmann::json record = (*p)->record();
   if (ctx.payload.body.contains("tax_code")) {  // the index follows the participant's code
     const std::string old_code = record.value("tax_code", "");
     const std::string new_code = ctx.payload.body["tax_code"].get<std::string>();
@@ -494,7 +500,7 @@ void ApplyParticipantRevoke(ApplyContext& ctx) {
     return ctx.Violate("self_revoke", "an authority cannot revoke itself");
   }
   if (!ctx.violations.empty()) return;
-  nlohmann::json record = (*p)->record;
+  nlohmann::json record = (*p)->record();
   record["revoked"] = true;
   record["revoked_seq"] = ctx.entry.seq;
   Status s = PutJson(ctx.state, ParticipantKey(*id), record);
@@ -512,7 +518,7 @@ void ApplyKeyAdd(ApplyContext& ctx) {
   }
   std::vector<PublicKey> pks = NewKeys(ctx, nlohmann::json::array({*key}));
   if (!ctx.violations.empty()) return;
-  nlohmann::json record = (*p)->record;
+  nlohmann::json record = (*p)->record();
   record["keys"].push_back(pks[0].Id());
   Status s = ctx.state.Put(KeyKey(pks[0].Id()),
                            EncodeKeyRecord(KeyRecord{*id, pks[0], ctx.entry.seq, std::nullopt}));
@@ -538,7 +544,10 @@ void ApplyKeyRevoke(ApplyContext& ctx) {
   if (ctx.Fail(owner.status())) return;
   if (owner->has_value() && (*owner)->role == Role::kAuthority) {
     int active = 0;
-    for (const auto& kid : (*owner)->record["keys"]) {
+    static const nlohmann::json kNoKeys = nlohmann::json::array();
+    const nlohmann::json& owner_record = (*owner)->record();
+    auto owner_keys = owner_record.find("keys");
+    for (const auto& kid : owner_keys != owner_record.end() ? *owner_keys : kNoKeys) {
       Result<std::optional<KeyRecord>> other = LoadKey(ctx.state, kid.get<std::string>());
       if (ctx.Fail(other.status())) return;
       if (other->has_value() && !(*other)->revoked_seq.has_value()) ++active;

@@ -470,8 +470,8 @@ Status Apply(StateStore& base, std::string_view origin, const Entry& entry, cons
   }
 
   OverlayStateStore overlay(base);
-  ApplyContext ctx{overlay, entry, payload, *actor, {}, {}, Status::Ok(), nlohmann::json::object(),
-                   0};
+  ApplyContext ctx{overlay, entry,  payload, *actor, {}, {}, Status::Ok(), nlohmann::json::object(),
+                   0,       nullptr};
   for (const Cosignature& c : entry.cosigners) {
     Result<std::optional<KeyRecord>> ck = LoadKey(base, c.signer);
     if (!ck.ok()) return ck.status();

@@ -9,6 +9,7 @@
 #define VIGIL_LEDGER_STATE_STATE_H_
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -46,8 +47,18 @@ struct Participant {
   std::string id;
   Role role = Role::kBusiness;
   bool revoked = false;
-  nlohmann::json record;  // the stored JSON object
+  // The stored JSON object, immutable and shared: LoadParticipant parses it once and the
+  // store may keep it for later readers (StateStore::KeepDecoded). Null for the genesis signer.
+  std::shared_ptr<const nlohmann::json> stored;
+  const nlohmann::json& record() const {
+    static const nlohmann::json kNull;
+    return stored != nullptr ? *stored : kNull;
+  }
 };
+
+namespace domain {
+struct Settings;  // domain.h
+}  // namespace domain
 
 // Everything a record handler sees. Handlers add violations and, when they add none, write
 // the state they change through `state` (an overlay: nothing reaches the store on rejection).
@@ -62,6 +73,9 @@ struct ApplyContext {
   Status failure;  // a store error (not a broken rule): the whole batch is aborted
   nlohmann::json effect = nlohmann::json::object();  // what a correction must undo (domain.h)
   int alerts = 0;                                    // alerts raised by this entry so far
+  // The settings in force, read once per entry by domain::LoadSettings (settings.set drops it
+  // when it writes new ones).
+  std::shared_ptr<const domain::Settings> settings = nullptr;
 
   void Violate(std::string code, std::string message) {
     violations.emplace_back(std::move(code), std::move(message));

@@ -13,14 +13,31 @@ Result<std::optional<std::string>> MemoryStateStore::Get(std::string_view key) c
 }
 
 Status MemoryStateStore::Put(std::string_view key, std::string_view value) {
-  map_.insert_or_assign(std::string(key), std::string(value));
+  Forget(key);
+  auto it = map_.lower_bound(key);
+  if (it != map_.end() && it->first == key) {
+    it->second.assign(value);  // reuses the value's buffer when it fits
+  } else {
+    map_.emplace_hint(it, std::string(key), std::string(value));
+  }
   return Status::Ok();
 }
 
 Status MemoryStateStore::Delete(std::string_view key) {
+  Forget(key);
   auto it = map_.find(key);
   if (it != map_.end()) map_.erase(it);
   return Status::Ok();
+}
+
+std::shared_ptr<const void> MemoryStateStore::GetDecoded(std::string_view key) const {
+  auto it = decoded_.find(key);
+  return it == decoded_.end() ? nullptr : it->second;
+}
+
+void MemoryStateStore::KeepDecoded(std::string_view key,
+                                   std::shared_ptr<const void> decoded) const {
+  decoded_.insert_or_assign(std::string(key), std::move(decoded));
 }
 
 Status MemoryStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
@@ -82,6 +99,16 @@ Status OverlayStateStore::ScanPrefix(std::string_view prefix, const ScanFn& fn,
       from));
   emit_writes_before(nullptr);
   return Status::Ok();
+}
+
+std::shared_ptr<const void> OverlayStateStore::GetDecoded(std::string_view key) const {
+  if (writes_.find(key) != writes_.end()) return nullptr;
+  return base_.GetDecoded(key);
+}
+
+void OverlayStateStore::KeepDecoded(std::string_view key,
+                                    std::shared_ptr<const void> decoded) const {
+  if (writes_.find(key) == writes_.end()) base_.KeepDecoded(key, std::move(decoded));
 }
 
 Status OverlayStateStore::Flush() {

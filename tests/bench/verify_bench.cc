@@ -1,7 +1,8 @@
 // vigil_verify_bench: full verification (VerifyStore, what `vigil verify --data` runs) against
 // this machine's Ed25519 verification rate, measured in the same run.
 //
-//   vigil_verify_bench --data /tmp/vbench --entries 100000 [--threads 1,2]
+//   vigil_verify_bench --data /tmp/vbench --entries 100000 [--threads 1,2] [--no-sequential]
+//                      [--no-limits]
 //
 // If DIR holds no log, builds one first, in process: `vigil init`'s layout, then
 // participant.register records signed by the authority, appended in batches of 1000 (each
@@ -12,6 +13,9 @@
 //     the sequential verifier's work, as before the parallel one) and with --threads T for
 //     each T, in 4096-entry chunks.
 // Prints a Markdown table: entries/s, and the ratio to (cores used × one core's Ed25519 rate).
+// DIR may also hold a log made otherwise (vigil_scale_bench grow, vigil_history_bench --data).
+// --no-sequential leaves out the one-chunk run; --no-limits leaves out the Ed25519 and SHA-256
+// measurements (ratios are then printed as 0): for profiling one verification alone (callgrind).
 // Exit status: 0 ok, 1 a verification failed, 2 usage or set-up error.
 #include <sodium.h>
 #include <unistd.h>
@@ -106,6 +110,7 @@ int main(int argc, char** argv) {
   std::string dir;
   uint64_t entries = 100000;
   std::vector<int> threads = {1, 2};
+  bool sequential = true, limits = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--data" && i + 1 < argc) {
@@ -116,8 +121,13 @@ int main(int argc, char** argv) {
       threads.clear();
       std::stringstream ss(argv[++i]);
       for (std::string t; std::getline(ss, t, ',');) threads.push_back(std::stoi(t));
+    } else if (a == "--no-sequential") {
+      sequential = false;
+    } else if (a == "--no-limits") {
+      limits = false;
     } else {
-      std::cerr << "usage: vigil_verify_bench --data DIR [--entries N] [--threads 1,2]\n";
+      std::cerr << "usage: vigil_verify_bench --data DIR [--entries N] [--threads 1,2] "
+                   "[--no-sequential] [--no-limits]\n";
       return 2;
     }
   }
@@ -129,8 +139,8 @@ int main(int argc, char** argv) {
     if (int rc = Build(dir, entries); rc != 0) return rc;
   }
 
-  const auto [ed, ed_cpu] = Ed25519PerSecond();
-  const double sha = Sha256PerSecond();
+  const auto [ed, ed_cpu] = limits ? Ed25519PerSecond() : std::pair<double, double>(0, 0);
+  const double sha = limits ? Sha256PerSecond() : 0;
   const unsigned cores = std::thread::hardware_concurrency();
   std::printf(
       "machine: %u cores, load average %s; one core: %.0f Ed25519 verifications/s "
@@ -145,7 +155,9 @@ int main(int argc, char** argv) {
     int threads;
     size_t chunk;
   };
-  std::vector<Run> runs = {{"sequential (one chunk, one stage at a time)", 1, size_t{1} << 40}};
+  std::vector<Run> runs;
+  if (sequential)
+    runs.push_back({"sequential (one chunk, one stage at a time)", 1, size_t{1} << 40});
   for (int t : threads) runs.push_back({"parallel, 4096-entry chunks", t, 4096});
   int rc = 0;
   for (const Run& run : runs) {
@@ -168,7 +180,7 @@ int main(int argc, char** argv) {
     const double n = static_cast<double>(r->size);
     std::printf("| %s | %d | %llu | %.2f | %.2f | %.0f | %.0f | %.0f%% | %.0f%% |\n", run.name,
                 run.threads, static_cast<unsigned long long>(r->size), secs, cpu, n / secs, limit,
-                100.0 * n / secs / limit, 100.0 * n / cpu / ed_cpu);
+                limits ? 100.0 * n / secs / limit : 0.0, limits ? 100.0 * n / cpu / ed_cpu : 0.0);
   }
   return rc;
 }
