@@ -10,8 +10,8 @@
 // the participant gives (the text of its .pub file, or the file itself); it never makes or
 // sees anyone's secret key.
 import {
-  state, t, h, append, show, notice, addTexts, registerView, registerNav, signRecord, postJson, api,
-  catalog, substanceName, licenceName, b64decode, hex, sha256, isCurrent, currentRoute, ApiError, link,
+  state, t, h, show, notice, addTexts, registerView, registerNav, signRecord, postJson, api, catalog,
+  substanceName, licenceName, b64decode, hex, sha256, link,
 } from './core.js';
 import { dryRun, verdictView, recordView, answerView } from './send.js';
 
@@ -96,7 +96,7 @@ function sendBlock(build) {
     onclick: async () => {
       sendBtn.disabled = true;
       try {
-        out.append(answerView(await postJson('/v1/entries', body)));
+        out.append(h('div', { id: 'd-answer' }, answerView(await postJson('/v1/entries', body))));
       } catch (e) {
         out.append(notice('error', e.message));
       }

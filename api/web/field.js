@@ -62,6 +62,7 @@ addTexts({
   'q.made': ['lập lúc {when}', 'made {when}'], 'q.entry': ['mục', 'entry'],
   'q.lasterr': ['lần gửi gần nhất: {why}', 'last attempt: {why}'],
   'q.nonet': ['không có mạng', 'no network'],
+  'q.again': ['Gửi lại lúc {when}:', 'Sent again at {when}:'],
 });
 
 const VENUE_KINDS = { karaoke: ['Karaoke', 'Karaoke'], bar: ['Quán bar', 'Bar'], dance_hall: ['Vũ trường', 'Dance hall'] };
@@ -152,11 +153,11 @@ async function drawBar() {
   if (refused) append(bar, [h('a', { href: '#/field', class: 'bad' }, t('q.barref', { n: refused }))]);
 }
 
-function queueList(all, onAnswer) {
+function queueList(all) {
   if (!all.length) return h('p', { class: 'muted' }, t('q.empty'));
   return h('ul', { class: 'queue', id: 'queue-list' }, all.slice().reverse().map((item) => {
-    const out = h('div', { class: 'qanswer' });
     const why = item.last && item.state !== 'sent' ? (item.last.status ? `${item.last.status} ${item.last.detail}` : t('q.nonet')) : '';
+    const again = item.lastResend;
     return h('li', { class: `qitem ${item.state}`, 'data-id': item.id, 'data-state': item.state },
       h('div', {}, h('strong', {}, typeName(item.type)), ' ', h('code', {}, item.id), ' ', h('span', { class: 'qstate' }, stateBadge(item)),
         item.state === 'sent' ? [' ', entryLink(item.seq)] : null),
@@ -164,20 +165,11 @@ function queueList(all, onAnswer) {
       item.state === 'refused' ? violationList(item.last?.violations) : null,
       h('div', { class: 'actions' },
         item.state === 'waiting' ? h('button', { type: 'button', class: 'q-send', onclick: () => queue.flush() }, t('q.sendnow')) : null,
-        item.state === 'sent' ? h('button', {
-          type: 'button', class: 'q-resend',
-          onclick: async () => {
-            out.replaceChildren(h('p', { class: 'spinner' }, t('loading')));
-            try {
-              const res = await queue.resend(item.key);
-              onAnswer(out, res);
-            } catch (e) {
-              out.replaceChildren(notice('error', e.message));
-            }
-          },
-        }, t('q.resend')) : null,
+        item.state === 'sent' ? h('button', { type: 'button', class: 'q-resend', onclick: () => queue.resend(item.key).catch(() => {}) }, t('q.resend')) : null,
         item.state !== 'waiting' ? h('button', { type: 'button', class: 'q-remove secondary', onclick: () => queue.remove(item.key) }, t('q.remove')) : null),
-      out);
+      // The answer to the last "send again", kept with the item.
+      again ? h('div', { class: 'qanswer' }, h('span', { class: 'small muted' }, t('q.again', { when: fmtTime(again.at) })),
+        answerView({ status: again.status, body: again.body })) : null);
   }));
 }
 
@@ -185,8 +177,7 @@ async function viewField() {
   const seq = currentRoute();
   const [all, list] = await Promise.all([queue.items(), businesses().catch(() => [])]);
   if (!isCurrent(seq)) return;
-  const queueBox = h('section', { class: 'card', id: 'queue' }, h('h2', {}, t('q.title')),
-    queueList(all, (out, res) => out.replaceChildren(answerView(res))));
+  const queueBox = h('section', { class: 'card', id: 'queue' }, h('h2', {}, t('q.title')), queueList(all));
   show(
     h('h1', {}, t('f.title')),
     state.offlineSignIn ? notice('warn', t('f.signedoffline')) : null,

@@ -140,10 +140,11 @@ async function resend(key) {
   const item = await get(key);
   if (!item) throw new Error(key);
   const res = await postJson('/v1/entries', item.body);
-  item.lastResend = { status: res.status, seq: res.body?.seq, at: new Date().toISOString() };
+  const b = res.body || {};
+  item.lastResend = { status: res.status, body: { seq: b.seq, detail: b.detail, violations: b.violations }, at: new Date().toISOString() };
   if (item.state === 'waiting' && (res.status === 200 || res.status === 201)) {
     item.state = 'sent';
-    item.seq = res.body.seq;
+    item.seq = b.seq;
     item.sentAt = item.lastResend.at;
   }
   await put(item);

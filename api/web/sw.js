@@ -66,7 +66,8 @@ async function networkFirst(request) {
   } catch (e) {
     const hit = await cache.match(key);
     if (hit) return hit;
-    throw e;
+    // Not cached (e.g. a module this page does not carry): a plain failure, said once.
+    return new Response(`offline, and ${key} is not cached: ${e.message}`, { status: 504, headers: { 'Content-Type': 'text/plain' } });
   }
 }
 

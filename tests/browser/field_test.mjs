@@ -169,7 +169,7 @@ try {
   const sizeBefore = await logSize();
   await phone.setOffline(true);
   await page.evaluate(() => window.dispatchEvent(new Event('offline')));
-  await page.goto(`${base}/#/field`);
+  await page.evaluate(() => { location.hash = '#/field'; });
   await page.waitForSelector('#go-venue');
   await page.click('#go-venue');
   await page.waitForSelector('#venue-form');
@@ -179,7 +179,7 @@ try {
   await page.selectOption('#f-venue', venueIndex);
   await page.waitForSelector('.ck-item');
   const codes = await page.$$eval('.ck-item', (els) => els.map((e) => e.dataset.code));
-  check(codes.length === 12 && codes.includes('V18'), `the karaoke checklist, with the local item V18 (${codes.length} items)`);
+  check(codes.length === 13 && codes.includes('V18') && !codes.includes('V05'), `the karaoke checklist: 12 shipped items and the local V18, no dance-hall item (${codes.length} items)`);
   for (const code of codes) {
     const answer = code === 'V06' ? 'fail' : code === 'V15' ? 'na' : 'pass';
     await page.click(`.ck-item[data-code="${code}"] label.seg.${answer}`);
@@ -229,7 +229,6 @@ try {
 
   // Signed in: the queue shows it sent; sending it again is a duplicate, not a second entry.
   await signIn(inspectorKey);
-  await page.goto(`${base}/#/field`);
   await page.waitForSelector(`.qitem[data-id="${recordId}"][data-state="sent"]`);
   const seq = landed[0]?.seq;
   check((await item.innerText()).includes(`đã gửi · mục ${seq}`), 'the queue shows the record sent, with its entry');
@@ -295,7 +294,7 @@ try {
   check(sizeDesk === await logSize(), 'the dry run appended nothing');
   await shot('desk-preview');
   await page.click('#d-send');
-  await page.waitForSelector('#d-result .notice.ok');
+  await page.waitForSelector('#d-answer .notice.ok');
   check((await page.innerText('#d-result')).includes('Đã ghi vào sổ cái'), 'the desk shows the receipt');
   check(await logSize() === sizeDesk + 1, 'one entry added by the desk');
   await shot('desk-registered');
@@ -308,8 +307,8 @@ try {
   await page.click('#d-preview');
   await page.waitForSelector('#d-result li[data-code]');
   await page.click('#d-send');
-  await page.waitForSelector('#d-result .notice.error li[data-code="participant_exists"]');
-  const refusal = await page.innerText('#d-result .notice.error li[data-code="participant_exists"]');
+  await page.waitForSelector('#d-answer li[data-code="participant_exists"]');
+  const refusal = await page.innerText('#d-answer li[data-code="participant_exists"]');
   const rulesServed = (await fetch(`${base}/web/rules.js`)).status === 200;
   if (rulesServed) {
     check(refusal.includes('mã bên tham gia đã tồn tại'), `the refusal shows the rule's Vietnamese text: ${refusal}`);
