@@ -47,6 +47,8 @@ function verdictView(res) {
     return notice('warn', t('send.dry.none', { detail: `${res.status} ${b.detail || ''}`.trim() }));
   }
   const alerts = (b.alerts || []).map((a) => a.kind || a.code || JSON.stringify(a));
+  // The same signed record is already in the log: sending it answers the original entry.
+  if (b.duplicate) return h('div', { class: 'dry', id: 'dry-verdict' }, notice('ok', t('send.dup', { seq: b.seq }), ' ', entryLink(b.seq)));
   if (b.accepted) {
     return h('div', { class: 'dry', id: 'dry-verdict' }, notice('ok', t('send.dry.ok')),
       alerts.length ? notice('warn', t('send.dry.alerts', { list: alerts.join(', ') })) : null);

@@ -254,7 +254,12 @@ try {
   check((await page.innerText('main')).includes('Đăng nhập khi không có mạng'), 'offline sign-in with the remembered identity');
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
   const seed = fs.readFileSync(inspectorKey[0], 'utf8').trim().split(' ')[1];
-  check(!stored.includes(seed), 'the key is stored nowhere');
+  const idb = await page.evaluate(async () => {
+    const db = await new Promise((res, rej) => { const r = indexedDB.open('vigil-field'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const dump = async (store) => new Promise((res) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => res(r.result); });
+    return JSON.stringify([await dump('queue'), await dump('pack')]);
+  });
+  check(idb.includes(INSPECTOR) && !stored.includes(seed) && !idb.includes(seed), 'the key is stored nowhere (web storage, IndexedDB)');
   await phone.setOffline(false);
   await phone.close();
 
