@@ -306,8 +306,10 @@ try {
   await shot('desk-registered');
 
   // The same business again (another record id): refused, with the rule's Vietnamese text.
-  await page.goto(`${base}/#/desk/register`);
+  await page.evaluate(() => { location.hash = '#/desk'; });
+  await page.click('main a[href="#/desk/register"]');
   await page.waitForSelector('#d-pid');
+  check(await page.$$eval('.licence-row', (r) => r.length) === 0, 'a fresh registration form');
   await fillBusiness();
   await page.fill('#d-recordid', `reg-${BIZ}-lan-2`);
   await page.click('#d-preview');
