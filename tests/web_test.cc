@@ -176,7 +176,7 @@ TEST_CASE("Explorer files: types, strict CSP, ETag revalidation, no inline scrip
   CHECK(html.find("https://") == std::string::npos);
   CHECK(html.find("<html lang=\"vi\">") != std::string::npos);  // Vietnamese by default
   // The script never keeps key bytes in web storage.
-  const std::string js = w.Get("/web/app.js")->body;
+  const std::string js = w.Get("/web/core.js")->body;  // the key import lives in core.js
   CHECK(js.find("sessionStorage") == std::string::npos);
   CHECK(js.find("'pkcs8', der, { name: 'Ed25519' }, false, ['sign']") != std::string::npos);
   // Nor exports one: the public key comes from the key file or its .pub (explorer.md).
@@ -282,9 +282,6 @@ TEST_CASE("GET /v1/participants?substance= finds who is licensed for or has held
   CHECK(r->status == 403);
 }
 
-}  // namespace
-}  // namespace vigil
-
 TEST_CASE("The field pages' service worker: scope /, the page's version as its cache name",
           "[api][web]") {
   WebServer w;
@@ -318,3 +315,6 @@ TEST_CASE("The field pages' service worker: scope /, the page's version as its c
   // Only other files carry no such header.
   CHECK(w.Get("/web/app.js")->get_header_value("Service-Worker-Allowed").empty());
 }
+
+}  // namespace
+}  // namespace vigil
