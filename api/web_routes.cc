@@ -13,15 +13,35 @@ namespace {
 
 struct Asset {
   web::File file;
+  std::string body;  // the file as served (sw.js: with the version filled in)
   std::string etag;  // "\"<first 16 bytes of SHA-256, hex>\""
 };
 
+// The service worker (sw.js) names its cache after the page's version: the first 8 bytes of
+// the SHA-256 of every other file, in hex, written over this token. A program whose page
+// differs in any byte thus installs a new worker, which drops the old cache.
+constexpr std::string_view kVersionToken = "__VIGIL_WEB_VERSION__";
+
 const std::vector<Asset>& Assets() {
   static const std::vector<Asset>* assets = [] {
+    std::string all;
+    for (const web::File& f : web::Files()) {
+      if (f.name == "sw.js") continue;
+      const Hash h = Sha256(f.body);
+      all.append(f.name).append(" ").append(AsView(h)).append("\n");
+    }
+    const std::string version = HexEncode(AsView(Sha256(all)).substr(0, 8));
     auto* a = new std::vector<Asset>;
     for (const web::File& f : web::Files()) {
-      const Hash h = Sha256(f.body);
-      a->push_back({f, "\"" + HexEncode(AsView(h).substr(0, 16)) + "\""});
+      std::string body(f.body);
+      if (f.name == "sw.js") {
+        for (size_t at = body.find(kVersionToken); at != std::string::npos;
+             at = body.find(kVersionToken, at + version.size())) {
+          body.replace(at, kVersionToken.size(), version);
+        }
+      }
+      const Hash h = Sha256(body);
+      a->push_back({f, std::move(body), "\"" + HexEncode(AsView(h).substr(0, 16)) + "\""});
     }
     return a;
   }();
@@ -36,6 +56,8 @@ void Serve(Call& c, std::string_view name) {
     c.res.set_header("Referrer-Policy", "no-referrer");
     c.res.set_header("Cross-Origin-Opener-Policy", "same-origin");
     c.res.set_header("X-Frame-Options", "DENY");
+    // The field pages' service worker lives under /web/ but serves the whole page (scope /).
+    if (name == "sw.js") c.res.set_header("Service-Worker-Allowed", "/");
     // Small files that change with the program: always revalidate, 304 when unchanged.
     c.res.set_header("Cache-Control", "no-cache");
     c.res.set_header("ETag", a.etag);
@@ -43,7 +65,7 @@ void Serve(Call& c, std::string_view name) {
       c.res.status = 304;
       return;
     }
-    c.res.set_content(std::string(a.file.body), std::string(a.file.content_type).c_str());
+    c.res.set_content(a.body, std::string(a.file.content_type).c_str());
     return;
   }
   SendProblem(c.res, Status(Code::kNotFound, "no explorer file \"" + std::string(name) + "\""));

@@ -176,7 +176,7 @@ TEST_CASE("Explorer files: types, strict CSP, ETag revalidation, no inline scrip
   CHECK(html.find("https://") == std::string::npos);
   CHECK(html.find("<html lang=\"vi\">") != std::string::npos);  // Vietnamese by default
   // The script never keeps key bytes in web storage.
-  const std::string js = w.Get("/web/app.js")->body;
+  const std::string js = w.Get("/web/core.js")->body;  // the key import lives in core.js
   CHECK(js.find("sessionStorage") == std::string::npos);
   CHECK(js.find("'pkcs8', der, { name: 'Ed25519' }, false, ['sign']") != std::string::npos);
   // Nor exports one: the public key comes from the key file or its .pub (explorer.md).
@@ -280,6 +280,40 @@ TEST_CASE("GET /v1/participants?substance= finds who is licensed for or has held
   httplib::Result r = w.Get("/v1/participants?substance=" + acetone, &a);
   REQUIRE(r);
   CHECK(r->status == 403);
+}
+
+TEST_CASE("The field pages' service worker: scope /, the page's version as its cache name",
+          "[api][web]") {
+  WebServer w;
+  httplib::Result r = w.Get("/web/sw.js");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("Content-Type") == "text/javascript; charset=utf-8");
+  CHECK(r->get_header_value("Service-Worker-Allowed") == "/");
+  CHECK(r->get_header_value("Content-Security-Policy") == api::kExplorerCsp);
+  // The server wrote the page's version over the token: 16 hex digits, the same on every
+  // request (so an unchanged program installs no new worker), and the ETag is of that text.
+  std::smatch m;
+  REQUIRE(std::regex_search(r->body, m, std::regex(R"(const VERSION = '([0-9a-f]{16})';)")));
+  CHECK(r->body.find("__VIGIL_WEB_VERSION__") == std::string::npos);
+  httplib::Result again = w.Get("/web/sw.js");
+  REQUIRE(again);
+  CHECK(again->body == r->body);
+  httplib::Result same =
+      w.Get("/web/sw.js", nullptr, {{"If-None-Match", r->get_header_value("ETag")}});
+  REQUIRE(same);
+  CHECK(same->status == 304);
+  // The version is the SHA-256 of the other files: recomputed here from what the server serves.
+  std::string all;
+  for (const api::web::File& f : api::web::Files()) {
+    if (f.name == "sw.js") continue;
+    httplib::Result file = w.Get(f.name == "index.html" ? "/" : "/web/" + std::string(f.name));
+    REQUIRE(file);
+    all.append(f.name).append(" ").append(AsView(Sha256(file->body))).append("\n");
+  }
+  CHECK(m[1].str() == HexEncode(AsView(Sha256(all)).substr(0, 8)));
+  // Only other files carry no such header.
+  CHECK(w.Get("/web/app.js")->get_header_value("Service-Worker-Allowed").empty());
 }
 
 }  // namespace

@@ -7,7 +7,11 @@ import {
   fmtAmount, toMicro, substanceName, roleName, placeName, enc, sha256, importKeyFile, ApiError,
   query, api, catalog, allPages, KEY_COSIGNATURE, parseVerifierKey, pinned, setPin,
   witnessPolicy, setWitnessPolicy, verifyEntry, beginRoute, currentRoute, views, navItems,
+  signInHooks,
 } from './core.js';
+// Page modules that register their views (core.js registerView) for other roles.
+import './field.js';
+import './desk.js';
 // ---------------------------------------------------------------------------------------------
 // Header, language, sign-in
 
@@ -43,6 +47,8 @@ function applyStaticTexts() {
 function signOut() {
   state.key = null;
   state.me = null;
+  state.offlineSignIn = false;
+  for (const hk of signInHooks) hk.signedOut?.();
   location.hash = '#/signin';
   route();
 }
@@ -67,11 +73,22 @@ function viewSignIn(error) {
         passBytes.fill(0);
         status.replaceChildren(h('p', { class: 'spinner' }, t('signin.checking')));
         input.value = '';
-        state.me = await api('/v1/me');
+        state.offlineSignIn = false;
+        try {
+          state.me = await api('/v1/me');
+        } catch (e) {
+          // No network: an identity this browser remembered for this key (field.js), if any.
+          if (!(e instanceof ApiError) || e.status !== 0) throw e;
+          for (const hk of signInHooks) state.me = state.me || await hk.offline?.(state.key.keyId);
+          if (!state.me) throw e;
+          state.offlineSignIn = true;
+        }
+        for (const hk of signInHooks) await hk.signedIn?.(state.me, state.offlineSignIn);
         await afterSignIn();
         // Back to the view that asked for the sign-in (a reload keeps the address), else home.
-        const wanted = /^#\/(p|entry|alerts|trust|search)\b/.test(location.hash) && !(state.me.role === 'business' && location.hash.startsWith('#/search'));
-        if (!wanted) location.hash = state.me.role === 'business' ? `#/p/${encodeURIComponent(state.me.participant)}` : '#/search';
+        const wanted = /^#\/(p|entry|alerts|trust|search|field|desk)\b/.test(location.hash) && !(state.me.role === 'business' && location.hash.startsWith('#/search'));
+        const home = { business: `#/p/${encodeURIComponent(state.me.participant)}`, inspector: '#/field', authority: '#/desk' };
+        if (!wanted) location.hash = home[state.me.role] || '#/search';
         route();
       } catch (e) {
         passBytes.fill(0);

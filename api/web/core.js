@@ -956,6 +956,14 @@ function registerNav(href, textKey, roles = null) {
   navItems.push({ href, textKey, roles });
 }
 
+// Sign-in hooks other modules add (field.js): {signedIn(me, offline), offline(keyId) → a
+// remembered GET /v1/me answer or null, signedOut()}. app.js calls them; a sign-in with no
+// network uses the first remembered identity for the key id (state.offlineSignIn is then true).
+const signInHooks = [];
+function registerSignIn(hooks) {
+  signInHooks.push(hooks);
+}
+
 export {
   TEXT, TYPES, LICENCES, FIELDS, state, t, pick, typeName, licenceName, fieldName, locale, h,
   append, SVG, s, main, isCurrent, show, table, notice, badge, link, entryLink, partyLink, TZ,
@@ -964,5 +972,5 @@ export {
   hashLeaf, hashNode, importKeyFile, signatureHeaders, ApiError, query, api, catalog, allPages, KEY_ED25519, KEY_COSIGNATURE,
   parseVerifierKey, pinned, setPin, witnessPolicy, setWitnessPolicy, countCosigners,
   rootFromInclusion, verifyConsistency, parseCheckpoint, verifyEntry, beginRoute, currentRoute, addTexts,
-  signRecord, postJson, views, registerView, navItems, registerNav,
+  signRecord, postJson, views, registerView, navItems, registerNav, signInHooks, registerSignIn,
 };

@@ -162,6 +162,10 @@ try {
   await page.waitForSelector('#who-name');
   const who = await text('#who-name');
   check(who.includes('Thanh tra') && who.includes('KTV-0217'), `signed in as the inspector: ${who}`);
+  // An inspector's home is the field inspections (field.js); the search is one click away.
+  await page.waitForFunction(() => location.hash === '#/field');
+  await page.click('#nav a[href="#/search"]');
+  await page.waitForSelector('#q');
 
   // Search by business name.
   await page.fill('#q', 'An Phú');
