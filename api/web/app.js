@@ -8,6 +8,9 @@ import {
   query, api, catalog, allPages, KEY_COSIGNATURE, parseVerifierKey, pinned, setPin,
   witnessPolicy, setWitnessPolicy, verifyEntry, beginRoute, currentRoute, views, navItems,
 } from './core.js';
+// Pages that register their views (core.js registerView) before the first route.
+import './workspace.js';
+import './csv.js';
 // ---------------------------------------------------------------------------------------------
 // Header, language, sign-in
 
@@ -70,8 +73,8 @@ function viewSignIn(error) {
         state.me = await api('/v1/me');
         await afterSignIn();
         // Back to the view that asked for the sign-in (a reload keeps the address), else home.
-        const wanted = /^#\/(p|entry|alerts|trust|search)\b/.test(location.hash) && !(state.me.role === 'business' && location.hash.startsWith('#/search'));
-        if (!wanted) location.hash = state.me.role === 'business' ? `#/p/${encodeURIComponent(state.me.participant)}` : '#/search';
+        const wanted = /^#\/(p|entry|alerts|trust|search|work|new|csv|cosign)\b/.test(location.hash) && !(state.me.role === 'business' && location.hash.startsWith('#/search'));
+        if (!wanted) location.hash = state.me.role === 'business' ? '#/work' : '#/search';
         route();
       } catch (e) {
         passBytes.fill(0);
