@@ -13,10 +13,10 @@
 #include <cstring>
 
 #include "api/connections.h"
+#include "api/csv_routes.h"
 #include "api/httplib_access.h"
 #include "api/problem.h"
 #include "api/request_head.h"
-#include "api/csv_routes.h"
 #include "api/web_routes.h"
 #include "api/witnessing.h"
 #include "ledger/access.h"

@@ -230,15 +230,16 @@ try {
   check(await logSize() === beforeRefused, 'the refused sale appended nothing');
   // The English toggle shows the same rule in English.
   await page.click('#lang');
-  await page.waitForSelector('#record-form');
+  await page.waitForFunction(() => document.querySelector('main h1')?.textContent.startsWith('New record'));
   await page.selectOption('#f-substance', '67-64-1');
   await page.fill('#f-quantity', '999999');
   await page.fill('#f-party-name', 'Haiphong Paint');
   await page.fill('#f-party-enterprise_code', '0200581146');
   await review();
   check((await text('#dry-run')).includes('stock would go below zero'), 'in English the rule text is English');
-  await page.click('#lang');
   await shot('04-refusal');
+  await page.click('#lang');
+  await page.waitForFunction(() => document.querySelector('main h1')?.textContent.startsWith('Lập bản ghi'));
 
   // ---- 4. personal side data: a sale to a person, committed in the browser ----------------------
   await page.goto(`${base}/#/new/chem.sale`);
