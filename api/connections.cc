@@ -188,6 +188,7 @@ struct FrontDoor::Impl {
   };
 
   FrontDoorOptions o;
+  HeadLimits limits;  // from `o`, made once
   Handler handler;
   Refusal refusal;
   FrontDoor* owner = nullptr;
@@ -336,8 +337,7 @@ struct FrontDoor::Impl {
   // request to a worker.
   void Advance(Conn& c) {
     if (c.phase == Conn::Phase::kHead) {
-      c.head =
-          CheckHead(c.in, HeadLimits{o.max_body_bytes, o.max_header_count, o.max_header_bytes});
+      c.head = CheckHead(c.in, limits);
       switch (c.head.verdict) {
         case HeadCheck::Verdict::kRefused:
           return RefuseConn(c, c.head.status, c.head.type, c.head.detail);
@@ -503,6 +503,8 @@ struct FrontDoor::Impl {
 FrontDoor::FrontDoor(FrontDoorOptions options, Handler handler, Refusal refusal)
     : impl_(std::make_unique<Impl>()) {
   impl_->o = options;
+  impl_->limits = HeadLimits{options.max_body_bytes, options.max_header_count,
+                             options.max_header_bytes, options.route_body_limits};
   impl_->handler = std::move(handler);
   impl_->refusal = std::move(refusal);
   impl_->owner = this;

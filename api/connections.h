@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/request_head.h"
 #include "keys/result.h"
@@ -35,17 +36,18 @@
 namespace vigil::api {
 
 struct FrontDoorOptions {
-  int threads = 64;                        // worker threads running requests
-  int head_timeout_s = 10;                 // total time to send a request head
-  int body_timeout_s = 10;                 // base time for a body ...
-  size_t body_min_rate = 16 * 1024;        // ... plus Content-Length / this many bytes per second
-  int write_timeout_s = 10;                // total time to take one answer
-  int keep_alive_s = 5;                    // idle time allowed between requests
-  size_t max_body_bytes = 256 * 1024;      // larger bodies are not buffered (httplib says 413)
-  size_t max_header_count = 100;           // header fields per request
-  size_t max_header_bytes = 16 * 1024;     // bytes of header fields (the request line apart)
-  size_t max_connections = 1024;           // open connections in all
-  size_t max_connections_per_client = 32;  // open connections from one address
+  int threads = 64;                    // worker threads running requests
+  int head_timeout_s = 10;             // total time to send a request head
+  int body_timeout_s = 10;             // base time for a body ...
+  size_t body_min_rate = 16 * 1024;    // ... plus Content-Length / this many bytes per second
+  int write_timeout_s = 10;            // total time to take one answer
+  int keep_alive_s = 5;                // idle time allowed between requests
+  size_t max_body_bytes = 256 * 1024;  // larger bodies are not buffered (httplib says 413)
+  std::vector<RouteBodyLimit> route_body_limits;  // routes with another limit (MaxBodyBytes)
+  size_t max_header_count = 100;                  // header fields per request
+  size_t max_header_bytes = 16 * 1024;            // bytes of header fields (the request line apart)
+  size_t max_connections = 1024;                  // open connections in all
+  size_t max_connections_per_client = 32;         // open connections from one address
 };
 
 class FrontDoor {

@@ -4,12 +4,14 @@
 
 #include <charconv>
 #include <chrono>
+#include <thread>
 
 #include "api/problem.h"
 #include "api/server.h"
 #include "api/witnessing.h"
 #include "ledger/access.h"
 #include "ledger/admission.h"
+#include "ledger/dry_run.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/merkle.h"
 #include "ledger/state/payload.h"
@@ -50,10 +52,8 @@ Result<uint64_t> CheckpointSize(const std::string& note) {
   return c->size;
 }
 
-// Parses the body of POST /v1/entries.
-Result<Submission> ParseSubmission(const std::string& body) {
-  Result<nlohmann::json> j = ParseJson(body);
-  if (!j.ok()) return Status(Code::kInvalidArgument, "the body is " + j.status().message());
+// Parses the body of POST /v1/entries (already parsed as JSON: `j`), or one item of a batch.
+Result<Submission> ParseSubmission(const nlohmann::json* j) {
   if (!j->is_object()) return Status(Code::kInvalidArgument, "the body must be a JSON object");
   Submission sub;
   for (const auto& [name, value] : j->items()) {
@@ -106,6 +106,48 @@ Result<Submission> ParseSubmission(const std::string& body) {
   return sub;
 }
 
+Result<Submission> ParseSubmission(const std::string& body) {
+  Result<nlohmann::json> j = ParseJson(body);
+  if (!j.ok()) return Status(Code::kInvalidArgument, "the body is " + j.status().message());
+  return ParseSubmission(&*j);
+}
+
+// Whether the request asks for a dry run: "?dry_run=true"; absent or "false" is a real append.
+Result<bool> DryRunParam(const httplib::Request& req) {
+  if (!req.has_param("dry_run")) return false;
+  const std::string v = req.get_param_value("dry_run");
+  if (v == "true") return true;
+  if (v == "false") return false;
+  return Status(Code::kInvalidArgument, "query parameter \"dry_run\" must be true or false");
+}
+
+// The items of a batch body {"entries": [append body, ...]} (1 to kMaxBatchItems).
+Result<nlohmann::json> ParseBatch(const std::string& body) {
+  Result<nlohmann::json> j = ParseJson(body);
+  if (!j.ok()) return Status(Code::kInvalidArgument, "the body is " + j.status().message());
+  if (!j->is_object() || !j->contains("entries") || j->size() != 1) {
+    return Status(Code::kInvalidArgument,
+                  "the body must be a JSON object with one member, \"entries\": an array of "
+                  "append bodies");
+  }
+  nlohmann::json& entries = (*j)["entries"];
+  if (!entries.is_array() || entries.empty() || entries.size() > kMaxBatchItems) {
+    return Status(Code::kInvalidArgument, "\"entries\" must be an array of 1 to " +
+                                              std::to_string(kMaxBatchItems) +
+                                              " append bodies; split larger batches");
+  }
+  return std::move(entries);
+}
+
+// One refused item of a batch: its status and exactly the problem the single route answers.
+nlohmann::json ItemProblem(const Status& s) {
+  nlohmann::json item = {{"status", HttpStatus(s.code())}, {"problem", ProblemJson(s)}};
+  if (s.code() == Code::kTooManyRequests && !s.details().empty()) {
+    item["retry_after"] = s.details()[0].message;  // the Retry-After the single route sends
+  }
+  return item;
+}
+
 // Whether the caller may read this entry (ledger/access.h: a business only the entries that
 // concern it; police notes only authority and police; thresholds not a business).
 Status CheckMayRead(const Caller& caller, const std::string& entry, uint64_t seq) {
@@ -121,6 +163,11 @@ Status CheckMayRead(const Caller& caller, const std::string& entry, uint64_t seq
   return Status::Ok();
 }
 
+// Seconds on the steady clock (the quota's time).
+double SteadySeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 void SendReceipt(const httplib::Request& req, httplib::Response& res, const Receipt& r) {
   if (req.get_param_value("format") == "tlog-proof") {
     res.set_content(ReceiptToTlogProof(r), "text/plain; charset=utf-8");
@@ -130,6 +177,15 @@ void SendReceipt(const httplib::Request& req, httplib::Response& res, const Rece
 }
 
 }  // namespace
+
+Result<std::optional<std::string>> Server::CheckQuota(const Submission& sub, double now_s) {
+  Result<std::optional<Caller>> holder = auth_.KeyHolder(sub.signer);
+  if (!holder.ok() || !holder->has_value() || !AppendQuota::Limited((*holder)->role)) {
+    return std::optional<std::string>();
+  }
+  VIGIL_RETURN_IF_ERROR(quota_.Check((*holder)->participant, now_s));
+  return std::optional<std::string>((*holder)->participant);
+}
 
 std::vector<Route> Server::LogRoutes() {
   std::vector<Route> r;
@@ -180,31 +236,100 @@ std::vector<Route> Server::LogRoutes() {
                }});
 
   // Appends need no request signature: the payload itself is signed, and checked by the rules.
+  // With ?dry_run=true: the verdict an append would get, nothing appended (ledger/dry_run.h).
   r.push_back({"POST", "/v1/entries", "/v1/entries", Access::kPublic, [this](Call& c) {
+                 Result<bool> dry = DryRunParam(c.req);
+                 if (!dry.ok()) return Fail(c.res, dry.status());
                  Result<Submission> sub = ParseSubmission(c.req.body);
                  if (!sub.ok()) return Fail(c.res, sub.status());
-                 // The quota of the signer's participant: checked first, charged once the
-                 // record is in the log (api/quota.h).
-                 // (A store that cannot be read leaves the refusal to the writer.)
-                 Result<std::optional<Caller>> holder = auth_.KeyHolder(sub->signer);
-                 const bool limited =
-                     holder.ok() && holder->has_value() && AppendQuota::Limited((*holder)->role);
-                 const double now_s = std::chrono::duration<double>(
-                                          std::chrono::steady_clock::now().time_since_epoch())
-                                          .count();
-                 if (limited) {
-                   if (Status q = quota_.Check((*holder)->participant, now_s); !q.ok()) {
-                     return Fail(c.res, q);
-                   }
+                 const double now_s = SteadySeconds();
+                 Result<std::optional<std::string>> limited = CheckQuota(*sub, now_s);
+                 if (!limited.ok()) return Fail(c.res, limited.status());
+                 if (*dry) {
+                   Result<std::unique_ptr<DryRun>> run = DryRun::Begin(ledger_);
+                   if (!run.ok()) return Fail(c.res, run.status());
+                   Result<DryRunVerdict> verdict = (*run)->Judge(*sub);
+                   if (!verdict.ok()) return Fail(c.res, verdict.status());
+                   return c.res.set_content(verdict->ToJson().dump(), kJson);
                  }
                  const size_t bytes = sub->payload.size();
                  Result<Appended> appended = writer_.Submit(std::move(*sub));
                  if (!appended.ok()) return Fail(c.res, appended.status());
-                 if (limited && !appended->duplicate) {
-                   quota_.Charge((*holder)->participant, bytes, now_s);
+                 if (limited->has_value() && !appended->duplicate) {
+                   quota_.Charge(**limited, bytes, now_s);
                  }
                  c.res.status = appended->duplicate ? 200 : 201;
                  SendReceipt(c.req, c.res, appended->receipt);
+               }});
+
+  // Up to kMaxBatchItems appends in one request, each accepted or refused on its own, answered
+  // in order with exactly what the single route answers; with ?dry_run=true, cumulative
+  // verdicts (item i judged on the state after the items before it that would be accepted).
+  r.push_back({"POST", kBatchPath, kBatchPath, Access::kPublic, [this](Call& c) {
+                 Result<bool> dry = DryRunParam(c.req);
+                 if (!dry.ok()) return Fail(c.res, dry.status());
+                 Result<nlohmann::json> items = ParseBatch(c.req.body);
+                 if (!items.ok()) return Fail(c.res, items.status());
+                 const double now_s = SteadySeconds();
+                 nlohmann::json results = nlohmann::json::array();
+                 // Per item: its answer, or (to submit) its submission and quota participant.
+                 std::vector<Submission> subs;
+                 std::vector<std::optional<std::string>> charged_to;
+                 std::vector<size_t> sent_at;  // results index of each of subs
+                 std::unique_ptr<DryRun> run;
+                 if (*dry) {
+                   Result<std::unique_ptr<DryRun>> begun = DryRun::Begin(ledger_);
+                   if (!begun.ok()) return Fail(c.res, begun.status());
+                   run = std::move(*begun);
+                 }
+                 for (const nlohmann::json& item : *items) {
+                   Result<Submission> sub = ParseSubmission(&item);
+                   Result<std::optional<std::string>> limited =
+                       sub.ok() ? CheckQuota(*sub, now_s)
+                                : Result<std::optional<std::string>>(sub.status());
+                   if (!limited.ok()) {
+                     CountRefusal(limited.status());
+                     results.push_back(ItemProblem(limited.status()));
+                     continue;
+                   }
+                   if (run != nullptr) {
+                     Result<DryRunVerdict> verdict = run->Judge(*sub);
+                     if (!verdict.ok()) {
+                       CountRefusal(verdict.status());
+                       results.push_back(ItemProblem(verdict.status()));
+                     } else {
+                       results.push_back(verdict->ToJson());
+                     }
+                     continue;
+                   }
+                   sent_at.push_back(results.size());
+                   results.push_back(nullptr);
+                   charged_to.push_back(std::move(*limited));
+                   subs.push_back(std::move(*sub));
+                 }
+                 std::vector<size_t> bytes;
+                 for (const Submission& s : subs) bytes.push_back(s.payload.size());
+                 std::vector<Result<Appended>> appended =
+                     subs.empty()
+                         ? std::vector<Result<Appended>>()
+                         : writer_.SubmitMany(std::move(subs),
+                                              std::max(1U, std::thread::hardware_concurrency()));
+                 for (size_t i = 0; i < appended.size(); ++i) {
+                   nlohmann::json& out = results[sent_at[i]];
+                   if (!appended[i].ok()) {
+                     CountRefusal(appended[i].status());
+                     out = ItemProblem(appended[i].status());
+                     continue;
+                   }
+                   if (charged_to[i].has_value() && !appended[i]->duplicate) {
+                     quota_.Charge(*charged_to[i], bytes[i], now_s);
+                   }
+                   out = {{"status", appended[i]->duplicate ? 200 : 201},
+                          {"receipt", nlohmann::json::parse(ReceiptToJson(appended[i]->receipt))}};
+                 }
+                 nlohmann::json answer = {{"results", std::move(results)}};
+                 if (*dry) answer = {{"dry_run", true}, {"results", std::move(answer["results"])}};
+                 c.res.set_content(answer.dump(), kJson);
                }});
 
   r.push_back(

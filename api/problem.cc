@@ -45,8 +45,8 @@ const char* Title(int http_status) {
   }
 }
 
-void Send(httplib::Response& res, int http_status, std::string_view type, std::string_view detail,
-          const std::vector<Violation>* violations) {
+nlohmann::json Document(int http_status, std::string_view type, std::string_view detail,
+                        const std::vector<Violation>* violations) {
   nlohmann::json j = {{"type", "/problems/" + std::string(type)},
                       {"title", Title(http_status)},
                       {"status", http_status},
@@ -57,6 +57,12 @@ void Send(httplib::Response& res, int http_status, std::string_view type, std::s
       list.push_back({{"code", v.code}, {"message", v.message}});
     j["violations"] = list;
   }
+  return j;
+}
+
+void Send(httplib::Response& res, int http_status, std::string_view type, std::string_view detail,
+          const std::vector<Violation>* violations) {
+  const nlohmann::json j = Document(http_status, type, detail, violations);
   res.status = http_status;
   if (http_status == 503) res.set_header("Retry-After", "1");
   res.set_content(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
@@ -97,12 +103,24 @@ int HttpStatus(Code code) {
   return 500;
 }
 
+namespace {
+// Server-side failures keep their details in the log, not in the answer.
+std::string_view DetailOf(const Status& status) {
+  return HttpStatus(status.code()) == 500 ? "the server failed to handle this request; the "
+                                            "operator can find the cause in the server log"
+                                          : std::string_view(status.message());
+}
+}  // namespace
+
+nlohmann::json ProblemJson(const Status& status) {
+  const bool retry = status.code() == Code::kTooManyRequests;  // details: the Retry-After
+  return Document(HttpStatus(status.code()), CodeName(status.code()), DetailOf(status),
+                  retry ? nullptr : &status.details());
+}
+
 void SendProblem(httplib::Response& res, const Status& status) {
   const int http = HttpStatus(status.code());
-  // Server-side failures keep their details in the log, not in the answer.
-  std::string_view detail = http == 500 ? "the server failed to handle this request; the "
-                                          "operator can find the cause in the server log"
-                                        : std::string_view(status.message());
+  std::string_view detail = DetailOf(status);
   if (status.code() == Code::kTooManyRequests) {  // details: {"retry_after", seconds}
     const bool has = !status.details().empty() && status.details()[0].code == "retry_after";
     Send(res, http, CodeName(status.code()), detail, nullptr);

@@ -7,12 +7,18 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include "keys/result.h"
 
 namespace vigil::api {
 
 // The HTTP status for a Status code (400, 403, 404, 409, 422, 503, 500, ...).
 int HttpStatus(Code code);
+
+// The problem document SendProblem(res, status) sends (its "status" member is
+// HttpStatus(status.code())), for answers that carry problems inside them (the batch route).
+nlohmann::json ProblemJson(const Status& status);
 
 // Fills `res` with the problem document for `status` (which must not be ok).
 void SendProblem(httplib::Response& res, const Status& status);

@@ -1,5 +1,6 @@
 #include "api/request_head.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <string>
@@ -73,6 +74,20 @@ std::string EscapeForLog(std::string_view s) {
     }
   }
   return out;
+}
+
+size_t MaxBodyBytes(const HeadLimits& limits, std::string_view method, std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (const RouteBodyLimit& r : limits.routes) {
+    if (r.method == method && r.path == path) return r.max_body_bytes;
+  }
+  return limits.max_body_bytes;
+}
+
+size_t LargestBodyBytes(const HeadLimits& limits) {
+  size_t most = limits.max_body_bytes;
+  for (const RouteBodyLimit& r : limits.routes) most = std::max(most, r.max_body_bytes);
+  return most;
 }
 
 HeadCheck CheckHead(std::string_view in, const HeadLimits& o) {
@@ -161,7 +176,8 @@ HeadCheck CheckHead(std::string_view in, const HeadLimits& o) {
   // A body the server will refuse (httplib's pre-routing answers 400, 411 or 413) is never
   // buffered: the head goes alone and the connection closes after the answer.
   const bool bodyless = method == "GET" || method == "HEAD";
-  if (chunked || lengths > 1 || !length_ok || length > o.max_body_bytes ||
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (chunked || lengths > 1 || !length_ok || length > MaxBodyBytes(o, method, target) ||
       (bodyless && length > 0) ||
       (lengths == 0 && !bodyless && method != "DELETE" && method != "OPTIONS")) {
     h.head_only = true;

@@ -13,17 +13,35 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vigil::api {
 
 // httplib's CPPHTTPLIB_REQUEST_URI_MAX_LENGTH: the longest request line, CRLF apart.
 inline constexpr size_t kMaxRequestLine = 8192;
 
+// A route whose bodies may be larger (or must be smaller) than max_body_bytes: requests with
+// this method whose target's path (before any '?', compared byte for byte, not decoded) is
+// `path`.
+struct RouteBodyLimit {
+  std::string method;
+  std::string path;
+  size_t max_body_bytes = 0;
+};
+
 struct HeadLimits {
   size_t max_body_bytes = 256 * 1024;   // larger bodies are not waited for (httplib says 413)
   size_t max_header_count = 100;        // header fields per request
   size_t max_header_bytes = 16 * 1024;  // bytes of header fields (the request line apart)
+  std::vector<RouteBodyLimit> routes;   // per-route exceptions to max_body_bytes
 };
+
+// The largest body accepted for `method` `target` (the raw request target): the limit of its
+// route in limits.routes, else limits.max_body_bytes. The one place that decides body limits:
+// CheckHead (the FrontDoor, HandleRaw) and the server's pre-routing check both ask here.
+size_t MaxBodyBytes(const HeadLimits& limits, std::string_view method, std::string_view target);
+// The largest body any route accepts (httplib's own payload limit is set to it).
+size_t LargestBodyBytes(const HeadLimits& limits);
 
 // What the bytes buffered so far on a connection amount to.
 struct HeadCheck {

@@ -169,6 +169,10 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
       log_(ledger.log()),
       writer_(writer),
       options_(std::move(options)),
+      head_limits_{options_.max_body_bytes,
+                   options_.max_header_count,
+                   options_.max_header_bytes,
+                   {{"POST", kBatchPath, options_.max_batch_body_bytes}}},
       auth_(ledger.log()),
       quota_(options_.quota),
       metrics_(std::make_unique<Metrics>()) {
@@ -182,7 +186,7 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
   http_->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
-  http_->set_payload_max_length(options_.max_body_bytes);
+  http_->set_payload_max_length(LargestBodyBytes(head_limits_));
   http_->set_read_timeout(options_.read_timeout_s, 0);
   http_->set_write_timeout(options_.write_timeout_s, 0);
   http_->set_keep_alive_timeout(5);
@@ -255,10 +259,10 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
                      "send exactly one Content-Length header, a decimal number of bytes");
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (lengths > 0 && req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes) {
-      RefuseAndClose(
-          res, 413, "payload_too_large",
-          "the body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+    const size_t max_body = MaxBodyBytes(head_limits_, req.method, req.target);
+    if (lengths > 0 && req.get_header_value<uint64_t>("Content-Length") > max_body) {
+      RefuseAndClose(res, 413, "payload_too_large",
+                     "the body is larger than " + std::to_string(max_body) + " bytes");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -326,6 +330,7 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
     door.write_timeout_s = options_.write_timeout_s;
     door.keep_alive_s = options_.keep_alive_s;
     door.max_body_bytes = options_.max_body_bytes;
+    door.route_body_limits = head_limits_.routes;
     door.max_header_count = options_.max_header_count;
     door.max_header_bytes = options_.max_header_bytes;
     door.max_connections = options_.max_connections;
@@ -406,9 +411,7 @@ void Server::Run() {
 }
 
 std::string Server::HandleRaw(std::string_view raw) {
-  if (const HeadCheck head =
-          CheckHead(raw, HeadLimits{options_.max_body_bytes, options_.max_header_count,
-                                    options_.max_header_bytes});
+  if (const HeadCheck head = CheckHead(raw, head_limits_);
       head.verdict == HeadCheck::Verdict::kRefused) {
     return Refusal(head.status, head.type, head.detail, "raw");
   }
@@ -426,6 +429,11 @@ void Server::Stop() {
 }
 
 void Server::Fail(httplib::Response& res, const Status& status) {
+  CountRefusal(status);
+  SendProblem(res, status);
+}
+
+void Server::CountRefusal(const Status& status) {
   {
     std::lock_guard<std::mutex> lock(metrics_->mu);
     if (status.details().empty()) {
@@ -435,7 +443,6 @@ void Server::Fail(httplib::Response& res, const Status& status) {
     }
   }
   if (HttpStatus(status.code()) == 500) spdlog::error("request failed: {}", status.ToString());
-  SendProblem(res, status);
 }
 
 std::optional<Caller> Server::Authenticate(const httplib::Request& req, httplib::Response& res) {

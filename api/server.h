@@ -17,6 +17,7 @@
 
 #include "api/auth.h"
 #include "api/quota.h"
+#include "api/request_head.h"
 #include "api/route.h"
 #include "keys/result.h"
 #include "ledger/ledger.h"
@@ -34,6 +35,10 @@ namespace vigil::api {
 class FrontDoor;
 class Witnessing;
 
+// The batch route (docs/api.md "Batches"): its path and how many records one request may hold.
+inline constexpr char kBatchPath[] = "/v1/entries:batch";
+inline constexpr size_t kMaxBatchItems = 1000;
+
 // Plain HTTP is served through the FrontDoor (api/connections.h): connection caps, total
 // deadlines and header limits hold before a handler thread is used. Native TLS is served by
 // httplib's own SSLServer loop (a thread per connection, per-read timeouts): put a proxy in front
@@ -44,6 +49,8 @@ struct ServerOptions {
   std::string tls_cert;  // PEM files; both set: serve HTTPS
   std::string tls_key;
   size_t max_body_bytes = 256 * 1024;  // a whole entry is at most 64 KiB
+  // The batch route's body limit (POST /v1/entries:batch, up to kMaxBatchItems records).
+  size_t max_batch_body_bytes = 8 * 1024 * 1024;
   // Total time to send a request head (not per read; 408 and closed), and the base time for a
   // body, which also gets Content-Length / body_min_rate seconds (api/connections.h).
   int read_timeout_s = 10;
@@ -98,6 +105,13 @@ class Server {
   void Install(const Route& route);
   // Sends the problem for `status` and counts it.
   void Fail(httplib::Response& res, const Status& status);
+  // The append quota of `sub`'s signer (api/quota.h), checked, never charged: the participant
+  // to charge once the record is appended, or nullopt when its role is not limited (a key the
+  // store does not know, or a store that cannot be read, leaves the refusal to the rules).
+  // kTooManyRequests (with the retry time) when its participant has used its quota.
+  Result<std::optional<std::string>> CheckQuota(const Submission& sub, double now_s);
+  // Counts (and logs, when it is the server's fault) a refusal answered inside a batch.
+  void CountRefusal(const Status& status);
   // The caller of a signed request, or nullopt after answering with the problem.
   std::optional<Caller> Authenticate(const httplib::Request& req, httplib::Response& res);
   std::string MetricsText();
@@ -111,6 +125,7 @@ class Server {
   Log& log_;  // ledger_.log()
   Writer& writer_;
   const ServerOptions options_;
+  const HeadLimits head_limits_;  // from options_: the one source of body limits
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<FrontDoor> door_;  // plain HTTP only; null with TLS
   Authenticator auth_;

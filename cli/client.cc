@@ -67,7 +67,63 @@ std::string BodyExcerpt(const std::string& body) {
   return s;
 }
 
+// Fills the refusal fields of `s` (problem, detail, violations) from the problem `j` of an
+// answer with HTTP status `status` whose body was `body`.
+template <typename R>
+void FillProblem(R& s, const nlohmann::json& j, int status, const std::string& body) {
+  if (j.is_object()) {
+    const std::string type = ProblemField(j, "type");
+    const size_t slash = type.rfind('/');
+    s.problem = slash == std::string::npos ? type : type.substr(slash + 1);
+    s.detail = ProblemField(j, "detail");
+    s.violations = ProblemViolations(j);
+  }
+  if (s.problem.empty()) s.problem = "http_" + std::to_string(status);
+  if (s.detail.empty()) {
+    s.detail = "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + BodyExcerpt(body));
+  }
+}
+
+using S = JsonShape;
+
+const JsonShape& VerdictShape() {
+  static const JsonShape& shape = *new JsonShape(
+      S::Object({Required("dry_run", S::Bool()), Required("accepted", S::Bool()),
+                 Optional("duplicate", S::Bool()), Optional("seq", S::Uint64()),
+                 Required("violations", S::ArrayOf(S::Object({Required("code", S::String()),
+                                                              Required("message", S::String())}))),
+                 Required("alerts", S::ArrayOf(S::Object({Required("kind", S::String())})))}));
+  return shape;
+}
+
+// The batch route's answer: {"results": [{"status", ...}]} (with "dry_run" for a dry run).
+const JsonShape& BatchShape() {
+  static const JsonShape& shape = *new JsonShape(
+      S::Object({Required("results", S::ArrayOf(S::Object({Optional("status", S::Uint64())})))}));
+  return shape;
+}
+
+// A verdict object `v` (VerdictShape checked) as a DryRunResult.
+DryRunResult FromVerdict(const nlohmann::json& v) {
+  DryRunResult r;
+  r.status = 200;
+  r.accepted = v["accepted"].get<bool>();
+  r.duplicate = v.value("duplicate", false);
+  r.seq = v.contains("seq") ? v["seq"].get<uint64_t>() : 0;
+  for (const auto& x : v["violations"]) {
+    r.violations.emplace_back(x["code"].get<std::string>(), x["message"].get<std::string>());
+  }
+  r.alerts = v["alerts"];
+  return r;
+}
+
 }  // namespace
+
+std::string DryRunResult::Codes() const {
+  std::string s;
+  for (const auto& [code, message] : violations) s += (s.empty() ? "" : ",") + code;
+  return s.empty() ? problem : s;
+}
 
 std::string Response::ProblemText() const {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
@@ -126,8 +182,8 @@ Result<std::string> Client::Origin() {
   return origin_;
 }
 
-Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretKey& key,
-                                    const std::vector<SecretKey>& cosigners) {
+Result<nlohmann::json> Client::SignedBody(const nlohmann::json& payload, const SecretKey& key,
+                                          const std::vector<SecretKey>& cosigners) {
   Result<std::string> origin = Origin();
   if (!origin.ok()) return origin.status();
   const std::string bytes = payload.dump();
@@ -138,7 +194,14 @@ Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretK
     body["cosigners"].push_back(
         {{"signer", c.Id()}, {"sig", Base64Encode(c.Sign(SignContext::kEntry, *origin, bytes))}});
   }
-  Result<Response> res = Post("/v1/entries", body.dump());
+  return body;
+}
+
+Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretKey& key,
+                                    const std::vector<SecretKey>& cosigners) {
+  Result<nlohmann::json> body = SignedBody(payload, key, cosigners);
+  if (!body.ok()) return body.status();
+  Result<Response> res = Post("/v1/entries", body->dump());
   if (!res.ok()) return res.status();
   SubmitResult s;
   s.status = res->status;
@@ -154,20 +217,117 @@ Result<SubmitResult> Client::Submit(const nlohmann::json& payload, const SecretK
     s.seq = (*receipt)["seq"].get<uint64_t>();
     return s;
   }
-  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
-  if (j.is_object()) {
-    const std::string type = ProblemField(j, "type");
-    const size_t slash = type.rfind('/');
-    s.problem = slash == std::string::npos ? type : type.substr(slash + 1);
-    s.detail = ProblemField(j, "detail");
-    s.violations = ProblemViolations(j);
-  }
-  if (s.problem.empty()) s.problem = "http_" + std::to_string(s.status);
-  if (s.detail.empty()) {
-    s.detail = "HTTP " + std::to_string(s.status) +
-               (res->body.empty() ? "" : ": " + BodyExcerpt(res->body));
-  }
+  FillProblem(s, nlohmann::json::parse(res->body, nullptr, false), s.status, res->body);
   return s;
+}
+
+Result<std::vector<SubmitResult>> Client::SubmitBatch(const std::vector<nlohmann::json>& payloads,
+                                                      const SecretKey& key,
+                                                      const std::vector<SecretKey>& cosigners) {
+  nlohmann::json body = {{"entries", nlohmann::json::array()}};
+  for (const nlohmann::json& p : payloads) {
+    Result<nlohmann::json> item = SignedBody(p, key, cosigners);
+    if (!item.ok()) return item.status();
+    body["entries"].push_back(std::move(*item));
+  }
+  const std::string request = "POST /v1/entries:batch";
+  Result<Response> res = Post("/v1/entries:batch", body.dump());
+  if (!res.ok()) return res.status();
+  auto bad = [&](const std::string& why) {
+    return Status(Code::kIoError, "the server's reply to " + request +
+                                      " is not a batch answer: " + why +
+                                      " (any of its records may be in the log: rerun to see)");
+  };
+  if (!res->ok()) return bad("HTTP " + std::to_string(res->status) + ": " + res->ProblemText());
+  Result<nlohmann::json> j = ParseReply(*res, request, BatchShape(), "a batch answer");
+  if (!j.ok()) return j.status();
+  const nlohmann::json& results = (*j)["results"];
+  if (results.size() != payloads.size()) {
+    return bad(std::to_string(results.size()) + " results for " + std::to_string(payloads.size()) +
+               " records");
+  }
+  std::vector<SubmitResult> out;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const nlohmann::json& item = results[i];
+    SubmitResult s;
+    s.status = static_cast<int>(item.value("status", uint64_t{0}));
+    const std::string where = "results[" + std::to_string(i) + "]";
+    if (s.accepted()) {
+      if (!item.contains("receipt")) return bad(where + " has no receipt");
+      const std::string mismatch = ReceiptShape().Mismatch(item["receipt"]);
+      if (!mismatch.empty()) return bad(where + ".receipt: " + mismatch);
+      s.seq = item["receipt"]["seq"].get<uint64_t>();
+      s.body = item["receipt"].dump();
+    } else {
+      if (s.status < 400 || s.status > 599) return bad(where + " has no HTTP status");
+      const nlohmann::json problem = item.value("problem", nlohmann::json());
+      s.body = problem.dump();
+      FillProblem(s, problem, s.status, "");
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<DryRunResult>> Client::DryRun(const std::vector<nlohmann::json>& payloads,
+                                                 const SecretKey& key,
+                                                 const std::vector<SecretKey>& cosigners) {
+  std::vector<DryRunResult> out;
+  if (payloads.size() == 1) {
+    Result<nlohmann::json> body = SignedBody(payloads[0], key, cosigners);
+    if (!body.ok()) return body.status();
+    Result<Response> res = Post("/v1/entries?dry_run=true", body->dump());
+    if (!res.ok()) return res.status();
+    if (res->status == 200) {
+      Result<nlohmann::json> v =
+          ParseReply(*res, "POST /v1/entries?dry_run=true", VerdictShape(), "a dry-run verdict");
+      if (!v.ok()) return v.status();
+      out.push_back(FromVerdict(*v));
+    } else {
+      DryRunResult r;
+      r.status = res->status;
+      FillProblem(r, nlohmann::json::parse(res->body, nullptr, false), r.status, res->body);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+  nlohmann::json body = {{"entries", nlohmann::json::array()}};
+  for (const nlohmann::json& p : payloads) {
+    Result<nlohmann::json> item = SignedBody(p, key, cosigners);
+    if (!item.ok()) return item.status();
+    body["entries"].push_back(std::move(*item));
+  }
+  const std::string request = "POST /v1/entries:batch?dry_run=true";
+  Result<Response> res = Post("/v1/entries:batch?dry_run=true", body.dump());
+  if (!res.ok()) return res.status();
+  auto bad = [&](const std::string& why) {
+    return Status(Code::kIoError,
+                  "the server's reply to POST /v1/entries:batch is not a "
+                  "batch of dry-run verdicts: " +
+                      why);
+  };
+  if (!res->ok()) return bad("HTTP " + std::to_string(res->status) + ": " + res->ProblemText());
+  Result<nlohmann::json> j = ParseReply(*res, request, BatchShape(), "a batch of dry-run verdicts");
+  if (!j.ok()) return j.status();
+  const nlohmann::json& results = (*j)["results"];
+  if (results.size() != payloads.size()) {
+    return bad(std::to_string(results.size()) + " results for " + std::to_string(payloads.size()) +
+               " records");
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    const nlohmann::json& item = results[i];
+    if (item.contains("status")) {  // what an append would refuse before any verdict
+      DryRunResult r;
+      r.status = static_cast<int>(item["status"].get<uint64_t>());
+      FillProblem(r, item.value("problem", nlohmann::json()), r.status, "");
+      out.push_back(std::move(r));
+      continue;
+    }
+    const std::string mismatch = VerdictShape().Mismatch(item);
+    if (!mismatch.empty()) return bad("results[" + std::to_string(i) + "]: " + mismatch);
+    out.push_back(FromVerdict(item));
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Client>> Client::Connect(const std::string& base_url) {

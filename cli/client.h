@@ -45,6 +45,24 @@ struct SubmitResult {
   std::string Codes() const;
 };
 
+// One record's dry-run answer (POST /v1/entries?dry_run=true, or one item of the batch route's
+// dry run; docs/api.md "Dry runs").
+struct DryRunResult {
+  int status = 0;  // 200: a verdict below; otherwise the problem an append would answer
+  bool accepted = false;
+  bool duplicate = false;  // already in the log (or earlier in the same batch) as entry `seq`
+  uint64_t seq = 0;
+  std::vector<std::pair<std::string, std::string>> violations;  // (code, message)
+  nlohmann::json alerts = nlohmann::json::array();              // the alerts the signer may read
+  std::string problem;  // status != 200: the problem type's code
+  std::string detail;   // status != 200: the server's detail
+  // The rule codes, comma separated, or the problem code when none is listed.
+  std::string Codes() const;
+};
+
+// The most records one batch request may carry (api/server.h kMaxBatchItems).
+inline constexpr size_t kMaxBatchRecords = 1000;
+
 class Client {
  public:
   // `base_url` like "http://127.0.0.1:8080" or "https://vigil.example". Errors:
@@ -69,12 +87,32 @@ class Client {
   Result<SubmitResult> Submit(const nlohmann::json& payload, const SecretKey& key,
                               const std::vector<SecretKey>& cosigners = {});
 
+  // Signs each payload as Submit does and sends them in one request by the batch route
+  // (POST /v1/entries:batch; at most kMaxBatchRecords). Result i belongs to payloads[i]: its
+  // status, seq and receipt body, or its problem, exactly as Submit would give. Errors:
+  // kIoError when the server cannot be reached or its reply is not a batch answer of that many
+  // results (then any of the records may be in the log: a rerun is safe).
+  Result<std::vector<SubmitResult>> SubmitBatch(const std::vector<nlohmann::json>& payloads,
+                                                const SecretKey& key,
+                                                const std::vector<SecretKey>& cosigners = {});
+
+  // What appending the payloads (signed as Submit does) would do, appending nothing: one
+  // payload by POST /v1/entries?dry_run=true, more (at most kMaxBatchRecords) by the batch
+  // route's dry run, where each is judged after the accepted ones before it. Errors: kIoError
+  // (unreachable, or a reply of another shape).
+  Result<std::vector<DryRunResult>> DryRun(const std::vector<nlohmann::json>& payloads,
+                                           const SecretKey& key,
+                                           const std::vector<SecretKey>& cosigners = {});
+
   // The origin of the server's log (GET /v1/log, asked once): what request and record
   // signatures are bound to (keys/key.h SignContext). Errors: kIoError.
   Result<std::string> Origin();
 
  private:
   Client() = default;
+  // The append body of `payload` signed by `key` and `cosigners` for this server's log.
+  Result<nlohmann::json> SignedBody(const nlohmann::json& payload, const SecretKey& key,
+                                    const std::vector<SecretKey>& cosigners);
   std::string base_url_;
   std::string origin_;  // "" until Origin() has asked
   std::unique_ptr<httplib::Client> http_;

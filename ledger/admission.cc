@@ -48,20 +48,68 @@ Result<bool> SignedByActor(const StateStore& state, std::string_view origin, con
           (*key)->public_key.Verify(SignContext::kEntry, origin, sub.payload, sub.sig));
 }
 
-// Whether stored entry `seq` carries exactly the payload of `sub`.
-Result<bool> SamePayload(const db::Txn& txn, const Submission& sub, uint64_t seq) {
-  Result<std::optional<std::string>> stored = txn.Get(db::Table::kEntries, EncodeBigEndian64(seq));
+// Whether entry `seq` carries exactly the payload of `sub`.
+Result<bool> SamePayload(const PayloadAt& payload_at, const Submission& sub, uint64_t seq) {
+  Result<std::string> stored = payload_at(seq);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) {
-    return Status(Code::kCorruption,
-                  "the state names entry " + std::to_string(seq) + ", which is not stored");
-  }
-  Result<Entry> e = DecodeEntry(**stored);
-  if (!e.ok()) return e.status();
-  return e->payload == sub.payload;
+  return *stored == sub.payload;
 }
 
 }  // namespace
+
+Result<std::string> CheckPersonalSide(const Payload& payload, const RecordAttachment* a) {
+  const bool has_data = a != nullptr && !a->personal.empty();
+  const auto commitment = payload.body.find("personal_commitment");
+  if ((commitment != payload.body.end()) != has_data) {
+    return Status(Code::kInvalidArgument,
+                  "personal data and the payload's personal_commitment go together: send both "
+                  "or neither");
+  }
+  if (!has_data) return std::string();
+  if (!commitment->is_string()) {
+    return Status(Code::kInvalidArgument, "personal_commitment must be a string");
+  }
+  VIGIL_RETURN_IF_ERROR(
+      CheckPersonalCommitment(a->personal, a->personal_salt, commitment->get<std::string>()));
+  return commitment->get<std::string>();
+}
+
+Result<std::optional<uint64_t>> RecordAdmission::Judge(StateStore& state,
+                                                       const PayloadAt& payload_at,
+                                                       const Submission& sub,
+                                                       const Payload& payload,
+                                                       const Entry& entry) const {
+  const RecordAttachment* a = FindAttachment(sub);
+  if (Result<std::string> c = CheckPersonalSide(payload, a); !c.ok()) return c.status();
+  const VerifiedSignatures* verified = a != nullptr ? &a->verified : nullptr;
+  // The one shortcut the server adds to Apply: the same payload again, signed by a key of its
+  // actor, is a resend and gets the original entry. Anything else with a used id is refused by
+  // Apply's id rule. Ids are looked up only once the signature is known good, so a caller
+  // without the actor's key learns nothing of which ids it used (Apply checks the signature
+  // before its id rule too).
+  Result<bool> by_actor = SignedByActor(state, origin_, sub, payload, verified);
+  if (!by_actor.ok()) return by_actor.status();
+  if (*by_actor) {
+    Result<std::optional<uint64_t>> prior = FindPriorSeq(state, payload.actor, payload.id);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      Result<bool> same = SamePayload(payload_at, sub, **prior);
+      if (!same.ok()) return same.status();
+      if (*same) return prior;
+    }
+  }
+  if (Status applied = Apply(state, origin_, entry, payload, verified); !applied.ok()) {
+    // A refusal leaves the ledger as its signer (the payload's actor, whose key signed it
+    // when rules were judged at all) may see it.
+    if (applied.code() != Code::kRuleViolation) return applied;
+    Result<std::optional<Participant>> actor = LoadParticipant(state, payload.actor);
+    if (!actor.ok()) return actor.status();
+    return actor->has_value()
+               ? access::SeenBy((*actor)->role, payload.actor, std::move(applied))
+               : applied;  // the genesis authority registering itself reads everything
+  }
+  return std::optional<uint64_t>();
+}
 
 Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submission& sub,
                                                        const Entry& entry) {
@@ -71,57 +119,29 @@ Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submi
                                        ? *a->parsed
                                        : parsed_here.emplace(ParsePayload(sub.payload));
   if (!payload.ok()) return payload.status();
-  const std::string no_data;
-  const std::string& personal = a != nullptr ? a->personal : no_data;
-  const auto commitment = payload->body.find("personal_commitment");
-  if ((commitment != payload->body.end()) != !personal.empty()) {
-    return Status(Code::kInvalidArgument,
-                  "personal data and the payload's personal_commitment go together: send both "
-                  "or neither");
-  }
-  if (commitment != payload->body.end()) {
-    if (!commitment->is_string()) {
-      return Status(Code::kInvalidArgument, "personal_commitment must be a string");
-    }
-    VIGIL_RETURN_IF_ERROR(
-        CheckPersonalCommitment(personal, a->personal_salt, commitment->get<std::string>()));
-  }
   TxnStateStore state(txn);
-  const VerifiedSignatures* verified = a != nullptr ? &a->verified : nullptr;
-  // The one shortcut the server adds to Apply: the same payload again, signed by a key of its
-  // actor, is a resend and gets the original entry. Anything else with a used id is refused by
-  // Apply's id rule. Ids are looked up only once the signature is known good, so a caller
-  // without the actor's key learns nothing of which ids it used (Apply checks the signature
-  // before its id rule too).
-  Result<bool> by_actor = SignedByActor(state, origin_, sub, *payload, verified);
-  if (!by_actor.ok()) return by_actor.status();
-  if (*by_actor) {
-    Result<std::optional<uint64_t>> prior = FindPriorSeq(state, payload->actor, payload->id);
-    if (!prior.ok()) return prior.status();
-    if (prior->has_value()) {
-      Result<bool> same = SamePayload(txn, sub, **prior);
-      if (!same.ok()) return same.status();
-      if (*same) return prior;
+  auto stored_payload = [&txn](uint64_t seq) -> Result<std::string> {
+    Result<std::optional<std::string>> stored =
+        txn.Get(db::Table::kEntries, EncodeBigEndian64(seq));
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) {
+      return Status(Code::kCorruption,
+                    "the state names entry " + std::to_string(seq) + ", which is not stored");
     }
-  }
-  if (Status applied = Apply(state, origin_, entry, *payload, verified); !applied.ok()) {
-    // A refusal leaves the ledger as its signer (the payload's actor, whose key signed it
-    // when rules were judged at all) may see it.
-    if (applied.code() != Code::kRuleViolation) return applied;
-    Result<std::optional<Participant>> actor = LoadParticipant(state, payload->actor);
-    if (!actor.ok()) return actor.status();
-    return actor->has_value()
-               ? access::SeenBy((*actor)->role, payload->actor, std::move(applied))
-               : applied;  // the genesis authority registering itself reads everything
-  }
+    Result<Entry> e = DecodeEntry(**stored);
+    if (!e.ok()) return e.status();
+    return std::move(e->payload);
+  };
+  Result<std::optional<uint64_t>> judged = Judge(state, stored_payload, sub, *payload, entry);
+  if (!judged.ok() || judged->has_value()) return judged;
   // Side data, outside the entry and the state: sealed personal data, and its erasure.
-  if (!personal.empty()) {
+  if (a != nullptr && !a->personal.empty()) {
     if (vault_ == nullptr) {
       return Status(Code::kFailedPrecondition, "the ledger has no personal-data key open");
     }
-    Result<std::string> sealed =
-        vault_->Seal(PersonalBinding{origin_, entry.seq, commitment->get<std::string>()},
-                     a->personal_salt, personal);
+    const std::string commitment = payload->body["personal_commitment"].get<std::string>();
+    Result<std::string> sealed = vault_->Seal(PersonalBinding{origin_, entry.seq, commitment},
+                                              a->personal_salt, a->personal);
     if (!sealed.ok()) return sealed.status();
     sealed_in_batch_ = true;
     VIGIL_RETURN_IF_ERROR(txn.Put(db::Table::kPersonal, EncodeBigEndian64(entry.seq), *sealed));

@@ -1,10 +1,12 @@
 // How the log admits records (the log's Admission, ledger/log/admission.h, for the state
 // machine): parse the payload and check its signatures on the submitter's thread; then, in the
-// batch transaction, answer an identical resend with the original entry, check the personal
-// side data against the payload's commitment, run Apply, and keep the side data sealed.
+// batch transaction, judge it (Judge: check the personal side data against the payload's
+// commitment, answer an identical resend with the original entry, run Apply) and keep the side
+// data sealed. A dry run (ledger/dry_run.h) runs the same Judge over an overlay and seals nothing.
 #ifndef VIGIL_LEDGER_ADMISSION_H_
 #define VIGIL_LEDGER_ADMISSION_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +38,16 @@ RecordAttachment& AttachmentOf(Submission& sub);
 // The record attachment of `sub`, or nullptr.
 const RecordAttachment* FindAttachment(const Submission& sub);
 
+// The payload bytes of entry `seq` (stored, or hypothetical in a dry run); kCorruption when
+// there is no such entry, store errors otherwise.
+using PayloadAt = std::function<Result<std::string>(uint64_t seq)>;
+
+// The personal side data of a submission (`attachment`, may be null) checked against the
+// payload's personal_commitment: both or neither, and the commitment opens
+// (CheckPersonalCommitment). Returns the commitment, or "" when the record carries none.
+// kInvalidArgument naming what is wrong. Seals nothing.
+Result<std::string> CheckPersonalSide(const Payload& payload, const RecordAttachment* attachment);
+
 class RecordAdmission : public Admission {
  public:
   RecordAdmission() = default;
@@ -54,6 +66,15 @@ class RecordAdmission : public Admission {
   // AfterBatch, once the erasure is durable.
   Result<std::optional<uint64_t>> Admit(db::Txn& txn, const Submission& sub,
                                         const Entry& entry) override;
+  // Admit's verdict without its side effects outside `state`: the personal side data against
+  // the commitment (CheckPersonalSide), then an identical resend signed by a key of the actor
+  // (ok, the original's seq; nothing written), then Apply of `payload` (parsed from
+  // sub.payload) as `entry` (ok, nullopt: `state` holds what it derived). A refusal is as its
+  // signer may see it (access::SeenBy). `payload_at` reads the payloads of the entries `state`
+  // knows. Seals no personal data. Thread-safe (const): a dry run calls it on request threads.
+  Result<std::optional<uint64_t>> Judge(StateStore& state, const PayloadAt& payload_at,
+                                        const Submission& sub, const Payload& payload,
+                                        const Entry& entry) const;
   // fsyncs the slot file if the batch sealed personal data (kIoError otherwise);
   // kFailedPrecondition after a failure of AfterBatch.
   Status BeforeCommit() override;

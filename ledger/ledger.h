@@ -81,6 +81,8 @@ class Ledger {
   static Result<nlohmann::json> ReadJurisdiction(const db::Txn& txn);
 
   Log& log() { return *log_; }
+  // How records are judged (a dry run, ledger/dry_run.h, judges through it without writing).
+  const RecordAdmission& admission() const { return admission_; }
   const LogInfo& info() const { return log_->info(); }
   const nlohmann::json& jurisdiction() const { return jurisdiction_; }
 

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -54,6 +55,62 @@ Result<Appended> Writer::Submit(Submission sub) {
   Result<Receipt> receipt = log_.ReceiptFor(std::move(*placed));
   if (!receipt.ok()) return receipt.status();
   return Appended{std::move(*receipt), duplicate};
+}
+
+std::vector<Result<Appended>> Writer::SubmitMany(std::vector<Submission> subs,
+                                                 size_t prepare_threads) {
+  // Prepare (Ed25519 checks, parsing) in contiguous slices, the last on this thread.
+  const size_t n = subs.size();
+  const size_t workers = std::clamp<size_t>(prepare_threads, 1, std::max<size_t>(n, 1));
+  {
+    std::vector<std::thread> helpers;
+    const size_t slice = (n + workers - 1) / workers;
+    auto prepare = [this, &subs, n](size_t from, size_t to) {
+      for (size_t i = from; i < std::min(to, n); ++i) log_.Prepare(subs[i]);
+    };
+    for (size_t w = 1; w < workers; ++w) helpers.emplace_back(prepare, w * slice, (w + 1) * slice);
+    prepare(0, slice);
+    for (std::thread& t : helpers) t.join();
+  }
+  std::vector<Pending> pending(n);  // never resized: the queue holds pointers into it
+  std::vector<std::future<Result<Placed>>> done;
+  done.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    pending[i].sub = std::move(subs[i]);
+    done.push_back(pending[i].done.get_future());
+  }
+  std::vector<Result<Appended>> results;
+  results.reserve(n);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Status refused;
+    if (stopping_) {
+      refused = Status(Code::kUnavailable, "the server is shutting down; retry later");
+    } else if (queue_.size() + n > options_.max_queue) {
+      refused = Status(Code::kUnavailable, "the write queue is full; retry in a moment");
+    }
+    if (!refused.ok()) {
+      results.assign(n, Result<Appended>(refused));
+      return results;
+    }
+    for (Pending& p : pending) queue_.push_back(&p);
+  }
+  cv_.notify_one();
+  for (size_t i = 0; i < n; ++i) {
+    Result<Placed> placed = done[i].get();
+    if (!placed.ok()) {
+      results.emplace_back(placed.status());
+      continue;
+    }
+    const bool duplicate = placed->duplicate;
+    Result<Receipt> receipt = log_.ReceiptFor(std::move(*placed));
+    if (!receipt.ok()) {
+      results.emplace_back(receipt.status());
+    } else {
+      results.emplace_back(Appended{std::move(*receipt), duplicate});
+    }
+  }
+  return results;
 }
 
 void Writer::Run() {

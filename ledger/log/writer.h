@@ -8,6 +8,10 @@
 // share an fsync and none is acknowledged before its entry is durable. The writer thread is
 // named "vigil-writer" and runs at nice -10 when the process may raise it.
 //
+// SubmitMany hands a whole list (the batch route) to the writer at once: its Prepare work is
+// spread over several threads of the caller, the items enter the queue together (one hand-off,
+// and they share the writer's transactions and commits), each is accepted or refused on its own.
+//
 // The queue is bounded: when it is full Submit returns kUnavailable at once instead of
 // growing memory. Stop() refuses new submissions, finishes everything already queued, and
 // joins the thread. Thread-safe.
@@ -21,6 +25,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "keys/result.h"
 #include "ledger/log/log.h"
@@ -54,6 +59,14 @@ class Writer {
   // Errors: those of Log::AppendBatch, kUnavailable (queue full, or stopping).
   // Thread-safe; meant to be called from many threads at once.
   Result<Appended> Submit(Submission sub);
+
+  // Appends every submission of `subs` as Submit would, in their order (results[i] is subs[i]'s),
+  // blocking until all are durable or refused. Log::Prepare of the items runs on up to
+  // `prepare_threads` threads started by this call (the caller's included), never on the writer
+  // thread; then all enter the queue at once, so they go into the same batch transactions
+  // (unless the queue already holds more than max_batch). If the queue has no room for all of
+  // them, none is queued and each gets kUnavailable. Thread-safe.
+  std::vector<Result<Appended>> SubmitMany(std::vector<Submission> subs, size_t prepare_threads);
 
   // Stops accepting, drains the queue, joins the thread. Idempotent.
   void Stop();

@@ -297,6 +297,31 @@ def scenario(tmp, data, url, vkey):
     check(rc == 1 and "row 2: rejected (id A-S-1) [conflict]:" in out, "an id reused for different content -> conflict",
           out + err)
 
+    # --dry-run: the server's verdict per row, cumulative within the file, nothing appended.
+    dry = os.path.join(tmp, "dry.csv")
+    with open(dry, "w") as f:
+        f.write("type,id,at,substance,quantity,unit,party.name,party.country,party.enterprise_code\n"
+                "chem.purchase,A-DRY-1,%s,67-64-1,1000,L,Công ty D,VN,0309876543\n"
+                "chem.sale,A-DRY-2,%s,67-64-1,1050,L,Công ty E,VN,0301234567\n"
+                "chem.sale,A-DRY-3,%s,67-64-1,999999,L,Công ty E,VN,0301234567\n"
+                % (at(100), at(101), at(102)))
+    before = size_of(url)
+    rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--actor", "cty-a",
+                       "--dry-run", "--json", dry)
+    res = {r["row"]: r for r in json_lines(out)}
+    check(rc == 1 and res.get(2, {}).get("result") == "would_append"
+          and res.get(3, {}).get("result") == "would_append"
+          and res.get(4, {}).get("result") == "would_reject"
+          and res[4].get("codes") == ["stock_negative"] and size_of(url) == before,
+          "--dry-run: verdicts per row (a sale passing after the purchase above it), exit 1 for "
+          "the bad row, nothing appended", out + err)
+    rc, out, err = run("submit", "--key", keys["clerk"], "--server", url, "--actor", "cty-a",
+                       "--dry-run", mixed)
+    check(rc == 1 and f"row 3: already in the log as entry {seqs_first[3]} (id A-S-1)" in out
+          and "row 4: would be rejected (id A-S-2) [stock_negative]" in out
+          and "(dry run: nothing was appended)" in out and size_of(url) == before,
+          "--dry-run text: resends, rule codes, nothing appended", out + err)
+
     # Whole-file problems: nothing sent, exit 2.
     bad_header = os.path.join(tmp, "bad-header.csv")
     with open(bad_header, "w") as f:
@@ -340,9 +365,11 @@ def scenario(tmp, data, url, vkey):
 
     # A real interruption: kill the process while it is sending the rest.
     e = dict(os.environ, VIGIL_KEY=keys["clerk"], VIGIL_SERVER=url, VIGIL_ACTOR="cty-a")
-    p = subprocess.Popen([VIGIL, "submit", "--type", "chem.purchase", "--json", bigfile],
+    # Batches of 50 (the default is 1000, which would send the whole file in one request).
+    p = subprocess.Popen([VIGIL, "submit", "--type", "chem.purchase", "--json", "--batch-size", "50",
+                          bigfile],
                          stdout=subprocess.PIPE, text=True, env=e)
-    # Killed as soon as the first new row is appended: about 300 rows (each a durable append)
+    # Killed as soon as the first new row is appended: about 250 rows (in durable batches of 50)
     # are still to go.
     for line in p.stdout:
         if json.loads(line)["result"] == "appended":
