@@ -25,7 +25,7 @@
 //                                            dry run's verdict → send → receipt
 // Every text goes through t(); nothing from the server is parsed as HTML.
 import {
-  state, t, fieldName, h, append, notice, badge, link, entryLink, fmtTime, fmtInt, substanceName, enc,
+  state, t, fieldName, typeName, h, append, notice, badge, link, entryLink, fmtTime, fmtInt, substanceName, enc,
   b64encode, concat, sha256, signRecord, postJson, verifyEntry, addTexts, catalog,
 } from './core.js';
 import { ruleLine } from './rules.js';
@@ -239,7 +239,7 @@ function receiptView(body, answer) {
     notice('info', answer.status === 201 ? t('r.new') : t('r.again')),
     h('dl', { class: 'facts' },
       h('dt', {}, t('r.ts')), h('dd', {}, fmtTime(r.ts)),
-      h('dt', {}, t('e.type')), h('dd', {}, payload.type),
+      h('dt', {}, t('e.type')), h('dd', {}, typeName(payload.type)),
       h('dt', {}, 'id'), h('dd', { class: 'mono' }, payload.id)),
     h('p', { class: 'row' },
       verifyButton,
