@@ -76,10 +76,21 @@ TEST_CASE("POST /v1/csv takes the actor and the type from the query", "[api][csv
   const json p = r.Json()["rows"][0]["payload"];
   CHECK(p["type"] == "chem.stocktake");
   CHECK(p["actor"] == "biz-b");  // only a conversion: signing as biz-a would be refused later
-  // Without a type anywhere the row says so; the file is still read.
+  // Without a type anywhere (no column, no ?type=) the file cannot be converted: 400.
   const Reply none = w.Call("POST", "/v1/csv", &w.a, csv);
-  REQUIRE(none.status == 200);
-  CHECK(none.Json()["rows"][0].contains("error"));
+  CheckProblem(none, 400, "invalid_argument");
+  // A type cell left empty on one row, with a type column: that row's error only.
+  const Reply row = w.Call("POST", "/v1/csv", &w.a,
+                           "type,at,substance,quantity,unit
+"
+                           ",2026-11-20T09:00:00+07:00,67-64-1,2,L
+"
+                           "chem.stocktake,2026-11-20T09:00:00+07:00,67-64-1,2,L
+");
+  INFO(row);
+  REQUIRE(row.status == 200);
+  CHECK(row.Json()["rows"][0].contains("error"));
+  CHECK(row.Json()["rows"][1].contains("payload"));
 }
 
 TEST_CASE("POST /v1/csv refuses what it cannot read, unsigned calls and oversize files",
