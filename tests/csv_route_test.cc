@@ -81,12 +81,9 @@ TEST_CASE("POST /v1/csv takes the actor and the type from the query", "[api][csv
   CheckProblem(none, 400, "invalid_argument");
   // A type cell left empty on one row, with a type column: that row's error only.
   const Reply row = w.Call("POST", "/v1/csv", &w.a,
-                           "type,at,substance,quantity,unit
-"
-                           ",2026-11-20T09:00:00+07:00,67-64-1,2,L
-"
-                           "chem.stocktake,2026-11-20T09:00:00+07:00,67-64-1,2,L
-");
+                           "type,at,substance,quantity,unit\n"
+                           ",2026-11-20T09:00:00+07:00,67-64-1,2,L\n"
+                           "chem.stocktake,2026-11-20T09:00:00+07:00,67-64-1,2,L\n");
   INFO(row);
   REQUIRE(row.status == 200);
   CHECK(row.Json()["rows"][0].contains("error"));
