@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "api/connections.h"
+#include "api/csv_routes.h"
 #include "api/httplib_access.h"
 #include "api/problem.h"
 #include "api/request_head.h"
@@ -317,6 +318,7 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
   routes_ = LogRoutes();
   for (Route& r : QueryRoutes()) routes_.push_back(std::move(r));
   for (Route& r : WebRoutes()) routes_.push_back(std::move(r));  // the explorer page
+  for (Route& r : CsvRoutes()) routes_.push_back(std::move(r));  // CSV rows to payloads
   for (const Route& r : routes_) Install(r);
 
   if (options_.tls_cert.empty() || options_.tls_key.empty()) {

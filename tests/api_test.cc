@@ -136,6 +136,11 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
          sub.payload = e["payload"].get<std::string>();
          sub.sig = *Base64Decode(e["sig"].get<std::string>());
          return Probe{"/v1/entries:batch", "{\"entries\": [" + SubmissionBody(sub) + "]}"};
+      // CSV rows to payloads (api/csv_routes.h): converts only, for any signed caller.
+      {"POST /v1/csv",
+       [](World&, const Who&) {
+         return Probe{"/v1/csv?type=chem.stocktake",
+                      "at,substance,quantity,unit\n2026-11-20T09:00:00+07:00,67-64-1,1,L\n"};
        }},
       {"GET /v1/entries/{seq}",
        [](World& w, const Who& who) {

@@ -10,6 +10,8 @@ import {
   signInHooks,
 } from './core.js';
 // Page modules that register their views (core.js registerView) for other roles.
+import './workspace.js';
+import './csv.js';
 import './field.js';
 import './desk.js';
 // ---------------------------------------------------------------------------------------------
@@ -86,8 +88,8 @@ function viewSignIn(error) {
         for (const hk of signInHooks) await hk.signedIn?.(state.me, state.offlineSignIn);
         await afterSignIn();
         // Back to the view that asked for the sign-in (a reload keeps the address), else home.
-        const wanted = /^#\/(p|entry|alerts|trust|search|field|desk)\b/.test(location.hash) && !(state.me.role === 'business' && location.hash.startsWith('#/search'));
-        const home = { business: `#/p/${encodeURIComponent(state.me.participant)}`, inspector: '#/field', authority: '#/desk' };
+        const wanted = /^#\/(p|entry|alerts|trust|search|work|new|csv|cosign|field|desk)\b/.test(location.hash) && !(state.me.role === 'business' && location.hash.startsWith('#/search'));
+        const home = { business: '#/work', inspector: '#/field', authority: '#/desk' };
         if (!wanted) location.hash = home[state.me.role] || '#/search';
         route();
       } catch (e) {

@@ -470,8 +470,11 @@ try {
   // A business key: its own page only; the search says so; another business is refused (403).
   await page.setInputFiles('#keyfile', demoKey('karaoke-hoa-mi'));
   await page.click('#signin-button');
+  await page.waitForSelector('#new-menu');
+  check((await text('h1')) === 'Bàn làm việc của doanh nghiệp', 'a business lands on its workspace');
+  await page.click('#my-page');
   await page.waitForSelector('#facts');
-  check((await text('h1')) === 'Công ty TNHH Dịch vụ Giải trí Họa Mi', 'a business lands on its own page');
+  check((await text('h1')) === 'Công ty TNHH Dịch vụ Giải trí Họa Mi', 'its own page opens from the workspace');
   // Straight on, without waiting for the own page to finish loading: a view that finishes after
   // the user has moved on must not draw over the search (app.js routeSeq).
   await page.goto(`${base}/#/search`);
