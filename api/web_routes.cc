@@ -17,28 +17,39 @@ struct Asset {
   std::string etag;  // "\"<first 16 bytes of SHA-256, hex>\""
 };
 
-// The service worker (sw.js) names its cache after the page's version: the first 8 bytes of
-// the SHA-256 of every other file, in hex, written over this token. A program whose page
-// differs in any byte thus installs a new worker, which drops the old cache.
+// The service worker (sw.js) is written from the page itself, over two tokens: the page's
+// version (the first 8 bytes of the SHA-256 of every other file, in hex), which names its
+// cache, so a program whose page differs in any byte installs a new worker that drops the old
+// cache; and the list of the page's files it caches ('/web/<name>' for each, quoted), so the
+// list is VIGIL_WEB_FILES and nothing else.
 constexpr std::string_view kVersionToken = "__VIGIL_WEB_VERSION__";
+constexpr std::string_view kFilesToken = "'__VIGIL_WEB_FILES__'";
+
+void ReplaceAll(std::string& body, std::string_view token, std::string_view value) {
+  for (size_t at = body.find(token); at != std::string::npos;
+       at = body.find(token, at + value.size())) {
+    body.replace(at, token.size(), value);
+  }
+}
 
 const std::vector<Asset>& Assets() {
   static const std::vector<Asset>* assets = [] {
     std::string all;
+    std::string files;
     for (const web::File& f : web::Files()) {
       if (f.name == "sw.js") continue;
       const Hash h = Sha256(f.body);
       all.append(f.name).append(" ").append(AsView(h)).append("\n");
+      if (f.name == "index.html") continue;  // cached as "/"
+      files.append(files.empty() ? "" : ", ").append("'/web/").append(f.name).append("'");
     }
     const std::string version = HexEncode(AsView(Sha256(all)).substr(0, 8));
     auto* a = new std::vector<Asset>;
     for (const web::File& f : web::Files()) {
       std::string body(f.body);
       if (f.name == "sw.js") {
-        for (size_t at = body.find(kVersionToken); at != std::string::npos;
-             at = body.find(kVersionToken, at + version.size())) {
-          body.replace(at, kVersionToken.size(), version);
-        }
+        ReplaceAll(body, kVersionToken, version);
+        ReplaceAll(body, kFilesToken, files);
       }
       const Hash h = Sha256(body);
       a->push_back({f, std::move(body), "\"" + HexEncode(AsView(h).substr(0, 16)) + "\""});

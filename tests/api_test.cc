@@ -136,6 +136,7 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
          sub.payload = e["payload"].get<std::string>();
          sub.sig = *Base64Decode(e["sig"].get<std::string>());
          return Probe{"/v1/entries:batch", "{\"entries\": [" + SubmissionBody(sub) + "]}"};
+       }},
       // CSV rows to payloads (api/csv_routes.h): converts only, for any signed caller.
       {"POST /v1/csv",
        [](World&, const Who&) {

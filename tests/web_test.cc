@@ -312,6 +312,12 @@ TEST_CASE("The field pages' service worker: scope /, the page's version as its c
     all.append(f.name).append(" ").append(AsView(Sha256(file->body))).append("\n");
   }
   CHECK(m[1].str() == HexEncode(AsView(Sha256(all)).substr(0, 8)));
+  // It caches "/" and every other file of the page, listed by the server from the same files.
+  CHECK(r->body.find("__VIGIL_WEB_FILES__") == std::string::npos);
+  for (const api::web::File& f : api::web::Files()) {
+    if (f.name == "index.html" || f.name == "sw.js") continue;
+    CHECK(r->body.find("'/web/" + std::string(f.name) + "'") != std::string::npos);
+  }
   // Only other files carry no such header.
   CHECK(w.Get("/web/app.js")->get_header_value("Service-Worker-Allowed").empty());
 }

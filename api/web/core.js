@@ -5,7 +5,7 @@
 // - keys and signed requests: the user's key file is imported into WebCrypto as a
 //   non-extractable Ed25519 key held in memory only; requests are signed exactly as the vigil
 //   command signs them (docs/api.md "Signing requests", api/request_signature.cc), records as
-//   `vigil submit` signs them (signRecord, postEntry);
+//   `vigil submit` signs them (canonicalJson, signRecord, postJson);
 // - verification: an entry's leaf hash, inclusion proof and checkpoint signature recomputed
 //   with WebCrypto against a verifier key pinned in this browser (verifyEntry);
 // - the view registry: a page module calls registerView / registerNav, app.js routes to it.
@@ -914,12 +914,23 @@ function addTexts(pairs) {
   }
 }
 
+// Compact JSON with object keys sorted, as nlohmann::json::dump() writes what `vigil submit`
+// signs: the same payload gives the same bytes from the page and from the command.
+function canonicalJson(v) {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 // Signs a record payload (an object) as `vigil submit` does: Ed25519 over
-// "vigil/v2/entry\n" + origin + "\n" + the payload's bytes (keys/key.h SignContext::kEntry).
-// Returns the append body {signer, payload, sig}; `payload` is the exact string signed.
+// "vigil/v2/entry\n" + origin + "\n" + the payload's canonical JSON (keys/key.h
+// SignContext::kEntry). Returns the append body {signer, payload, sig}; `payload` is the exact
+// string signed.
 async function signRecord(payload) {
   if (!state.log) state.log = await api('/v1/log', { signed: false });
-  const text = JSON.stringify(payload);
+  const text = canonicalJson(payload);
   const msg = concat(enc.encode(`vigil/v2/entry\n${state.log.origin}\n`), enc.encode(text));
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, state.key.privateKey, msg));
   return { signer: state.key.keyId, payload: text, sig: b64encode(sig) };
@@ -972,5 +983,5 @@ export {
   hashLeaf, hashNode, importKeyFile, signatureHeaders, ApiError, query, api, catalog, allPages, KEY_ED25519, KEY_COSIGNATURE,
   parseVerifierKey, pinned, setPin, witnessPolicy, setWitnessPolicy, countCosigners,
   rootFromInclusion, verifyConsistency, parseCheckpoint, verifyEntry, beginRoute, currentRoute, addTexts,
-  signRecord, postJson, views, registerView, navItems, registerNav, signInHooks, registerSignIn,
+  canonicalJson, signRecord, postJson, views, registerView, navItems, registerNav, signInHooks, registerSignIn,
 };

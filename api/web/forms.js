@@ -10,8 +10,7 @@
 //                                            the picked substance (kg g mg or L mL)
 //   nowRfc3339()                             the current time as "YYYY-MM-DDThh:mm:ss+07:00"
 //   localToRfc3339(v) / rfc3339ToLocal(v)    <input type=datetime-local> value <-> RFC 3339 +07:00
-//   canonicalJson(value)                     compact JSON with object keys sorted (the bytes
-//                                            `vigil submit` signs for the same payload)
+//   canonicalJson(value)                     core.js's, re-exported: the bytes `vigil submit` signs
 //   baseAmount(q, unit) / pureAmount(q, unit, conc)  exact BigInt amounts in mg or µL
 //   personalSide(text)                       {personal, personal_salt, commitment}: §7 of
 //                                            records.md computed with WebCrypto
@@ -26,26 +25,26 @@
 // Every text goes through t(); nothing from the server is parsed as HTML.
 import {
   state, t, fieldName, typeName, h, append, notice, badge, link, entryLink, fmtTime, fmtInt, substanceName, enc,
-  b64encode, concat, sha256, signRecord, postJson, verifyEntry, addTexts, catalog,
+  b64encode, concat, sha256, canonicalJson, signRecord, postJson, verifyEntry, addTexts, catalog,
 } from './core.js';
 import { ruleLine } from './rules.js';
 
 addTexts({
-  'f.required': ['(bắt buộc)', '(required)'],
-  'f.review': ['Xem trước và kiểm tra thử', 'Preview and dry run'],
-  'f.send': ['Ký và gửi lên sổ cái', 'Sign and send to the ledger'],
-  'f.signed': ['Bản ghi đúng như sẽ được ký (JSON)', 'The record exactly as it is signed (JSON)'],
-  'f.dryrun': ['Kết quả kiểm tra thử của máy chủ (chưa ghi gì vào sổ)', 'The server\'s dry run (nothing written yet)'],
-  'f.dry.ok': ['✔ Máy chủ sẽ chấp nhận bản ghi này.', '✔ The server would accept this record.'],
-  'f.dry.dup': ['Bản ghi này đã có trong sổ cái (gửi lại sẽ nhận biên nhận cũ).', 'This record is already in the ledger (sending it again returns the original receipt).'],
-  'f.dry.bad': ['✘ Máy chủ sẽ từ chối bản ghi này:', '✘ The server would refuse this record:'],
-  'f.dry.alerts': ['Bản ghi sẽ phát cảnh báo:', 'The record would raise alerts:'],
-  'f.dry.none': ['Máy chủ này chưa có chức năng kiểm tra thử; bản ghi vẫn được kiểm tra đầy đủ khi gửi.', 'This server has no dry run; the record is still checked in full when sent.'],
-  'f.refused': ['Máy chủ từ chối bản ghi (HTTP {status}):', 'The server refused the record (HTTP {status}):'],
-  'f.sending': ['Đang gửi…', 'Sending…'],
-  'f.checking': ['Đang kiểm tra thử…', 'Running the dry run…'],
-  'f.fix': ['Sửa nội dung rồi bấm "Xem trước" lại.', 'Fix the form, then preview again.'],
-  'f.invalid': ['Kiểm tra lại: {what}', 'Please check: {what}'],
+  'form.required': ['(bắt buộc)', '(required)'],
+  'form.review': ['Xem trước và kiểm tra thử', 'Preview and dry run'],
+  'form.send': ['Ký và gửi lên sổ cái', 'Sign and send to the ledger'],
+  'form.signed': ['Bản ghi đúng như sẽ được ký (JSON)', 'The record exactly as it is signed (JSON)'],
+  'form.dryrun': ['Kết quả kiểm tra thử của máy chủ (chưa ghi gì vào sổ)', 'The server\'s dry run (nothing written yet)'],
+  'form.dry.ok': ['✔ Máy chủ sẽ chấp nhận bản ghi này.', '✔ The server would accept this record.'],
+  'form.dry.dup': ['Bản ghi này đã có trong sổ cái (gửi lại sẽ nhận biên nhận cũ).', 'This record is already in the ledger (sending it again returns the original receipt).'],
+  'form.dry.bad': ['✘ Máy chủ sẽ từ chối bản ghi này:', '✘ The server would refuse this record:'],
+  'form.dry.alerts': ['Bản ghi sẽ phát cảnh báo:', 'The record would raise alerts:'],
+  'form.dry.none': ['Máy chủ này chưa có chức năng kiểm tra thử; bản ghi vẫn được kiểm tra đầy đủ khi gửi.', 'This server has no dry run; the record is still checked in full when sent.'],
+  'form.refused': ['Máy chủ từ chối bản ghi (HTTP {status}):', 'The server refused the record (HTTP {status}):'],
+  'form.sending': ['Đang gửi…', 'Sending…'],
+  'form.checking': ['Đang kiểm tra thử…', 'Running the dry run…'],
+  'form.fix': ['Sửa nội dung rồi bấm "Xem trước" lại.', 'Fix the form, then preview again.'],
+  'form.invalid': ['Kiểm tra lại: {what}', 'Please check: {what}'],
   'r.title': ['Biên nhận: mục {seq} của sổ cái', 'Receipt: entry {seq} of the ledger'],
   'r.new': ['Đã ghi vào sổ cái.', 'Written to the ledger.'],
   'r.again': ['Bản ghi này đã có trong sổ cái: đây là biên nhận gốc.', 'This record was already in the ledger: this is the original receipt.'],
@@ -70,7 +69,7 @@ function field(id, label, input, hintText, required = false) {
   const hint = hintText ? h('div', { class: 'small muted', id: `${id}-hint` }, hintText) : null;
   if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
   if (required) input.setAttribute('aria-required', 'true');
-  return h('div', { class: 'field' }, h('label', { for: id }, label, required ? [' ', h('span', { class: 'req' }, t('f.required'))] : null), input, hint);
+  return h('div', { class: 'field' }, h('label', { for: id }, label, required ? [' ', h('span', { class: 'req' }, t('form.required'))] : null), input, hint);
 }
 const textInput = (id, attrs = {}) => h('input', { type: 'text', id, name: id, autocomplete: 'off', ...attrs });
 const textArea = (id, attrs = {}) => h('textarea', { id, name: id, rows: 3, ...attrs });
@@ -124,16 +123,6 @@ function localToRfc3339(v) {
   return `${v.length === 16 ? `${v}:00` : v}+07:00`;
 }
 
-// Compact JSON with object keys sorted, as nlohmann::json::dump() writes what `vigil submit`
-// signs: the same payload gives the same bytes from the page and from the command.
-function canonicalJson(v) {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 const SCALE = { kg: 6, g: 3, mg: 0, L: 6, mL: 3 };
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 // An amount in mg or µL as a BigInt, or null for a malformed one (records.md §4).
@@ -163,7 +152,7 @@ async function personalSide(text) {
 // The append body for `payload` (an object): signed over its canonical JSON, with the personal
 // side data when given ({personal, personal_salt}; the payload then carries the commitment).
 async function sign(payload, side = null) {
-  const body = await signRecord(JSON.parse(canonicalJson(payload)));
+  const body = await signRecord(payload);
   if (side) Object.assign(body, { personal: side.personal, personal_salt: side.personal_salt });
   return body;
 }
@@ -182,21 +171,21 @@ function alertList(alerts) {
 // A dry-run answer ({status, body}) as a notice; 4xx answers are the append route's refusals.
 function verdictView(answer) {
   const b = answer.body || {};
-  if (answer.status === 404 && /no_route/.test(b.type || '')) return notice('warn', t('f.dry.none'));
+  if (answer.status === 404 && /no_route/.test(b.type || '')) return notice('warn', t('form.dry.none'));
   if (answer.status !== 200 || b.dry_run !== true) return problemView(answer);
   if (b.accepted) {
     return h('div', { class: 'verdict-box', 'data-accepted': 'true' },
-      notice('info', b.duplicate ? t('f.dry.dup') : t('f.dry.ok')),
-      b.alerts?.length ? h('div', { class: 'notice warn' }, t('f.dry.alerts'), alertList(b.alerts)) : null);
+      notice('info', b.duplicate ? t('form.dry.dup') : t('form.dry.ok')),
+      b.alerts?.length ? h('div', { class: 'notice warn' }, t('form.dry.alerts'), alertList(b.alerts)) : null);
   }
   return h('div', { class: 'verdict-box', 'data-accepted': 'false' },
-    h('div', { class: 'notice error', role: 'alert' }, t('f.dry.bad'), violationList(b.violations)));
+    h('div', { class: 'notice error', role: 'alert' }, t('form.dry.bad'), violationList(b.violations)));
 }
 // A refusal: the problem's violations in the reader's language, else its detail.
 function problemView(answer) {
   const b = answer.body || {};
   return h('div', { class: 'notice error refusal', role: 'alert', 'data-status': String(answer.status) },
-    t('f.refused', { status: answer.status }), ' ',
+    t('form.refused', { status: answer.status }), ' ',
     b.violations?.length ? violationList(b.violations) : h('p', {}, b.detail || b.title || ''));
 }
 
@@ -254,37 +243,37 @@ function receiptView(body, answer) {
 // "send" (a draft for the witness).
 function reviewAndSend(box, build, opts = {}) {
   const out = h('div', { id: 'review', 'aria-live': 'polite' });
-  const reviewButton = h('button', { type: 'submit', id: 'review-button' }, t('f.review'));
+  const reviewButton = h('button', { type: 'submit', id: 'review-button' }, t('form.review'));
   append(box, [h('p', {}, reviewButton), out]);
   return async () => {
-    out.replaceChildren(h('p', { class: 'spinner' }, t('f.checking')));
+    out.replaceChildren(h('p', { class: 'spinner' }, t('form.checking')));
     let built;
     try {
       built = await build();
     } catch (e) {
-      out.replaceChildren(notice('error', t('f.invalid', { what: e.message })));
+      out.replaceChildren(notice('error', t('form.invalid', { what: e.message })));
       return;
     }
     const body = await sign(built.payload, built.side);
     const verdict = await dryRun(body);
-    const sendButton = h('button', { type: 'button', id: 'send-button' }, t('f.send'));
+    const sendButton = h('button', { type: 'button', id: 'send-button' }, t('form.send'));
     const result = h('div', { id: 'send-result' });
     sendButton.addEventListener('click', async () => {
       sendButton.disabled = true;
-      result.replaceChildren(h('p', { class: 'spinner' }, t('f.sending')));
+      result.replaceChildren(h('p', { class: 'spinner' }, t('form.sending')));
       const answer = await submit(body);
       if (answer.status === 200 || answer.status === 201) {
         result.replaceChildren(receiptView(body, answer));
         reviewButton.disabled = true;
       } else {
-        result.replaceChildren(problemView(answer), h('p', { class: 'small muted' }, t('f.fix')));
+        result.replaceChildren(problemView(answer), h('p', { class: 'small muted' }, t('form.fix')));
         sendButton.disabled = false;
       }
     });
     out.replaceChildren(
-      h('h3', {}, t('f.signed')),
+      h('h3', {}, t('form.signed')),
       h('pre', { class: 'raw', id: 'signed-json', tabindex: '0' }, body.payload),
-      h('h3', {}, t('f.dryrun')),
+      h('h3', {}, t('form.dryrun')),
       h('div', { id: 'dry-run' }, verdictView(verdict)),
       h('p', { class: 'row' }, sendButton, opts.actions ? opts.actions(body, verdict) : null),
       result);

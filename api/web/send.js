@@ -1,13 +1,11 @@
 // Vigil web pages: showing a record before it is signed and sent, the server's dry-run verdict,
 // and a refusal in the reader's language (docs/explorer.md). Used by the field inspections
 // (field.js) and the authority desk (desk.js).
-// - ruleLine(v): a violation {code, message} as a person reads it: the rule's text from
-//   rules.js (generated from docs/records.md §37) when the page carries it, then the code and
-//   the server's own message (English, with the record's details).
-// - dryRun(body): POST /v1/entries?dry_run=true (docs/api.md): what an append of this signed
-//   body would get against the current state; nothing is appended.
+// ruleLine (rules.js), violationList and dryRun (forms.js) are re-exported for these pages.
 // - verdictView / answerView: a dry-run verdict, an append's answer (receipt or refusal).
-import { t, h, notice, entryLink, postJson, addTexts, state } from './core.js';
+import { t, h, notice, entryLink, addTexts } from './core.js';
+import { ruleLine } from './rules.js';
+import { violationList, dryRun } from './forms.js';
 
 addTexts({
   'send.record': ['Bản ghi sẽ được ký', 'The record as it will be signed'],
@@ -20,24 +18,6 @@ addTexts({
   'send.dup': ['Bản ghi này đã có trong sổ cái (mục {seq}): gửi lại không tạo mục mới.', 'This record is already in the ledger (entry {seq}): sending it again adds nothing.'],
   'send.refused': ['✘ Máy chủ từ chối (lỗi {status}): {detail}', '✘ Refused by the server (error {status}): {detail}'],
 });
-
-// rules.js is another page module (generated from records.md §37); a page built without it
-// shows the code and the server's message.
-let rules = null;
-const rulesReady = import('./rules.js').then((m) => { rules = m; }).catch(() => {});
-
-function ruleLine(v) {
-  const text = rules?.ruleText ? rules.ruleText(v.code, state.lang) : '';
-  return text ? `${text} (${v.code}): ${v.message}` : `${v.code}: ${v.message}`;
-}
-function violationList(violations) {
-  return h('ul', { class: 'violations' }, (violations || []).map((v) => h('li', { 'data-code': v.code }, ruleLine(v))));
-}
-
-async function dryRun(body) {
-  await rulesReady;
-  return postJson('/v1/entries?dry_run=true', body);
-}
 
 // The dry run's answer as a notice.
 function verdictView(res) {
@@ -70,4 +50,4 @@ function recordView(payload) {
     h('pre', { class: 'payload' }, JSON.stringify(payload, null, 2)));
 }
 
-export { ruleLine, violationList, dryRun, verdictView, answerView, recordView, rulesReady };
+export { ruleLine, violationList, dryRun, verdictView, answerView, recordView };

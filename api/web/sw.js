@@ -14,22 +14,15 @@
 // activation deletes every older cache.
 const VERSION = '__VIGIL_WEB_VERSION__';
 const CACHE = `vigil-page-${VERSION}`;
-const PAGE = ['/', '/web/app.js', '/web/core.js', '/web/style.css', '/web/queue.js', '/web/send.js',
-  '/web/field.js', '/web/desk.js', '/web/noble.js'];
-// Files a page may or may not carry (a module of another role's pages): cached when present.
-const OPTIONAL = ['/web/rules.js', '/web/business.js'];
+// The page: "/" and every other file of the program's page (the server writes the list over
+// the token, from VIGIL_WEB_FILES of api/CMakeLists.txt).
+const PAGE = ['/', '__VIGIL_WEB_FILES__'];
 const PUBLIC_DATA = ['/v1/log', '/v1/catalog'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     await cache.addAll([...PAGE, ...PUBLIC_DATA].map((u) => new Request(u, { cache: 'no-store' })));
-    await Promise.all(OPTIONAL.map(async (u) => {
-      try {
-        const res = await fetch(u, { cache: 'no-store' });
-        if (res.ok) await cache.put(u, res);
-      } catch { /* not part of this page */ }
-    }));
     await self.skipWaiting();
   })());
 });

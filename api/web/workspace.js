@@ -440,12 +440,12 @@ async function viewCosign() {
 async function showDraft(out, body) {
   const p = JSON.parse(body.payload);
   const mineSigned = (body.cosigners || []).some((c) => c.signer === state.key.keyId) || body.signer === state.key.keyId;
-  const verdictBox = h('div', { id: 'dry-run' }, h('p', { class: 'spinner' }, t('f.checking')));
+  const verdictBox = h('div', { id: 'dry-run' }, h('p', { class: 'spinner' }, t('form.checking')));
   const result = h('div', { id: 'send-result' });
   const sendButton = h('button', { type: 'button', id: 'cosign-send' }, t('c.send'));
   sendButton.addEventListener('click', async () => {
     sendButton.disabled = true;
-    result.replaceChildren(h('p', { class: 'spinner' }, t('f.sending')));
+    result.replaceChildren(h('p', { class: 'spinner' }, t('form.sending')));
     const answer = await submit(body);
     if (answer.status === 200 || answer.status === 201) result.replaceChildren(receiptView(body, answer));
     else { result.replaceChildren(problemView(answer)); sendButton.disabled = false; }
@@ -466,7 +466,7 @@ async function showDraft(out, body) {
     h('p', { class: 'row' }, signButton,
       h('button', { type: 'button', class: 'secondary', id: 'cosign-download', onclick: () => download(`vigil-draft-${p.id}-cosigned.json`, draftFile(body)) }, t('c.download')),
       sendButton),
-    h('h3', {}, t('f.dryrun')), verdictBox, result));
+    h('h3', {}, t('form.dryrun')), verdictBox, result));
   verdictBox.replaceChildren(verdictView(await dryRun(body)));
 }
 const append = (el, kids) => { for (const k of kids) el.append(k); return el; };
