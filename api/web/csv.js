@@ -8,6 +8,7 @@
 import {
   t, h, show, notice, badge, link, entryLink, typeName, enc, signatureHeaders, ApiError,
   query, addTexts, registerView, postJson, catalog,
+  currentRoute, isCurrent,
 } from './core.js';
 import { field, select, sign, download } from './forms.js';
 import { ruleLine } from './rules.js';
@@ -96,6 +97,7 @@ function verdictCell(v) {
 }
 
 async function viewCsv() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   await catalog();
   const file = h('input', { type: 'file', id: 'csv-file', accept: '.csv,text/csv', required: true });
   const type = select('csv-type', [['', t('csv.fromfile')], ...TYPES.map((x) => [x, typeName(x)])], '');
@@ -115,7 +117,7 @@ async function viewCsv() {
     },
   }, h('p', {}, t('csv.intro')), field('csv-file', t('csv.file'), file), field('csv-type', t('csv.type'), type),
   h('p', {}, h('button', { type: 'submit', id: 'csv-read' }, t('csv.read'))));
-  show(h('p', {}, link('#/work', t('w.back'))), h('h1', {}, t('csv.title')), form, out);
+  if (isCurrent(seq)) show(h('p', {}, link('#/work', t('w.back'))), h('h1', {}, t('csv.title')), form, out);
 }
 
 async function readAndPreview(text, type, out) {

@@ -12,6 +12,7 @@
 import {
   state, t, h, show, notice, addTexts, registerView, registerNav, signRecord, postJson, api, catalog,
   substanceName, licenceName, b64decode, hex, sha256, link,
+  currentRoute, isCurrent,
 } from './core.js';
 import { dryRun, verdictView, recordView, answerView } from './send.js';
 
@@ -202,6 +203,7 @@ function page(title, ...body) {
 }
 
 async function viewRegister() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   const cat = await catalog();
   const pid = input('d-pid', { autocapitalize: 'none' });
   const role = h('select', { id: 'd-role' }, ROLES.map((r) => h('option', { value: r }, t(`role.${r}`))));
@@ -232,7 +234,7 @@ async function viewRegister() {
     if (venues.length) p.venues = venues.map((v) => v.read());
     return p;
   };
-  page(t('d.register'),
+  if (isCurrent(seq)) page(t('d.register'),
     field('d-pid', t('d.pid'), pid), field('d-role', t('d.role'), role), field('d-name', t('d.name'), name),
     field('d-tax', t('d.tax'), tax), field('d-address', t('d.address'), address),
     h('div', { class: 'row2' }, field('d-province', t('d.province'), province), field('d-commune', t('d.commune'), commune)),
@@ -246,6 +248,7 @@ async function viewRegister() {
 }
 
 async function viewLicence() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   const cat = await catalog();
   const pid = input('d-pid');
   const current = h('div', { class: 'small', id: 'd-current' });
@@ -282,11 +285,12 @@ async function viewLicence() {
     if (nfc(reason.value)) p.reason = nfc(reason.value);
     return p;
   };
-  page(t('d.licence'), field('d-pid', t('d.pid'), pid), h('button', { type: 'button', class: 'secondary', id: 'd-load', onclick: load }, t('d.load')), current,
+  if (isCurrent(seq)) page(t('d.licence'), field('d-pid', t('d.pid'), pid), h('button', { type: 'button', class: 'secondary', id: 'd-load', onclick: load }, t('d.load')), current,
     lic.row, field('d-reason', t('d.reason'), reason), field('d-recordid', t('d.recordid'), rid), sendBlock(build));
 }
 
 async function viewKey() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   const pid = input('d-pid');
   const pub = publicKeyBox('d-pub');
   const rid = recordIdBox();
@@ -297,10 +301,11 @@ async function viewKey() {
     p.key = k.key;
     return p;
   };
-  page(t('d.key'), field('d-pid', t('d.pid'), pid), pub.el, field('d-recordid', t('d.recordid'), rid), sendBlock(build));
+  if (isCurrent(seq)) page(t('d.key'), field('d-pid', t('d.pid'), pid), pub.el, field('d-recordid', t('d.recordid'), rid), sendBlock(build));
 }
 
 async function viewRevokeKey() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   const kid = input('d-keyid', { spellcheck: 'false' });
   const reason = input('d-reason');
   const rid = recordIdBox();
@@ -310,10 +315,11 @@ async function viewRevokeKey() {
     p.reason = nfc(reason.value);
     return p;
   };
-  page(t('d.revokekey'), field('d-keyid', t('d.keyidin'), kid), field('d-reason', t('d.reason'), reason), field('d-recordid', t('d.recordid'), rid), sendBlock(build));
+  if (isCurrent(seq)) page(t('d.revokekey'), field('d-keyid', t('d.keyidin'), kid), field('d-reason', t('d.reason'), reason), field('d-recordid', t('d.recordid'), rid), sendBlock(build));
 }
 
 async function viewRevoke() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   const pid = input('d-pid');
   const reason = input('d-reason');
   const rid = recordIdBox();
@@ -323,7 +329,7 @@ async function viewRevoke() {
     p.reason = nfc(reason.value);
     return p;
   };
-  page(t('d.revoke'), field('d-pid', t('d.pid'), pid), field('d-reason', t('d.reason'), reason), field('d-recordid', t('d.recordid'), rid), sendBlock(build));
+  if (isCurrent(seq)) page(t('d.revoke'), field('d-pid', t('d.pid'), pid), field('d-reason', t('d.reason'), reason), field('d-recordid', t('d.recordid'), rid), sendBlock(build));
 }
 
 function viewDesk() {

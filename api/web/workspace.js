@@ -9,6 +9,7 @@ import {
   state, t, h, show, notice, badge, link, entryLink, fmtTime, fmtAmount, substanceName,
   typeName, fieldName, api, allPages, query, addTexts, registerView, registerNav, catalog,
   b64encode, sha256, enc, concat, postJson,
+  currentRoute, isCurrent,
 } from './core.js';
 import {
   field, textInput, textArea, select, substancePicker, quantityInputs, nowRfc3339,
@@ -106,8 +107,9 @@ function newId(type) {
 // #/work
 
 async function viewWork() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   if (state.me.role !== 'business') {
-    show(notice('info', t('w.notbusiness')), h('p', {}, link('#/cosign', t('w.cosign'))));
+    if (isCurrent(seq)) show(notice('info', t('w.notbusiness')), h('p', {}, link('#/cosign', t('w.cosign'))));
     return;
   }
   await catalog();
@@ -122,7 +124,7 @@ async function viewWork() {
   const mine = inbound.items.filter((x) => x.to === me);
   const pending = inspections.items.filter((x) => x.status === 'pending');
   const recent = trail.items.filter((e) => e.payload?.actor === me && /^(chem\.|inspection\.)/.test(e.type)).slice(-10).reverse();
-  show(
+  if (isCurrent(seq)) show(
     h('h1', {}, t('w.title')),
     h('section', { class: 'card', id: 'new-menu' }, h('h2', {}, t('w.new')),
       h('ul', { class: 'menu' }, FORMS.filter((f) => f !== 'chem.receipt').map((f) => h('li', {}, link(`#/new/${f}`, typeName(f))))),
@@ -271,6 +273,7 @@ function simple(name, label, attrs = {}, hint = null, required = true, area = fa
 }
 
 async function viewNew(type, params) {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   if (!FORMS.includes(type)) throw new Error(type);
   await catalog();
   const parts = [envelope(type)];
@@ -379,7 +382,7 @@ async function viewNew(type, params) {
       h('p', { class: 'small muted' }, t('d.draft.hint'))) : null,
   });
   form.addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
-  show(h('p', {}, link('#/work', t('w.back'))), h('h1', {}, t('n.title', { type: typeName(type) })), form);
+  if (isCurrent(seq)) show(h('p', {}, link('#/work', t('w.back'))), h('h1', {}, t('n.title', { type: typeName(type) })), form);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -421,6 +424,7 @@ function summary(p) {
 }
 
 async function viewCosign() {
+  const seq = currentRoute();  // a render that ends after the user moved on draws nothing
   await catalog();
   const file = h('input', { type: 'file', id: 'draft-file', accept: '.json,application/json' });
   const out = h('div', { id: 'cosign-out', 'aria-live': 'polite' });
@@ -434,7 +438,7 @@ async function viewCosign() {
     }
     await showDraft(out, body);
   });
-  show(h('h1', {}, t('c.title')), h('section', { class: 'card' }, h('p', {}, t('c.intro')), field('draft-file', t('c.file'), file)), out);
+  if (isCurrent(seq)) show(h('h1', {}, t('c.title')), h('section', { class: 'card' }, h('p', {}, t('c.intro')), field('draft-file', t('c.file'), file)), out);
 }
 
 async function showDraft(out, body) {

@@ -15,59 +15,20 @@
 // receipt), the new business's key then signs in, and registering it again is refused with the
 // rule's Vietnamese text. A missing browser or npm module is a FAILURE, never a skip. Prints
 // "N passed, M failed" and exits non-zero on any failure.
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CHROMIUM, ORIGIN, check, finish, fatal, setUp, runVigil, serve } from './harness.mjs';
 
-const CHROMIUM = process.env.VIGIL_CHROMIUM || '/usr/bin/chromium';
-const ORIGIN = 'vigil.demo.example/log';
-const [vigil, shotsArg] = process.argv.slice(2);
-
-let passed = 0;
-let failed = 0;
-const started = Date.now();
-function check(cond, what) {
-  const s = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
-  console.log(`${cond ? 'PASS' : 'FAIL'} [${s} s] ${what}`);
-  if (cond) passed++; else failed++;
-  return cond;
-}
-function finish(code) {
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(code ?? (failed ? 1 : 0));
-}
-function fatal(msg) {
-  check(false, msg);
-  finish(1);
-}
-
-if (!vigil || !shotsArg) fatal('usage: node field_test.mjs PATH/TO/vigil SCREENSHOT_DIR');
-if (!fs.existsSync(vigil)) fatal(`no vigil binary at ${vigil}`);
-if (!fs.existsSync(CHROMIUM)) {
-  fatal(`no browser at ${CHROMIUM}: install the Debian package "chromium" (make test does)`);
-}
-let chromium;
-try {
-  const require = createRequire(import.meta.url);
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  fatal(`npm playwright-core is missing (run "npm ci" in tests/browser; make test does): ${e.message}`);
-}
-const shots = path.resolve(shotsArg);
-fs.mkdirSync(shots, { recursive: true });
+const { vigil, shots, chromium } = setUp('field_test.mjs');
 
 // ---- a demo ledger, served on a free loopback port ---------------------------------------------
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-field-'));
 const data = path.join(dir, 'data');
-function run(args, env = {}) {
-  const r = spawnSync(vigil, args, { encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) fatal(`vigil ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
-  return r.stdout + r.stderr;
-}
+const run = (args, env) => runVigil(vigil, args, env);
 run(['init', '--data', data, '--origin', ORIGIN, '--province', 'Hà Nội']);
 run(['demo', '--data', data, '--offline']);
 const demoKey = (name) => [path.join(data, 'demo-keys', `${name}.key`), path.join(data, 'demo-keys', `${name}.pub`)];
@@ -84,24 +45,7 @@ const bizKey = path.join(dir, 'thu-nghiem.key');
 run(['keygen', '--out', bizKey]);
 const bizPub = fs.readFileSync(`${bizKey}.pub`, 'utf8').trim();
 
-const server = spawn(vigil, ['serve', '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-let serverLog = '';
-const base = await new Promise((resolve) => {
-  const timer = setTimeout(() => resolve(null), 20000);
-  const onData = (chunk) => {
-    serverLog += chunk;
-    const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(serverLog);
-    if (m) { clearTimeout(timer); resolve(m[1]); }
-  };
-  server.stdout.on('data', onData);
-  server.stderr.on('data', onData);
-  server.on('exit', () => resolve(null));
-});
-function cleanup() {
-  try { server.kill('SIGTERM'); } catch { /* gone */ }
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-if (!base) { cleanup(); fatal(`vigil serve did not start: ${serverLog}`); }
+const { base, cleanup } = await serve(vigil, data, dir);
 console.log(`server ${base}, data ${data}, screenshots ${shots}`);
 
 // Server state, read through the API (node's own requests: the browser's offline mode does
