@@ -20,6 +20,13 @@ const RecordAttachment* FindAttachment(const Submission& sub) {
   return dynamic_cast<const RecordAttachment*>(sub.attachment.get());
 }
 
+const Result<Payload>& PreparedPayload(const Submission& sub,
+                                       std::optional<Result<Payload>>* scratch) {
+  const RecordAttachment* a = FindAttachment(sub);
+  if (a != nullptr && a->parsed.has_value()) return *a->parsed;
+  return scratch->emplace(ParsePayload(sub.payload));
+}
+
 void RecordAdmission::Prepare(const db::Txn& snapshot, Submission& sub) const {
   RecordAttachment& a = AttachmentOf(sub);
   a.parsed.emplace(ParsePayload(sub.payload));
@@ -115,9 +122,7 @@ Result<std::optional<uint64_t>> RecordAdmission::Admit(db::Txn& txn, const Submi
                                                        const Entry& entry) {
   const RecordAttachment* a = FindAttachment(sub);
   std::optional<Result<Payload>> parsed_here;
-  const Result<Payload>& payload = a != nullptr && a->parsed.has_value()
-                                       ? *a->parsed
-                                       : parsed_here.emplace(ParsePayload(sub.payload));
+  const Result<Payload>& payload = PreparedPayload(sub, &parsed_here);
   if (!payload.ok()) return payload.status();
   TxnStateStore state(txn);
   auto stored_payload = [&txn](uint64_t seq) -> Result<std::string> {

@@ -37,6 +37,10 @@ class RecordAttachment : public Attachment {
 RecordAttachment& AttachmentOf(Submission& sub);
 // The record attachment of `sub`, or nullptr.
 const RecordAttachment* FindAttachment(const Submission& sub);
+// The payload of `sub` as RecordAdmission::Prepare parsed it, or, when it was not prepared,
+// parsed now into `*scratch` (which must remain live while the returned reference is used).
+const Result<Payload>& PreparedPayload(const Submission& sub,
+                                       std::optional<Result<Payload>>* scratch);
 
 // The payload bytes of entry `seq` (stored, or hypothetical in a dry run); kCorruption when
 // there is no such entry, store errors otherwise.

@@ -85,21 +85,10 @@ Result<DryRunVerdict> DryRun::Judge(Submission& sub) {
   if (!payload.ok()) return payload.status();
 
   // The entry the writer would make (Log::Place), and its size limit there.
-  Entry e;
-  e.seq = next_seq_;
-  e.ts_ms = std::max(NowMs(), last_ts_);
-  e.prev = last_leaf_;
-  e.signer = sub.signer;
-  e.payload = sub.payload;
-  e.sig = sub.sig;
-  e.cosigners = sub.cosigners;
-  std::string bytes = EncodeEntry(e);
-  if (bytes.size() > Entry::kMaxSize) {
-    return Status(Code::kInvalidArgument,
-                  "the entry would be " + std::to_string(bytes.size()) +
-                      " bytes, over the 65535-byte limit; keep large documents outside the log "
-                      "and reference them by SHA-256");
-  }
+  std::string bytes;
+  Result<Entry> entry = Log::EntryFor(sub, next_seq_, last_leaf_, last_ts_, NowMs(), &bytes);
+  if (!entry.ok()) return entry.status();
+  const Entry& e = *entry;
 
   auto payload_at = [this](uint64_t seq) -> Result<std::string> {
     if (auto it = hypothetical_.find(seq); it != hypothetical_.end()) return it->second;

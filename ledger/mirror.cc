@@ -16,9 +16,7 @@ Result<std::optional<uint64_t>> MirrorAdmission::Admit(db::Txn& txn, const Submi
                                                        const Entry& entry) {
   const RecordAttachment* a = FindAttachment(sub);
   std::optional<Result<Payload>> parsed_here;
-  const Result<Payload>& payload = a != nullptr && a->parsed.has_value()
-                                       ? *a->parsed
-                                       : parsed_here.emplace(ParsePayload(sub.payload));
+  const Result<Payload>& payload = PreparedPayload(sub, &parsed_here);
   if (!payload.ok()) return payload.status();
   TxnStateStore state(txn);
   VIGIL_RETURN_IF_ERROR(

@@ -250,6 +250,26 @@ std::optional<std::string> Log::SigningHeld() const {
   return held_;
 }
 
+Result<Entry> Log::EntryFor(const Submission& sub, uint64_t seq, const Hash& prev,
+                            int64_t last_ts_ms, int64_t now_ms, std::string* encoded) {
+  Entry e;
+  e.seq = seq;
+  e.ts_ms = std::max(now_ms, last_ts_ms);
+  e.prev = prev;
+  e.signer = sub.signer;
+  e.payload = sub.payload;
+  e.sig = sub.sig;
+  e.cosigners = sub.cosigners;
+  *encoded = EncodeEntry(e);
+  if (encoded->size() > Entry::kMaxSize) {
+    return Status(Code::kInvalidArgument,
+                  "the entry would be " + std::to_string(encoded->size()) +
+                      " bytes, over the 65535-byte limit; keep large documents outside the log "
+                      "and reference them by SHA-256");
+  }
+  return e;
+}
+
 std::vector<Result<Placed>> Log::Place(const std::vector<Submission>& subs, int64_t now_ms) {
   if (is_mirror()) {  // a mirror never signs: submissions go to the primary
     return std::vector<Result<Placed>>(
@@ -294,22 +314,13 @@ std::vector<Result<Placed>> Log::PlaceBatch(const std::vector<Submission>& subs,
     for (size_t i = 0; i < subs.size() && fatal.ok(); ++i) {
       const Submission& sub = subs[i];
       Outcome& out = outcomes[i];
-      Entry e;
-      e.seq = size;
-      e.ts_ms = std::max(now_ms, last_ts);
-      e.prev = last_leaf;
-      e.signer = sub.signer;
-      e.payload = sub.payload;
-      e.sig = sub.sig;
-      e.cosigners = sub.cosigners;
-      std::string bytes = EncodeEntry(e);
-      if (bytes.size() > Entry::kMaxSize) {
-        out.rejected = Status(Code::kInvalidArgument,
-                              "the entry would be " + std::to_string(bytes.size()) +
-                                  " bytes, over the 65535-byte limit; keep large documents "
-                                  "outside the log and reference them by SHA-256");
+      std::string bytes;
+      Result<Entry> entry = EntryFor(sub, size, last_leaf, last_ts, now_ms, &bytes);
+      if (!entry.ok()) {
+        out.rejected = entry.status();
         continue;
       }
+      const Entry& e = *entry;
       Result<std::optional<uint64_t>> admitted = admission_->Admit(*txn, sub, e);
       if (!admitted.ok()) {
         if (IsBatchFatal(admitted.status())) {

@@ -115,6 +115,13 @@ class Log {
   // Why signing is held, or nullopt. Thread-safe.
   std::optional<std::string> SigningHeld() const;
 
+  // The entry Place makes of `sub` as entry `seq` after the leaf `prev`, stamped
+  // max(now_ms, last_ts_ms) (a log's time never goes back), and its encoding in `*encoded`.
+  // kInvalidArgument when the encoding is over Entry::kMaxSize. Also used by dry runs
+  // (ledger/dry_run.h), so a record is judged on exactly the entry an append would make.
+  static Result<Entry> EntryFor(const Submission& sub, uint64_t seq, const Hash& prev,
+                                int64_t last_ts_ms, int64_t now_ms, std::string* encoded);
+
   // ---- the last-checkpoint file (no fork after a restore) ----
 
   // <dir>/checkpoint.last: the first of the file's two slots (formats.md §9.6), each a signed
