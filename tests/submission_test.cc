@@ -377,8 +377,10 @@ TEST_CASE("A batch dry run is cumulative and appends nothing", "[api][batch][dry
       testing::MakeSubmission(w.a, Sale("a-cum-0", "150")),
       testing::MakeSubmission(w.a, Purchase("a-cum-1", "100")),
       testing::MakeSubmission(w.a, Sale("a-cum-2", "150")),
-      testing::MakeSubmission(w.a, Purchase("a-cum-1", "100")),  // item 1 again: a resend
   };
+  // Item 1 again, byte for byte: a resend (a payload made again would carry a later "at" when
+  // the clock's millisecond moved on, and be a different record with a used id).
+  subs.push_back(subs[1]);
   Reply r = w.Post(Batch(subs), "/v1/entries:batch?dry_run=true");
   INFO(r);
   REQUIRE(r.status == 200);
