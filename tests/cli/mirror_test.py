@@ -23,9 +23,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 VIGIL = os.path.abspath(sys.argv[1])
 FAILURES = []
@@ -153,6 +155,57 @@ def main():
 SERVERS = []
 
 
+class HoldingProxy:
+    """Forwards GETs to `upstream`; once armed with n, holds the n-th request until released."""
+
+    def __init__(self, upstream):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                with proxy.lock:
+                    proxy.count += 1
+                    held = proxy.count == proxy.hold_at
+                if held:
+                    proxy.reached.set()
+                    proxy.release.wait(60)
+                    return  # the client was killed meanwhile: nothing to answer
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "connection")}
+                req = urllib.request.Request(upstream + self.path, headers=headers)
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, body, ctype = r.status, r.read(), r.headers.get("Content-Type")
+                except urllib.error.HTTPError as e:
+                    status, body, ctype = e.code, e.read(), e.headers.get("Content-Type")
+                self.send_response(status)
+                self.send_header("Content-Type", ctype or "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.arm(0)
+
+    def arm(self, n):
+        with self.lock:
+            self.count, self.hold_at = 0, n
+            self.reached, self.release = threading.Event(), threading.Event()
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def serve(data, tmp, port=None, extra=()):
     s = Serve(data, tmp, port, extra)
     SERVERS.append(s)
@@ -254,29 +307,33 @@ def scenario(tmp, primary, vkey, authority, business, log_key_backup):
     kdir = os.path.join(tmp, "killed")
     kargs = ["--from", p.url, "--data", kdir, "--key", authority, "--log-key", vkey, "--once",
              "--batch", "1", "--threads", "1"]
-    # How long a whole run takes on this machine now, so that the kills land inside runs
-    # however fast or loaded it is: each killed run may do at most about a third of the work.
-    start = time.time()
-    rc, out, err = mirror(*[os.path.join(tmp, "timed") if a == kdir else a for a in kargs])
-    whole = time.time() - start
-    check(rc == 0, f"a whole run takes {whole:.2f} s here", err)
+    # Each run goes through a proxy that holds its n-th request; the run is killed while held.
+    # The kill point is a count of requests, not a time, so it lands mid-run however fast or
+    # loaded the machine is (a whole run makes about one request per entry with --batch 1).
+    hold = HoldingProxy(p.url)
+    kargs[1] = hold.url
     rng = random.Random(17)
     kills, sizes = 0, []
-    for _ in range(40):
+    for _ in range(60):
+        hold.arm(rng.randint(1, 12))
         proc = subprocess.Popen([VIGIL, "mirror", *kargs], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.35) * whole)
-        if proc.poll() is not None:
-            check(proc.returncode == 0, "a run between the kills that ended on its own succeeded",
+        while not hold.reached.wait(0.05) and proc.poll() is None:
+            pass
+        if not hold.reached.is_set():
+            check(proc.returncode == 0, "a run that ended before its held request succeeded",
                   proc.returncode)
-            break  # this run finished before the kill
+            break  # this run had fewer requests left than the hold point
         proc.kill()
         kills += 1
         proc.wait()
+        hold.release.set()
         if os.path.exists(os.path.join(kdir, "store", "data.mdb")):
             s = serve(kdir, tmp)
             sizes.append(size_of(s.url))
             stop(s)
+    hold.stop()
+    kargs[1] = p.url
     final = size_of(p.url)
     check(kills >= 3 and len([x for x in sizes if 0 < x < final]) >= 2,
           f"vigil mirror was killed mid-run ({kills} times), some mid-download", sizes)
