@@ -21,6 +21,14 @@ class TxnStateStore : public StateStore {
   Status Delete(std::string_view key) override;
   Status ScanPrefix(std::string_view prefix, const ScanFn& fn,
                     std::string_view from = {}) const override;
+  // Forms kept by the store's Env for every transaction (db::Txn::GetDecoded): a participant
+  // record is parsed once, not by every request and append that reads it.
+  std::shared_ptr<const void> GetDecoded(std::string_view key) const override {
+    return txn_->GetDecoded(db::Table::kState, key);
+  }
+  void KeepDecoded(std::string_view key, std::shared_ptr<const void> decoded) const override {
+    txn_->KeepDecoded(db::Table::kState, key, std::move(decoded));
+  }
 
  private:
   const db::Txn* txn_;

@@ -354,5 +354,65 @@ TEST_CASE("ParseJson refuses a repeated key at any depth and names it", "[payloa
   }
 }
 
+TEST_CASE("AppendJsonString writes what nlohmann's dump writes, byte for byte", "[entry]") {
+  // Every control character, the two escaped ones, DEL, and UTF-8 of each length, in random
+  // strings; then invalid UTF-8, which both refuse.
+  const std::vector<std::string> pieces = [] {
+    std::vector<std::string> p;
+    for (int c = 0; c < 0x20; ++c) p.emplace_back(1, static_cast<char>(c));
+    for (const char* s :
+         {"\"", "\\", "\x7f", "a", "/", "Hà Nội", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80",
+          "\xef\xbf\xbf", "\xed\x9f\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "{\"k\":1}"}) {
+      p.emplace_back(s);
+    }
+    return p;
+  }();
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::string s;
+    const auto n = std::uniform_int_distribution<int>(0, 12)(rng);
+    for (int i = 0; i < n; ++i) {
+      s += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+    }
+    std::string out = "x";
+    AppendJsonString(&out, s);
+    INFO(nlohmann::json(s).dump());
+    REQUIRE(out == "x" + nlohmann::json(s).dump());
+  }
+  for (const char* bad :
+       {"\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf0\x80\x80\x80",
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe1\x80", "ok\xff"}) {
+    std::string out;
+    CHECK_THROWS_AS(AppendJsonString(&out, bad), nlohmann::json::type_error);
+    CHECK_THROWS_AS(nlohmann::json(std::string(bad)).dump(), nlohmann::json::type_error);
+  }
+}
+
+TEST_CASE("ParseJson builds the tree nlohmann's parser builds, and refuses what it refuses",
+          "[payload]") {
+  for (
+      std::string_view text :
+      {R"({"type":"chemical.purchase","items":[{"qty":"1.5","n":-3,"f":2.5e3,"u":18446744073709551615}],"ok":true,"no":false,"z":null})",
+       R"([])", R"({})", R"("s\u00e9\n")", R"(12)", R"([[[],{}],{"a":[1,{"b":[]}]}])",
+       R"( {"a" : [ 1 , 2 ] } )"}) {
+    INFO(text);
+    Result<nlohmann::json> j = ParseJson(text);
+    REQUIRE(j.ok());
+    CHECK(*j == nlohmann::json::parse(text));
+  }
+  for (std::string_view text : {R"({"a":1)", R"({"a":1}x)", R"([1,])", R"()", R"({"a":01})"}) {
+    INFO(text);
+    Result<nlohmann::json> j = ParseJson(text);
+    REQUIRE_FALSE(j.ok());
+    CHECK(j.status().message().starts_with("not valid JSON (error near byte "));
+  }
+  std::string deep(16, '[');
+  deep += std::string(16, ']');
+  CHECK(ParseJson(deep).ok());
+  std::string deeper(17, '[');
+  deeper += std::string(17, ']');
+  CHECK(ParseJson(deeper).status().message() == "JSON nested deeper than 16 levels");
+}
+
 }  // namespace
 }  // namespace vigil

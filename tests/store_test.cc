@@ -550,6 +550,58 @@ TEST_CASE("rejected records append nothing", "[store]") {
 
 // ---- map growth ----
 
+TEST_CASE("a decoded form is used only while the value is still the bytes it came from",
+          "[store][db]") {
+  TempDir dir("vigil_store_test");
+  Result<std::unique_ptr<db::Env>> env = db::Env::Open(dir.File("store"));
+  REQUIRE(env.ok());
+  db::Env& e = **env;
+  auto put = [&](std::string_view value) {
+    Result<db::Txn> w = e.BeginWrite();
+    REQUIRE(w.ok());
+    REQUIRE(w->Put(Table::kState, "participant/b1", value).ok());
+    REQUIRE(w->Commit().ok());
+  };
+  put("v1");
+  auto form = [](const std::shared_ptr<const void>& p) {
+    return p == nullptr ? std::string("none") : *std::static_pointer_cast<const std::string>(p);
+  };
+  Result<db::Txn> old = e.BeginRead();  // a snapshot that keeps reading v1
+  REQUIRE(old.ok());
+  CHECK(form(old->GetDecoded(Table::kState, "participant/b1")) == "none");
+  old->KeepDecoded(Table::kState, "participant/b1", std::make_shared<const std::string>("of v1"));
+  CHECK(form(old->GetDecoded(Table::kState, "participant/b1")) == "of v1");
+  // Same key, another table: not the same value.
+  CHECK(form(old->GetDecoded(Table::kMeta, "participant/b1")) == "none");
+  {
+    // An uncommitted write: it does not see v1's form, nor does its form outlive the abort.
+    Result<db::Txn> w = e.BeginWrite();
+    REQUIRE(w.ok());
+    REQUIRE(w->Put(Table::kState, "participant/b1", "v2").ok());
+    CHECK(form(w->GetDecoded(Table::kState, "participant/b1")) == "none");
+    w->KeepDecoded(Table::kState, "participant/b1", std::make_shared<const std::string>("of v2"));
+    CHECK(form(w->GetDecoded(Table::kState, "participant/b1")) == "of v2");
+    CHECK(form(old->GetDecoded(Table::kState, "participant/b1")) == "none");
+  }  // aborted
+  {
+    Result<db::Txn> r = e.BeginRead();
+    REQUIRE(r.ok());
+    CHECK(form(r->GetDecoded(Table::kState, "participant/b1")) == "none");
+  }
+  old->KeepDecoded(Table::kState, "participant/b1", std::make_shared<const std::string>("of v1"));
+  put("v3");
+  Result<db::Txn> now = e.BeginRead();
+  REQUIRE(now.ok());
+  CHECK(form(now->GetDecoded(Table::kState, "participant/b1")) == "none");
+  CHECK(form(old->GetDecoded(Table::kState, "participant/b1")) == "of v1");
+  {
+    Result<db::Txn> w = e.BeginWrite();
+    REQUIRE(w.ok());
+    REQUIRE(w->Delete(Table::kState, "participant/b1").ok());
+    CHECK(form(w->GetDecoded(Table::kState, "participant/b1")) == "none");
+  }
+}
+
 TEST_CASE("a full map is reported, and Grow lets the retry succeed", "[store][db]") {
   TempDir dir("vigil_store_test");
   db::EnvOptions options;

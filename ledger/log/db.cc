@@ -109,6 +109,48 @@ Result<std::optional<std::string>> Txn::Get(Table table, std::string_view key) c
   return std::optional<std::string>(std::string(View(v)));
 }
 
+namespace {
+std::string DecodedKey(Table table, std::string_view key) {
+  std::string k(1, static_cast<char>(table));
+  k += key;
+  return k;
+}
+}  // namespace
+
+std::shared_ptr<const void> Txn::GetDecoded(Table table, std::string_view key) const {
+  assert(txn_ != nullptr);
+  std::shared_ptr<const Env::Decoded> kept;
+  {
+    std::lock_guard<std::mutex> lock(env_->decoded_mu_);
+    auto it = env_->decoded_.find(DecodedKey(table, key));
+    if (it == env_->decoded_.end()) return nullptr;
+    kept = it->second;
+  }
+  MDB_val k = Val(key), v;
+  if (mdb_get(txn_, env_->dbi_[static_cast<int>(table)], &k, &v) != 0) return nullptr;
+  return View(v) == kept->value ? kept->form : nullptr;
+}
+
+void Txn::KeepDecoded(Table table, std::string_view key,
+                      std::shared_ptr<const void> decoded) const {
+  assert(txn_ != nullptr);
+  MDB_val k = Val(key), v;
+  if (mdb_get(txn_, env_->dbi_[static_cast<int>(table)], &k, &v) != 0) return;
+  auto kept =
+      std::make_shared<const Env::Decoded>(Env::Decoded{std::string(View(v)), std::move(decoded)});
+  std::lock_guard<std::mutex> lock(env_->decoded_mu_);
+  if (env_->decoded_bytes_ + kept->value.size() > Env::kDecodedMaxBytes) {
+    env_->decoded_.clear();
+    env_->decoded_bytes_ = 0;
+  }
+  auto [it, added] = env_->decoded_.try_emplace(DecodedKey(table, key), kept);
+  if (!added) {
+    env_->decoded_bytes_ -= it->second->value.size();
+    it->second = kept;
+  }
+  env_->decoded_bytes_ += kept->value.size();
+}
+
 Status Txn::Put(Table table, std::string_view key, std::string_view value) {
   assert(txn_ != nullptr && !read_only_);
   MDB_val k = Val(key), v = Val(value);

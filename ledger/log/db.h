@@ -18,10 +18,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "keys/result.h"
 
@@ -79,6 +81,16 @@ class Txn {
   Result<std::optional<std::pair<std::string, std::string>>> Last(Table table) const;
   // Number of records in `table`.
   Result<uint64_t> Count(Table table) const;
+
+  // Decoded forms of values (a record parsed once, say), shared by every transaction of the Env
+  // and every thread. GetDecoded gives the form kept for `key` if it was made from exactly the
+  // bytes this transaction reads there now, else nullptr: a form is never stale, whichever
+  // transaction (a snapshot, an uncommitted or aborted write) read the bytes it was made from.
+  // KeepDecoded offers `decoded`, made from the value this transaction reads at `key` now.
+  // Each key must always be decoded by the same decoder, which alone casts its forms. A cache:
+  // errors read as a miss, and it is emptied when it holds too many bytes.
+  std::shared_ptr<const void> GetDecoded(Table table, std::string_view key) const;
+  void KeepDecoded(Table table, std::string_view key, std::shared_ptr<const void> decoded) const;
 
   // Commits a write transaction durably (fsync). On failure the Env turns read-only.
   // A read transaction just ends. The Txn is finished either way.
@@ -140,6 +152,17 @@ class Env {
   std::atomic<uint64_t> map_size_{0};
   std::atomic<bool> failed_{false};
   std::shared_mutex resize_mu_;
+
+  // Txn::GetDecoded's forms, by table byte + key, each with the value bytes it was made from.
+  struct Decoded {
+    std::string value;
+    std::shared_ptr<const void> form;
+  };
+  static constexpr size_t kDecodedMaxBytes = size_t{16} << 20;
+  std::mutex decoded_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Decoded>>
+      decoded_;               // GUARDED_BY(decoded_mu_)
+  size_t decoded_bytes_ = 0;  // GUARDED_BY(decoded_mu_)
 };
 
 }  // namespace vigil::db

@@ -9,7 +9,25 @@ namespace vigil {
 
 namespace {
 
-std::string JsonString(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+// The length of the well-formed UTF-8 sequence (RFC 3629) at s[i], or 0.
+size_t Utf8Length(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
+    return k < s.size() && at(k) >= lo && at(k) <= hi;
+  };
+  const unsigned c = at(i);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return cont(i + 1, lo, hi) && cont(i + 2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -131,6 +149,56 @@ Result<int64_t> ParseTimestamp(std::string_view t) {
   return *day + ((h * 60 + mi - offset_min) * 60 + std::min(s, 59)) * int64_t{1000} + ms;
 }
 
+void AppendJsonString(std::string* out, std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8Length(s, i);
+    if (n == 0) {
+      *out += nlohmann::json(std::string(s)).dump();  // throws, naming the byte
+      return;
+    }
+    i += n;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->reserve(out->size() + s.size() + 2);
+  *out += '"';
+  size_t plain = 0;  // s[plain, i) is copied as is
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s, plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      default:
+        *out += "\\u00";
+        *out += kHex[c >> 4];
+        *out += kHex[c & 15];
+    }
+  }
+  out->append(s, plain);
+  *out += '"';
+}
+
 std::string EncodeEntry(const Entry& e) {
   std::string out;
   out.reserve(e.payload.size() + 256);
@@ -138,15 +206,18 @@ std::string EncodeEntry(const Entry& e) {
   out += std::to_string(e.seq);
   out += ",\"ts\":\"" + FormatTimestamp(e.ts_ms) + "\"";
   out += ",\"prev\":\"" + Base64(e.prev) + "\"";
-  out += ",\"signer\":" + JsonString(e.signer);
-  out += ",\"payload\":" + JsonString(e.payload);
+  out += ",\"signer\":";
+  AppendJsonString(&out, e.signer);
+  out += ",\"payload\":";
+  AppendJsonString(&out, e.payload);
   out += ",\"sig\":\"" + Base64Encode(e.sig) + "\"";
   if (!e.cosigners.empty()) {
     out += ",\"cosigners\":[";
     for (size_t i = 0; i < e.cosigners.size(); ++i) {
       if (i > 0) out += ',';
-      out += "{\"signer\":" + JsonString(e.cosigners[i].signer) + ",\"sig\":\"" +
-             Base64Encode(e.cosigners[i].sig) + "\"}";
+      out += "{\"signer\":";
+      AppendJsonString(&out, e.cosigners[i].signer);
+      out += ",\"sig\":\"" + Base64Encode(e.cosigners[i].sig) + "\"}";
     }
     out += ']';
   }

@@ -48,6 +48,12 @@ std::string EncodeEntry(const Entry& e);
 // Parses stored entry bytes. kCorruption if they are not exactly what EncodeEntry writes.
 Result<Entry> DecodeEntry(std::string_view bytes);
 
+// Appends `s` to `*out` as a JSON string, byte for byte as nlohmann::json(s).dump() writes it
+// (the entry's canonical form): `"` and `\` escaped, \b \t \n \f \r short, other control
+// characters as \u00xx, everything else (UTF-8 included) as is. Invalid UTF-8 throws
+// nlohmann::json::type_error, as dump() does.
+void AppendJsonString(std::string* out, std::string_view s);
+
 // The wall clock in ms since the Unix epoch: the server's acceptance time. Never called by the
 // state machine, whose time comes from the entries.
 int64_t NowMs();

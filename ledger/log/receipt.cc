@@ -16,8 +16,9 @@ std::string ReceiptToJson(const Receipt& r) {
   std::string out;
   out.reserve(160 + r.checkpoint.size() + 48 * r.inclusion.size());
   out += "{\"seq\":" + std::to_string(r.seq) + ",\"leaf_hash\":\"" + Base64(r.leaf_hash) +
-         "\",\"ts\":\"" + FormatTimestamp(r.ts_ms) +
-         "\",\"checkpoint\":" + nlohmann::json(r.checkpoint).dump() + ",\"inclusion\":[";
+         "\",\"ts\":\"" + FormatTimestamp(r.ts_ms) + "\",\"checkpoint\":";
+  AppendJsonString(&out, r.checkpoint);
+  out += ",\"inclusion\":[";
   for (size_t i = 0; i < r.inclusion.size(); ++i) {
     out += (i == 0 ? "\"" : ",\"") + Base64(r.inclusion[i]) + "\"";
   }

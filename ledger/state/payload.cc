@@ -1,7 +1,6 @@
 #include "ledger/state/payload.h"
 
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "ledger/log/entry.h"
@@ -22,78 +21,115 @@ bool IsPlainId(std::string_view s) {
 
 namespace {
 
-// nlohmann::json::parse with a depth limit and duplicate keys refused. With `name_duplicate`
-// false it only counts each object's keys and compares with the parsed object's size (a repeated
-// key collapses into one): no allocation per key. A repeated key found that way is then named by
-// parsing again with `name_duplicate` true, which keeps the keys of each open object in a set.
-Result<nlohmann::json> ParseJsonChecked(std::string_view text, bool name_duplicate) {
-  using Event = nlohmann::json::parse_event_t;
+// Builds the tree as nlohmann's own DOM parser does (through its SAX interface), refusing as
+// it goes a key repeated in one object and nesting deeper than kMaxJsonDepth. The tree's objects
+// are ordered maps, so a repeated key is found (and named) by the insertion that fails.
+class CheckedTreeBuilder {
+ public:
+  using json = nlohmann::json;
+  explicit CheckedTreeBuilder(json* root) : root_(root) {}
+
+  bool null() { return Add(nullptr) != nullptr; }
+  bool boolean(bool v) { return Add(v) != nullptr; }
+  bool number_integer(json::number_integer_t v) { return Add(v) != nullptr; }
+  bool number_unsigned(json::number_unsigned_t v) { return Add(v) != nullptr; }
+  bool number_float(json::number_float_t v, const std::string&) { return Add(v) != nullptr; }
+  bool string(std::string& v) { return Add(std::move(v)) != nullptr; }
+  bool binary(json::binary_t& v) { return Add(std::move(v)) != nullptr; }
+  bool start_object(std::size_t) { return Open(json::value_t::object); }
+  bool start_array(std::size_t) { return Open(json::value_t::array); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool key(std::string& k) {
+    // try_emplace leaves `k` as it was when the key is already there.
+    auto [it, added] = open_.back()->get_ref<json::object_t&>().try_emplace(std::move(k));
+    if (!added) {
+      duplicate = std::move(k);
+      return false;
+    }
+    slot_ = &it->second;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) {
+    error_at = position;
+    return false;
+  }
+
+  // Why parsing stopped, if it did.
+  std::optional<std::size_t> error_at;  // a syntax error near this byte
   bool too_deep = false;
-  // Per open object, by depth: an object opening at depth d has its keys reported at depth d + 1.
-  std::vector<size_t> key_count;
-  std::vector<std::set<std::string, std::less<>>> keys;
-  bool repeated = false;
   std::optional<std::string> duplicate;
-  nlohmann::json::parser_callback_t check = [&](int depth, Event event, nlohmann::json& parsed) {
-    // Count containers only: the top-level object or array opens at depth 0.
-    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxJsonDepth) {
+
+ private:
+  // Places `v` where the next value goes; returns it.
+  json* Add(json&& v) {
+    if (open_.empty()) {
+      *root_ = std::move(v);
+      return root_;
+    }
+    json& top = *open_.back();
+    if (top.is_array()) {
+      top.get_ref<json::array_t&>().push_back(std::move(v));
+      return &top.get_ref<json::array_t&>().back();
+    }
+    *slot_ = std::move(v);
+    return slot_;
+  }
+  bool Open(json::value_t type) {
+    // The top-level container opens at depth 0.
+    if (open_.size() >= static_cast<size_t>(kMaxJsonDepth)) {
       too_deep = true;
       return false;
     }
-    const auto d = static_cast<size_t>(depth);
-    if (event == Event::object_start) {
-      if (key_count.size() <= d) key_count.resize(d + 1);
-      key_count[d] = 0;
-      if (name_duplicate) {
-        if (keys.size() <= d) keys.resize(d + 1);
-        keys[d].clear();
-      }
-    } else if (event == Event::key && d >= 1 && d - 1 < key_count.size()) {
-      ++key_count[d - 1];
-      if (name_duplicate && !duplicate.has_value() && parsed.is_string() &&
-          !keys[d - 1].insert(parsed.get_ref<const std::string&>()).second) {
-        duplicate = parsed.get_ref<const std::string&>();
-      }
-    } else if (event == Event::object_end && d < key_count.size() &&
-               parsed.size() != key_count[d]) {
-      repeated = true;
-    }
+    open_.push_back(Add(json(type)));
     return true;
-  };
+  }
+  bool Close() {
+    open_.pop_back();
+    return true;
+  }
+
+  json* root_;
+  std::vector<json*> open_;  // the containers being filled, outermost first
+  json* slot_ = nullptr;     // the value of the key just read in the innermost object
+};
+
+// nlohmann::json::parse with a depth limit and duplicate keys refused.
+Result<nlohmann::json> ParseJsonChecked(std::string_view text) {
   nlohmann::json j;
+  CheckedTreeBuilder builder(&j);
+  bool parsed = false;
   try {
-    j = nlohmann::json::parse(text, check, /*allow_exceptions=*/true);
-  } catch (const nlohmann::json::parse_error& e) {
-    // The byte position is useful to a client; the library's text is not shown.
-    return Status(Code::kInvalidArgument,
-                  "not valid JSON (error near byte " + std::to_string(e.byte) + ")");
+    parsed = nlohmann::json::sax_parse(text, &builder);
   } catch (const nlohmann::json::exception&) {
     return Status(Code::kInvalidArgument, "not valid JSON");
   }
-  if (too_deep) {
+  if (builder.too_deep) {
     return Status(Code::kInvalidArgument,
                   "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
   // Parsers disagree on which of two equal keys wins (nlohmann, Python and JavaScript keep the
   // last, others the first), so a signed object with a repeated key could mean one thing to the
   // server and another to a verifier or a reader: refuse it.
-  if (repeated && !name_duplicate) return ParseJsonChecked(text, /*name_duplicate=*/true);
-  if (repeated || duplicate.has_value()) {
+  if (builder.duplicate.has_value()) {
     // The key is valid UTF-8 (the parser checked it); quoted as JSON; long ones are not repeated.
-    const std::string name = duplicate.value_or("");
+    const std::string& name = *builder.duplicate;
     return Status(
         Code::kInvalidArgument,
         "JSON with a duplicate key" +
             (!name.empty() && name.size() <= 64 ? " " + nlohmann::json(name).dump() : ""));
+  }
+  if (!parsed || builder.error_at.has_value()) {
+    // The byte position is useful to a client; the library's text is not shown.
+    return Status(Code::kInvalidArgument, "not valid JSON (error near byte " +
+                                              std::to_string(builder.error_at.value_or(0)) + ")");
   }
   return j;
 }
 
 }  // namespace
 
-Result<nlohmann::json> ParseJson(std::string_view text) {
-  return ParseJsonChecked(text, /*name_duplicate=*/false);
-}
+Result<nlohmann::json> ParseJson(std::string_view text) { return ParseJsonChecked(text); }
 
 Result<Payload> ParsePayload(std::string_view bytes) {
   // The payload is the exact bytes people read: no byte-order mark, no whitespace around the

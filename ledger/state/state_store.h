@@ -5,7 +5,8 @@
 // (even reads: a const read such as LoadParticipant may keep a decoded form, below).
 //
 // A store may also keep decoded forms of its values (GetDecoded/KeepDecoded): the verifier's
-// memory keeps, say, a participant record parsed once instead of at every entry that reads it.
+// memory keeps, say, a participant record parsed once instead of at every entry that reads it,
+// and the server's LMDB store keeps them for all its transactions (db::Txn::GetDecoded).
 // A decoded form is dropped whenever its key is written or deleted, so a reader that finds one
 // gets exactly what decoding the current value would give.
 #ifndef VIGIL_LEDGER_STATE_STATE_STORE_H_
