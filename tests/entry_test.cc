@@ -378,6 +378,14 @@ TEST_CASE("AppendJsonString writes what nlohmann's dump writes, byte for byte", 
     AppendJsonString(&out, s);
     INFO(nlohmann::json(s).dump());
     REQUIRE(out == "x" + nlohmann::json(s).dump());
+    // And DecodeEntry reads every such string back, in each string field of an entry.
+    Entry e = ZeroEntry();
+    e.payload = s;
+    e.signer = s + "s";
+    e.cosigners = {{"c" + s, std::string(64, '\x01')}, {s + "\"", std::string(64, '\xff')}};
+    Result<Entry> back = DecodeEntry(EncodeEntry(e));
+    REQUIRE(back.ok());
+    CHECK(*back == e);
   }
   for (const char* bad :
        {"\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf0\x80\x80\x80",

@@ -225,36 +225,122 @@ std::string EncodeEntry(const Entry& e) {
   return out;
 }
 
-Result<Entry> DecodeEntry(std::string_view bytes) {
-  if (bytes.size() > Entry::kMaxSize) return Corrupt("longer than 65535 bytes");
-  nlohmann::json j = nlohmann::json::parse(bytes, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Corrupt("not a JSON object");
-  Entry e;
-  try {
-    if (j.at("v").get<int>() != 1) return Corrupt("unknown version");
-    e.seq = j.at("seq").get<uint64_t>();
-    Result<int64_t> ts = ParseTimestamp(j.at("ts").get<std::string>());
-    if (!ts.ok()) return Corrupt("bad ts");
-    e.ts_ms = *ts;
-    Result<Hash> prev = HashFromBase64(j.at("prev").get<std::string>());
-    if (!prev.ok()) return Corrupt("bad prev");
-    e.prev = *prev;
-    e.signer = j.at("signer").get<std::string>();
-    e.payload = j.at("payload").get<std::string>();
-    Result<Bytes> sig = Base64Decode(j.at("sig").get<std::string>());
-    if (!sig.ok() || sig->size() != 64) return Corrupt("bad sig");  // Ed25519: 64 bytes
-    e.sig = *sig;
-    if (j.contains("cosigners")) {
-      for (const auto& c : j.at("cosigners")) {
-        Result<Bytes> csig = Base64Decode(c.at("sig").get<std::string>());
-        if (!csig.ok() || csig->size() != 64) return Corrupt("bad cosigner sig");
-        e.cosigners.push_back({c.at("signer").get<std::string>(), *csig});
+namespace {
+
+// Reads the layout EncodeEntry writes, front to back, without a JSON tree. What it accepts is
+// encoded again and compared with the bytes, so it need not refuse every other spelling itself;
+// it must only never read a field wrongly.
+class CanonicalReader {
+ public:
+  explicit CanonicalReader(std::string_view in) : in_(in) {}
+  bool done() const { return in_.empty(); }
+  bool Literal(std::string_view s) {
+    if (!in_.starts_with(s)) return false;
+    in_.remove_prefix(s.size());
+    return true;
+  }
+  bool Uint(uint64_t* v) {
+    auto [end, ec] = std::from_chars(in_.data(), in_.data() + in_.size(), *v);
+    if (ec != std::errc() || end == in_.data()) return false;
+    in_.remove_prefix(static_cast<size_t>(end - in_.data()));
+    return true;
+  }
+  // A string with no escapes (a time, base64), without its quotes.
+  bool Plain(std::string_view* out) {
+    if (!Literal("\"")) return false;
+    const size_t close = in_.find_first_of("\"\\");
+    if (close == std::string_view::npos || in_[close] != '"') return false;
+    *out = in_.substr(0, close);
+    in_.remove_prefix(close + 1);
+    return true;
+  }
+  // A JSON string with the escapes AppendJsonString writes, unescaped.
+  bool String(std::string* out) {
+    if (!Literal("\"")) return false;
+    out->clear();
+    for (;;) {
+      const size_t stop = in_.find_first_of("\"\\");
+      if (stop == std::string_view::npos) return false;
+      out->append(in_.substr(0, stop));
+      const char c = in_[stop];
+      in_.remove_prefix(stop + 1);
+      if (c == '"') return true;
+      if (in_.empty()) return false;
+      const char esc = in_[0];
+      in_.remove_prefix(1);
+      switch (esc) {
+        case '"': *out += '"'; break;
+        case '\\': *out += '\\'; break;
+        case 'b': *out += '\b'; break;
+        case 't': *out += '\t'; break;
+        case 'n': *out += '\n'; break;
+        case 'f': *out += '\f'; break;
+        case 'r': *out += '\r'; break;
+        case 'u': {
+          // Only control characters are written as \u00xx.
+          unsigned v = 0;
+          if (in_.size() < 4 || !in_.starts_with("00")) return false;
+          auto [end, ec] = std::from_chars(in_.data() + 2, in_.data() + 4, v, 16);
+          if (ec != std::errc() || end != in_.data() + 4 || v >= 0x20) return false;
+          *out += static_cast<char>(v);
+          in_.remove_prefix(4);
+          break;
+        }
+        default:
+          return false;
       }
     }
-  } catch (const nlohmann::json::exception&) {
+  }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace
+
+Result<Entry> DecodeEntry(std::string_view bytes) {
+  if (bytes.size() > Entry::kMaxSize) return Corrupt("longer than 65535 bytes");
+  CanonicalReader r(bytes);
+  Entry e;
+  std::string_view ts, prev, sig;
+  if (!r.Literal("{\"v\":")) return Corrupt("not an entry object");
+  if (!r.Literal("1,\"seq\":")) return Corrupt("unknown version");
+  if (!r.Uint(&e.seq) || !r.Literal(",\"ts\":") || !r.Plain(&ts) || !r.Literal(",\"prev\":") ||
+      !r.Plain(&prev) || !r.Literal(",\"signer\":") || !r.String(&e.signer) ||
+      !r.Literal(",\"payload\":") || !r.String(&e.payload) || !r.Literal(",\"sig\":") ||
+      !r.Plain(&sig)) {
     return Corrupt("missing or mistyped field");
   }
-  if (EncodeEntry(e) != bytes) return Corrupt("bytes differ from the canonical encoding");
+  Result<int64_t> time = ParseTimestamp(ts);
+  if (!time.ok()) return Corrupt("bad ts");
+  e.ts_ms = *time;
+  Result<Hash> prev_hash = HashFromBase64(prev);
+  if (!prev_hash.ok()) return Corrupt("bad prev");
+  e.prev = *prev_hash;
+  Result<Bytes> sig_bytes = Base64Decode(sig);
+  if (!sig_bytes.ok() || sig_bytes->size() != 64) return Corrupt("bad sig");  // Ed25519
+  e.sig = std::move(*sig_bytes);
+  if (r.Literal(",\"cosigners\":[")) {
+    do {
+      Cosignature c;
+      std::string_view csig;
+      if (!r.Literal("{\"signer\":") || !r.String(&c.signer) || !r.Literal(",\"sig\":") ||
+          !r.Plain(&csig) || !r.Literal("}")) {
+        return Corrupt("missing or mistyped field");
+      }
+      Result<Bytes> csig_bytes = Base64Decode(csig);
+      if (!csig_bytes.ok() || csig_bytes->size() != 64) return Corrupt("bad cosigner sig");
+      c.sig = std::move(*csig_bytes);
+      e.cosigners.push_back(std::move(c));
+    } while (r.Literal(","));
+    if (!r.Literal("]")) return Corrupt("missing or mistyped field");
+  }
+  if (!r.Literal("}") || !r.done()) return Corrupt("bytes after the entry");
+  try {
+    if (EncodeEntry(e) != bytes) return Corrupt("bytes differ from the canonical encoding");
+  } catch (const nlohmann::json::exception&) {
+    return Corrupt("a string is not valid UTF-8");
+  }
   return e;
 }
 
