@@ -42,7 +42,7 @@ kill -INT "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 server_pid=
 
-callgrind_annotate --inclusive=yes "$out" 2>/dev/null >"$work/annotate.txt"
+callgrind_annotate --inclusive=yes --threshold=100 "$out" 2>/dev/null >"$work/annotate.txt"
 /usr/bin/python3 - "$work/annotate.txt" "$work/load.json" "$records" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
