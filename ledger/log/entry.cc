@@ -269,13 +269,27 @@ class CanonicalReader {
       const char esc = in_[0];
       in_.remove_prefix(1);
       switch (esc) {
-        case '"': *out += '"'; break;
-        case '\\': *out += '\\'; break;
-        case 'b': *out += '\b'; break;
-        case 't': *out += '\t'; break;
-        case 'n': *out += '\n'; break;
-        case 'f': *out += '\f'; break;
-        case 'r': *out += '\r'; break;
+        case '"':
+          *out += '"';
+          break;
+        case '\\':
+          *out += '\\';
+          break;
+        case 'b':
+          *out += '\b';
+          break;
+        case 't':
+          *out += '\t';
+          break;
+        case 'n':
+          *out += '\n';
+          break;
+        case 'f':
+          *out += '\f';
+          break;
+        case 'r':
+          *out += '\r';
+          break;
         case 'u': {
           // Only control characters are written as \u00xx.
           unsigned v = 0;
