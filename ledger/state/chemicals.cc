@@ -114,11 +114,19 @@ std::string SubjectOf(const nlohmann::json& participant_record, std::string_view
 struct Threshold {
   int64_t single_max = 0, window_days = 0, window_max = 0;
 };
+// The substance's threshold, decoded once per stored value (StateStore::GetDecoded): every
+// acquisition of a thresholded substance reads it.
 std::optional<Threshold> LoadThreshold(ApplyContext& ctx, const Substance& s) {
-  std::optional<nlohmann::json> t = GetJson(ctx, statekey::ThresholdKey(s.id));
+  const std::string key = statekey::ThresholdKey(s.id);
+  if (std::shared_ptr<const void> kept = ctx.state.GetDecoded(key)) {
+    return *std::static_pointer_cast<const Threshold>(kept);
+  }
+  std::optional<nlohmann::json> t = GetJson(ctx, key);
   if (!t.has_value()) return std::nullopt;
-  return Threshold{t->value("single_max", int64_t{0}), t->value("window_days", int64_t{0}),
-                   t->value("window_max", int64_t{0})};
+  const Threshold threshold{t->value("single_max", int64_t{0}), t->value("window_days", int64_t{0}),
+                            t->value("window_max", int64_t{0})};
+  ctx.state.KeepDecoded(key, std::make_shared<const Threshold>(threshold));
+  return threshold;
 }
 
 // A rolling window above its limit: its total and last day.
