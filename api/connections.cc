@@ -180,6 +180,7 @@ struct FrontDoor::Impl {
     bool peer_done = false;  // the client shut down its side
     bool watched = false;    // in the epoll set (not while a worker has it)
     size_t drained = 0;
+    size_t reserved = 0;  // body bytes counted in `buffered` for this request
   };
   struct Done {
     int fd;
@@ -196,6 +197,7 @@ struct FrontDoor::Impl {
   std::atomic<bool> stopping{false};
   std::unordered_map<int, std::unique_ptr<Conn>> conns;
   std::unordered_map<std::string, size_t> per_peer;
+  size_t buffered = 0;  // sum of every connection's `reserved`; at most o.max_buffered_bytes
   Clock::time_point accept_paused_until{};
 
   // Worker pool and the answers it sends back to the loop.
@@ -223,9 +225,16 @@ struct FrontDoor::Impl {
     c.watched = false;
   }
 
+  // Gives back the body bytes the connection's request was counted for.
+  void Release(Conn& c) {
+    buffered -= c.reserved;
+    c.reserved = 0;
+  }
+
   void Close(int fd) {
     auto it = conns.find(fd);
     if (it == conns.end()) return;
+    Release(*it->second);
     Unwatch(*it->second);
     auto p = per_peer.find(it->second->peer);
     if (p != per_peer.end() && --p->second == 0) per_peer.erase(p);
@@ -238,6 +247,7 @@ struct FrontDoor::Impl {
   void Drain(Conn& c) {
     ::shutdown(c.fd.get(), SHUT_WR);
     if (c.peer_done) return Close(c.fd.get());
+    Release(c);
     c.phase = Conn::Phase::kDrain;
     c.in.clear();
     c.in.shrink_to_fit();
@@ -349,8 +359,16 @@ struct FrontDoor::Impl {
         case HeadCheck::Verdict::kComplete:
           break;
       }
+      const size_t body = c.head.head_only ? 0 : c.head.body_bytes;
+      if (body > o.max_buffered_bytes - buffered) {
+        return RefuseConn(c, 503, "server_busy",
+                          "the server is receiving too many request bodies at once; retry in a "
+                          "moment");
+      }
+      c.reserved = body;
+      buffered += body;
       c.phase = Conn::Phase::kBody;
-      c.need = c.head.head_bytes + (c.head.head_only ? 0 : c.head.body_bytes);
+      c.need = c.head.head_bytes + body;
       c.continue_sent = false;
       c.deadline = Clock::now() + std::chrono::seconds(o.body_timeout_s) +
                    std::chrono::seconds(c.head.body_bytes / std::max<size_t>(o.body_min_rate, 1));
@@ -397,6 +415,7 @@ struct FrontDoor::Impl {
     auto it = conns.find(d.fd);
     if (it == conns.end()) return;
     Conn& c = *it->second;
+    Release(c);
     if (d.abort) {
       // A client that does not read: close with a reset, so that the kernel does not keep the
       // unsent answer (up to the send buffer) for an orphaned socket.

@@ -11,6 +11,10 @@
 //   not a token, whitespace before the colon, obs-fold continuation lines, bare CR or LF, NUL);
 // - at most `max_connections` open connections and `max_connections_per_client` per address
 //   (over either cap: a 503 with Retry-After, and the connection closed);
+// - at most `max_buffered_bytes` of request bodies held at once, from the head that announces a
+//   body until its answer is sent: a head whose Content-Length would pass it is answered 503
+//   with Retry-After and its connection closed, so no set of clients can make the server hold
+//   more than that (the per-route limits bound one body; this bounds them all);
 // - heads that announce a body the server will refuse (Transfer-Encoding, a bad or too large
 //   Content-Length, a body on GET/HEAD) are handed over alone and the connection is closed after
 //   the answer, so the unread body can never become a second request.
@@ -48,6 +52,7 @@ struct FrontDoorOptions {
   size_t max_header_bytes = 16 * 1024;            // bytes of header fields (the request line apart)
   size_t max_connections = 1024;                  // open connections in all
   size_t max_connections_per_client = 32;         // open connections from one address
+  size_t max_buffered_bytes = size_t{64} << 20;   // request bodies held at once, in all
 };
 
 class FrontDoor {

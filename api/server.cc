@@ -335,6 +335,7 @@ Server::Server(Ledger& ledger, Writer& writer, ServerOptions options)
     door.max_header_bytes = options_.max_header_bytes;
     door.max_connections = options_.max_connections;
     door.max_connections_per_client = options_.max_connections_per_client;
+    door.max_buffered_bytes = options_.max_buffered_bytes;
     door_ = std::make_unique<FrontDoor>(
         door,
         [this](httplib::Stream& strm, bool must_close, bool& closed) {

@@ -62,8 +62,9 @@ struct ServerOptions {
   size_t max_header_count = 100;        // more header fields: 431
   size_t max_header_bytes = 16 * 1024;  // more bytes of header fields: 431
   size_t max_connections = 1024;        // open connections in all; more: 503 and closed
-  size_t max_connections_per_client = 32;  // open connections from one address; more: 503
-  QuotaLimits quota;                       // appends per participant (api/quota.h)
+  size_t max_connections_per_client = 32;        // open connections from one address; more: 503
+  size_t max_buffered_bytes = size_t{64} << 20;  // request bodies held at once; more: 503
+  QuotaLimits quota;                             // appends per participant (api/quota.h)
 };
 
 class Server {

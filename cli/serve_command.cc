@@ -88,6 +88,12 @@ void AddServe(CLI::App& app, int& exit_code) {
                   "connections all come from one address)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  cmd->add_option("--max-buffered-bytes", a->server.max_buffered_bytes,
+                  "Request bodies the server holds at once, in all clients' requests; a request "
+                  "announcing more is answered 503 + Retry-After (at least the batch route's "
+                  "8 MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{8} << 20, size_t{1} << 40));
   cmd->add_option("--max-queue", a->writer.max_queue,
                   "Submissions waiting for the writer before new ones get 503 + Retry-After")
       ->capture_default_str()
