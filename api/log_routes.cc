@@ -179,13 +179,22 @@ void SendReceipt(const httplib::Request& req, httplib::Response& res, const Rece
 
 }  // namespace
 
-Result<std::optional<std::string>> Server::CheckQuota(const Submission& sub, double now_s) {
+Result<std::optional<std::string>> Server::CheckQuota(
+    const Submission& sub, double now_s, std::unordered_map<std::string, QuotaPending>* batch) {
   Result<std::optional<Caller>> holder = auth_.KeyHolder(sub.signer);
   if (!holder.ok() || !holder->has_value() || !AppendQuota::Limited((*holder)->role)) {
     return std::optional<std::string>();
   }
-  VIGIL_RETURN_IF_ERROR(quota_.Check((*holder)->participant, now_s));
-  return std::optional<std::string>((*holder)->participant);
+  const std::string& participant = (*holder)->participant;
+  if (batch == nullptr) {
+    VIGIL_RETURN_IF_ERROR(quota_.Check(participant, now_s));
+  } else {
+    QuotaPending& pending = (*batch)[participant];
+    VIGIL_RETURN_IF_ERROR(quota_.Check(participant, now_s, pending));
+    pending.records += 1;
+    pending.bytes += static_cast<double>(sub.payload.size());
+  }
+  return std::optional<std::string>(participant);
 }
 
 std::vector<Route> Server::LogRoutes() {
@@ -278,6 +287,9 @@ std::vector<Route> Server::LogRoutes() {
                  std::vector<std::optional<std::string>> charged_to;
                  std::vector<size_t> sent_at;  // results index of each of subs
                  std::unique_ptr<DryRun> run;
+                 // What the earlier items admitted, so that a batch never spends more quota
+                 // than its participant has left (items past it get 429).
+                 std::unordered_map<std::string, QuotaPending> admitted;
                  if (*dry) {
                    Result<std::unique_ptr<DryRun>> begun = DryRun::Begin(ledger_);
                    if (!begun.ok()) return Fail(c.res, begun.status());
@@ -286,7 +298,7 @@ std::vector<Route> Server::LogRoutes() {
                  for (const nlohmann::json& item : *items) {
                    Result<Submission> sub = ParseSubmission(&item);
                    Result<std::optional<std::string>> limited =
-                       sub.ok() ? CheckQuota(*sub, now_s)
+                       sub.ok() ? CheckQuota(*sub, now_s, &admitted)
                                 : Result<std::optional<std::string>>(sub.status());
                    if (!limited.ok()) {
                      CountRefusal(limited.status());

@@ -19,9 +19,11 @@ AppendQuota::Bucket& AppendQuota::Refilled(const std::string& participant, doubl
   return b;
 }
 
-Status AppendQuota::Check(const std::string& participant, double now_s) {
+Status AppendQuota::Check(const std::string& participant, double now_s, QuotaPending pending) {
   std::lock_guard<std::mutex> lock(mu_);
-  const Bucket& b = Refilled(participant, now_s);
+  Bucket b = Refilled(participant, now_s);
+  b.records -= pending.records;
+  b.bytes -= pending.bytes;
   // Seconds until the bucket holds one record and no byte debt (a record may overdraw bytes).
   double wait = 0;
   if (limits_.records_per_hour > 0 && b.records < 1) {

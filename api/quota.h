@@ -23,6 +23,13 @@ struct QuotaLimits {
   double bytes_per_hour = 4 * 1024 * 1024;  // payload bytes; 0: no byte quota
 };
 
+// The records and payload bytes a request has admitted but not yet charged (the earlier items of
+// one batch).
+struct QuotaPending {
+  double records = 0;
+  double bytes = 0;
+};
+
 class AppendQuota {
  public:
   explicit AppendQuota(QuotaLimits limits) : limits_(limits) {}
@@ -31,9 +38,9 @@ class AppendQuota {
   // the authority and the police, who run the log and register in bulk, are not.
   static bool Limited(Role role) { return role == Role::kBusiness || role == Role::kInspector; }
 
-  // Ok if `participant` may append now (`now_s`: seconds on a steady clock); else
-  // kTooManyRequests with details {"retry_after", whole seconds}.
-  Status Check(const std::string& participant, double now_s);
+  // Ok if `participant` may append now (`now_s`: seconds on a steady clock), counting `pending`
+  // as already charged; else kTooManyRequests with details {"retry_after", whole seconds}.
+  Status Check(const std::string& participant, double now_s, QuotaPending pending = {});
   // Charges one appended record of `bytes` payload bytes to `participant`.
   void Charge(const std::string& participant, size_t bytes, double now_s);
 

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "api/auth.h"
 #include "api/quota.h"
@@ -110,8 +111,12 @@ class Server {
   // The append quota of `sub`'s signer (api/quota.h), checked, never charged: the participant
   // to charge once the record is appended, or nullopt when its role is not limited (a key the
   // store does not know, or a store that cannot be read, leaves the refusal to the rules).
-  // kTooManyRequests (with the retry time) when its participant has used its quota.
-  Result<std::optional<std::string>> CheckQuota(const Submission& sub, double now_s);
+  // kTooManyRequests (with the retry time) when its participant has used its quota. Within a
+  // batch, `*batch` holds what the earlier items were admitted for, counted as spent, and this
+  // item is added to it when admitted.
+  Result<std::optional<std::string>> CheckQuota(
+      const Submission& sub, double now_s,
+      std::unordered_map<std::string, QuotaPending>* batch = nullptr);
   // Counts (and logs, when it is the server's fault) a refusal answered inside a batch.
   void CountRefusal(const Status& status);
   // The caller of a signed request, or nullopt after answering with the problem.

@@ -321,6 +321,40 @@ TEST_CASE("A batch appends each item on its own, in order, with the single route
   CHECK(mixed.Json()["results"][1]["status"] == 201);
 }
 
+TEST_CASE("A batch spends at most the quota left; the items past it get 429",
+          "[api][batch][quota]") {
+  api::ServerOptions options;
+  options.quota.records_per_hour = 3;
+  TestServer w(options);
+  const SecretKey d = SecretKey::Generate();
+  w.AppendSeq(w.authority(), Register("biz-q", "business", d.public_key(),
+                                      {{"licences", {Licence("precursor_trading", "KD-Q")}}}));
+  std::vector<Submission> subs;
+  for (int i = 0; i < 5; ++i) {
+    subs.push_back(testing::MakeSubmission(d, Payload("chem.purchase", "q-" + std::to_string(i),
+                                                      "biz-q", Move("1", {{"party", kParty}}))));
+  }
+  const uint64_t size = w.log().Size();
+  // The dishonest case: five records in one request against a quota of three. The honest twin
+  // (three records) is what goes in.
+  Reply r = w.Post(Batch(subs), "/v1/entries:batch");
+  INFO(r);
+  REQUIRE(r.status == 200);
+  const json results = r.Json()["results"];
+  REQUIRE(results.size() == 5);
+  for (size_t i = 0; i < 3; ++i) CHECK(results[i]["status"] == 201);
+  for (size_t i = 3; i < 5; ++i) {
+    CHECK(results[i]["status"] == 429);
+    CHECK(results[i]["problem"]["type"] == "/problems/too_many_requests");
+    CHECK(results[i].contains("retry_after"));
+  }
+  CHECK(w.log().Size() == size + 3);
+  // The quota is spent: the next record, alone or in a batch, waits.
+  CheckProblem(w.Post(SubmissionBody(subs[3])), 429, "too_many_requests");
+  CHECK(w.Post(Batch({subs[4]}), "/v1/entries:batch").Json()["results"][0]["status"] == 429);
+  CHECK(w.log().Size() == size + 3);
+}
+
 TEST_CASE("A batch envelope is checked whole; its body may be larger", "[api][batch]") {
   World w;
   const uint64_t size = w.Size();
