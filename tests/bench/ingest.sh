@@ -23,7 +23,10 @@
 #    them in OUT_DIR/ingest_business.json, and plot_business.py draws CPU per record against the
 #    business's prior records (docs/performance-business.png).
 # The load tool also reports CPU time per record (server and clients), from the server's
-# process_cpu_seconds_total and its own getrusage, and the server's peak RSS.
+# process_cpu_seconds_total and its own getrusage, and the server's peak RSS. Every flat-out
+# run is bracketed by one core's Ed25519 rate measured just before and just after it (serve.sh
+# `bracketed`): its JSON gets "ed25519_before_after" and "ratio_to_ed25519" (to their mean),
+# because this machine's speed moves by half within minutes.
 # Prints one summary line per figure. Exit status: non-zero if any step failed.
 set -euo pipefail
 
@@ -55,8 +58,8 @@ echo "== limits and writer ceiling (vigil_bench)"
 start_server "$work/log"
 
 echo "== ingest, 64 clients, as fast as they can"
-"$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
-  --clients 64 --records "$records" --id-prefix full- | tee "$out/ingest_full.json"
+bracketed "$out/ingest_full.json" "$bin/vigil_append_load" --server "http://127.0.0.1:$port" \
+  --authority "$work/log/keys/authority.key" --clients 64 --records "$records" --id-prefix full-
 full_rate=$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["records_per_s"]))' "$out/ingest_full.json")
 
 echo "== ingest at half that rate ($((full_rate / 2))/s), 64 clients, paced"
@@ -91,12 +94,22 @@ rate_of() { /usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.a
 
 echo "== ingest through the batch route, 1000 records a request, 64 clients"
 if has_batch_route; then
-  "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --authority "$work/log/keys/authority.key" \
-    --clients 64 --records "$records" --id-prefix batch- --batch 1000 | tee "$out/ingest_batch.json"
+  bracketed "$out/ingest_batch.json" "$bin/vigil_append_load" --server "http://127.0.0.1:$port" \
+    --authority "$work/log/keys/authority.key" --clients 64 --records "$records" \
+    --id-prefix batch- --batch 1000
 else
   echo '{"skipped": "this server has no POST /v1/entries:batch"}' | tee "$out/ingest_batch.json"
 fi
 stop_server
+/usr/bin/python3 - "$out" <<'PY'
+import json, os, sys
+for name, what in (("ingest_full", "generated mix, single appends"),
+                   ("ingest_batch", "generated mix, batch route")):
+    r = json.load(open(os.path.join(sys.argv[1], name + ".json")))
+    if "ratio_to_ed25519" in r:
+        print("%s: %.0f records/s = %.2f of one core's Ed25519 (%d/s before, %d/s after)"
+              % (what, r["records_per_s"], r["ratio_to_ed25519"], *r["ed25519_before_after"]))
+PY
 
 echo "== one busy business: limits of this part of the run"
 "$bin/vigil_bench" --benchmark_filter='limit_ed25519_verify|limit_lmdb_commit' --benchmark_format=json \
@@ -109,15 +122,15 @@ for point in "${points[@]}"; do
   start_server "$biz"
   for workload in business mixed; do
     echo "== $workload, $point prior records, 64 clients, as fast as they can"
-    "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --workload "$workload" \
-      --state "$work/business_state.json" --clients 64 --records "$business_records" \
-      | tee "$out/business_${workload}_${point}.json"
+    bracketed "$out/business_${workload}_${point}.json" "$bin/vigil_append_load" \
+      --server "http://127.0.0.1:$port" --workload "$workload" \
+      --state "$work/business_state.json" --clients 64 --records "$business_records"
   done
   if has_batch_route; then
     echo "== business through the batch route, $point prior records, 1000 a request"
-    "$bin/vigil_append_load" --server "http://127.0.0.1:$port" --workload business --batch 1000 \
-      --state "$work/business_state.json" --clients 64 --records "$business_records" \
-      | tee "$out/business_batch_${point}.json"
+    bracketed "$out/business_batch_${point}.json" "$bin/vigil_append_load" \
+      --server "http://127.0.0.1:$port" --workload business --batch 1000 \
+      --state "$work/business_state.json" --clients 64 --records "$business_records"
   fi
   if [ "$point" = "${points[-1]}" ]; then
     for workload in business mixed; do

@@ -105,12 +105,8 @@ done
 # measured by vigil_bench just before and just after it (this machine's speed moves by half
 # within minutes, so the limit of the run's start is not the limit of this step).
 threads=$(nproc)
-limit_now() {
-  "$bin/vigil_bench" --benchmark_filter='^limit_ed25519_verify' --benchmark_format=json \
-    --benchmark_out="$1" --benchmark_out_format=json >/dev/null
-}
 echo "== full verification of the $largest-entry log (vigil verify --data, $threads threads)"
-limit_now "$work/limit_before.json"
+before=$(ed25519_now)
 /usr/bin/python3 - "$bin/vigil" "$work/log" "$threads" "$out" "$work/verify_run.json" <<'PY'
 import json, resource, subprocess, sys, time
 vigil, log, threads, out, to = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -127,15 +123,11 @@ result = {"entries": entries, "threads": threads, "wall_s": round(wall, 2),
           "entries_per_s": round(entries / wall, 1), "output": run.stdout.strip()}
 json.dump(result, open(to, "w"))
 PY
-limit_now "$work/limit_after.json"
-/usr/bin/python3 - "$work/verify_run.json" "$work/limit_before.json" "$work/limit_after.json" \
-  <<'PY' | tee "$out/verify.json"
+after=$(ed25519_now)
+/usr/bin/python3 - "$work/verify_run.json" "$before" "$after" <<'PY' | tee "$out/verify.json"
 import json, sys
 result = json.load(open(sys.argv[1]))
-def rate(path):
-    return next(b["items_per_second"] for b in json.load(open(path))["benchmarks"]
-                if b["name"].startswith("limit_ed25519_verify"))
-before, after = rate(sys.argv[2]), rate(sys.argv[3])
+before, after = int(sys.argv[2]), int(sys.argv[3])
 mean = (before + after) / 2
 result["limit_ed25519_per_core_s"] = round(mean, 1)
 result["limit_ed25519_before_after"] = [round(before, 1), round(after, 1)]

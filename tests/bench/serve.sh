@@ -21,3 +21,36 @@ start_server() {
   echo "vigil serve did not answer on port $port" >&2
   return 1
 }
+
+# ed25519_now: one core's Ed25519 verifications/s right now (vigil_bench, about a second), printed
+# as a number. This machine's speed moves by half within minutes, so each load run is compared
+# with the rate measured just before and just after it ($bin must be set).
+ed25519_now() {
+  local tmp
+  tmp=$(mktemp "${TMPDIR:-/tmp}/vigil_ed25519.XXXXXX")
+  "$bin/vigil_bench" --benchmark_filter='^limit_ed25519_verify' --benchmark_format=json \
+    --benchmark_out="$tmp" --benchmark_out_format=json >/dev/null
+  /usr/bin/python3 -c 'import json,sys; print(round(next(b["items_per_second"] for b in json.load(open(sys.argv[1]))["benchmarks"])))' "$tmp"
+  rm -f "$tmp"
+}
+
+# bracketed OUT_JSON COMMAND...: runs COMMAND (a vigil_append_load run printing its JSON) between
+# two ed25519_now, writes its JSON to OUT_JSON with "ed25519_before_after" and
+# "ratio_to_ed25519" (records/s over their mean) added, and prints it.
+bracketed() {
+  local to=$1 before after
+  shift
+  before=$(ed25519_now)
+  "$@" > "$to.raw"
+  after=$(ed25519_now)
+  /usr/bin/python3 - "$to.raw" "$before" "$after" <<'PY' | tee "$to"
+import json, sys
+r = json.load(open(sys.argv[1]))
+before, after = int(sys.argv[2]), int(sys.argv[3])
+r["ed25519_before_after"] = [before, after]
+if "records_per_s" in r:
+    r["ratio_to_ed25519"] = round(r["records_per_s"] / ((before + after) / 2), 3)
+print(json.dumps(r, indent=1))
+PY
+  rm -f "$to.raw"
+}
