@@ -91,6 +91,18 @@ std::vector<Who> Callers(const World& w) {
           {"business A", &w.a, Role::kBusiness, "biz-a"}};
 }
 
+// The submission that made entry `seq` (signer, payload and signature, no cosigners): sent
+// again, an idempotent resend.
+Submission ResendOf(World& w, uint64_t seq) {
+  Result<Entry> e = DecodeEntry(*w.log().EntryAt(seq));
+  REQUIRE(e.ok());
+  Submission sub;
+  sub.signer = e->signer;
+  sub.payload = e->payload;
+  sub.sig = e->sig;
+  return sub;
+}
+
 struct Probe {
   std::string target;
   std::string body;  // POST only
@@ -120,22 +132,13 @@ const std::map<std::string, std::function<Probe(World&, const Who&)>>& Probes() 
       // An idempotent resend of A's purchase: 200 whoever sends it.
       {"POST /v1/entries",
        [](World& w, const Who&) {
-         json e = json::parse(*w.log().EntryAt(w.a_purchase));
-         Submission sub;
-         sub.signer = e["signer"].get<std::string>();
-         sub.payload = e["payload"].get<std::string>();
-         sub.sig = *Base64Decode(e["sig"].get<std::string>());
-         return Probe{"/v1/entries", SubmissionBody(sub)};
+         return Probe{"/v1/entries", SubmissionBody(ResendOf(w, w.a_purchase))};
        }},
       // The same resend as a batch of one: 200 whoever sends it.
       {"POST /v1/entries:batch",
        [](World& w, const Who&) {
-         json e = json::parse(*w.log().EntryAt(w.a_purchase));
-         Submission sub;
-         sub.signer = e["signer"].get<std::string>();
-         sub.payload = e["payload"].get<std::string>();
-         sub.sig = *Base64Decode(e["sig"].get<std::string>());
-         return Probe{"/v1/entries:batch", "{\"entries\": [" + SubmissionBody(sub) + "]}"};
+         return Probe{"/v1/entries:batch",
+                      "{\"entries\": [" + SubmissionBody(ResendOf(w, w.a_purchase)) + "]}"};
        }},
       // CSV rows to payloads (api/csv_routes.h): converts only, for any signed caller.
       {"POST /v1/csv",

@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROMIUM, ORIGIN, check, finish, fatal, setUp, runVigil, serve } from './harness.mjs';
+import { ORIGIN, check, finish, fatal, setUp, runVigil, serve, launch, collectErrors, checkConsole } from './harness.mjs';
 
 const { vigil, shots, chromium } = setUp('explorer_test.mjs');
 
@@ -50,13 +50,7 @@ console.log(`server ${base}, data ${data}, screenshots ${shots}`);
 
 // ---- the browser -------------------------------------------------------------------------------
 
-let browser;
-try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-} catch (e) {
-  cleanup();
-  fatal(`cannot start ${CHROMIUM}: ${e.message}`);
-}
+const browser = await launch(chromium, cleanup);
 
 const consoleErrors = [];
 const sent = [];
@@ -65,8 +59,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
   page = await context.newPage();
   page.setDefaultTimeout(15000);
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  collectErrors(page, consoleErrors);
   page.on('request', (r) => sent.push({ url: r.url(), headers: r.headers(), body: r.postData() || '' }));
   const shot = async (name) => {
     const file = path.join(shots, `${name}.png`);
@@ -459,10 +452,7 @@ try {
   await page.click('#signout');
   await page.waitForSelector('#signin');
 
-  const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
-  check(csp.length === 0, `no CSP violations${csp.length ? `: ${csp.join(' | ')}` : ''}`);
-  const errors = consoleErrors.filter((e) => !/Failed to load resource/.test(e));
-  check(errors.length === 0, `no script errors${errors.length ? `: ${errors.join(' | ')}` : ''}`);
+  checkConsole(consoleErrors);
 } catch (e) {
   await page?.screenshot({ path: path.join(shots, 'zz-failure.png'), fullPage: true }).catch(() => {});
   check(false, `unexpected: ${e.stack || e}${consoleErrors.length ? `\nbrowser console: ${consoleErrors.join(" | ")}` : ""}`);

@@ -20,7 +20,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROMIUM, ORIGIN, check, finish, fatal, setUp, runVigil, serve } from './harness.mjs';
+import { ORIGIN, check, finish, fatal, setUp, runVigil, serve, launch, collectErrors } from './harness.mjs';
 
 const { vigil, shots, chromium } = setUp('field_test.mjs');
 
@@ -60,13 +60,7 @@ function trailIds(participant, id) {
 
 // ---- the browser -------------------------------------------------------------------------------
 
-let browser;
-try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-} catch (e) {
-  cleanup();
-  fatal(`cannot start ${CHROMIUM}: ${e.message}`);
-}
+const browser = await launch(chromium, cleanup);
 
 const consoleErrors = [];
 let page;
@@ -85,8 +79,7 @@ async function signIn(files, passphrase = '') {
 }
 function watch(p) {
   p.setDefaultTimeout(15000);
-  p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  p.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  collectErrors(p, consoleErrors);
 }
 
 try {

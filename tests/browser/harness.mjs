@@ -1,8 +1,9 @@
 // What every browser test of the web page shares (explorer_test, workspace_test, field_test):
 // the PASS/FAIL bookkeeping, the checks that the browser (Debian's chromium) and the npm module
-// playwright-core are there (missing is a FAILURE, never a skip), running the vigil command,
-// and a `vigil serve` on a free loopback port. Each test is `node X_test.mjs PATH/TO/vigil
-// SCREENSHOT_DIR`, prints "N passed, M failed" and exits non-zero on any failure.
+// playwright-core are there (missing is a FAILURE, never a skip), launching the browser and
+// checking its console, running the vigil command, and a `vigil serve` on a free loopback port.
+// Each test is `node X_test.mjs PATH/TO/vigil SCREENSHOT_DIR`, prints "N passed, M failed" and
+// exits non-zero on any failure.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -78,4 +79,29 @@ export async function serve(vigil, data, dir) {
   };
   if (!base) { cleanup(); fatal(`vigil serve did not start: ${serverLog}`); }
   return { base, cleanup };
+}
+
+// Debian's chromium, headless; if it does not start, `cleanup` runs and the test fails.
+export async function launch(chromium, cleanup) {
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  } catch (e) {
+    cleanup();
+    fatal(`cannot start ${CHROMIUM}: ${e.message}`);
+  }
+}
+
+// Collects `page`'s console errors and uncaught exceptions into `errors`.
+export function collectErrors(page, errors) {
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+}
+
+// Checks what collectErrors gathered: no Content Security Policy violation, and no script error
+// (failed resource loads aside: the tests provoke 4xx answers on purpose).
+export function checkConsole(errors) {
+  const csp = errors.filter((e) => /Content Security Policy|Refused to/i.test(e));
+  check(csp.length === 0, `no CSP violations${csp.length ? `: ${csp.join(' | ')}` : ''}`);
+  const scripts = errors.filter((e) => !/Failed to load resource/.test(e));
+  check(scripts.length === 0, `no script errors${scripts.length ? `: ${scripts.join(' | ')}` : ''}`);
 }

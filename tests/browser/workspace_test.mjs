@@ -20,7 +20,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROMIUM, ORIGIN, check, finish, fatal, setUp, runVigil, serve } from './harness.mjs';
+import { ORIGIN, check, finish, fatal, setUp, runVigil, serve, launch, collectErrors, checkConsole } from './harness.mjs';
 
 const { vigil, shots, chromium } = setUp('workspace_test.mjs');
 
@@ -70,13 +70,7 @@ const entryOf = async (seq, name) => JSON.parse((await signedGet(`/v1/entries/${
 
 // ---- the browser -------------------------------------------------------------------------------
 
-let browser;
-try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-} catch (e) {
-  cleanup();
-  fatal(`cannot start ${CHROMIUM}: ${e.message}`);
-}
+const browser = await launch(chromium, cleanup);
 
 const consoleErrors = [];
 let page;
@@ -87,8 +81,7 @@ try {
     const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true });
     const p = await context.newPage();
     p.setDefaultTimeout(20000);
-    p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    p.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    collectErrors(p, consoleErrors);
     return p;
   };
   page = await newPage();
@@ -336,10 +329,7 @@ try {
   check(wideForm <= 0, `the loss form fits a 360 px screen (overflow ${wideForm} px)`);
   await shot('12-phone-form');
 
-  const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
-  check(csp.length === 0, `no CSP violations${csp.length ? `: ${csp.join(' | ')}` : ''}`);
-  const errors = consoleErrors.filter((e) => !/Failed to load resource/.test(e));
-  check(errors.length === 0, `no script errors${errors.length ? `: ${errors.join(' | ')}` : ''}`);
+  checkConsole(consoleErrors);
 } catch (e) {
   await page?.screenshot({ path: path.join(shots, 'workspace-zz-failure.png'), fullPage: true }).catch(() => {});
   await witnessPage?.screenshot({ path: path.join(shots, 'workspace-zz-failure-witness.png'), fullPage: true }).catch(() => {});
